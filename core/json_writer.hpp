@@ -1,0 +1,44 @@
+// racksim core: a small deterministic JSON writer.
+//
+// Keys appear in the order written; numbers use a fixed format (up to 10 significant digits,
+// no locale), so the same results always give byte-identical files. Used for summary.json and
+// any other machine-readable output.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace racksim {
+
+class JsonWriter {
+public:
+  JsonWriter& begin_object();
+  JsonWriter& end_object();
+  JsonWriter& begin_array();
+  JsonWriter& end_array();
+  JsonWriter& key(const std::string& k);
+  JsonWriter& value(double v);
+  JsonWriter& value(std::int64_t v);
+  JsonWriter& value(int v) { return value(static_cast<std::int64_t>(v)); }
+  JsonWriter& value(std::uint64_t v);
+  JsonWriter& value(bool v);
+  JsonWriter& value(const std::string& v);
+  JsonWriter& value(const char* v) { return value(std::string(v)); }
+  JsonWriter& null();
+  template <class T>
+  JsonWriter& field(const std::string& k, const T& v) { key(k); return value(v); }
+  [[nodiscard]] std::string str() const;  // the document, ending in a newline
+
+  static std::string escape(const std::string& s);
+  static std::string number(double v);  // the fixed number format
+
+private:
+  void before_value();
+  std::string out_;
+  struct Level { bool is_object; int count; };
+  std::vector<Level> stack_;
+  bool after_key_ = false;
+};
+
+}  // namespace racksim

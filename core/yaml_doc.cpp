@@ -1,0 +1,282 @@
+#include "core/yaml_doc.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace racksim {
+
+std::string join_key(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+namespace {
+
+std::string join_list(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::string node_kind(const YAML::Node& n) {
+  if (!n.IsDefined()) return "nothing";
+  if (n.IsNull()) return "null";
+  if (n.IsMap()) return "a map";
+  if (n.IsSequence()) return "a list";
+  return fmt::format("'{}'", n.Scalar());
+}
+
+}  // namespace
+
+ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const DocContext> ctx, std::string path)
+    : node_(std::move(node)), ctx_(std::move(ctx)), path_(std::move(path)) {}
+
+Location ConfigNode::location() const {
+  // An override on this key or on a parent of it: point at the command line, not the file.
+  for (const auto& [key, origin] : ctx_->overrides) {
+    if (path_ == key || path_.rfind(key + ".", 0) == 0) return Location{origin, 0, 0, path_};
+  }
+  Location loc{ctx_->file, 0, 0, path_};
+  if (node_.IsDefined()) {
+    const YAML::Mark m = node_.Mark();
+    if (m.line >= 0) {
+      loc.line = m.line + 1;
+      loc.column = m.column + 1;
+    }
+  }
+  return loc;
+}
+
+void ConfigNode::fail(const std::string& what_expected) const { throw InputError(location(), what_expected); }
+
+std::string ConfigNode::as_string() const {
+  if (!node_.IsScalar()) fail(fmt::format("expected a text value, got {}", node_kind(node_)));
+  if (node_.Scalar().empty()) fail("expected a non-empty text value");
+  return node_.Scalar();
+}
+
+bool ConfigNode::as_bool() const {
+  if (node_.IsScalar()) {
+    const std::string& s = node_.Scalar();
+    if (s == "true") return true;
+    if (s == "false") return false;
+  }
+  fail(fmt::format("expected true or false, got {}", node_kind(node_)));
+}
+
+double ConfigNode::as_number() const {
+  if (!node_.IsScalar()) fail(fmt::format("expected a number, got {}", node_kind(node_)));
+  const std::string& s = node_.Scalar();
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || errno != 0 || !std::isfinite(v))
+    fail(fmt::format("expected a plain number, got '{}'", s));
+  return v;
+}
+
+double ConfigNode::as_fraction() const {
+  const double v = as_number();
+  if (!(v > 0.0 && v <= 1.0)) fail(fmt::format("expected a fraction in (0, 1], got {}", v));
+  return v;
+}
+
+std::int64_t ConfigNode::as_int(std::int64_t min, std::int64_t max) const {
+  if (!node_.IsScalar()) fail(fmt::format("expected an integer, got {}", node_kind(node_)));
+  const std::string& s = node_.Scalar();
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || end != s.c_str() + s.size() || errno != 0)
+    fail(fmt::format("expected an integer, got '{}'", s));
+  if (v < min || v > max) fail(fmt::format("expected an integer from {} to {}, got {}", min, max, v));
+  return v;
+}
+
+double ConfigNode::as_quantity(UnitFamily family) const {
+  if (!node_.IsScalar())
+    fail(fmt::format("expected a {} with a unit ({}), got {}", family_name(family), accepted_units(family),
+                     node_kind(node_)));
+  try {
+    return parse_quantity(node_.Scalar(), family);
+  } catch (const UnitError& e) {
+    fail(e.what());
+  }
+}
+
+namespace {
+template <class Q>
+Q checked(const ConfigNode& n, UnitFamily f, bool strictly_positive) {
+  const double v = n.as_quantity(f);
+  if (strictly_positive ? !(v > 0.0) : !(v >= 0.0))
+    n.fail(fmt::format("expected a {} {} zero, got '{}'", family_name(f),
+                       strictly_positive ? "greater than" : "at least", n.as_string()));
+  return Q(v);
+}
+}  // namespace
+
+Bytes ConfigNode::as_bytes() const { return checked<Bytes>(*this, UnitFamily::Bytes, false); }
+Seconds ConfigNode::as_duration() const { return checked<Seconds>(*this, UnitFamily::Seconds, false); }
+BytesPerSecond ConfigNode::as_rate() const { return checked<BytesPerSecond>(*this, UnitFamily::BytesPerSecond, true); }
+Flops ConfigNode::as_flops() const { return checked<Flops>(*this, UnitFamily::Flops, false); }
+FlopRate ConfigNode::as_flop_rate() const { return checked<FlopRate>(*this, UnitFamily::FlopRate, true); }
+Watts ConfigNode::as_watts() const { return checked<Watts>(*this, UnitFamily::Watts, false); }
+Hertz ConfigNode::as_hertz() const { return checked<Hertz>(*this, UnitFamily::Hertz, true); }
+Celsius ConfigNode::as_celsius() const { return Celsius(as_quantity(UnitFamily::Celsius)); }
+
+std::string ConfigNode::as_choice(const std::vector<std::string>& choices) const {
+  if (!node_.IsScalar())
+    fail(fmt::format("expected one of: {}; got {}", join_list(choices), node_kind(node_)));
+  const std::string& s = node_.Scalar();
+  for (const auto& c : choices)
+    if (s == c) return s;
+  fail(fmt::format("unknown value '{}'; expected one of: {}", s, join_list(choices)));
+}
+
+std::vector<ConfigNode> ConfigNode::items() const {
+  if (!node_.IsSequence()) fail(fmt::format("expected a list, got {}", node_kind(node_)));
+  std::vector<ConfigNode> out;
+  out.reserve(node_.size());
+  std::size_t i = 0;
+  for (const auto& it : node_) out.emplace_back(it, ctx_, fmt::format("{}[{}]", path_, i++));
+  return out;
+}
+
+std::vector<std::pair<std::string, ConfigNode>> ConfigNode::entries() const {
+  if (!node_.IsMap()) fail(fmt::format("expected a map of key: value, got {}", node_kind(node_)));
+  std::vector<std::pair<std::string, ConfigNode>> out;
+  std::set<std::string> seen;
+  for (const auto& it : node_) {
+    if (!it.first.IsScalar()) ConfigNode(it.first, ctx_, path_).fail("expected a text key");
+    const std::string key = it.first.Scalar();
+    if (!seen.insert(key).second) ConfigNode(it.first, ctx_, join_key(path_, key)).fail("duplicate key");
+    out.emplace_back(key, ConfigNode(it.second, ctx_, join_key(path_, key)));
+  }
+  return out;
+}
+
+bool ConfigNode::has(const std::string& key) const { return node_.IsMap() && node_[key].IsDefined(); }
+
+ConfigNode ConfigNode::child(const std::string& key) const {
+  if (!node_.IsMap()) fail(fmt::format("expected a map, got {}", node_kind(node_)));
+  return ConfigNode(node_[key], ctx_, join_key(path_, key));
+}
+
+MapReader::MapReader(const ConfigNode& node, std::string what) : node_(node), what_(std::move(what)) {
+  if (!node_.is_map()) {
+    if (node_.is_null()) node_.fail(fmt::format("{} is empty; expected a map of key: value", what_));
+    node_.fail(fmt::format("expected {} to be a map of key: value", what_));
+  }
+  (void)node_.entries();  // rejects duplicate and non-text keys up front
+}
+
+ConfigNode MapReader::required(const std::string& key) {
+  known_.push_back(key);
+  if (!node_.has(key)) node_.fail(fmt::format("{} is missing required key '{}'", what_, key));
+  ConfigNode c = node_.child(key);
+  if (c.is_null()) c.fail(fmt::format("key '{}' of {} has no value", key, what_));
+  return c;
+}
+
+std::optional<ConfigNode> MapReader::optional(const std::string& key) {
+  known_.push_back(key);
+  if (!node_.has(key)) return std::nullopt;
+  ConfigNode c = node_.child(key);
+  if (c.is_null()) c.fail(fmt::format("key '{}' of {} has no value", key, what_));
+  return c;
+}
+
+void MapReader::finish() {
+  for (const auto& [key, child] : node_.entries()) {
+    bool ok = false;
+    for (const auto& k : known_) ok = ok || (k == key);
+    if (!ok) child.fail(fmt::format("unknown key '{}' in {}; valid keys: {}", key, what_, join_list(known_)));
+  }
+}
+
+ConfigDoc::ConfigDoc(YAML::Node root, std::shared_ptr<DocContext> ctx) : root_(std::move(root)), ctx_(std::move(ctx)) {}
+
+ConfigDoc ConfigDoc::load_string(const std::string& text, const std::string& name) {
+  auto ctx = std::make_shared<DocContext>();
+  ctx->file = name;
+  try {
+    YAML::Node root = YAML::Load(text);
+    return ConfigDoc(root, ctx);
+  } catch (const YAML::Exception& e) {
+    Location loc{name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0, ""};
+    throw InputError(loc, fmt::format("YAML syntax error: {}", e.msg));
+  }
+}
+
+ConfigDoc ConfigDoc::load_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(Location{path, 0, 0, ""}, "cannot open file (does it exist and is it readable?)");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_string(ss.str(), path);
+}
+
+ConfigNode ConfigDoc::root() const { return ConfigNode(root_, ctx_, ""); }
+
+void ConfigDoc::apply_override(const std::string& assignment) {
+  const std::string origin = fmt::format("--set {}", assignment);
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError(Location{origin, 0, 0, ""}, "expected --set key.path=value");
+  const std::string key = assignment.substr(0, eq);
+  const std::string value = assignment.substr(eq + 1);
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = key.find('.', start);
+    parts.push_back(key.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    throw InputError(Location{origin, 0, 0, key}, fmt::format("value is not valid YAML: {}", e.msg));
+  }
+  if (!root_.IsMap()) throw InputError(Location{ctx_->file, 0, 0, ""}, "the document is not a map of key: value");
+  YAML::Node cur;
+  cur.reset(root_);
+  std::string walked;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& p = parts[i];
+    if (p.empty()) throw InputError(Location{origin, 0, 0, key}, "empty component in key path");
+    const bool last = (i + 1 == parts.size());
+    walked = join_key(walked, p);
+    if (cur.IsSequence()) {
+      char* end = nullptr;
+      const long idx = std::strtol(p.c_str(), &end, 10);
+      if (end != p.c_str() + p.size() || idx < 0 || static_cast<std::size_t>(idx) >= cur.size())
+        throw InputError(Location{origin, 0, 0, walked},
+                         fmt::format("'{}' is not an index of this list (0 to {})", p, cur.size() - 1));
+      if (last) {
+        cur[static_cast<std::size_t>(idx)] = parsed;
+      } else {
+        YAML::Node next = cur[static_cast<std::size_t>(idx)];
+        cur.reset(next);
+      }
+      continue;
+    }
+    if (!cur.IsMap() && !cur.IsNull())
+      throw InputError(Location{origin, 0, 0, walked}, "cannot set a key below a value that is not a map");
+    if (last) {
+      cur[p] = parsed;
+    } else {
+      if (!cur[p].IsDefined() || cur[p].IsNull()) cur[p] = YAML::Node(YAML::NodeType::Map);
+      YAML::Node next = cur[p];
+      cur.reset(next);
+    }
+  }
+  ctx_->overrides[key] = origin;
+}
+
+}  // namespace racksim

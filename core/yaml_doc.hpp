@@ -1,0 +1,114 @@
+// racksim core: strict, located reading of YAML configuration.
+//
+// YAML -> typed structs flows through these classes only. A ConfigNode remembers the file, line,
+// column and dotted key path it came from, so every error names all four. A MapReader records
+// which keys were read; finish() rejects the rest, listing the valid keys. Quantities are read
+// with their unit (see units.hpp); a bare number where a unit is required is an error.
+//
+// Command-line overrides (`--set a.b.c=value`) are applied to the YAML tree before typed reading
+// (apply_override), and errors on an overridden key name the override instead of the file.
+#pragma once
+
+#include "core/error.hpp"
+#include "core/units.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace racksim {
+
+struct DocContext {
+  std::string file;                              // path as the user gave it
+  std::map<std::string, std::string> overrides;  // key path -> "--set k=v" it came from
+};
+
+class ConfigNode {
+public:
+  ConfigNode(YAML::Node node, std::shared_ptr<const DocContext> ctx, std::string path);
+
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] Location location() const;
+  [[nodiscard]] const std::string& file() const { return ctx_->file; }
+  [[noreturn]] void fail(const std::string& what_expected) const;
+
+  [[nodiscard]] bool is_map() const { return node_.IsMap(); }
+  [[nodiscard]] bool is_sequence() const { return node_.IsSequence(); }
+  [[nodiscard]] bool is_scalar() const { return node_.IsScalar(); }
+  [[nodiscard]] bool is_null() const { return node_.IsNull(); }
+
+  [[nodiscard]] std::string as_string() const;     // a non-empty scalar
+  [[nodiscard]] bool as_bool() const;              // true/false only
+  [[nodiscard]] std::int64_t as_int(std::int64_t min, std::int64_t max) const;
+  [[nodiscard]] double as_number() const;          // a plain (unitless) number
+  [[nodiscard]] double as_fraction() const;        // a number in (0, 1]
+  [[nodiscard]] double as_quantity(UnitFamily family) const;  // any sign
+  // Quantities that must be strictly positive (bandwidths, sizes of parts, rates).
+  [[nodiscard]] Bytes as_bytes() const;            // >= 0
+  [[nodiscard]] Seconds as_duration() const;       // >= 0
+  [[nodiscard]] BytesPerSecond as_rate() const;    // > 0
+  [[nodiscard]] Flops as_flops() const;            // >= 0
+  [[nodiscard]] FlopRate as_flop_rate() const;     // > 0
+  [[nodiscard]] Watts as_watts() const;            // >= 0
+  [[nodiscard]] Hertz as_hertz() const;            // > 0
+  [[nodiscard]] Celsius as_celsius() const;
+  // One of `choices`; the error lists them.
+  [[nodiscard]] std::string as_choice(const std::vector<std::string>& choices) const;
+
+  [[nodiscard]] std::vector<ConfigNode> items() const;  // a sequence's elements
+  // A map's entries in document order (keys must be scalars).
+  [[nodiscard]] std::vector<std::pair<std::string, ConfigNode>> entries() const;
+  [[nodiscard]] ConfigNode child(const std::string& key) const;  // map child (may be undefined)
+  [[nodiscard]] bool has(const std::string& key) const;
+  [[nodiscard]] const std::shared_ptr<const DocContext>& context() const { return ctx_; }
+
+private:
+  YAML::Node node_;
+  std::shared_ptr<const DocContext> ctx_;
+  std::string path_;
+};
+
+// Reads a map strictly: each key read once, unknown keys rejected by finish().
+class MapReader {
+public:
+  // `what` names the map in messages ("scenario", "GPU entry 'mi300x'").
+  MapReader(const ConfigNode& node, std::string what);
+  [[nodiscard]] ConfigNode required(const std::string& key);
+  [[nodiscard]] std::optional<ConfigNode> optional(const std::string& key);
+  [[nodiscard]] const ConfigNode& node() const { return node_; }
+  void finish();
+
+private:
+  ConfigNode node_;
+  std::string what_;
+  std::vector<std::string> known_;
+};
+
+// A loaded document: the tree plus its context. Parse errors become InputError with the line.
+class ConfigDoc {
+public:
+  static ConfigDoc load_file(const std::string& path);
+  static ConfigDoc load_string(const std::string& text, const std::string& name);
+  [[nodiscard]] ConfigNode root() const;
+  // Applies `key.path=value` (value parsed as YAML). Maps on the way are created; an index into
+  // a sequence is a number. Errors name the override.
+  void apply_override(const std::string& assignment);
+  [[nodiscard]] const std::string& file() const { return ctx_->file; }
+
+private:
+  ConfigDoc(YAML::Node root, std::shared_ptr<DocContext> ctx);
+  YAML::Node root_;
+  std::shared_ptr<DocContext> ctx_;
+};
+
+// Joins a dotted key path ("a.b" + "c" -> "a.b.c").
+[[nodiscard]] std::string join_key(const std::string& parent, const std::string& key);
+
+}  // namespace racksim

@@ -1,0 +1,149 @@
+#include "sim/cli.hpp"
+
+#include "core/error.hpp"
+#include "sim/run.hpp"
+#include "sim/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+namespace racksim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kUsage = R"(racksim - predicts how AI workloads run on rack-scale GPU clusters
+
+usage:
+  racksim run [SCENARIO] [--out DIR] [--set KEY=VALUE]... [--quiet]
+      Simulate SCENARIO (default: scenarios/helios.yaml of the racksim data directory), print
+      a summary and write summary.json into DIR (default: a fresh racksim-out/<name>-NNN
+      folder under the current directory).
+      --set KEY=VALUE  override any scenario key, e.g. --set cluster.domains=4 (repeatable);
+                       VALUE is YAML and is checked like the file's own values
+      --quiet          print nothing but errors
+  racksim version      print the version
+  racksim --help       print this help
+
+exit codes:
+  0 success   1 internal error   2 bad command line   3 invalid input (scenario, catalog,
+  trace, --set)   4 simulation failed (e.g. deadlock)   5 results could not be written
+
+environment:
+  RACKSIM_DATA_DIR  where models/catalog and scenarios live (default: the source tree racksim
+                    was built from)
+)";
+
+std::string data_dir() {
+  if (const char* d = std::getenv("RACKSIM_DATA_DIR"); d && *d) return d;
+  return RACKSIM_DATA_DIR;
+}
+
+// Writes `content` to dir/name through a temporary file and a rename: never half-written.
+void write_atomic(const fs::path& dir, const std::string& name, const std::string& content) {
+  const fs::path tmp = dir / ("." + name + ".tmp");
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw OutputError(fmt::format("cannot write {}", tmp.string()));
+    f << content;
+    f.flush();
+    if (!f) throw OutputError(fmt::format("cannot write {}", tmp.string()));
+  }
+  std::error_code ec;
+  fs::rename(tmp, dir / name, ec);
+  if (ec) throw OutputError(fmt::format("cannot rename {} to {}: {}", tmp.string(), (dir / name).string(), ec.message()));
+}
+
+fs::path fresh_out_dir(const std::string& name) {
+  std::string safe;
+  for (const char c : name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+  for (int i = 1; i < 100000; ++i) {
+    const fs::path p = fs::path("racksim-out") / fmt::format("{}-{:03}", safe, i);
+    if (!fs::exists(p)) return p;
+  }
+  throw OutputError("no free output folder name under racksim-out/");
+}
+
+int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
+  std::string scenario;
+  std::string out_dir;
+  std::vector<std::string> sets;
+  bool quiet = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](const char* opt) -> std::string {
+      if (i + 1 >= args.size()) throw UsageError(fmt::format("{} needs a value", opt));
+      return args[++i];
+    };
+    if (a == "--out") out_dir = value("--out");
+    else if (a.rfind("--out=", 0) == 0) out_dir = a.substr(6);
+    else if (a == "--set") sets.push_back(value("--set"));
+    else if (a.rfind("--set=", 0) == 0) sets.push_back(a.substr(6));
+    else if (a == "--quiet" || a == "-q") quiet = true;
+    else if (!a.empty() && a[0] == '-') throw UsageError(fmt::format("unknown option '{}' for 'run'", a));
+    else if (scenario.empty()) scenario = a;
+    else throw UsageError(fmt::format("'run' takes one scenario, got a second: '{}'", a));
+  }
+  if (scenario.empty()) scenario = data_dir() + "/scenarios/helios.yaml";
+  const Scenario s = load_scenario(scenario, sets, data_dir());
+  Run run(s);
+  if (!quiet) out << run.header() << std::flush;
+  const RunResult result = run.execute();
+  const std::string json = summary_json(result);
+  const fs::path dir = out_dir.empty() ? fresh_out_dir(s.name) : fs::path(out_dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw OutputError(fmt::format("cannot create output folder {}: {}", dir.string(), ec.message()));
+  write_atomic(dir, "summary.json", json);
+  if (!quiet) {
+    out << summary_table(result);
+    out << fmt::format("\n  wrote               {}\n", (dir / "summary.json").string());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  try {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      out << kUsage;
+      return args.empty() ? static_cast<int>(ExitCode::Usage) : 0;
+    }
+    const std::string verb = args[0];
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (verb == "version" || verb == "--version") {
+      out << "racksim " << RACKSIM_VERSION << "\n";
+      return 0;
+    }
+    if (verb == "run") {
+      for (const auto& a : rest)
+        if (a == "--help" || a == "-h") {
+          out << kUsage;
+          return 0;
+        }
+      return cmd_run(rest, out);
+    }
+    throw UsageError(fmt::format("unknown verb '{}'; verbs: run, version (see racksim --help)", verb));
+  } catch (const UsageError& e) {
+    err << "racksim: " << e.what() << "\n(racksim --help lists verbs and options)\n";
+    return static_cast<int>(e.exit_code());
+  } catch (const Error& e) {
+    const char* what = e.exit_code() == ExitCode::BadInput      ? "invalid input"
+                       : e.exit_code() == ExitCode::SimFailed    ? "simulation failed"
+                       : e.exit_code() == ExitCode::OutputFailed ? "cannot write results"
+                                                                 : "internal error";
+    err << "racksim: " << what << ": " << e.what() << "\n";
+    return static_cast<int>(e.exit_code());
+  } catch (const std::exception& e) {
+    err << "racksim: internal error: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::Internal);
+  }
+}
+
+}  // namespace racksim

@@ -1,0 +1,181 @@
+#include "sim/replay.hpp"
+
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+
+namespace racksim {
+
+RankExecutor::RankExecutor(int rank, const Workload& workload, const GpuSpec& gpu)
+    : rank_(rank), w_(workload), gpu_(gpu), ops_(workload.programs.at(static_cast<std::size_t>(rank))) {
+  st_.resize(ops_.size());
+  for (std::size_t i = 0; i < ops_.size(); ++i) {
+    st_[i].remaining_deps = static_cast<int>(ops_[i].deps.size());
+    for (const int d : ops_[i].deps) st_[static_cast<std::size_t>(d)].dependents.push_back(static_cast<int>(i));
+  }
+}
+
+std::vector<Action> RankExecutor::start(double now) {
+  std::vector<Action> out;
+  for (std::size_t i = 0; i < ops_.size(); ++i)
+    if (st_[i].remaining_deps == 0) launch(static_cast<int>(i), now, out);
+  if (ops_.empty()) record_.finish = now;
+  return out;
+}
+
+void RankExecutor::issue(int op, Action a, std::vector<Action>& out) {
+  a.token = token_op_.size();
+  token_op_.push_back(op);
+  if (a.kind == Action::Kind::Send) {
+    ++record_.transfers;
+    record_.bytes_sent += a.bytes;
+  }
+  ++st_[static_cast<std::size_t>(op)].pending;
+  out.push_back(std::move(a));
+}
+
+void RankExecutor::launch(int op, double now, std::vector<Action>& out) {
+  OpState& s = st_[static_cast<std::size_t>(op)];
+  const Op& o = ops_[static_cast<std::size_t>(op)];
+  s.started = true;
+  s.start_time = now;
+  switch (o.kind) {
+    case OpKind::Compute: {
+      Action a;
+      a.kind = Action::Kind::Compute;
+      try {
+        a.seconds = o.duration ? o.duration->value() : roofline_time(gpu_, KernelCost{o.flops, o.precision, o.hbm_bytes}).value();
+      } catch (const Error& e) {
+        throw InputError(o.where, fmt::format("op '{}': {}", o.id, e.what()));
+      }
+      issue(op, a, out);
+      return;
+    }
+    case OpKind::Delay: {
+      Action a;
+      a.kind = Action::Kind::Timer;
+      a.seconds = o.duration->value();
+      issue(op, a, out);
+      return;
+    }
+    case OpKind::Send: {
+      Action a;
+      a.kind = Action::Kind::Send;
+      a.bytes = o.bytes;
+      a.peer = o.peer;
+      a.channel = fmt::format("p{}.{}.t{}", rank_, o.peer, o.tag);
+      issue(op, a, out);
+      return;
+    }
+    case OpKind::Recv: {
+      Action a;
+      a.kind = Action::Kind::Recv;
+      a.peer = o.peer;
+      a.channel = fmt::format("p{}.{}.t{}", o.peer, rank_, o.tag);
+      issue(op, a, out);
+      return;
+    }
+    case OpKind::Collective: {
+      const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
+      s.schedule = std::make_unique<CollectiveSchedule>(o.collective, o.algorithm, static_cast<int>(g.ranks.size()), o.bytes);
+      s.step = 0;
+      if (s.schedule->num_steps() == 0) {
+        finish_op(op, now, out);
+        return;
+      }
+      start_step(op, now, out);
+      return;
+    }
+  }
+}
+
+void RankExecutor::start_step(int op, double now, std::vector<Action>& out) {
+  OpState& s = st_[static_cast<std::size_t>(op)];
+  const Op& o = ops_[static_cast<std::size_t>(op)];
+  const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
+  const int pos = g.position[static_cast<std::size_t>(rank_)];
+  const StepPlan plan = s.schedule->step(pos, s.step);
+  const bool direct = o.algorithm == CollectiveAlgorithm::Direct;
+  auto channel = [&](int receiver) {
+    return direct ? fmt::format("c{}.{}.s{}.r{}", o.group, o.sequence, s.step, receiver)
+                  : fmt::format("c{}.{}.r{}", o.group, o.sequence, receiver);
+  };
+  for (const auto& t : plan.sends) {
+    if (t.bytes == 0) continue;  // both ends skip empty chunks: the schedule is symmetric
+    Action a;
+    a.kind = Action::Kind::Send;
+    a.bytes = t.bytes;
+    a.peer = g.ranks[static_cast<std::size_t>(t.peer)];
+    a.channel = channel(a.peer);
+    issue(op, a, out);
+  }
+  for (const auto& t : plan.recvs) {
+    if (t.bytes == 0) continue;
+    Action a;
+    a.kind = Action::Kind::Recv;
+    a.peer = g.ranks[static_cast<std::size_t>(t.peer)];
+    a.channel = channel(rank_);
+    issue(op, a, out);
+  }
+  if (plan.reduce_bytes > 0) {
+    // The reduction is fused into the transfer kernel and pipelined with it: it runs alongside
+    // the step's transfers on the GPU, and the step ends when both are done.
+    Action a;
+    a.kind = Action::Kind::Compute;
+    a.seconds = reduction_time(gpu_, Bytes(static_cast<double>(plan.reduce_bytes))).value();
+    issue(op, a, out);
+  }
+  if (s.pending == 0) {  // every chunk of this step was empty
+    if (++s.step < s.schedule->num_steps()) start_step(op, now, out);
+    else finish_op(op, now, out);
+  }
+}
+
+void RankExecutor::finish_op(int op, double now, std::vector<Action>& out) {
+  OpState& s = st_[static_cast<std::size_t>(op)];
+  const Op& o = ops_[static_cast<std::size_t>(op)];
+  s.finished = true;
+  s.schedule.reset();
+  ++completed_;
+  if (o.kind == OpKind::Compute) record_.compute.push_back({s.start_time, now});
+  else if (o.kind != OpKind::Delay) record_.comm.push_back({s.start_time, now});
+  if (now > record_.finish) record_.finish = now;
+  for (const int d : s.dependents) {
+    if (--st_[static_cast<std::size_t>(d)].remaining_deps == 0) launch(d, now, out);
+  }
+}
+
+std::vector<Action> RankExecutor::on_complete(std::uint64_t token, double now) {
+  std::vector<Action> out;
+  if (token >= token_op_.size()) throw Error(fmt::format("internal error: unknown token {} on rank {}", token, rank_));
+  const int op = token_op_[token];
+  OpState& s = st_[static_cast<std::size_t>(op)];
+  const Op& o = ops_[static_cast<std::size_t>(op)];
+  if (--s.pending > 0) return out;
+  if (o.kind == OpKind::Collective && ++s.step < s.schedule->num_steps()) {
+    start_step(op, now, out);
+    return out;
+  }
+  finish_op(op, now, out);
+  return out;
+}
+
+std::string RankExecutor::describe_pending() const {
+  std::string running;
+  std::string waiting;
+  int nw = 0;
+  for (std::size_t i = 0; i < ops_.size(); ++i) {
+    if (st_[i].finished) continue;
+    if (st_[i].started) {
+      running += (running.empty() ? "" : ", ") + ops_[i].id;
+      if (ops_[i].kind == OpKind::Collective)
+        running += fmt::format(" (step {} of {})", st_[i].step + 1, st_[i].schedule ? st_[i].schedule->num_steps() : 0);
+    } else if (nw++ < 3) {
+      waiting += (waiting.empty() ? "" : ", ") + ops_[i].id;
+    }
+  }
+  return fmt::format("rank {}: in progress: {}; not started: {}{}", rank_, running.empty() ? "none" : running,
+                     waiting.empty() ? "none" : waiting, nw > 3 ? fmt::format(" and {} more", nw - 3) : "");
+}
+
+}  // namespace racksim

@@ -1,0 +1,89 @@
+// racksim sim: the replay logic of one rank, independent of SimGrid.
+//
+// A RankExecutor walks one rank's op graph. It hands the engine Actions to start (a compute of
+// so many seconds, a send or receive of so many bytes on a named channel, a timer) and is told
+// when each completes; it then releases dependent ops and advances collectives step by step
+// (models/collective.hpp). The engine (simgrid_adapter.cpp) owns time and contention; this class
+// owns order and bookkeeping, so it is unit-testable with a fake clock.
+//
+// Channels: a collective's transfers to rank r travel on channel "c<group>.<seq>.r<r>" (ring:
+// one sender per channel, steps in FIFO order); direct algorithms add ".s<step>". Point-to-point
+// ops use "p<src>.<dst>.t<tag>" and match in order, like MPI.
+#pragma once
+
+#include "models/collective.hpp"
+#include "models/gpu.hpp"
+#include "sim/workload.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace racksim {
+
+struct Action {
+  enum class Kind { Compute, Send, Recv, Timer } kind = Kind::Compute;
+  std::uint64_t token = 0;   // unique per rank; report it back in on_complete
+  double seconds = 0.0;      // Compute (at nominal clock) and Timer
+  std::uint64_t bytes = 0;   // Send
+  int peer = -1;             // Send: destination rank; Recv: source rank
+  std::string channel;       // Send/Recv
+};
+
+struct Interval {
+  double start = 0.0;
+  double end = 0.0;
+};
+
+struct RankRecord {
+  std::vector<Interval> compute;   // compute ops (a collective's reductions are part of its comm)
+  std::vector<Interval> comm;      // collectives and point-to-point ops, from start to finish
+  double finish = 0.0;             // when the rank's last op completed
+  std::uint64_t transfers = 0;     // sends issued
+  std::uint64_t bytes_sent = 0;
+};
+
+class RankExecutor {
+public:
+  RankExecutor(int rank, const Workload& workload, const GpuSpec& gpu);
+
+  // Actions ready at time `now` (the first call starts the rank).
+  [[nodiscard]] std::vector<Action> start(double now);
+  // Reports that the action with `token` completed at `now`; returns newly ready actions.
+  [[nodiscard]] std::vector<Action> on_complete(std::uint64_t token, double now);
+
+  [[nodiscard]] bool done() const { return completed_ == ops_.size(); }
+  [[nodiscard]] int rank() const { return rank_; }
+  [[nodiscard]] const RankRecord& record() const { return record_; }
+  // Ids of ops started but not finished, and of ops still waiting: for deadlock reports.
+  [[nodiscard]] std::string describe_pending() const;
+
+private:
+  struct OpState {
+    int remaining_deps = 0;
+    std::vector<int> dependents;
+    bool started = false;
+    bool finished = false;
+    double start_time = 0.0;
+    int pending = 0;          // outstanding actions of the current step
+    int step = 0;             // collective step in progress
+    std::unique_ptr<CollectiveSchedule> schedule;
+  };
+
+  void launch(int op, double now, std::vector<Action>& out);
+  void start_step(int op, double now, std::vector<Action>& out);
+  void finish_op(int op, double now, std::vector<Action>& out);
+  void issue(int op, Action a, std::vector<Action>& out);
+
+  int rank_;
+  const Workload& w_;
+  const GpuSpec& gpu_;
+  const std::vector<Op>& ops_;
+  std::vector<OpState> st_;
+  std::vector<int> token_op_;           // token -> op index
+  std::size_t completed_ = 0;
+  RankRecord record_;
+};
+
+}  // namespace racksim

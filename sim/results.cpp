@@ -1,0 +1,157 @@
+#include "sim/results.hpp"
+
+#include "core/json_writer.hpp"
+#include "core/units.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+namespace racksim {
+
+namespace {
+std::vector<Interval> merged(std::vector<Interval> v) {
+  std::sort(v.begin(), v.end(), [](const Interval& a, const Interval& b) { return a.start < b.start || (a.start == b.start && a.end < b.end); });
+  std::vector<Interval> out;
+  for (const auto& i : v) {
+    if (i.end <= i.start) continue;
+    if (!out.empty() && i.start <= out.back().end) out.back().end = std::max(out.back().end, i.end);
+    else out.push_back(i);
+  }
+  return out;
+}
+}  // namespace
+
+double union_length(std::vector<Interval> v) {
+  double s = 0.0;
+  for (const auto& i : merged(std::move(v))) s += i.end - i.start;
+  return s;
+}
+
+double intersection_length(std::vector<Interval> a, std::vector<Interval> b) {
+  const auto ma = merged(std::move(a));
+  const auto mb = merged(std::move(b));
+  double s = 0.0;
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < ma.size() && j < mb.size()) {
+    const double lo = std::max(ma[i].start, mb[j].start);
+    const double hi = std::min(ma[i].end, mb[j].end);
+    if (hi > lo) s += hi - lo;
+    (ma[i].end < mb[j].end) ? ++i : ++j;
+  }
+  return s;
+}
+
+RankBreakdown breakdown(int rank, const std::string& gpu, const RankRecord& rec, double total_time) {
+  RankBreakdown b;
+  b.rank = rank;
+  b.gpu = gpu;
+  b.compute_s = union_length(rec.compute);
+  b.comm_total_s = union_length(rec.comm);
+  b.overlap_s = intersection_length(rec.compute, rec.comm);
+  b.comm_s = b.comm_total_s - b.overlap_s;
+  b.idle_s = std::max(0.0, total_time - b.compute_s - b.comm_s);
+  b.finish_s = rec.finish;
+  b.transfers = rec.transfers;
+  b.bytes_sent = rec.bytes_sent;
+  return b;
+}
+
+std::string summary_json(const RunResult& r) {
+  JsonWriter j;
+  j.begin_object();
+  j.field("schema_version", kSummarySchemaVersion);
+  j.field("racksim_version", std::string(RACKSIM_VERSION));
+  j.key("scenario").begin_object();
+  j.field("name", r.scenario_name).field("file", r.scenario_file);
+  j.key("overrides").begin_array();
+  for (const auto& o : r.overrides) j.value(o);
+  j.end_array().end_object();
+  j.field("simulated_time_s", r.simulated_time_s);
+  j.field("gpus", r.gpus);
+  j.key("cluster").begin_object();
+  j.field("domains", r.domains).field("gpu", r.gpu_id).field("scale_up", r.scale_up_kind).field("scale_out", r.scale_out_kind);
+  j.field("graph_vertices", static_cast<std::uint64_t>(r.vertices)).field("graph_links", static_cast<std::uint64_t>(r.graph_links));
+  j.end_object();
+  j.key("engine").begin_object();
+  j.field("simgrid_version", r.simgrid_version);
+  j.key("configuration").begin_array();
+  for (const auto& c : r.engine_config) j.value(c);
+  j.end_array();
+  j.field("hosts", static_cast<std::uint64_t>(r.sg_hosts)).field("links", static_cast<std::uint64_t>(r.sg_links));
+  j.field("routes", static_cast<std::uint64_t>(r.sg_routes));
+  j.end_object();
+  std::uint64_t transfers = 0;
+  std::uint64_t bytes = 0;
+  RankBreakdown sum;
+  for (const auto& b : r.per_rank) {
+    transfers += b.transfers;
+    bytes += b.bytes_sent;
+    sum.compute_s += b.compute_s;
+    sum.comm_s += b.comm_s;
+    sum.comm_total_s += b.comm_total_s;
+    sum.overlap_s += b.overlap_s;
+    sum.idle_s += b.idle_s;
+  }
+  j.key("workload").begin_object();
+  j.field("kind", r.workload_kind).field("name", r.workload_name).field("ranks", r.ranks);
+  j.field("ops", static_cast<std::uint64_t>(r.ops)).field("transfers", transfers).field("bytes_sent", bytes);
+  j.end_object();
+  j.key("breakdown").begin_object();
+  j.field("compute_s", sum.compute_s).field("comm_s", sum.comm_s).field("idle_s", sum.idle_s);
+  j.field("comm_total_s", sum.comm_total_s).field("overlap_s", sum.overlap_s);
+  j.key("per_rank").begin_array();
+  for (const auto& b : r.per_rank) {
+    j.begin_object();
+    j.field("rank", b.rank).field("gpu", b.gpu).field("compute_s", b.compute_s).field("comm_s", b.comm_s);
+    j.field("idle_s", b.idle_s).field("comm_total_s", b.comm_total_s).field("overlap_s", b.overlap_s);
+    j.field("finish_s", b.finish_s).field("transfers", b.transfers).field("bytes_sent", b.bytes_sent);
+    j.end_object();
+  }
+  j.end_array().end_object();
+  j.end_object();
+  return j.str();
+}
+
+std::string summary_table(const RunResult& r) {
+  std::string out;
+  const double t = r.simulated_time_s;
+  out += fmt::format("\nresult: {} ({} ranks on {} x {})\n", r.scenario_name, r.ranks, r.gpus, r.gpu_id);
+  out += fmt::format("  simulated time      {}\n", format_seconds(Seconds(t)));
+  if (r.per_rank.empty()) return out;
+  auto stat = [&](auto get) {
+    double lo = get(r.per_rank.front());
+    double hi = lo;
+    double sum = 0.0;
+    for (const auto& b : r.per_rank) {
+      const double v = get(b);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+      sum += v;
+    }
+    return std::array<double, 3>{lo, sum / static_cast<double>(r.per_rank.size()), hi};
+  };
+  out += fmt::format("\n  per rank            {:>12} {:>12} {:>12} {:>8}\n", "min", "mean", "max", "mean %");
+  auto row = [&](const char* name, auto get) {
+    const auto s = stat(get);
+    out += fmt::format("  {:<19} {:>12} {:>12} {:>12} {:>7.1f}%\n", name, format_seconds(Seconds(s[0])),
+                       format_seconds(Seconds(s[1])), format_seconds(Seconds(s[2])), t > 0 ? 100.0 * s[1] / t : 0.0);
+  };
+  row("compute", [](const RankBreakdown& b) { return b.compute_s; });
+  row("exposed comm", [](const RankBreakdown& b) { return b.comm_s; });
+  row("idle", [](const RankBreakdown& b) { return b.idle_s; });
+  row("comm (total)", [](const RankBreakdown& b) { return b.comm_total_s; });
+  row("comm overlapped", [](const RankBreakdown& b) { return b.overlap_s; });
+  std::uint64_t transfers = 0;
+  double bytes = 0;
+  for (const auto& b : r.per_rank) {
+    transfers += b.transfers;
+    bytes += static_cast<double>(b.bytes_sent);
+  }
+  out += fmt::format("\n  transfers           {} ({} sent)\n", transfers, format_bytes(Bytes(bytes)));
+  return out;
+}
+
+}  // namespace racksim

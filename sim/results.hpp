@@ -1,0 +1,73 @@
+// racksim sim: what a run produced — the per-rank time breakdown, summary.json and the table.
+//
+// Breakdown per rank over the simulated time T (they add up to T):
+//   compute_s  time during which at least one compute kernel (or an in-collective reduction) ran
+//   comm_s     time during which communication was in progress and no compute ran (exposed)
+//   idle_s     T - |compute U comm|
+// plus comm_total_s (all communication time, overlapped or not) and overlap_s.
+// summary.json (schema_version 1) is documented in docs/summary-schema.md; it holds no wall-clock
+// time and no absolute path, so the same inputs give a byte-identical file.
+#pragma once
+
+#include "sim/replay.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace racksim {
+
+inline constexpr int kSummarySchemaVersion = 1;
+
+struct RankBreakdown {
+  int rank = 0;
+  std::string gpu;          // host (GPU) name
+  double compute_s = 0.0;
+  double comm_s = 0.0;      // exposed
+  double comm_total_s = 0.0;
+  double overlap_s = 0.0;
+  double idle_s = 0.0;
+  double finish_s = 0.0;
+  std::uint64_t transfers = 0;
+  std::uint64_t bytes_sent = 0;
+};
+
+// Total length of the union of intervals.
+[[nodiscard]] double union_length(std::vector<Interval> v);
+// Length of (union of a) intersected with (union of b).
+[[nodiscard]] double intersection_length(std::vector<Interval> a, std::vector<Interval> b);
+[[nodiscard]] RankBreakdown breakdown(int rank, const std::string& gpu, const RankRecord& rec, double total_time);
+
+struct RunResult {
+  std::string scenario_name;
+  std::string scenario_file;               // file name only, never an absolute path
+  std::vector<std::string> overrides;
+  // cluster
+  int domains = 0;
+  int gpus = 0;
+  std::string gpu_id;
+  std::string scale_up_kind;
+  std::string scale_out_kind;
+  std::string topology;                    // one-line description
+  std::size_t vertices = 0;
+  std::size_t graph_links = 0;
+  // engine
+  std::string simgrid_version;
+  std::vector<std::string> engine_config;
+  std::size_t sg_hosts = 0;
+  std::size_t sg_links = 0;
+  std::size_t sg_routes = 0;
+  // workload
+  std::string workload_kind;
+  std::string workload_name;
+  int ranks = 0;
+  std::size_t ops = 0;
+  // results
+  double simulated_time_s = 0.0;
+  std::vector<RankBreakdown> per_rank;
+};
+
+[[nodiscard]] std::string summary_json(const RunResult& r);
+[[nodiscard]] std::string summary_table(const RunResult& r);
+
+}  // namespace racksim

@@ -1,0 +1,115 @@
+#include "sim/run.hpp"
+
+#include "sim/platform.hpp"
+#include "sim/simgrid_adapter.hpp"
+#include "sim/workload.hpp"
+#include "topologies/check.hpp"
+
+#include <fmt/format.h>
+
+namespace racksim {
+
+struct RunPlan {
+  Topology topology;
+  Workload workload;
+  PlatformSpec platform;
+};
+
+namespace {
+std::string base_name(const std::string& p) {
+  const auto slash = p.find_last_of('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+}  // namespace
+
+Run::Run(const Scenario& scenario) : s_(scenario), plan_(std::make_unique<RunPlan>()) {
+  try {
+    plan_->topology = build_cluster(s_.cluster);
+    const auto problems = check_topology(plan_->topology);
+    if (!problems.empty()) {
+      std::string msg = "the cluster is not valid:";
+      for (const auto& p : problems) msg += "\n  - " + p;
+      throw InputError(s_.cluster_where, msg);
+    }
+    plan_->workload = load_native_trace(s_.workload.file);
+    const int gpus = static_cast<int>(plan_->topology.gpus.size());
+    if (plan_->workload.ranks > gpus)
+      throw InputError(s_.workload.where, fmt::format("the trace '{}' has {} ranks but the cluster has only {} GPUs",
+                                                      plan_->workload.name, plan_->workload.ranks, gpus));
+    plan_->platform = emit_platform(plan_->topology, communicating_pairs(plan_->workload));
+  } catch (const InputError&) {
+    throw;
+  } catch (const Error& e) {  // impossible cluster parameters or an unreachable pair
+    throw InputError(s_.cluster_where, e.what());
+  }
+}
+
+Run::~Run() = default;
+
+std::string Run::header() const {
+  const auto& w = plan_->workload;
+  std::string h;
+  h += fmt::format("racksim {}  scenario {} ({})\n", RACKSIM_VERSION, s_.name, base_name(s_.file));
+  for (const auto& o : s_.overrides) h += fmt::format("  override            {}\n", o);
+  h += fmt::format("  cluster             {}\n", plan_->topology.description);
+  h += fmt::format("  gpu                 {} ({}), {} HBM at {}\n", s_.gpu.id, s_.gpu.name, format_bytes(s_.gpu.hbm_capacity),
+                   format_rate(s_.gpu.hbm_bandwidth));
+  const auto& up = s_.cluster.up;
+  h += fmt::format("  scale-up            {}: {} per {} per direction, link latency {}", s_.scale_up_kind,
+                   format_rate(up.link_bandwidth), up.kind == ScaleUpParams::Kind::Switched ? "GPU" : "link",
+                   format_seconds(up.link_latency));
+  if (up.kind == ScaleUpParams::Kind::Switched)
+    h += fmt::format(", switch {} ({} ports of {}, {})", up.switch_part, up.switch_ports, format_rate(up.port_speed),
+                     format_seconds(up.switch_latency));
+  h += "\n";
+  const auto& o = s_.cluster.out;
+  if (o.enabled)
+    h += fmt::format("  scale-out           {}: {} x {} per GPU, leaf {} ({} ports), spine {}, oversubscription {}:1\n",
+                     s_.scale_out_kind, o.nics_per_gpu, o.nic_part, o.leaf_part, o.leaf_ports, o.spine_part, o.oversubscription);
+  else
+    h += "  scale-out           none\n";
+  h += fmt::format("  workload            {} '{}': {} ranks, {} ops\n", s_.workload.kind, w.name, w.ranks, w.total_ops());
+  std::string cfg;
+  for (const auto& c : engine_configuration()) cfg += (cfg.empty() ? "" : " ") + c;
+  h += fmt::format("  engine              SimGrid, {}\n", cfg);
+  h += fmt::format("  platform            {} hosts, {} directed links, {} routes\n", plan_->platform.hosts.size(),
+                   plan_->platform.links.size(), plan_->platform.routes.size());
+  return h;
+}
+
+RunResult Run::execute() {
+  const Workload& w = plan_->workload;
+  std::vector<RankExecutor> ranks;
+  ranks.reserve(static_cast<std::size_t>(w.ranks));
+  for (int r = 0; r < w.ranks; ++r) ranks.emplace_back(r, w, s_.gpu);
+  const EngineStats stats = run_simgrid(plan_->platform, ranks);
+
+  RunResult res;
+  res.scenario_name = s_.name;
+  res.scenario_file = base_name(s_.file);
+  res.overrides = s_.overrides;
+  res.domains = s_.cluster.domains;
+  res.gpus = static_cast<int>(plan_->topology.gpus.size());
+  res.gpu_id = s_.gpu.id;
+  res.scale_up_kind = s_.scale_up_kind;
+  res.scale_out_kind = s_.scale_out_kind;
+  res.topology = plan_->topology.description;
+  res.vertices = boost::num_vertices(plan_->topology.graph);
+  res.graph_links = boost::num_edges(plan_->topology.graph);
+  res.simgrid_version = stats.simgrid_version;
+  res.engine_config = engine_configuration();
+  res.sg_hosts = plan_->platform.hosts.size();
+  res.sg_links = plan_->platform.links.size();
+  res.sg_routes = plan_->platform.routes.size();
+  res.workload_kind = s_.workload.kind;
+  res.workload_name = w.name;
+  res.ranks = w.ranks;
+  res.ops = w.total_ops();
+  res.simulated_time_s = stats.simulated_time;
+  for (const auto& ex : ranks)
+    res.per_rank.push_back(breakdown(ex.rank(), plan_->platform.hosts[static_cast<std::size_t>(ex.rank())].name, ex.record(),
+                                     stats.simulated_time));
+  return res;
+}
+
+}  // namespace racksim

@@ -1,0 +1,50 @@
+// racksim sim: a scenario — which cluster runs which workload — read from YAML into typed structs.
+//
+// Scenario format, version 1 (docs/scenario-format.md has every key):
+//   schema_version: 1
+//   name: <text>
+//   description: <text>                     # optional
+//   catalog: [extra-parts.yaml]             # optional, added to the shipped catalog
+//   cluster:
+//     domains: <N>                          # racks or nodes
+//     scale_up: {kind: helios_rack | mi300x_node | switched | full_mesh, ...}
+//     scale_out: {kind: none | rail_leaf_spine, ...}
+//   workload: {kind: trace, file: <path>}
+// Paths are relative to the scenario file. Catalog ids are resolved here, so everything below
+// this layer sees numbers with units, never ids or YAML.
+#pragma once
+
+#include "core/error.hpp"
+#include "models/catalog.hpp"
+#include "topologies/builders.hpp"
+
+#include <string>
+#include <vector>
+
+namespace racksim {
+
+struct WorkloadSpec {
+  std::string kind;   // "trace"
+  std::string file;   // resolved path
+  Location where;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string file;                    // as given on the command line
+  std::vector<std::string> overrides;  // the --set assignments, in order
+  Catalog catalog;
+  GpuSpec gpu;                         // the cluster's GPU, resolved from the catalog
+  std::string scale_up_kind;
+  std::string scale_out_kind;
+  ClusterParams cluster;
+  Location cluster_where;
+  WorkloadSpec workload;
+};
+
+// Reads, overrides, validates and resolves a scenario. `data_dir` holds models/catalog.
+[[nodiscard]] Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
+                                     const std::string& data_dir);
+
+}  // namespace racksim

@@ -1,0 +1,40 @@
+// racksim sim: the SimGrid adapter — the only file that calls SimGrid.
+//
+// It builds one flat full zone with one host per GPU, the platform's directed links and its
+// routes, configures the network model for GPU fabrics (below), and runs one actor per rank that
+// drives that rank's RankExecutor: compute becomes an Exec on the GPU's host, transfers become
+// mailbox put/get pairs (the receiver's wait is the data dependency), timers use wait_any_for.
+//
+// Network configuration, set here and nowhere else, and printed at the start of every run:
+//   network/model:CM02         plain max-min sharing, no TCP-era latency/bandwidth factors
+//   network/crosstraffic:0     no reverse-direction ACK traffic on full-duplex links
+//   network/TCP-gamma:0        no TCP window bound: with the default 4 MiB window, CM02 caps a
+//                              flow at gamma / (2 x route latency), which would throttle a
+//                              1.8 TB/s scale-up link at routes above ~1.2 us
+// With these, S bytes over a route of latency L and bottleneck bandwidth B take L + S/B exactly.
+//
+// One simulation per process: SimGrid's engine is a process-wide singleton.
+#pragma once
+
+#include "sim/platform.hpp"
+#include "sim/replay.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace racksim {
+
+struct EngineStats {
+  double simulated_time = 0.0;
+  std::string simgrid_version;
+};
+
+// The SimGrid configuration racksim sets, as "key:value" lines.
+[[nodiscard]] std::vector<std::string> engine_configuration();
+
+// Runs the ranks to completion on the platform. Throws SimulationError on deadlock, naming the
+// stuck ranks and ops. Call at most once per process.
+[[nodiscard]] EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks);
+
+}  // namespace racksim

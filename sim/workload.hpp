@@ -1,0 +1,77 @@
+// racksim sim: the workload as per-rank op graphs, and the reader of the native trace format.
+//
+// Native trace format, version 1 (documented in docs/trace-format.md):
+//   racksim_trace: 1
+//   name: <text>
+//   ranks: <N>
+//   groups: {<name>: all | [ranks...]}        # 'world' (all ranks) always exists
+//   programs:                                 # each rank runs, in order, the ops of every
+//     - ranks: all | [r, "a-b", ...]          # program that selects it
+//       ops:
+//         - {id, kind, deps: [ids], stream, ...kind-specific keys}
+// Op kinds: compute (flops + precision [+ bytes] | bytes | duration), all_reduce, all_gather,
+// reduce_scatter, all_to_all (group, bytes, algorithm), send (to, bytes, tag), recv (from,
+// bytes, tag), delay (duration). Ops on one stream run in order; ops on different streams run
+// concurrently unless a dependency orders them.
+#pragma once
+
+#include "core/units.hpp"
+#include "core/error.hpp"
+#include "models/collective.hpp"
+#include "models/gpu.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace racksim {
+
+enum class OpKind { Compute, Collective, Send, Recv, Delay };
+
+struct Op {
+  std::string id;
+  OpKind kind = OpKind::Compute;
+  int stream = 0;                 // index into Workload::streams
+  std::vector<int> deps;          // indices of ops of the same rank (explicit + stream order)
+  // compute
+  std::optional<Seconds> duration;  // measured duration (compute or delay)
+  Flops flops;
+  Precision precision = Precision::bf16;
+  Bytes hbm_bytes;
+  // collective
+  CollectiveKind collective = CollectiveKind::AllReduce;
+  CollectiveAlgorithm algorithm = CollectiveAlgorithm::Ring;
+  int group = -1;                 // index into Workload::groups
+  int sequence = 0;               // n-th collective of this rank on this group
+  std::uint64_t bytes = 0;        // collective or point-to-point size
+  // send / recv
+  int peer = -1;
+  int tag = 0;
+  Location where;                 // for messages
+};
+
+struct Group {
+  std::string name;
+  std::vector<int> ranks;         // sorted, unique
+  std::vector<int> position;      // position[rank] in this group, -1 if absent
+};
+
+struct Workload {
+  std::string name;
+  std::string source;             // the file it came from
+  int ranks = 0;
+  std::vector<Group> groups;
+  std::vector<std::string> streams;
+  std::vector<std::vector<Op>> programs;  // programs[rank]
+
+  [[nodiscard]] std::size_t total_ops() const;
+};
+
+// Reads and validates a native trace. Every problem is an InputError naming file, line, key.
+[[nodiscard]] Workload load_native_trace(const std::string& path);
+
+// Cross-rank checks that need the whole workload: collective sequences agree within each group
+// and every send has a matching receive. Called by load_native_trace; exposed for other readers.
+void validate_workload(const Workload& w);
+
+}  // namespace racksim

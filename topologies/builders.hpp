@@ -1,0 +1,67 @@
+// racksim topologies: builders for scale-up domains and the scale-out fabric.
+//
+// Pure functions from typed parameters (already resolved from the catalog) to a Topology.
+//   - switched domain: n GPUs (optionally in trays) each joined to one logical non-blocking
+//     switch by a link of the GPU's full scale-up bandwidth. The Helios rack is this with 72
+//     MI455X in 18 trays of 4 over UALink-over-Ethernet: its >= 11 physical switch chips are
+//     modelled as one logical switch whose ports are the chips' ports added up.
+//   - full mesh: n GPUs, every pair joined by `links_per_pair` direct links (MI300X xGMI: 8
+//     GPUs, 7 links each, one per peer).
+//   - rail-optimized two-tier leaf/spine: NIC j of GPU i in every domain is on rail
+//     (i * nics_per_gpu + j); each leaf serves whole rails; leaves join every spine with a trunk
+//     of uplinks; oversubscription = leaf down ports / up ports used.
+#pragma once
+
+#include "topologies/graph.hpp"
+
+#include <string>
+
+namespace racksim {
+
+struct ScaleUpParams {
+  enum class Kind { Switched, FullMesh } kind = Kind::Switched;
+  int gpus = 0;                    // per domain
+  int trays = 1;                   // switched: GPUs are named by tray (gpus % trays == 0)
+  std::string domain_label = "node";  // "rack" or "node": names vertices
+  std::string gpu_part;
+  // Switched: per-GPU bandwidth per direction to the switch. FullMesh: per link per direction.
+  BytesPerSecond link_bandwidth;
+  Seconds link_latency;
+  std::string link_part;
+  int links_per_pair = 1;          // FullMesh only
+  // Switched only: the logical switch.
+  std::string switch_part;
+  int switch_ports = 0;            // ports at `port_speed`, all chips together
+  BytesPerSecond port_speed;       // one GPU link uses link_bandwidth / port_speed ports
+  Seconds switch_latency;
+};
+
+struct ScaleOutParams {
+  bool enabled = false;
+  int nics_per_gpu = 1;
+  std::string nic_part;
+  BytesPerSecond nic_line_rate;
+  BytesPerSecond host_interface_bandwidth;
+  Seconds nic_latency;
+  std::string cable_part;
+  Seconds cable_latency;
+  std::string leaf_part;
+  int leaf_ports = 0;              // at nic_line_rate
+  Seconds leaf_latency;
+  std::string spine_part;
+  int spine_ports = 0;             // at nic_line_rate
+  Seconds spine_latency;
+  double oversubscription = 1.0;   // leaf down:up, >= 1
+};
+
+struct ClusterParams {
+  int domains = 1;
+  ScaleUpParams up;
+  ScaleOutParams out;
+};
+
+// Builds the whole cluster. Throws InputError-free std::invalid_argument-like racksim::Error
+// only for impossible parameters; structural problems are found by check_topology().
+[[nodiscard]] Topology build_cluster(const ClusterParams& p);
+
+}  // namespace racksim

@@ -28,7 +28,9 @@ Run::Run(const Scenario& scenario) : s_(scenario), plan_(std::make_unique<RunPla
     const auto problems = check_topology(plan_->topology);
     if (!problems.empty()) {
       std::string msg = "the cluster is not valid:";
-      for (const auto& p : problems) msg += "\n  - " + p;
+      constexpr std::size_t kShown = 10;
+      for (std::size_t i = 0; i < problems.size() && i < kShown; ++i) msg += "\n  - " + problems[i];
+      if (problems.size() > kShown) msg += fmt::format("\n  ... and {} more problems", problems.size() - kShown);
       throw InputError(s_.cluster_where, msg);
     }
     plan_->workload = load_native_trace(s_.workload.file);
@@ -64,8 +66,10 @@ std::string Run::header() const {
   h += "\n";
   const auto& o = s_.cluster.out;
   if (o.enabled)
-    h += fmt::format("  scale-out           {}: {} x {} per GPU, leaf {} ({} ports), spine {}, oversubscription {}:1\n",
-                     s_.scale_out_kind, o.nics_per_gpu, o.nic_part, o.leaf_part, o.leaf_ports, o.spine_part, o.oversubscription);
+    h += fmt::format("  scale-out           {}: {} x {} per GPU in {} plane(s), leaf {} ({} ports), spine {}, "
+                     "oversubscription {}:1\n",
+                     s_.scale_out_kind, o.nics_per_gpu, o.nic_part, o.planes, o.leaf_part, o.leaf_ports, o.spine_part,
+                     o.oversubscription);
   else
     h += "  scale-out           none\n";
   h += fmt::format("  workload            {} '{}': {} ranks, {} ops\n", s_.workload.kind, w.name, w.ranks, w.total_ops());

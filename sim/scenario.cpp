@@ -165,6 +165,12 @@ void read_scale_out(Scenario& s, const ConfigNode& node) {
         o.spine_latency = sw.latency;
       }
     }
+    if (auto pl = m.optional("planes")) {
+      o.planes = static_cast<int>(pl->as_int(1, 64));
+      if (o.nics_per_gpu % o.planes != 0)
+        pl->fail(fmt::format("planes ({}) must divide nics_per_gpu ({}): NIC j of each GPU is on plane j mod planes",
+                             o.planes, o.nics_per_gpu));
+    }
     if (auto ov = m.optional("oversubscription")) {
       o.oversubscription = ov->as_number();
       if (!(o.oversubscription >= 1.0 && o.oversubscription <= 64.0))

@@ -67,10 +67,103 @@ void build_full_mesh_domain(Topology& t, const ScaleUpParams& p, int d) {
     }
 }
 
+void build_rail_plane(Topology& t, const ScaleOutParams& o, const std::vector<std::vector<Vertex>>& rails,
+                      int plane) {
+  const int domains = static_cast<int>(rails.front().size());
+  const int nrails = static_cast<int>(rails.size());
+  const std::string prefix = o.planes > 1 ? fmt::format("plane{}.", plane) : std::string();
+  // Leaves. down = ports facing NICs, up = the rest, split by the oversubscription ratio.
+  const int down = static_cast<int>(std::floor(o.leaf_ports * o.oversubscription / (1.0 + o.oversubscription)));
+  if (down < 1) throw Error("leaf switch has no port left for NICs");
+  std::vector<std::vector<Vertex>> leaf_members;  // NICs under each leaf
+  if (domains <= down) {
+    const int rails_per_leaf = down / domains;
+    for (int first = 0; first < nrails; first += rails_per_leaf) {
+      std::vector<Vertex> m;
+      for (int r = first; r < std::min(nrails, first + rails_per_leaf); ++r)
+        for (int d = 0; d < domains; ++d) m.push_back(rails[static_cast<std::size_t>(r)][static_cast<std::size_t>(d)]);
+      leaf_members.push_back(std::move(m));
+    }
+  } else {
+    const int per_rail = ceil_div(domains, down);
+    for (int r = 0; r < nrails; ++r)
+      for (int k = 0; k < per_rail; ++k) {
+        std::vector<Vertex> m;
+        for (int d = k * down; d < std::min(domains, (k + 1) * down); ++d)
+          m.push_back(rails[static_cast<std::size_t>(r)][static_cast<std::size_t>(d)]);
+        leaf_members.push_back(std::move(m));
+      }
+  }
+  std::vector<Vertex> leaves;
+  std::vector<int> up_used;
+  for (std::size_t k = 0; k < leaf_members.size(); ++k) {
+    NodeProps sp;
+    sp.kind = NodeKind::Switch;
+    sp.name = fmt::format("{}leaf{}", prefix, k);
+    sp.part = o.leaf_part;
+    sp.ports = o.leaf_ports;
+    sp.latency = o.leaf_latency;
+    const Vertex lv = t.add_node(sp);
+    leaves.push_back(lv);
+    for (const Vertex nic : leaf_members[k]) {
+      LinkProps l;
+      l.kind = LinkKind::ScaleOut;
+      l.bandwidth = o.nic_line_rate;
+      l.latency = o.cable_latency;
+      l.ports = 1;
+      l.part = o.cable_part;
+      t.add_link(nic, lv, l);
+    }
+    up_used.push_back(static_cast<int>(std::ceil(static_cast<double>(leaf_members[k].size()) / o.oversubscription - 1e-9)));
+  }
+  if (leaves.size() < 2) return;  // one leaf joins everything: no spine tier
+  // Every leaf needs at least one port on every spine of its plane.
+  if (static_cast<int>(leaves.size()) > o.spine_ports)
+    throw Error(fmt::format("a two-tier plane with {} leaves needs spines with at least {} ports, but '{}' has {} at the "
+                            "NIC line rate; use more planes (scale_out.planes), fewer NICs per GPU, or larger switches",
+                            leaves.size(), leaves.size(), o.spine_part, o.spine_ports));
+  // Spines: the fewest that give every leaf an equal share on each and fit their radix.
+  int total_up = 0;
+  for (int u : up_used) total_up += u;
+  int spines = std::max(1, ceil_div(total_up, o.spine_ports));
+  auto fits = [&](int s) {
+    int per_spine = 0;
+    for (int u : up_used) per_spine += ceil_div(u, s);
+    return per_spine <= o.spine_ports;
+  };
+  while (!fits(spines)) ++spines;  // terminates: at spines = max(up_used) each leaf uses 1 port per spine
+  std::vector<Vertex> spine_v;
+  for (int s = 0; s < spines; ++s) {
+    NodeProps sp;
+    sp.kind = NodeKind::Switch;
+    sp.name = fmt::format("{}spine{}", prefix, s);
+    sp.part = o.spine_part;
+    sp.ports = o.spine_ports;
+    sp.latency = o.spine_latency;
+    spine_v.push_back(t.add_node(sp));
+  }
+  // Each leaf spreads its uplinks evenly over the spines: a trunk per (leaf, spine) whose
+  // bandwidth is its share of the uplinks (flow-level: a trunk is perfectly load balanced).
+  for (std::size_t k = 0; k < leaves.size(); ++k)
+    for (int s = 0; s < spines; ++s) {
+      LinkProps l;
+      l.kind = LinkKind::ScaleOut;
+      l.bandwidth = o.nic_line_rate * (static_cast<double>(up_used[k]) / spines);
+      l.latency = o.cable_latency;
+      l.ports = ceil_div(up_used[k], spines);
+      l.part = o.cable_part;
+      t.add_link(leaves[k], spine_v[static_cast<std::size_t>(s)], l);
+    }
+}
+
 void build_rail_fabric(Topology& t, const ScaleOutParams& o, int domains, int gpus_per_domain) {
-  const int rails = gpus_per_domain * o.nics_per_gpu;
-  // NICs, one vertex each, attached to their GPU through the host interface.
-  std::vector<std::vector<Vertex>> nic_of(static_cast<std::size_t>(domains));  // [domain][rail]
+  if (o.planes < 1 || o.nics_per_gpu % o.planes != 0)
+    throw Error(fmt::format("scale_out.planes ({}) must divide nics_per_gpu ({})", o.planes, o.nics_per_gpu));
+  const int per_plane = o.nics_per_gpu / o.planes;  // NICs of one GPU in one plane
+  // rails[plane][rail][domain] = NIC vertex.
+  std::vector<std::vector<std::vector<Vertex>>> rails(
+      static_cast<std::size_t>(o.planes),
+      std::vector<std::vector<Vertex>>(static_cast<std::size_t>(gpus_per_domain * per_plane)));
   for (int d = 0; d < domains; ++d)
     for (int g = 0; g < gpus_per_domain; ++g) {
       const Vertex gv = t.gpus[static_cast<std::size_t>(d * gpus_per_domain + g)];
@@ -90,86 +183,12 @@ void build_rail_fabric(Topology& t, const ScaleOutParams& o, int domains, int gp
         l.ports = 0;
         l.part = "host_interface";
         t.add_link(gv, nv, l);
-        nic_of[static_cast<std::size_t>(d)].push_back(nv);
+        const int plane = j % o.planes;
+        const int rail = g * per_plane + j / o.planes;
+        rails[static_cast<std::size_t>(plane)][static_cast<std::size_t>(rail)].push_back(nv);
       }
     }
-  // Leaves. down = ports facing NICs, up = the rest, split by the oversubscription ratio.
-  const int down = static_cast<int>(std::floor(o.leaf_ports * o.oversubscription / (1.0 + o.oversubscription)));
-  if (down < 1) throw Error("leaf switch has no port left for NICs");
-  struct LeafPlan { std::vector<std::pair<int, int>> members; };  // (domain, rail)
-  std::vector<LeafPlan> plans;
-  if (domains <= down) {
-    const int rails_per_leaf = down / domains;
-    for (int first = 0; first < rails; first += rails_per_leaf) {
-      LeafPlan lp;
-      for (int r = first; r < std::min(rails, first + rails_per_leaf); ++r)
-        for (int d = 0; d < domains; ++d) lp.members.emplace_back(d, r);
-      plans.push_back(std::move(lp));
-    }
-  } else {
-    const int per_rail = ceil_div(domains, down);
-    for (int r = 0; r < rails; ++r)
-      for (int m = 0; m < per_rail; ++m) {
-        LeafPlan lp;
-        for (int d = m * down; d < std::min(domains, (m + 1) * down); ++d) lp.members.emplace_back(d, r);
-        plans.push_back(std::move(lp));
-      }
-  }
-  std::vector<Vertex> leaves;
-  std::vector<int> up_used;
-  for (std::size_t k = 0; k < plans.size(); ++k) {
-    NodeProps sp;
-    sp.kind = NodeKind::Switch;
-    sp.name = fmt::format("leaf{}", k);
-    sp.part = o.leaf_part;
-    sp.ports = o.leaf_ports;
-    sp.latency = o.leaf_latency;
-    const Vertex lv = t.add_node(sp);
-    leaves.push_back(lv);
-    for (const auto& [d, r] : plans[k].members) {
-      LinkProps l;
-      l.kind = LinkKind::ScaleOut;
-      l.bandwidth = o.nic_line_rate;
-      l.latency = o.cable_latency;
-      l.ports = 1;
-      l.part = o.cable_part;
-      t.add_link(nic_of[static_cast<std::size_t>(d)][static_cast<std::size_t>(r)], lv, l);
-    }
-    up_used.push_back(static_cast<int>(std::ceil(static_cast<double>(plans[k].members.size()) / o.oversubscription - 1e-9)));
-  }
-  if (leaves.size() < 2) return;  // one leaf joins everything: no spine tier
-  // Spines: the fewest that give every leaf at least one port on each and fit their radix.
-  int total_up = 0;
-  for (int u : up_used) total_up += u;
-  int spines = std::max(1, ceil_div(total_up, o.spine_ports));
-  auto fits = [&](int s) {
-    int per_spine = 0;
-    for (int u : up_used) per_spine += ceil_div(u, s);
-    return per_spine <= o.spine_ports;
-  };
-  while (!fits(spines) && spines < total_up) ++spines;
-  std::vector<Vertex> spine_v;
-  for (int s = 0; s < spines; ++s) {
-    NodeProps sp;
-    sp.kind = NodeKind::Switch;
-    sp.name = fmt::format("spine{}", s);
-    sp.part = o.spine_part;
-    sp.ports = o.spine_ports;
-    sp.latency = o.spine_latency;
-    spine_v.push_back(t.add_node(sp));
-  }
-  // Each leaf spreads its uplinks evenly over the spines: a trunk per (leaf, spine) whose
-  // bandwidth is its share of the uplinks (flow-level: a trunk is perfectly load balanced).
-  for (std::size_t k = 0; k < leaves.size(); ++k)
-    for (int s = 0; s < spines; ++s) {
-      LinkProps l;
-      l.kind = LinkKind::ScaleOut;
-      l.bandwidth = o.nic_line_rate * (static_cast<double>(up_used[k]) / spines);
-      l.latency = o.cable_latency;
-      l.ports = ceil_div(up_used[k], spines);
-      l.part = o.cable_part;
-      t.add_link(leaves[k], spine_v[static_cast<std::size_t>(s)], l);
-    }
+  for (int p = 0; p < o.planes; ++p) build_rail_plane(t, o, rails[static_cast<std::size_t>(p)], p);
 }
 
 }  // namespace
@@ -192,7 +211,9 @@ Topology build_cluster(const ClusterParams& p) {
   t.description = fmt::format("{} x {} {} GPUs ({}), {} vertices ({} switches), {} links", p.domains, p.up.gpus,
                               p.up.gpu_part, p.up.kind == ScaleUpParams::Kind::Switched ? "switched scale-up" : "full-mesh scale-up",
                               boost::num_vertices(t.graph), switches, boost::num_edges(t.graph));
-  if (p.out.enabled) t.description += fmt::format(", rail-optimized leaf/spine scale-out, {} NIC(s) per GPU", p.out.nics_per_gpu);
+  if (p.out.enabled)
+    t.description += fmt::format(", rail-optimized leaf/spine scale-out, {} NIC(s) per GPU in {} plane(s)", p.out.nics_per_gpu,
+                                 p.out.planes);
   return t;
 }
 

@@ -7,9 +7,13 @@
 //     modelled as one logical switch whose ports are the chips' ports added up.
 //   - full mesh: n GPUs, every pair joined by `links_per_pair` direct links (MI300X xGMI: 8
 //     GPUs, 7 links each, one per peer).
-//   - rail-optimized two-tier leaf/spine: NIC j of GPU i in every domain is on rail
-//     (i * nics_per_gpu + j); each leaf serves whole rails; leaves join every spine with a trunk
-//     of uplinks; oversubscription = leaf down ports / up ports used.
+//   - rail-optimized two-tier leaf/spine, in one or more independent planes: NIC j of GPU i is
+//     on plane j % planes, and within its plane on rail (i * nics_per_plane + j / planes); each
+//     leaf serves whole rails (all domains' NICs of a rail, or a contiguous block of domains
+//     when a rail has more domains than a leaf has down ports); each leaf joins every spine of
+//     its plane with an equal trunk of uplinks; oversubscription = leaf down ports / up ports.
+//     A plane needs spines with at least as many ports as it has leaves; otherwise the builder
+//     throws and the user must add planes, oversubscribe, or choose larger switches.
 #pragma once
 
 #include "topologies/graph.hpp"
@@ -52,6 +56,7 @@ struct ScaleOutParams {
   int spine_ports = 0;             // at nic_line_rate
   Seconds spine_latency;
   double oversubscription = 1.0;   // leaf down:up, >= 1
+  int planes = 1;                  // independent leaf/spine networks; NIC j is on plane j % planes
 };
 
 struct ClusterParams {

@@ -1,0 +1,180 @@
+# Malformed inputs: racksim must reject each with the right exit code and a message that names
+# the file, the line, the key and what was expected. The inputs are in tests/bad_inputs/, one
+# defect per file, each explained by the comment at its top; valid_scenario.yaml and
+# valid_trace.yaml are the valid originals they were copied from (checked by control_valid).
+# Trace cases run the valid scenario with `--set workload.file=<trace>`.
+#
+# One test per case, "cli/bad_input/<case>", label "cli", run by expect_error.cmake:
+#
+#   racksim_bad_input(<case> RC <exit code> [SIMULATES]
+#     ARGS   <racksim arguments>...
+#     [AT    <file name> <line> [<key path>]]   # the message starts "<...>/<file>:<line>:<col>: key '<key>': "
+#     [EXPECT <regex>...])                     # each must match stdout + stderr
+#
+# Exit codes (sim/cli.cpp): 2 bad command line, 3 invalid input, 4 simulation failed.
+# Every case runs in ${CMAKE_CURRENT_BINARY_DIR}/out/<case>; SIMULATES (for a case that gets
+# past validation) also writes its results there (--out out/<case>/result).
+# Regexes are CMake regexes, written as [[bracket arguments]] so backslashes are literal.
+
+set(RACKSIM_BAD_INPUTS "${PROJECT_SOURCE_DIR}/tests/bad_inputs")
+
+function(racksim_regex_escape out_var text)
+  foreach(c "\\" "." "[" "]" "*" "+" "?" "(" ")" "^" "$" "|")
+    string(REPLACE "${c}" "\\${c}" text "${text}")
+  endforeach()
+  set(${out_var} "${text}" PARENT_SCOPE)
+endfunction()
+
+function(racksim_bad_input case)
+  cmake_parse_arguments(PARSE_ARGV 1 X "SIMULATES" "RC" "ARGS;AT;EXPECT")
+  if(X_UNPARSED_ARGUMENTS OR NOT DEFINED X_RC)
+    message(FATAL_ERROR "racksim_bad_input(${case}): expected RC <code> ARGS ... [AT ...] [EXPECT ...], "
+                        "got unparsed '${X_UNPARSED_ARGUMENTS}'")
+  endif()
+  set(out "${CMAKE_CURRENT_BINARY_DIR}/out/${case}")
+  set(args ${X_ARGS})
+  if(X_SIMULATES)
+    list(APPEND args --out "${out}/result")
+  endif()
+
+  set(regexes ${X_EXPECT})
+  if(X_AT)
+    list(LENGTH X_AT n)
+    list(GET X_AT 0 file)
+    list(GET X_AT 1 line)
+    racksim_regex_escape(file "${file}")
+    set(at "/${file}:${line}:[0-9]+: ")
+    if(n GREATER 2)
+      list(GET X_AT 2 key)
+      racksim_regex_escape(key "${key}")
+      string(APPEND at "key '${key}': ")
+    endif()
+    list(PREPEND regexes "${at}")
+  endif()
+
+  # Lists cross the command line ;-separated; escape the ';' so add_test keeps each list in
+  # one argument.
+  string(REPLACE ";" "\\;" args "${args}")
+  string(REPLACE ";" "\\;" regexes "${regexes}")
+  add_test(NAME "cli/bad_input/${case}"
+           COMMAND ${CMAKE_COMMAND}
+                   "-DRACKSIM=$<TARGET_FILE:racksim>"
+                   "-DARGS=${args}"
+                   "-DEXPECT_RC=${X_RC}"
+                   "-DEXPECT_REGEX=${regexes}"
+                   "-DWORKDIR=${out}"
+                   -P "${CMAKE_CURRENT_SOURCE_DIR}/expect_error.cmake")
+  set_tests_properties("cli/bad_input/${case}" PROPERTIES LABELS "cli" TIMEOUT 120)
+endfunction()
+
+set(bad "${RACKSIM_BAD_INPUTS}")
+set(valid "${RACKSIM_BAD_INPUTS}/valid_scenario.yaml")
+
+# --- control: the valid originals run cleanly, so each bad file has exactly its one defect ---
+racksim_bad_input(control_valid RC 0 SIMULATES
+  ARGS   run ${valid}
+  EXPECT [[result: small \(4 ranks on 4 x mi300x\)]] [[summary\.json]])
+
+# --- command line (exit 2) ---
+racksim_bad_input(usage_unknown_verb RC 2
+  ARGS   frobnicate
+  EXPECT [[unknown verb 'frobnicate']] [[verbs: run, version]] [[racksim --help]])
+racksim_bad_input(usage_unknown_option RC 2
+  ARGS   run --frobnicate
+  EXPECT [[unknown option '--frobnicate' for 'run']] [[racksim --help]])
+
+# --- scenario files (exit 3) ---
+racksim_bad_input(missing_scenario_file RC 3
+  ARGS   run ${bad}/no_such_scenario.yaml
+  EXPECT [[/no_such_scenario\.yaml: cannot open file]] [[invalid input]])
+racksim_bad_input(yaml_syntax RC 3
+  ARGS   run ${bad}/yaml_syntax.yaml
+  AT     yaml_syntax.yaml 10
+  EXPECT [[YAML syntax error]])
+racksim_bad_input(yaml_syntax_bracket RC 3
+  ARGS   run ${bad}/yaml_syntax_bracket.yaml
+  AT     yaml_syntax_bracket.yaml 9
+  EXPECT [[YAML syntax error]])
+racksim_bad_input(unknown_key_top RC 3
+  ARGS   run ${bad}/unknown_key_top.yaml
+  AT     unknown_key_top.yaml 7 descripton
+  EXPECT [[unknown key 'descripton' in scenario]] [[valid keys: .*description]])
+racksim_bad_input(unknown_key_nested RC 3
+  ARGS   run ${bad}/unknown_key_nested.yaml
+  AT     unknown_key_nested.yaml 16 cluster.scale_up.latancy
+  EXPECT [[unknown key 'latancy' in cluster\.scale_up]] [[valid keys: .*latency]])
+racksim_bad_input(missing_required RC 3
+  ARGS   run ${bad}/missing_required.yaml
+  AT     missing_required.yaml 5
+  EXPECT [[missing required key 'workload']])
+racksim_bad_input(wrong_type RC 3
+  ARGS   run ${bad}/wrong_type.yaml
+  AT     wrong_type.yaml 8 cluster.domains
+  EXPECT [[expected an integer, got 'two']])
+racksim_bad_input(bad_unit RC 3
+  ARGS   run ${bad}/bad_unit.yaml
+  AT     bad_unit.yaml 11 cluster.scale_up.bandwidth
+  EXPECT [[unknown unit 'TB' for a data rate]] [[TB/s]] [[accepted: .*GB/s]])
+racksim_bad_input(bare_number RC 3
+  ARGS   run ${bad}/bare_number.yaml
+  AT     bare_number.yaml 9 cluster.scale_up.bandwidth
+  EXPECT [[with a unit]] [[got '1800' \(a bare number has no unit\)]] [[accepted: .*GB/s]])
+racksim_bad_input(negative_bandwidth RC 3
+  ARGS   run ${bad}/negative_bandwidth.yaml
+  AT     negative_bandwidth.yaml 9 cluster.scale_up.bandwidth
+  EXPECT [[greater than zero, got '-1\.8 TB/s']])
+racksim_bad_input(unknown_gpu RC 3
+  ARGS   run ${bad}/unknown_gpu.yaml
+  AT     unknown_gpu.yaml 12 cluster.scale_up.gpu
+  EXPECT [[unknown GPU 'mi999x']] [[catalog GPUs: .*mi300x]])
+racksim_bad_input(disconnected RC 3
+  ARGS   run ${bad}/disconnected.yaml
+  AT     disconnected.yaml 10 cluster
+  EXPECT [[the cluster is not valid]] [[disconnected: 2 separate parts]] [[join the domains with a scale_out fabric]])
+
+# --- --set overrides (exit 3); the message names the override instead of a file line ---
+racksim_bad_input(set_unknown_key RC 3
+  ARGS   run ${valid} --set cluster.foo=1
+  EXPECT [[--set cluster\.foo=1: key 'cluster\.foo': ]] [[unknown key 'foo' in cluster]] [[valid keys: domains]])
+racksim_bad_input(set_bad_value RC 3
+  ARGS   run ${valid} --set cluster.domains=-3
+  EXPECT [[--set cluster\.domains=-3: key 'cluster\.domains': ]] [[expected an integer from 1 to [0-9]+, got -3]])
+
+# --- traces (exit 3), run on the valid scenario ---
+racksim_bad_input(trace_missing_file RC 3
+  ARGS   run ${valid} --set workload.file=no_such_trace.yaml
+  EXPECT [[/no_such_trace\.yaml: cannot open file]])
+racksim_bad_input(trace_cycle RC 3
+  ARGS   run ${valid} --set workload.file=trace_cycle.yaml
+  AT     trace_cycle.yaml 11 programs[0].ops[0]
+  EXPECT [[dependency cycle on rank 0: a -> b -> a]])
+racksim_bad_input(trace_rank_missing RC 3
+  ARGS   run ${valid} --set workload.file=trace_rank_missing.yaml
+  AT     trace_rank_missing.yaml 8 groups.pair[1]
+  EXPECT [[rank 99 does not exist: the trace has 4 ranks \(0 to 3\)]])
+# The trace is valid alone; racksim reports the mismatch at the scenario's 'workload' map, whose
+# first line (13, 'kind: trace') is where yaml-cpp places a block map.
+racksim_bad_input(trace_too_many_ranks RC 3
+  ARGS   run ${valid} --set workload.file=trace_too_many_ranks.yaml
+  AT     valid_scenario.yaml 13 workload
+  EXPECT [[trace 'eight-ranks' has 8 ranks]] [[only 4 GPUs]])
+racksim_bad_input(trace_unknown_op_kind RC 3
+  ARGS   run ${valid} --set workload.file=trace_unknown_op_kind.yaml
+  AT     trace_unknown_op_kind.yaml 11 programs[0].ops[1].kind
+  EXPECT [[unknown value 'allreduce']] [[expected one of: .*all_reduce]])
+racksim_bad_input(trace_collective_mismatch RC 3
+  ARGS   run ${valid} --set workload.file=trace_collective_mismatch.yaml
+  AT     trace_collective_mismatch.yaml 14 programs[1].ops[0]
+  EXPECT [[collective #0 on group 'world' differs between rank 0 \(all_reduce 67108864 B]]
+         [[rank 1 \(all_reduce 33554432 B]])
+racksim_bad_input(trace_unmatched_send RC 3
+  ARGS   run ${valid} --set workload.file=trace_unmatched_send.yaml
+  AT     trace_unmatched_send.yaml 13 programs[1].ops[0]
+  EXPECT [[send 'send_act' from rank 0 to rank 1 \(tag 0\) has no matching recv on rank 1]])
+
+# --- valid inputs that cannot be simulated (exit 4) ---
+racksim_bad_input(deadlock RC 4 SIMULATES
+  ARGS   run ${valid} --set workload.file=deadlock.yaml
+  EXPECT [[simulation failed: deadlock]] [[2 of 4 ranks cannot finish]]
+         [[rank 0: in progress: r0_recv; not started: r0_send]]
+         [[rank 1: in progress: r1_recv; not started: r1_send]])

@@ -1,0 +1,15 @@
+# cmake -DRACKSIM=... -DSCENARIO=... -DOUT=... -P determinism_check.cmake
+foreach(i 1 2)
+  file(REMOVE_RECURSE "${OUT}/${i}")
+  execute_process(COMMAND "${RACKSIM}" run "${SCENARIO}" --out "${OUT}/${i}" --quiet
+                  INPUT_FILE /dev/null RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "run ${i} failed (${rc}): ${err}")
+  endif()
+endforeach()
+file(READ "${OUT}/1/summary.json" a)
+file(READ "${OUT}/2/summary.json" b)
+if(NOT a STREQUAL b)
+  execute_process(COMMAND diff -u "${OUT}/1/summary.json" "${OUT}/2/summary.json" OUTPUT_VARIABLE d)
+  message(FATAL_ERROR "two runs of ${SCENARIO} differ:\n${d}")
+endif()

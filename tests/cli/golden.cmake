@@ -1,0 +1,26 @@
+# Every scenario in scenarios/ runs and must reproduce its golden summary byte for byte.
+#   refresh all goldens:  cmake --build build --target update-goldens   (then review git diff)
+# A mismatch prints a unified diff of golden vs. new summary.
+file(GLOB RACKSIM_SCENARIOS CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/scenarios/*.yaml")
+set(RACKSIM_GOLDEN_DIR "${PROJECT_SOURCE_DIR}/tests/golden")
+foreach(scenario IN LISTS RACKSIM_SCENARIOS)
+  get_filename_component(name "${scenario}" NAME_WE)
+  add_test(NAME "cli/golden/${name}"
+           COMMAND ${CMAKE_COMMAND} -DRACKSIM=$<TARGET_FILE:racksim> -DSCENARIO=${scenario}
+                   -DGOLDEN=${RACKSIM_GOLDEN_DIR}/${name}.summary.json
+                   -DOUT=${CMAKE_CURRENT_BINARY_DIR}/golden/${name} -P ${CMAKE_CURRENT_SOURCE_DIR}/golden_check.cmake)
+  set_tests_properties("cli/golden/${name}" PROPERTIES LABELS "cli;golden")
+endforeach()
+
+add_custom_target(update-goldens
+  COMMAND ${CMAKE_COMMAND} -DRACKSIM=$<TARGET_FILE:racksim> -DSCENARIOS_DIR=${PROJECT_SOURCE_DIR}/scenarios
+          -DGOLDEN_DIR=${RACKSIM_GOLDEN_DIR} -DOUT=${CMAKE_CURRENT_BINARY_DIR}/golden-update
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/update_goldens.cmake
+  DEPENDS racksim
+  COMMENT "Re-running every scenario and rewriting tests/golden/*.summary.json")
+
+# Determinism: the default scenario twice, in two processes, gives byte-identical summaries.
+add_test(NAME "cli/determinism/helios"
+         COMMAND ${CMAKE_COMMAND} -DRACKSIM=$<TARGET_FILE:racksim> -DSCENARIO=${PROJECT_SOURCE_DIR}/scenarios/helios.yaml
+                 -DOUT=${CMAKE_CURRENT_BINARY_DIR}/determinism -P ${CMAKE_CURRENT_SOURCE_DIR}/determinism_check.cmake)
+set_tests_properties("cli/determinism/helios" PROPERTIES LABELS "cli")

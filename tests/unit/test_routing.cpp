@@ -1,0 +1,351 @@
+// Unit tests for topologies/routing: routes are shortest paths in hops, GPUs are endpoints only,
+// a NIC carries only its own GPU's traffic, the choice among equal paths is deterministic, and a
+// Hop's direction agrees with LinkProps::end_a / end_b. Hop counts are derived by hand from the
+// structure the builders make (see builders.hpp and the comments at each case).
+//
+#include "topologies/builders.hpp"
+#include "topologies/graph.hpp"
+#include "topologies/routing.hpp"
+
+#include "core/error.hpp"
+
+#include <cstddef>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+using namespace racksim;
+using Catch::Matchers::Contains;
+
+namespace {
+
+ClusterParams switched(int domains, int gpus) {
+  ClusterParams p;
+  p.domains = domains;
+  p.up.kind = ScaleUpParams::Kind::Switched;
+  p.up.gpus = gpus;
+  p.up.gpu_part = "gpu";
+  p.up.link_bandwidth = BytesPerSecond(100e9);
+  p.up.link_latency = Seconds(100e-9);
+  p.up.switch_part = "sw";
+  p.up.switch_ports = 64;
+  p.up.port_speed = BytesPerSecond(100e9);
+  p.up.switch_latency = Seconds(200e-9);
+  return p;
+}
+
+ClusterParams full_mesh(int gpus) {
+  ClusterParams p;
+  p.up.kind = ScaleUpParams::Kind::FullMesh;
+  p.up.gpus = gpus;
+  p.up.gpu_part = "mi300x";
+  p.up.link_bandwidth = BytesPerSecond(64e9);
+  p.up.link_latency = Seconds(200e-9);
+  return p;
+}
+
+ClusterParams with_rails(ClusterParams p, int nics, int leaf_ports, int spine_ports) {
+  p.out.enabled = true;
+  p.out.nics_per_gpu = nics;
+  p.out.nic_line_rate = BytesPerSecond(50e9);
+  p.out.host_interface_bandwidth = BytesPerSecond(64e9);
+  p.out.nic_latency = Seconds(1e-6);
+  p.out.cable_latency = Seconds(10e-9);
+  p.out.leaf_ports = leaf_ports;
+  p.out.leaf_latency = Seconds(300e-9);
+  p.out.spine_ports = spine_ports;
+  p.out.spine_latency = Seconds(400e-9);
+  p.out.oversubscription = 1.0;
+  return p;
+}
+
+// 4 nodes of 8 GPUs, 2 NICs per GPU, 16-port leaves and spines. As derived in
+// test_topology.cpp: down ports 16/2 = 8, rails_per_leaf = 8/4 = 2, so both NICs of local GPU g
+// (rails 2g, 2g+1) in every node are on leaf g; 8 leaves, 4 spines.
+Topology four_nodes() { return build_cluster(with_rails(switched(4, 8), 2, 16, 16)); }
+
+// 2 nodes of 8 GPUs, 2 NICs per GPU, 4-port leaves: down ports = 4/2 = 2, rails_per_leaf = 2/2 = 1,
+// so each of the 16 rails has its own leaf (NIC j of local GPU g on leaf 2g + j). Each leaf has
+// 2 uplinks, 16 * 2 = 32 in all, on one 32-port spine.
+Topology rail_per_leaf() { return build_cluster(with_rails(switched(2, 8), 2, 4, 32)); }
+
+// The vertices a route visits, from the source GPU; REQUIREs that each hop starts where the
+// previous one ended (Hop::forward read against LinkProps::end_a / end_b).
+std::vector<Vertex> walk(const Topology& t, const Route& r, int src) {
+  std::vector<Vertex> path{t.gpus.at(static_cast<std::size_t>(src))};
+  for (const Hop& h : r) {
+    const LinkProps& l = t.link(h.edge);
+    const Vertex from = h.forward ? l.end_a : l.end_b;
+    const Vertex to = h.forward ? l.end_b : l.end_a;
+    REQUIRE(from == path.back());
+    path.push_back(to);
+  }
+  return path;
+}
+
+// Checks the transit rule on every intermediate vertex: a switch, or a NIC of the source or the
+// destination GPU; never a GPU. Also that the route ends at the destination.
+void check_transit(const Topology& t, const std::vector<Vertex>& path, int src, int dst) {
+  REQUIRE(path.size() >= 2u);
+  CHECK(path.back() == t.gpus.at(static_cast<std::size_t>(dst)));
+  for (std::size_t i = 1; i + 1 < path.size(); ++i) {
+    const NodeProps& n = t.graph[path[i]];
+    INFO("route " << src << " -> " << dst << " visits " << n.name);
+    CHECK(n.kind != NodeKind::Gpu);
+    if (n.kind == NodeKind::Nic) CHECK((n.gpu_index == src || n.gpu_index == dst));
+  }
+}
+
+// The NIC number j of a NIC vertex named "<gpu>.nic<j>".
+int nic_number(const Topology& t, Vertex v) {
+  const std::string& name = t.graph[v].name;
+  return std::stoi(name.substr(name.rfind(".nic") + 4));
+}
+
+Route route_of(const Topology& t, int src, int dst) {
+  const auto r = compute_routes(t, {{src, dst}});
+  REQUIRE(r.size() == 1u);
+  return r[0];
+}
+
+std::vector<std::pair<int, int>> all_pairs(int n) {
+  std::vector<std::pair<int, int>> pairs;
+  for (int s = 0; s < n; ++s)
+    for (int d = 0; d < n; ++d)
+      if (s != d) pairs.emplace_back(s, d);
+  return pairs;
+}
+
+}  // namespace
+
+TEST_CASE("routing: within a switched domain a route is GPU to switch to GPU", "[routing]") {
+  const Topology t = build_cluster(switched(1, 4));
+  const Route r = route_of(t, 0, 3);
+  // GPU0 -> switch -> GPU3: 2 hops.
+  REQUIRE(r.size() == 2u);
+  const auto path = walk(t, r, 0);
+  CHECK(t.graph[path[1]].kind == NodeKind::Switch);
+  CHECK(path[2] == t.gpus[3]);
+  // The builder adds each link as (GPU, switch): the first hop is forward, the second backward.
+  CHECK(r[0].forward);
+  CHECK_FALSE(r[1].forward);
+}
+
+TEST_CASE("routing: in a full mesh a route is one direct hop", "[routing]") {
+  const Topology t = build_cluster(full_mesh(8));
+  for (const auto& [s, d] : all_pairs(8)) {
+    const Route r = route_of(t, s, d);
+    REQUIRE(r.size() == 1u);
+    const auto path = walk(t, r, s);
+    CHECK(path[1] == t.gpus[static_cast<std::size_t>(d)]);
+  }
+}
+
+TEST_CASE("routing: the two directions of a mesh pair share an edge in opposite senses", "[routing]") {
+  const Topology t = build_cluster(full_mesh(8));
+  const Route there = route_of(t, 2, 5);
+  const Route back = route_of(t, 5, 2);
+  REQUIRE(there.size() == 1u);
+  REQUIRE(back.size() == 1u);
+  CHECK(there[0].edge == back[0].edge);
+  // The mesh builder adds pair (a, b) with a < b as end_a = a: 2 -> 5 is forward.
+  CHECK(there[0].forward);
+  CHECK_FALSE(back[0].forward);
+}
+
+TEST_CASE("routing: across nodes on one leaf a route is GPU NIC leaf NIC GPU", "[routing]") {
+  // 2 nodes of 8 GPUs, 1 NIC, 64-port leaf: one leaf holds every rail (test_topology.cpp).
+  const Topology t = build_cluster(with_rails(switched(2, 8), 1, 64, 64));
+  const Route r = route_of(t, 3, 8 + 5);
+  // GPU3 -> its NIC -> leaf0 -> NIC of GPU13 -> GPU13: 4 hops.
+  REQUIRE(r.size() == 4u);
+  const auto path = walk(t, r, 3);
+  CHECK(t.graph[path[1]].kind == NodeKind::Nic);
+  CHECK(t.graph[path[1]].gpu_index == 3);
+  CHECK(t.graph[path[2]].name == "leaf0");
+  CHECK(t.graph[path[3]].kind == NodeKind::Nic);
+  CHECK(t.graph[path[3]].gpu_index == 13);
+  CHECK(path[4] == t.gpus[13]);
+}
+
+TEST_CASE("routing: across leaves a route climbs to a spine", "[routing]") {
+  const Topology t = four_nodes();
+  // GPU 0 (node0, local 0, leaf0) to GPU 15 (node1, local 7, leaf7):
+  // GPU -> NIC -> leaf0 -> spine -> leaf7 -> NIC -> GPU = 6 hops.
+  const Route r = route_of(t, 0, 15);
+  REQUIRE(r.size() == 6u);
+  const auto path = walk(t, r, 0);
+  check_transit(t, path, 0, 15);
+  CHECK(t.graph[path[1]].kind == NodeKind::Nic);
+  CHECK(t.graph[path[1]].gpu_index == 0);
+  CHECK(t.graph[path[2]].name == "leaf0");
+  CHECK(t.graph[path[3]].name.rfind("spine", 0) == 0);
+  CHECK(t.graph[path[4]].name == "leaf7");
+  CHECK(t.graph[path[5]].kind == NodeKind::Nic);
+  CHECK(t.graph[path[5]].gpu_index == 15);
+}
+
+TEST_CASE("routing: every pair of a two-tier fabric takes a shortest admissible path", "[routing]") {
+  const Topology t = four_nodes();
+  const auto pairs = all_pairs(32);
+  const auto routes = compute_routes(t, pairs);
+  REQUIRE(routes.size() == pairs.size());
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const auto [s, d] = pairs[i];
+    const auto path = walk(t, routes[i], s);
+    check_transit(t, path, s, d);
+    // Hand-derived minimum hops:
+    //   same node:                     GPU -> switch -> GPU                      = 2
+    //   other node, same local GPU:    GPU -> NIC -> leaf g -> NIC -> GPU        = 4
+    //   other node, other local GPU:   GPU -> NIC -> leaf -> spine -> leaf -> NIC -> GPU = 6
+    // (a route cannot shortcut through another GPU or its NIC).
+    const bool same_node = s / 8 == d / 8;
+    const bool same_local = s % 8 == d % 8;
+    const std::size_t expect = same_node ? 2u : (same_local ? 4u : 6u);
+    INFO("pair " << s << " -> " << d);
+    CHECK(routes[i].size() == expect);
+  }
+}
+
+TEST_CASE("routing: a pair within a node never leaves through a NIC", "[routing]") {
+  const Topology t = four_nodes();
+  // GPU 17 -> GPU 22 are both in node2: 2 hops through node2.switch, not 4+ through the fabric.
+  const Route r = route_of(t, 17, 22);
+  REQUIRE(r.size() == 2u);
+  const auto path = walk(t, r, 17);
+  CHECK(t.graph[path[1]].name == "node2.switch");
+  for (const Hop& h : r) CHECK(t.link(h.edge).kind == LinkKind::ScaleUp);
+}
+
+TEST_CASE("routing: a rail split over several leaves is joined through a spine", "[routing]") {
+  // 10 nodes of 2 GPUs, 1 NIC, 8-port leaves: rail 0 of nodes 0-3 is on leaf0, of 8-9 on leaf2
+  // (test_topology.cpp). GPU 0 (node0) -> GPU 18 (node9, local 0) needs the spine: 6 hops.
+  const Topology t = build_cluster(with_rails(switched(10, 2), 1, 8, 8));
+  const Route r = route_of(t, 0, 18);
+  REQUIRE(r.size() == 6u);
+  const auto path = walk(t, r, 0);
+  check_transit(t, path, 0, 18);
+  CHECK(t.graph[path[2]].name == "leaf0");
+  CHECK(t.graph[path[4]].name == "leaf2");
+  // GPU 0 -> GPU 6 (node3, local 0) shares leaf0: 4 hops.
+  CHECK(route_of(t, 0, 6).size() == 4u);
+}
+
+TEST_CASE("routing: routes are deterministic", "[routing]") {
+  const Topology t = four_nodes();
+  const auto pairs = all_pairs(32);
+  const auto first = compute_routes(t, pairs);
+  const auto second = compute_routes(t, pairs);
+  REQUIRE(first.size() == second.size());
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    REQUIRE(first[i].size() == second[i].size());
+    for (std::size_t k = 0; k < first[i].size(); ++k) {
+      CHECK(first[i][k].edge == second[i][k].edge);
+      CHECK(first[i][k].forward == second[i][k].forward);
+    }
+  }
+}
+
+TEST_CASE("routing: a route does not depend on the other pairs asked for", "[routing]") {
+  const Topology t = four_nodes();
+  const auto pairs = all_pairs(32);
+  const auto together = compute_routes(t, pairs);
+  // The hash keys on (source, destination, hop) only: asked one at a time, and in reverse
+  // order, every pair gets the same route.
+  std::vector<std::pair<int, int>> reversed(pairs.rbegin(), pairs.rend());
+  const auto backwards = compute_routes(t, reversed);
+  for (std::size_t i = 0; i < pairs.size(); i += 37) {
+    const Route alone = route_of(t, pairs[i].first, pairs[i].second);
+    const Route& rev = backwards[pairs.size() - 1 - i];
+    REQUIRE(alone.size() == together[i].size());
+    REQUIRE(rev.size() == together[i].size());
+    for (std::size_t k = 0; k < alone.size(); ++k) {
+      CHECK(alone[k].edge == together[i][k].edge);
+      CHECK(rev[k].edge == together[i][k].edge);
+    }
+  }
+}
+
+TEST_CASE("routing: with 2 NICs per GPU the rail matches at both ends", "[routing]") {
+  const Topology t = rail_per_leaf();
+  // GPU g (node0) -> GPU 8 + g (node1): NIC j of both is on leaf 2g + j, so a 4-hop route exists
+  // through either rail; mixing NIC j at one end with NIC k != j at the other needs the spine
+  // (6 hops). A shortest route therefore leaves and enters on the same NIC number.
+  for (int g = 0; g < 8; ++g)
+    for (const auto& [s, d] : {std::pair<int, int>{g, 8 + g}, std::pair<int, int>{8 + g, g}}) {
+      const Route r = route_of(t, s, d);
+      REQUIRE(r.size() == 4u);
+      const auto path = walk(t, r, s);
+      check_transit(t, path, s, d);
+      CHECK(nic_number(t, path[1]) == nic_number(t, path[3]));
+      CHECK(t.graph[path[2]].name == "leaf" + std::to_string(2 * g + nic_number(t, path[1])));
+    }
+}
+
+TEST_CASE("routing: with 2 NICs per GPU different pairs spread over both NICs", "[routing]") {
+  const Topology t = rail_per_leaf();
+  // All 8 * 8 = 64 pairs from node0 to node1. Same local GPU: 4 hops (above); otherwise
+  // GPU -> NIC -> leaf -> spine0 -> leaf -> NIC -> GPU = 6 hops, with 2 x 2 NIC choices.
+  std::vector<std::pair<int, int>> pairs;
+  for (int s = 0; s < 8; ++s)
+    for (int d = 8; d < 16; ++d) pairs.emplace_back(s, d);
+  const auto routes = compute_routes(t, pairs);
+  std::set<int> src_nics;
+  std::set<int> dst_nics;
+  std::set<std::string> first_nic_of_gpu0;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const auto [s, d] = pairs[i];
+    const auto path = walk(t, routes[i], s);
+    check_transit(t, path, s, d);
+    CHECK(routes[i].size() == (s % 8 == d % 8 ? 4u : 6u));
+    src_nics.insert(nic_number(t, path[1]));
+    dst_nics.insert(nic_number(t, path[path.size() - 2]));
+    if (s == 0) first_nic_of_gpu0.insert(t.graph[path[1]].name);
+  }
+  // An ECMP-like hash spreads flows: both NIC numbers are used at the sending and at the
+  // receiving end, and GPU 0 alone sends through both of its NICs.
+  CHECK(src_nics == std::set<int>{0, 1});
+  CHECK(dst_nics == std::set<int>{0, 1});
+  CHECK(first_nic_of_gpu0 == std::set<std::string>{"node0.gpu0.nic0", "node0.gpu0.nic1"});
+}
+
+TEST_CASE("routing: hop directions chain from source to destination on every pair", "[routing]") {
+  const Topology t = rail_per_leaf();
+  const auto pairs = all_pairs(16);
+  const auto routes = compute_routes(t, pairs);
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const auto [s, d] = pairs[i];
+    const auto path = walk(t, routes[i], s);  // REQUIREs each hop to start where the last ended
+    CHECK(path.back() == t.gpus[static_cast<std::size_t>(d)]);
+    // A shortest path never visits a vertex twice.
+    CHECK(std::set<Vertex>(path.begin(), path.end()).size() == path.size());
+    // forward agrees with edge_ends too.
+    for (const Hop& h : routes[i]) {
+      const auto& ends = t.edge_ends[static_cast<std::size_t>(h.edge)];
+      CHECK(ends.first == t.link(h.edge).end_a);
+      CHECK(ends.second == t.link(h.edge).end_b);
+    }
+  }
+}
+
+TEST_CASE("routing: an unreachable pair throws", "[routing]") {
+  // Two nodes without scale-out: GPU 0 (node0) cannot reach GPU 4 (node1).
+  const Topology t = build_cluster(switched(2, 4));
+  CHECK_THROWS_AS(compute_routes(t, {{0, 4}}), Error);
+  CHECK_THROWS_WITH(compute_routes(t, {{0, 4}}), Contains("no route"));
+  // Within a node it still routes: 2 hops.
+  CHECK(route_of(t, 4, 7).size() == 2u);
+}
+
+TEST_CASE("routing: a route from a GPU to itself is refused", "[routing]") {
+  const Topology t = build_cluster(switched(1, 4));
+  CHECK_THROWS_AS(compute_routes(t, {{2, 2}}), Error);
+}
+
+TEST_CASE("routing: no pairs give no routes", "[routing]") {
+  const Topology t = build_cluster(switched(1, 4));
+  CHECK(compute_routes(t, {}).empty());
+}

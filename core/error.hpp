@@ -25,7 +25,7 @@ public:
 
 // Where in an input a problem is: file, 1-based line and column, and the dotted key path.
 struct Location {
-  std::string file;   // path as given, or "--set" for a command-line override
+  std::string file;   // path as given, or "--set key=value" for a command-line override
   int line = 0;       // 1-based; 0 when unknown
   int column = 0;     // 1-based; 0 when unknown
   std::string key;    // dotted path, e.g. "cluster.scale_up.gpu"; empty for the whole document

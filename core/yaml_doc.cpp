@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -22,6 +23,22 @@ std::string join_list(const std::vector<std::string>& v) {
   return s;
 }
 
+// Levenshtein distance, for "did you mean" hints on misspelt keys.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
 std::string node_kind(const YAML::Node& n) {
   if (!n.IsDefined()) return "nothing";
   if (n.IsNull()) return "null";
@@ -38,7 +55,8 @@ ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const DocContext> ctx, s
 Location ConfigNode::location() const {
   // An override on this key or on a parent of it: point at the command line, not the file.
   for (const auto& [key, origin] : ctx_->overrides) {
-    if (path_ == key || path_.rfind(key + ".", 0) == 0) return Location{origin, 0, 0, path_};
+    if (path_ == key || path_.rfind(key + ".", 0) == 0 || path_.rfind(key + "[", 0) == 0)
+      return Location{origin, 0, 0, path_};
   }
   Location loc{ctx_->file, 0, 0, path_};
   if (node_.IsDefined()) {
@@ -176,7 +194,12 @@ MapReader::MapReader(const ConfigNode& node, std::string what) : node_(node), wh
 
 ConfigNode MapReader::required(const std::string& key) {
   known_.push_back(key);
-  if (!node_.has(key)) node_.fail(fmt::format("{} is missing required key '{}'", what_, key));
+  if (!node_.has(key)) {
+    std::string hint;
+    for (const auto& [k, c] : node_.entries())
+      if (k != key && edit_distance(k, key) <= 2) hint = fmt::format(" (found '{}': misspelt?)", k);
+    node_.fail(fmt::format("{} is missing required key '{}'{}", what_, key, hint));
+  }
   ConfigNode c = node_.child(key);
   if (c.is_null()) c.fail(fmt::format("key '{}' of {} has no value", key, what_));
   return c;
@@ -251,13 +274,16 @@ void ConfigDoc::apply_override(const std::string& assignment) {
     const std::string& p = parts[i];
     if (p.empty()) throw InputError(Location{origin, 0, 0, key}, "empty component in key path");
     const bool last = (i + 1 == parts.size());
-    walked = join_key(walked, p);
+    const std::string parent = walked;
+    walked = join_key(parent, p);
     if (cur.IsSequence()) {
       char* end = nullptr;
       const long idx = std::strtol(p.c_str(), &end, 10);
       if (end != p.c_str() + p.size() || idx < 0 || static_cast<std::size_t>(idx) >= cur.size())
         throw InputError(Location{origin, 0, 0, walked},
-                         fmt::format("'{}' is not an index of this list (0 to {})", p, cur.size() - 1));
+                         cur.size() == 0 ? fmt::format("'{}' is not an index: the list is empty", p)
+                                         : fmt::format("'{}' is not an index of this list (0 to {})", p, cur.size() - 1));
+      walked = fmt::format("{}[{}]", parent, idx);  // the form ConfigNode::items() gives its paths
       if (last) {
         cur[static_cast<std::size_t>(idx)] = parsed;
       } else {
@@ -276,7 +302,7 @@ void ConfigDoc::apply_override(const std::string& assignment) {
       cur.reset(next);
     }
   }
-  ctx_->overrides[key] = origin;
+  ctx_->overrides[walked] = origin;
 }
 
 }  // namespace racksim

@@ -1,7 +1,8 @@
 // racksim sim: what a run produced — the per-rank time breakdown, summary.json and the table.
 //
 // Breakdown per rank over the simulated time T (they add up to T):
-//   compute_s  time during which at least one compute kernel (or an in-collective reduction) ran
+//   compute_s  time during which at least one compute op ran (a collective's reductions count
+//              as part of its communication, as in RCCL/NCCL where they run in the comm kernel)
 //   comm_s     time during which communication was in progress and no compute ran (exposed)
 //   idle_s     T - |compute U comm|
 // plus comm_total_s (all communication time, overlapped or not) and overlap_s.

@@ -36,8 +36,22 @@ Run::Run(const Scenario& scenario) : s_(scenario), plan_(std::make_unique<RunPla
     plan_->workload = load_native_trace(s_.workload.file);
     const int gpus = static_cast<int>(plan_->topology.gpus.size());
     if (plan_->workload.ranks > gpus)
-      throw InputError(s_.workload.where, fmt::format("the trace '{}' has {} ranks but the cluster has only {} GPUs",
-                                                      plan_->workload.name, plan_->workload.ranks, gpus));
+      throw InputError(plan_->workload.ranks_where,
+                       fmt::format("the trace '{}' has {} ranks but the cluster of {} has only {} GPUs (one rank per GPU)",
+                                   plan_->workload.name, plan_->workload.ranks, base_name(s_.file), gpus));
+    // Every compute op with FLOPs needs a rate for its precision on this GPU: say so now, with
+    // the op's location, rather than when the op starts inside the simulation.
+    for (int r = 0; r < plan_->workload.ranks; ++r)
+      for (const Op& op : plan_->workload.programs[static_cast<std::size_t>(r)])
+        if (op.kind == OpKind::Compute && !op.duration && op.flops.value() > 0.0 && !s_.gpu.peak(op.precision))
+          throw InputError(op.where, fmt::format("op '{}' on rank {} computes in {}, which GPU '{}' does not support "
+                                                 "(its catalog rates: {})",
+                                                 op.id, r, to_string(op.precision), s_.gpu.id, [&] {
+                                                   std::string list;
+                                                   for (const auto& [p, rate] : s_.gpu.peak_dense)
+                                                     list += (list.empty() ? "" : ", ") + to_string(p);
+                                                   return list;
+                                                 }()));
     plan_->platform = emit_platform(plan_->topology, communicating_pairs(plan_->workload));
   } catch (const InputError&) {
     throw;

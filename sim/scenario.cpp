@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <fstream>
 #include <functional>
 
 namespace racksim {
@@ -211,7 +212,10 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   MapReader wm(wl, "workload");
   s.workload.where = wl.location();
   s.workload.kind = wm.required("kind").as_choice({"trace"});
-  s.workload.file = resolve(base, wm.required("file").as_string());
+  const ConfigNode file_n = wm.required("file");
+  s.workload.file = resolve(base, file_n.as_string());
+  if (!std::ifstream(s.workload.file))
+    file_n.fail(fmt::format("cannot open trace file '{}' (does it exist and is it readable?)", s.workload.file));
   wm.finish();
   top.finish();
   return s;

@@ -23,9 +23,20 @@ constexpr double kSpeed = 1e12;
 
 class RankActor {
 public:
-  explicit RankActor(RankExecutor& ex) : ex_(ex) {}
+  RankActor(RankExecutor& ex, std::string& failure) : ex_(ex), failure_(failure) {}
 
+  // An exception must not escape a SimGrid actor (it aborts the process): keep the first one
+  // and report it after the run.
   void operator()() {
+    try {
+      run();
+    } catch (const std::exception& e) {
+      if (failure_.empty()) failure_ = fmt::format("rank {}: {}", ex_.rank(), e.what());
+    }
+  }
+
+private:
+  void run() {
     post(ex_.start(sg4::Engine::get_clock()));
     while (!ex_.done()) {
       const double now = sg4::Engine::get_clock();
@@ -56,7 +67,6 @@ public:
     }
   }
 
-private:
   void post(std::vector<Action> actions) {
     for (auto& a : actions) {
       switch (a.kind) {
@@ -86,6 +96,7 @@ private:
   }
 
   RankExecutor& ex_;
+  std::string& failure_;
   std::vector<sg4::ActivityPtr> acts_;
   std::vector<std::uint64_t> toks_;
   std::vector<std::unique_ptr<void*>> slots_;  // where each pending receive stores its payload
@@ -99,7 +110,8 @@ std::vector<std::string> engine_configuration() {
 }
 
 EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks) {
-  std::vector<std::string> args = {"racksim", "--log=root.thresh:critical"};
+  // SimGrid's own deadlock report is replaced by racksim's, which names ranks and ops.
+  std::vector<std::string> args = {"racksim", "--log=root.thresh:critical", "--log=ker_engine.app:file:/dev/null", "--log=ker_engine.add:no"};
 #if defined(__SANITIZE_ADDRESS__)
   // ASan cannot follow SimGrid's default context switching; threads are slower but exact.
   args.emplace_back("--cfg=contexts/factory:thread");
@@ -126,13 +138,15 @@ EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>&
   }
   zone->seal();
 
+  std::string failure;
   for (auto& ex : ranks) {
-    auto actor = std::make_shared<RankActor>(ex);  // SimGrid copies the callable: share the state
+    auto actor = std::make_shared<RankActor>(ex, failure);  // SimGrid copies the callable: share the state
     sg4::Actor::create(fmt::format("rank{}", ex.rank()), hosts.at(static_cast<std::size_t>(ex.rank())),
                        [actor] { (*actor)(); });
   }
   engine.run();
 
+  if (!failure.empty()) throw SimulationError(fmt::format("at t = {:.9g} s, {}", sg4::Engine::get_clock(), failure));
   EngineStats stats;
   stats.simulated_time = sg4::Engine::get_clock();
   stats.simgrid_version = fmt::format("{}.{}", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR);

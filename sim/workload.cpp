@@ -62,10 +62,13 @@ std::uint64_t read_byte_count(const ConfigNode& n) {
 }
 
 int resolve_peer(const ConfigNode& n, int rank, int ranks) {
-  if (n.is_scalar() && (n.as_string() == "next" || n.as_string() == "prev"))
-    return n.as_string() == "next" ? (rank + 1) % ranks : (rank + ranks - 1) % ranks;
-  const auto p = static_cast<int>(n.as_int(0, 1 << 30));
-  if (p >= ranks) n.fail(fmt::format("rank {} does not exist: the trace has {} ranks (0 to {})", p, ranks, ranks - 1));
+  int p = 0;
+  if (n.is_scalar() && (n.as_string() == "next" || n.as_string() == "prev")) {
+    p = n.as_string() == "next" ? (rank + 1) % ranks : (rank + ranks - 1) % ranks;
+  } else {
+    p = static_cast<int>(n.as_int(0, 1 << 30));
+    if (p >= ranks) n.fail(fmt::format("rank {} does not exist: the trace has {} ranks (0 to {})", p, ranks, ranks - 1));
+  }
   if (p == rank) n.fail(fmt::format("rank {} sends to or receives from itself", rank));
   return p;
 }
@@ -262,7 +265,9 @@ Workload load_native_trace(const std::string& path) {
   const auto ver = top.required("racksim_trace");
   if (ver.as_int(1, 1000) != 1) ver.fail("unsupported trace format version; this racksim reads racksim_trace: 1");
   w.name = top.required("name").as_string();
-  w.ranks = static_cast<int>(top.required("ranks").as_int(1, 1 << 24));
+  const ConfigNode ranks_n = top.required("ranks");
+  w.ranks = static_cast<int>(ranks_n.as_int(1, 1 << 24));
+  w.ranks_where = ranks_n.location();
   std::map<std::string, int> group_index;
   auto add_group = [&](const std::string& name, std::vector<int> members) {
     Group g;

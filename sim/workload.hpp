@@ -60,6 +60,7 @@ struct Workload {
   std::string name;
   std::string source;             // the file it came from
   int ranks = 0;
+  Location ranks_where;           // the trace's `ranks:` key, for messages
   std::vector<Group> groups;
   std::vector<std::string> streams;
   std::vector<std::vector<Op>> programs;  // programs[rank]

@@ -122,16 +122,25 @@ void build_rail_plane(Topology& t, const ScaleOutParams& o, const std::vector<st
     throw Error(fmt::format("a two-tier plane with {} leaves needs spines with at least {} ports, but '{}' has {} at the "
                             "NIC line rate; use more planes (scale_out.planes), fewer NICs per GPU, or larger switches",
                             leaves.size(), leaves.size(), o.spine_part, o.spine_ports));
-  // Spines: the fewest that give every leaf an equal share on each and fit their radix.
+  // Spines: the fewest that fit. Leaf k splits its u_k uplinks over S spines as evenly as ports
+  // allow: u_k / S ports to each, plus one more to the first u_k % S spines. Spine 0 gets the
+  // most, sum_k ceil(u_k / S), which must fit its radix.
   int total_up = 0;
-  for (int u : up_used) total_up += u;
-  int spines = std::max(1, ceil_div(total_up, o.spine_ports));
+  int max_up = 1;
+  for (int u : up_used) {
+    total_up += u;
+    max_up = std::max(max_up, u);
+  }
   auto fits = [&](int s) {
-    int per_spine = 0;
-    for (int u : up_used) per_spine += ceil_div(u, s);
-    return per_spine <= o.spine_ports;
+    int spine0 = 0;
+    for (int u : up_used) spine0 += ceil_div(u, s);
+    return spine0 <= o.spine_ports;
   };
-  while (!fits(spines)) ++spines;  // terminates: at spines = max(up_used) each leaf uses 1 port per spine
+  int spines = std::max(1, ceil_div(total_up, o.spine_ports));
+  while (spines <= max_up && !fits(spines)) ++spines;
+  if (spines > max_up)
+    throw Error(fmt::format("no spine count fits a two-tier plane of {} leaves with {}-port spines", leaves.size(),
+                            o.spine_ports));
   std::vector<Vertex> spine_v;
   for (int s = 0; s < spines; ++s) {
     NodeProps sp;
@@ -142,15 +151,16 @@ void build_rail_plane(Topology& t, const ScaleOutParams& o, const std::vector<st
     sp.latency = o.spine_latency;
     spine_v.push_back(t.add_node(sp));
   }
-  // Each leaf spreads its uplinks evenly over the spines: a trunk per (leaf, spine) whose
-  // bandwidth is its share of the uplinks (flow-level: a trunk is perfectly load balanced).
+  // A trunk per (leaf, spine) with the ports above; flow-level, a trunk is perfectly balanced.
   for (std::size_t k = 0; k < leaves.size(); ++k)
     for (int s = 0; s < spines; ++s) {
+      const int ports = up_used[k] / spines + (s < up_used[k] % spines ? 1 : 0);
+      if (ports == 0) continue;  // fewer uplinks than spines: this leaf skips the last spines
       LinkProps l;
       l.kind = LinkKind::ScaleOut;
-      l.bandwidth = o.nic_line_rate * (static_cast<double>(up_used[k]) / spines);
+      l.bandwidth = o.nic_line_rate * static_cast<double>(ports);
       l.latency = o.cable_latency;
-      l.ports = ceil_div(up_used[k], spines);
+      l.ports = ports;
       l.part = o.cable_part;
       t.add_link(leaves[k], spine_v[static_cast<std::size_t>(s)], l);
     }

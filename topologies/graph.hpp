@@ -24,7 +24,7 @@ enum class LinkKind { ScaleUp, HostInterface, ScaleOut };
 
 struct NodeProps {
   NodeKind kind = NodeKind::Gpu;
-  std::string name;     // unique, e.g. "rack0.tray3.gpu2", "rack0.ualoe", "leaf5"
+  std::string name;     // unique, e.g. "rack0.tray3.gpu2", "rack0.switch", "plane1.leaf5"
   std::string part;     // catalog id of the GPU, NIC or switch
   int gpu_index = -1;   // GPU: its global index (= rank it hosts); NIC: the GPU it serves
   int domain = -1;      // scale-up domain (rack or node) index; -1 for fabric switches

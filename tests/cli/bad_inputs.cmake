@@ -52,10 +52,7 @@ function(racksim_bad_input case)
     list(PREPEND regexes "${at}")
   endif()
 
-  # Lists cross the command line ;-separated; escape the ';' so add_test keeps each list in
-  # one argument.
-  string(REPLACE ";" "\\;" args "${args}")
-  string(REPLACE ";" "\\;" regexes "${regexes}")
+  # The lists go to expect_error.cmake ;-separated, each as one quoted argument.
   add_test(NAME "cli/bad_input/${case}"
            COMMAND ${CMAKE_COMMAND}
                    "-DRACKSIM=$<TARGET_FILE:racksim>"
@@ -143,7 +140,7 @@ racksim_bad_input(set_bad_value RC 3
 # --- traces (exit 3), run on the valid scenario ---
 racksim_bad_input(trace_missing_file RC 3
   ARGS   run ${valid} --set workload.file=no_such_trace.yaml
-  EXPECT [[/no_such_trace\.yaml: cannot open file]])
+  EXPECT [[--set workload.file=no_such_trace\.yaml: key 'workload.file': cannot open trace file]] [[no_such_trace\.yaml]])
 racksim_bad_input(trace_cycle RC 3
   ARGS   run ${valid} --set workload.file=trace_cycle.yaml
   AT     trace_cycle.yaml 11 programs[0].ops[0]
@@ -156,8 +153,12 @@ racksim_bad_input(trace_rank_missing RC 3
 # first line (13, 'kind: trace') is where yaml-cpp places a block map.
 racksim_bad_input(trace_too_many_ranks RC 3
   ARGS   run ${valid} --set workload.file=trace_too_many_ranks.yaml
-  AT     valid_scenario.yaml 13 workload
-  EXPECT [[trace 'eight-ranks' has 8 ranks]] [[only 4 GPUs]])
+  AT     trace_too_many_ranks.yaml 7 ranks
+  EXPECT [[trace 'eight-ranks' has 8 ranks]] [[cluster of valid_scenario\.yaml has only 4 GPUs]])
+racksim_bad_input(trace_unsupported_precision RC 3
+  ARGS   run ${valid} --set workload.file=trace_unsupported_precision.yaml
+  AT     trace_unsupported_precision.yaml 10 programs[0].ops[0]
+  EXPECT [[op 'fwd' on rank 0 computes in fp4, which GPU 'mi300x' does not support]] [[bf16]])
 racksim_bad_input(trace_unknown_op_kind RC 3
   ARGS   run ${valid} --set workload.file=trace_unknown_op_kind.yaml
   AT     trace_unknown_op_kind.yaml 11 programs[0].ops[1].kind

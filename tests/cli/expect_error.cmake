@@ -48,44 +48,43 @@ foreach(arg IN LISTS ARGS)
   endif()
 endforeach()
 
-set(problems)
+# Each problem is one line of the report (a string, not a list: regexes may hold brackets).
+set(problems "")
 # RESULT_VARIABLE holds a number, or a text such as "Segmentation fault" for a signal.
 if(NOT rc MATCHES "^[0-9]+$")
-  list(APPEND problems "racksim did not exit normally: ${rc}")
+  string(APPEND problems "  - racksim did not exit normally: ${rc}\n")
 elseif(NOT rc EQUAL EXPECT_RC)
-  list(APPEND problems "exit code ${rc}, expected ${EXPECT_RC}")
+  string(APPEND problems "  - exit code ${rc}, expected ${EXPECT_RC}\n")
 endif()
 
 foreach(marker "Segmentation fault" "AddressSanitizer" "runtime error:" "terminate called")
   string(FIND "${output}" "${marker}" at)
   if(NOT at EQUAL -1)
-    list(APPEND problems "the output contains '${marker}' (a crash or undefined behaviour)")
+    string(APPEND problems "  - the output contains '${marker}' (a crash or undefined behaviour)\n")
   endif()
 endforeach()
 
 foreach(regex IN LISTS EXPECT_REGEX)
   if(NOT output MATCHES "${regex}")
-    list(APPEND problems "no match for regex: ${regex}")
+    string(APPEND problems "  - no match for regex: ${regex}\n")
   endif()
 endforeach()
 
-if(problems)
-  set(report "")
-  foreach(p IN LISTS problems)
-    string(APPEND report "  - ${p}\n")
-  endforeach()
+if(NOT problems STREQUAL "")
   if(DEFINED WORKDIR AND NOT "${WORKDIR}" STREQUAL "")
-    set(where "\nin:      ${WORKDIR}")
+    set(where "in:      ${WORKDIR}\n")
   else()
     set(where "")
   endif()
-  message(FATAL_ERROR
-    "racksim did not fail as expected\n"
-    "command: ${command_line}${where}\n"
+  # The report goes out verbatim (message(FATAL_ERROR) would re-wrap racksim's lines).
+  message(
+    "command: ${command_line}\n"
+    "${where}"
     "exit:    ${rc} (expected ${EXPECT_RC})\n"
-    "problems:\n${report}"
+    "problems:\n${problems}"
     "----- output (stdout + stderr) -----\n${output}"
     "----- end of output -----")
+  message(FATAL_ERROR "racksim did not exit as expected (see the report above)")
 endif()
 
 list(LENGTH EXPECT_REGEX n_regex)

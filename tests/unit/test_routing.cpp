@@ -312,6 +312,29 @@ TEST_CASE("routing: with 2 NICs per GPU different pairs spread over both NICs", 
   CHECK(first_nic_of_gpu0 == std::set<std::string>{"node0.gpu0.nic0", "node0.gpu0.nic1"});
 }
 
+TEST_CASE("routing: a route stays in one plane", "[routing]") {
+  // 2 nodes of 8 GPUs, 2 NICs, 2 planes, 64-port leaves: one leaf per plane, no spine
+  // (test_topology.cpp), and the planes meet nowhere but at the GPUs. GPU g -> GPU 8 + h:
+  // GPU -> NIC j -> plane j leaf -> NIC j of the other GPU -> GPU, 4 hops, same j at both ends.
+  ClusterParams p = with_rails(switched(2, 8), 2, 64, 64);
+  p.out.planes = 2;
+  const Topology t = build_cluster(p);
+  std::set<int> planes_used;
+  for (int g = 0; g < 8; ++g)
+    for (int h = 8; h < 16; ++h) {
+      const Route r = route_of(t, g, h);
+      REQUIRE(r.size() == 4u);
+      const auto path = walk(t, r, g);
+      check_transit(t, path, g, h);
+      const int j = nic_number(t, path[1]);
+      CHECK(nic_number(t, path[3]) == j);
+      CHECK(t.graph[path[2]].name == "plane" + std::to_string(j) + ".leaf0");
+      planes_used.insert(j);
+    }
+  // 64 flows spread by the hash: both planes carry some.
+  CHECK(planes_used == std::set<int>{0, 1});
+}
+
 TEST_CASE("routing: hop directions chain from source to destination on every pair", "[routing]") {
   const Topology t = rail_per_leaf();
   const auto pairs = all_pairs(16);

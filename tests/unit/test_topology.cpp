@@ -446,20 +446,76 @@ TEST_CASE("rail fabric: more domains than down ports split each rail over severa
   // (domains 0-3, 4-7, 8-9); 2 rails * 3 = 6 leaves, with 4, 4, 2, 4, 4, 2 NICs.
   CHECK(count_kind(t, NodeKind::Nic) == 20u);  // 10 * 2 * 1
   CHECK(count_named(t, "leaf") == 6u);
-  // Uplinks 4 + 4 + 2 + 4 + 4 + 2 = 20: ceil(20 / 8) = 3 spines, but then a spine needs
-  // 2+2+1+2+2+1 = 10 > 8 ports; 4 spines need 1 each = 6 <= 8. So 4 spines.
+  // Uplinks 4 + 4 + 2 + 4 + 4 + 2 = 20: ceil(20 / 8) = 3 spines, but spine 0 would then take
+  // ceil(u / 3) from every leaf, 2+2+1+2+2+1 = 10 > 8 ports; with 4 spines it takes 1 from
+  // each leaf, 6 <= 8. So 4 spines.
   CHECK(count_named(t, "spine") == 4u);
   // Leaf 2 holds rail 0 of domains 8 and 9.
   const Vertex leaf2 = vertex_named(t, "leaf2");
   CHECK(boost::edge(vertex_named(t, "node8.gpu0.nic0"), leaf2, t.graph).second);
   CHECK(boost::edge(vertex_named(t, "node9.gpu0.nic0"), leaf2, t.graph).second);
   CHECK_FALSE(boost::edge(vertex_named(t, "node7.gpu0.nic0"), leaf2, t.graph).second);
-  // Leaf 2 has 2 uplinks over 4 spines: each trunk is 1 port carrying 2 * 50 / 4 = 25 GB/s.
+  // Leaf 2 has 2 uplinks over 4 spines: one 1-port trunk (50 GB/s) to each of spines 0 and 1,
+  // none to spines 2 and 3 (2 / 4 = 0 ports each, plus one for the first 2 % 4 = 2 spines).
   const auto [e, found] = boost::edge(leaf2, vertex_named(t, "spine0"), t.graph);
   REQUIRE(found);
   CHECK(t.graph[e].ports == 1);
-  CHECK(t.graph[e].bandwidth.value() == Approx(25e9));
+  CHECK(t.graph[e].bandwidth.value() == Approx(50e9));
+  CHECK(boost::edge(leaf2, vertex_named(t, "spine1"), t.graph).second);
+  CHECK_FALSE(boost::edge(leaf2, vertex_named(t, "spine3"), t.graph).second);
   CHECK(check_topology(t).empty());
+}
+
+TEST_CASE("rail fabric: uneven trunks keep every switch within its radix", "[topology]") {
+  // 2 nodes of 20 GPUs, 1 NIC, 16-port leaves and spines. Down = floor(16 / 2) = 8;
+  // rails_per_leaf = 8 / 2 = 4; 20 rails / 4 = 5 leaves of 4 * 2 = 8 NICs, 8 uplinks each.
+  // Total 40 uplinks: ceil(40 / 16) = 3 spines. Each leaf splits 8 uplinks as 3 + 3 + 2 ports,
+  // so a leaf uses 8 + 8 = 16 ports and spine 0 (the fullest) 5 * 3 = 15 <= 16.
+  const Topology t = build_cluster(fabric(2, 20, 1, 16, 16, 1.0));
+  CHECK(count_named(t, "leaf") == 5u);
+  CHECK(count_named(t, "spine") == 3u);
+  for (int k = 0; k < 5; ++k) CHECK(ports_used(t, vertex_named(t, "leaf" + std::to_string(k))) <= 16);
+  CHECK(check_topology(t).empty());
+}
+
+TEST_CASE("rail fabric: more leaves than spine ports is refused", "[topology]") {
+  // 2 nodes of 8 GPUs, 2 NICs, 4-port leaves: down = 2, rails_per_leaf = 2 / 2 = 1, so 16 rails
+  // make 16 leaves; every leaf needs a port on every spine, and 8-port spines have only 8.
+  CHECK_THROWS_WITH(build_cluster(fabric(2, 8, 2, 4, 8, 1.0)), Contains("16 leaves"));
+  CHECK_THROWS_AS(build_cluster(fabric(2, 8, 2, 4, 8, 1.0)), Error);
+  // With 32-port spines it builds: 16 leaves * 2 uplinks = 32 -> 1 spine.
+  const Topology t = build_cluster(fabric(2, 8, 2, 4, 32, 1.0));
+  CHECK(count_named(t, "leaf") == 16u);
+  CHECK(count_named(t, "spine") == 1u);
+  CHECK(check_topology(t).empty());
+}
+
+TEST_CASE("rail fabric: NIC j sits on plane j mod planes", "[topology]") {
+  ClusterParams p = fabric(2, 8, 2, 64, 64, 1.0);
+  p.out.planes = 2;
+  const Topology t = build_cluster(p);
+  // 2 planes, 1 NIC of each GPU per plane: 8 rails per plane; down = 32, rails_per_leaf = 16
+  // >= 8: one leaf per plane, no spine. NICs: 2 * 8 * 2 = 32, 16 on each leaf.
+  CHECK(count_kind(t, NodeKind::Nic) == 32u);
+  CHECK(count_named(t, "plane0.leaf") == 1u);
+  CHECK(count_named(t, "plane1.leaf") == 1u);
+  CHECK(count_named(t, "plane0.spine") == 0u);
+  const Vertex leaf0 = vertex_named(t, "plane0.leaf0");
+  const Vertex leaf1 = vertex_named(t, "plane1.leaf0");
+  CHECK(ports_used(t, leaf0) == 16);
+  CHECK(ports_used(t, leaf1) == 16);
+  CHECK(boost::edge(vertex_named(t, "node1.gpu5.nic0"), leaf0, t.graph).second);
+  CHECK(boost::edge(vertex_named(t, "node1.gpu5.nic1"), leaf1, t.graph).second);
+  CHECK_FALSE(boost::edge(vertex_named(t, "node1.gpu5.nic1"), leaf0, t.graph).second);
+  CHECK(check_topology(t).empty());
+}
+
+TEST_CASE("rail fabric: planes must divide the NICs per GPU", "[topology]") {
+  ClusterParams p = fabric(2, 8, 2, 64, 64, 1.0);
+  p.out.planes = 3;  // 2 % 3 != 0
+  CHECK_THROWS_AS(build_cluster(p), Error);
+  p.out.planes = 0;
+  CHECK_THROWS_AS(build_cluster(p), Error);
 }
 
 TEST_CASE("rail fabric: oversubscription 2 halves the uplinks", "[topology]") {

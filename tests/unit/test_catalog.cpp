@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace racksim;
@@ -22,15 +24,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-template <class F>
-InputError input_error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e;
-  }
-  throw std::runtime_error("expected an InputError, but none was thrown");
-}
+using test::input_error_of;
 
 const Catalog& shipped() {
   static const Catalog c = Catalog::load(shipped_catalog_files(RACKSIM_SOURCE_DIR));

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace racksim;
@@ -21,16 +23,7 @@ using Catch::Matchers::StartsWith;
 
 namespace {
 
-// Runs `f`, which must throw InputError, and returns that error for inspection.
-template <class F>
-InputError input_error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e;
-  }
-  throw std::runtime_error("expected an InputError, but none was thrown");
-}
+using test::input_error_of;
 
 ConfigDoc doc_of(const std::string& text) { return ConfigDoc::load_string(text, "test.yaml"); }
 

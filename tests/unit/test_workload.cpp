@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace racksim;
@@ -17,15 +19,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-template <class F>
-InputError input_error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e;
-  }
-  throw std::runtime_error("expected an InputError, but none was thrown");
-}
+using test::input_error_of;
 
 std::string trace(const std::string& name) { return std::string(RACKSIM_TEST_DATA) + "/unit/" + name; }
 

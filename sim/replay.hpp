@@ -24,7 +24,7 @@ namespace racksim {
 
 struct Action {
   enum class Kind { Compute, Send, Recv, Timer } kind = Kind::Compute;
-  std::uint64_t token = 0;   // unique per rank; report it back in on_complete
+  std::uint64_t token = 0;   // the op it belongs to (its index on the rank); report it back in on_complete
   double seconds = 0.0;      // Compute (at nominal clock) and Timer
   std::uint64_t bytes = 0;   // Send
   int peer = -1;             // Send: destination rank; Recv: source rank
@@ -81,7 +81,6 @@ private:
   const GpuSpec& gpu_;
   const std::vector<Op>& ops_;
   std::vector<OpState> st_;
-  std::vector<int> token_op_;           // token -> op index
   std::size_t completed_ = 0;
   RankRecord record_;
 };

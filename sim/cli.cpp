@@ -1,6 +1,7 @@
 #include "sim/cli.hpp"
 
 #include "core/error.hpp"
+#include "sim/cli_kernel.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario.hpp"
 
@@ -28,6 +29,17 @@ usage:
       --set KEY=VALUE  override any scenario key, e.g. --set cluster.domains=4 (repeatable);
                        VALUE is YAML and is checked like the file's own values
       --quiet          print nothing but errors
+  racksim predict kernel --gpu ID (--gemm MxNxK[xBATCH] | --stream copy|scale|add|triad|dot --bytes SIZE
+                 | --attention BxHxSxD [--causal]) [--dtype DT] [--clock MHz] [--hbm-clock-ratio R] [--json]
+      The GPU kernel model alone: time, achieved rate, compute- or memory-bound, and the
+      calibration points used. --bytes is the size of each STREAM array.
+  racksim calibrate MEASUREMENTS --gpu ID --out FILE [--force]
+      Fit the GPU's kernel-model efficiency tables from a published-measurements file, print
+      predicted vs measured per case before and after, write the tables to FILE (never over an
+      existing file without --force).
+  racksim validate MEASUREMENTS --gpu ID [--budget PERCENT] [--json]
+      Predicted vs measured for every kernel case of the GPU; exit status 1 when the median
+      |error| exceeds the budget (default 5%).
   racksim version      print the version
   racksim --help       print this help
 
@@ -130,7 +142,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         }
       return cmd_run(rest, out);
     }
-    throw UsageError(fmt::format("unknown verb '{}'; verbs: run, version (see racksim --help)", verb));
+    if (verb == "predict") return cmd_predict(rest, data_dir(), out);
+    if (verb == "calibrate") return cmd_calibrate(rest, data_dir(), out);
+    if (verb == "validate") return cmd_validate(rest, data_dir(), out);
+    throw UsageError(fmt::format("unknown verb '{}'; verbs: run, predict, calibrate, validate, version (see racksim --help)", verb));
   } catch (const UsageError& e) {
     err << "racksim: " << e.what() << "\n(racksim --help lists verbs and options)\n";
     return static_cast<int>(e.exit_code());

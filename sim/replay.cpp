@@ -6,8 +6,8 @@
 
 namespace racksim {
 
-RankExecutor::RankExecutor(int rank, const Workload& workload, const GpuSpec& gpu)
-    : rank_(rank), w_(workload), gpu_(gpu), ops_(workload.programs.at(static_cast<std::size_t>(rank))) {
+RankExecutor::RankExecutor(int rank, const Workload& workload, const GpuSpec& gpu, const GpuCalibration* cal)
+    : rank_(rank), w_(workload), gpu_(gpu), cal_(cal), ops_(workload.programs.at(static_cast<std::size_t>(rank))) {
   st_.resize(ops_.size());
   for (std::size_t i = 0; i < ops_.size(); ++i) {
     st_[i].remaining_deps = static_cast<int>(ops_[i].deps.size());
@@ -45,7 +45,15 @@ void RankExecutor::launch(int op, double now, std::vector<Action>& out) {
       Action a;
       a.kind = Action::Kind::Compute;
       try {
-        a.seconds = o.duration ? o.duration->value() : roofline_time(gpu_, KernelCost{o.flops, o.precision, o.hbm_bytes}).value();
+        if (o.duration) {
+          a.seconds = o.duration->value();
+        } else {
+          const KernelWork kw = o.gemm        ? gemm_work(*o.gemm, o.precision)
+                                : o.attention ? attention_work(*o.attention, o.precision)
+                                              : generic_work(o.flops, o.precision, o.hbm_bytes);
+          const KernelEstimate e = estimate_kernel(gpu_, cal_, kw);
+          a.seconds = (e.launch_overhead + e.time).value();
+        }
       } catch (const Error& e) {
         throw InputError(o.where, fmt::format("op '{}': {}", o.id, e.what()));
       }
@@ -123,7 +131,9 @@ void RankExecutor::start_step(int op, double now, std::vector<Action>& out) {
     // the step's transfers on the GPU, and the step ends when both are done.
     Action a;
     a.kind = Action::Kind::Compute;
-    a.seconds = reduction_time(gpu_, Bytes(static_cast<double>(plan.reduce_bytes))).value();
+    // BF16 data; memory-bound, at the GPU's calibrated HBM efficiency.
+    a.seconds = estimate_kernel(gpu_, cal_, reduction_work(Bytes(static_cast<double>(plan.reduce_bytes)), Precision::bf16))
+                    .time.value();
     issue(op, a, out);
   }
   if (s.pending == 0) {  // every chunk of this step was empty

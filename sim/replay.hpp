@@ -13,6 +13,7 @@
 
 #include "models/collective.hpp"
 #include "models/gpu.hpp"
+#include "models/kernel.hpp"
 #include "sim/workload.hpp"
 
 #include <cstdint>
@@ -46,7 +47,9 @@ struct RankRecord {
 
 class RankExecutor {
 public:
-  RankExecutor(int rank, const Workload& workload, const GpuSpec& gpu);
+  // `cal` (may be null: plain roofline) calibrates the kernel model for compute ops and the
+  // reductions inside collectives.
+  RankExecutor(int rank, const Workload& workload, const GpuSpec& gpu, const GpuCalibration* cal = nullptr);
 
   // Actions ready at time `now` (the first call starts the rank).
   [[nodiscard]] std::vector<Action> start(double now);
@@ -79,6 +82,7 @@ private:
   int rank_;
   const Workload& w_;
   const GpuSpec& gpu_;
+  const GpuCalibration* cal_;
   const std::vector<Op>& ops_;
   std::vector<OpState> st_;
   std::size_t completed_ = 0;

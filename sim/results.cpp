@@ -72,7 +72,7 @@ std::string summary_json(const RunResult& r) {
   j.field("simulated_time_s", r.simulated_time_s);
   j.field("gpus", r.gpus);
   j.key("cluster").begin_object();
-  j.field("domains", r.domains).field("gpu", r.gpu_id).field("scale_up", r.scale_up_kind).field("scale_out", r.scale_out_kind);
+  j.field("domains", r.domains).field("gpu", r.gpu_id).field("gpu_model", r.gpu_model).field("scale_up", r.scale_up_kind).field("scale_out", r.scale_out_kind);
   j.field("graph_vertices", static_cast<std::uint64_t>(r.vertices)).field("graph_links", static_cast<std::uint64_t>(r.graph_links));
   j.end_object();
   j.key("engine").begin_object();

@@ -47,6 +47,7 @@ struct RunResult {
   int domains = 0;
   int gpus = 0;
   std::string gpu_id;
+  std::string gpu_model;                   // which kernel model and calibration ran
   std::string scale_up_kind;
   std::string scale_out_kind;
   std::string topology;                    // one-line description

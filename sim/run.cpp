@@ -70,6 +70,11 @@ std::string Run::header() const {
   h += fmt::format("  cluster             {}\n", plan_->topology.description);
   h += fmt::format("  gpu                 {} ({}), {} HBM at {}\n", s_.gpu.id, s_.gpu.name, format_bytes(s_.gpu.hbm_capacity),
                    format_rate(s_.gpu.hbm_bandwidth));
+  h += fmt::format("  gpu model           {}\n", !s_.calibration ? std::string("plain roofline (no calibration for this GPU)")
+                                                  : s_.calibration->scaled_from.empty()
+                                                      ? fmt::format("calibrated on {} measurements", s_.gpu.id)
+                                                      : fmt::format("efficiencies borrowed from {} (same family), scaled",
+                                                                    s_.calibration->scaled_from));
   const auto& up = s_.cluster.up;
   h += fmt::format("  scale-up            {}: {} per {} per direction, link latency {}", s_.scale_up_kind,
                    format_rate(up.link_bandwidth), up.kind == ScaleUpParams::Kind::Switched ? "GPU" : "link",
@@ -99,7 +104,8 @@ RunResult Run::execute() {
   const Workload& w = plan_->workload;
   std::vector<RankExecutor> ranks;
   ranks.reserve(static_cast<std::size_t>(w.ranks));
-  for (int r = 0; r < w.ranks; ++r) ranks.emplace_back(r, w, s_.gpu);
+  const GpuCalibration* cal = s_.calibration ? &*s_.calibration : nullptr;
+  for (int r = 0; r < w.ranks; ++r) ranks.emplace_back(r, w, s_.gpu, cal);
   const EngineStats stats = run_simgrid(plan_->platform, ranks);
 
   RunResult res;
@@ -109,6 +115,10 @@ RunResult Run::execute() {
   res.domains = s_.cluster.domains;
   res.gpus = static_cast<int>(plan_->topology.gpus.size());
   res.gpu_id = s_.gpu.id;
+  res.gpu_model = !s_.calibration ? "roofline (no calibration)"
+                  : s_.calibration->scaled_from.empty()
+                      ? fmt::format("calibrated ({})", s_.calibration->source)
+                      : fmt::format("calibrated, borrowed from {} ({})", s_.calibration->scaled_from, s_.calibration->source);
   res.scale_up_kind = s_.scale_up_kind;
   res.scale_out_kind = s_.scale_out_kind;
   res.topology = plan_->topology.description;

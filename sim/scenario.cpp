@@ -207,6 +207,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   read_scale_up(s, cm.required("scale_up"));
   read_scale_out(s, cm.required("scale_out"));
   cm.finish();
+  s.calibration = calibration_for(s.gpu, s.catalog, data_dir + "/models/catalog/calibration");
 
   const ConfigNode wl = top.required("workload");
   MapReader wm(wl, "workload");

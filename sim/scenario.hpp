@@ -15,6 +15,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "models/calibration.hpp"
 #include "models/catalog.hpp"
 #include "topologies/builders.hpp"
 
@@ -36,6 +37,7 @@ struct Scenario {
   std::vector<std::string> overrides;  // the --set assignments, in order
   Catalog catalog;
   GpuSpec gpu;                         // the cluster's GPU, resolved from the catalog
+  std::optional<GpuCalibration> calibration;  // its kernel-model tables (own or family's); none: roofline
   std::string scale_up_kind;
   std::string scale_out_kind;
   ClusterParams cluster;

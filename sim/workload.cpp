@@ -100,20 +100,51 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
     const auto flops = m.optional("flops");
     const auto bytes = m.optional("bytes");
     const auto prec = m.optional("precision");
+    const auto gemm = m.optional("gemm");
+    const auto attn = m.optional("attention");
+    const int forms = (dur ? 1 : 0) + ((flops || bytes) ? 1 : 0) + (gemm ? 1 : 0) + (attn ? 1 : 0);
+    if (forms != 1)
+      node.fail("a compute op has exactly one of: 'duration', 'flops'/'bytes', 'gemm', 'attention'");
+    if (dur && prec) node.fail("a compute op with 'duration' takes no 'precision'");
+    if (prec) {
+      const std::string ps = prec->as_string();
+      const auto p = precision_from_string(ps);
+      if (!p) prec->fail(fmt::format("unknown precision '{}'; expected one of: {}", ps, precision_names()));
+      op.precision = *p;
+    }
     if (dur) {
-      if (flops || bytes || prec) node.fail("a compute op has either 'duration' or 'flops'/'bytes'/'precision', not both");
       op.duration = dur->as_duration();
+    } else if (gemm) {
+      if (!prec) node.fail("a 'gemm' compute op needs 'precision' (one of: " + precision_names() + ")");
+      MapReader g(*gemm, "gemm shape {m, n, k, batch}");
+      GemmShape sh;
+      sh.m = g.required("m").as_int(1, 1LL << 40);
+      sh.n = g.required("n").as_int(1, 1LL << 40);
+      sh.k = g.required("k").as_int(1, 1LL << 40);
+      if (auto b = g.optional("batch")) sh.batch = b->as_int(1, 1LL << 30);
+      g.finish();
+      op.gemm = sh;
+      const KernelWork kw = gemm_work(sh, op.precision);
+      op.flops = kw.flops;
+      op.hbm_bytes = kw.bytes;
+    } else if (attn) {
+      if (!prec) node.fail("an 'attention' compute op needs 'precision' (one of: " + precision_names() + ")");
+      MapReader a(*attn, "attention shape {batch, heads, seq, head_dim, causal}");
+      AttentionShape sh;
+      sh.batch = a.required("batch").as_int(1, 1LL << 30);
+      sh.heads = a.required("heads").as_int(1, 1LL << 20);
+      sh.seq = a.required("seq").as_int(1, 1LL << 30);
+      sh.head_dim = a.required("head_dim").as_int(1, 1LL << 20);
+      if (auto c = a.optional("causal")) sh.causal = c->as_bool();
+      a.finish();
+      op.attention = sh;
+      const KernelWork kw = attention_work(sh, op.precision);
+      op.flops = kw.flops;
+      op.hbm_bytes = kw.bytes;
     } else {
-      if (!flops && !bytes) node.fail("a compute op needs 'flops' (with 'precision'), 'bytes', or 'duration'");
       if (flops) {
         op.flops = flops->as_flops();
         if (!prec) node.fail("a compute op with 'flops' needs 'precision' (one of: " + precision_names() + ")");
-      }
-      if (prec) {
-        const std::string ps = prec->as_string();
-        const auto p = precision_from_string(ps);
-        if (!p) prec->fail(fmt::format("unknown precision '{}'; expected one of: {}", ps, precision_names()));
-        op.precision = *p;
       }
       if (bytes) op.hbm_bytes = bytes->as_bytes();
     }

@@ -9,7 +9,8 @@
 //     - ranks: all | [r, "a-b", ...]          # program that selects it
 //       ops:
 //         - {id, kind, deps: [ids], stream, ...kind-specific keys}
-// Op kinds: compute (flops + precision [+ bytes] | bytes | duration), all_reduce, all_gather,
+// Op kinds: compute (flops + precision [+ bytes] | bytes | duration | gemm or attention shape +
+// precision), all_reduce, all_gather,
 // reduce_scatter, all_to_all (group, bytes, algorithm), send (to, bytes, tag), recv (from,
 // bytes, tag), delay (duration). Ops on one stream run in order; ops on different streams run
 // concurrently unless a dependency orders them.
@@ -19,6 +20,7 @@
 #include "core/error.hpp"
 #include "models/collective.hpp"
 #include "models/gpu.hpp"
+#include "models/kernel.hpp"
 
 #include <optional>
 #include <string>
@@ -38,6 +40,8 @@ struct Op {
   Flops flops;
   Precision precision = Precision::bf16;
   Bytes hbm_bytes;
+  std::optional<GemmShape> gemm;            // a GEMM given by its shape (FLOPs, bytes derived)
+  std::optional<AttentionShape> attention;  // a flash-attention forward given by its shape
   // collective
   CollectiveKind collective = CollectiveKind::AllReduce;
   CollectiveAlgorithm algorithm = CollectiveAlgorithm::Ring;

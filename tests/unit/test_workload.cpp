@@ -263,7 +263,7 @@ TEST_CASE("workload: a recv byte count that differs from its send is rejected", 
 TEST_CASE("workload: a compute op with both duration and flops is rejected", "[workload][errors]") {
   const InputError e = error_of("trace_duration_and_flops.yaml");
   CHECK(e.where().line == 9);
-  CHECK_THAT(e.what(), Contains("a compute op has either 'duration' or 'flops'/'bytes'/'precision', not both"));
+  CHECK_THAT(e.what(), Contains("a compute op has exactly one of: 'duration', 'flops'/'bytes', 'gemm', 'attention'"));
 }
 
 TEST_CASE("workload: a compute op with flops but no precision is rejected", "[workload][errors]") {

@@ -1,0 +1,78 @@
+// racksim models: calibration of the GPU kernel model against published measurements.
+//
+// Files (models/catalog/calibration/):
+//   <gpu>.yaml      efficiency tables of one GPU, written by `racksim calibrate` from measurements;
+//                   each point names the measurement case it came from
+//   families.yaml   which GPUs borrow the tables of a calibrated GPU of their family
+// Fitting (fit_calibration): for every usable case of the GPU,
+//   stream case:  eta_m(op) = measured bandwidth / catalog HBM bandwidth
+//   GEMM case:    eta_c = F / (P_dtype * t_measured), t_measured = F / measured FLOP/s, for GEMMs
+//                 whose output has at least 256 rows and columns (narrower ones are
+//                 validation-only: their time is set by tiling and memory, not by the table)
+//   attention:    eta_c = measured FLOP/s / P_dtype, keyed by sequence length (flash attention
+//                 only; the 'standard attention' cases are not this kernel class)
+// Cases the model does not cover (host<->device and peer copies, which are links, partial-GPU
+// TransferBench runs, pass thresholds, int8) are listed with the reason they are skipped.
+// Borrowed tables: efficiencies are dimensionless, so a GPU of the same family reuses them; a
+// GEMM of F FLOPs on a GPU with peak P reads the table at F * P_ref / P (the same fill).
+#pragma once
+
+#include "models/catalog.hpp"
+#include "models/kernel.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace racksim {
+
+// One measured case of a published-measurements file, as the kernel model sees it.
+struct MeasuredCase {
+  std::string id;
+  std::string metric;              // achieved_tflops, achieved_bandwidth, ...
+  double measured = 0.0;           // SI: FLOP/s or B/s
+  std::optional<KernelWork> work;  // empty when the case is skipped
+  std::string skip_reason;
+  bool fit_point = false;          // used to fit a table (else validation only)
+};
+
+// Reads the kernel cases of `gpu_id` (mi300x, h100, ...) from a file in the format of
+// shared/reference/published-measurements.yaml. Throws InputError on a malformed file.
+[[nodiscard]] std::vector<MeasuredCase> read_published_cases(const std::string& path, const std::string& gpu_id);
+[[nodiscard]] std::vector<MeasuredCase> read_published_cases(const std::vector<std::string>& paths, const std::string& gpu_id);
+
+// Fits tables from the cases (see the header comment).
+[[nodiscard]] GpuCalibration fit_calibration(const GpuSpec& gpu, const std::vector<MeasuredCase>& cases,
+                                             const std::string& source);
+
+// The YAML text of a calibration file (deterministic).
+[[nodiscard]] std::string calibration_yaml(const GpuCalibration& c, const std::string& generated_by);
+[[nodiscard]] GpuCalibration load_calibration(const std::string& path);
+
+// The calibration racksim uses for `gpu`: its own file, else its family's, scaled; nullopt when
+// neither exists. `dir` is models/catalog/calibration.
+[[nodiscard]] std::optional<GpuCalibration> calibration_for(const GpuSpec& gpu, const Catalog& catalog,
+                                                            const std::string& dir);
+
+// Predicted vs measured for one case.
+struct CaseResult {
+  std::string id;
+  std::string what;                // description of the kernel
+  std::string unit;                // TFLOP/s or TB/s
+  double measured = 0.0;           // in `unit`
+  double predicted = 0.0;
+  double error = 0.0;              // (predicted - measured) / measured
+  bool skipped = false;
+  std::string note;                // skip reason, or fit/validation-only
+};
+
+[[nodiscard]] std::vector<CaseResult> compare_cases(const GpuSpec& gpu, const GpuCalibration* cal,
+                                                    const std::vector<MeasuredCase>& cases);
+// Leave-one-out: each fit case predicted by tables fitted without it (how well the tables
+// generalise, as opposed to how well they reproduce their own points).
+[[nodiscard]] std::vector<CaseResult> leave_one_out(const GpuSpec& gpu, const std::vector<MeasuredCase>& cases,
+                                                    const std::string& source);
+// Median of |error| over the cases that were not skipped (0 when there are none).
+[[nodiscard]] double median_abs_error(const std::vector<CaseResult>& results);
+
+}  // namespace racksim

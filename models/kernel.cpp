@@ -1,0 +1,276 @@
+#include "models/kernel.hpp"
+
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace racksim {
+
+std::string to_string(KernelClass c) {
+  switch (c) {
+    case KernelClass::Gemm: return "gemm";
+    case KernelClass::Stream: return "stream";
+    case KernelClass::Attention: return "attention";
+    case KernelClass::Reduction: return "reduction";
+    case KernelClass::Copy: return "copy";
+  }
+  return "?";
+}
+
+std::string to_string(StreamOp op) {
+  switch (op) {
+    case StreamOp::Copy: return "copy";
+    case StreamOp::Mul: return "mul";
+    case StreamOp::Add: return "add";
+    case StreamOp::Triad: return "triad";
+    case StreamOp::Dot: return "dot";
+  }
+  return "?";
+}
+
+std::optional<StreamOp> stream_op_from_string(const std::string& s) {
+  if (s == "copy") return StreamOp::Copy;
+  if (s == "scale" || s == "mul") return StreamOp::Mul;
+  if (s == "add") return StreamOp::Add;
+  if (s == "triad") return StreamOp::Triad;
+  if (s == "dot") return StreamOp::Dot;
+  return std::nullopt;
+}
+
+double bytes_per_element(Precision p) {
+  switch (p) {
+    case Precision::fp64:
+    case Precision::fp64_matrix: return 8.0;
+    case Precision::fp32:
+    case Precision::tf32: return 4.0;
+    case Precision::bf16:
+    case Precision::fp16: return 2.0;
+    case Precision::fp8: return 1.0;
+    case Precision::fp6: return 0.75;
+    case Precision::fp4: return 0.5;
+  }
+  return 2.0;
+}
+
+namespace {
+double out_bytes_per_element(Precision p) {
+  if (p == Precision::fp8 || p == Precision::fp6 || p == Precision::fp4) return 2.0;  // BF16 output
+  if (p == Precision::tf32) return 4.0;
+  return bytes_per_element(p);
+}
+}  // namespace
+
+KernelWork gemm_work(const GemmShape& s, Precision dtype) {
+  if (s.m <= 0 || s.n <= 0 || s.k <= 0 || s.batch <= 0)
+    throw Error(fmt::format("GEMM dimensions must be positive, got M={} N={} K={} batch={}", s.m, s.n, s.k, s.batch));
+  KernelWork w;
+  w.cls = KernelClass::Gemm;
+  w.dtype = dtype;
+  const double m = static_cast<double>(s.m), n = static_cast<double>(s.n), k = static_cast<double>(s.k),
+               b = static_cast<double>(s.batch);
+  w.flops = Flops(2.0 * m * n * k * b);
+  const double in = bytes_per_element(dtype);
+  w.bytes = Bytes(b * (m * k * in + k * n * in + m * n * out_bytes_per_element(dtype)));
+  w.size_key = w.flops.value();
+  w.description = s.batch > 1 ? fmt::format("GEMM {}x{}x{} batch {} {}", s.m, s.n, s.k, s.batch, to_string(dtype))
+                              : fmt::format("GEMM {}x{}x{} {}", s.m, s.n, s.k, to_string(dtype));
+  return w;
+}
+
+KernelWork stream_work(StreamOp op, Bytes array_bytes, Precision dtype) {
+  if (!(array_bytes.value() > 0.0)) throw Error("a stream kernel needs arrays of more than 0 bytes");
+  KernelWork w;
+  w.cls = KernelClass::Stream;
+  w.dtype = dtype;
+  w.stream_op = op;
+  const double elems = array_bytes.value() / bytes_per_element(dtype);
+  double arrays = 2.0;
+  double flops_per_elem = 0.0;
+  switch (op) {
+    case StreamOp::Copy: arrays = 2.0; flops_per_elem = 0.0; break;
+    case StreamOp::Mul: arrays = 2.0; flops_per_elem = 1.0; break;
+    case StreamOp::Add: arrays = 3.0; flops_per_elem = 1.0; break;
+    case StreamOp::Triad: arrays = 3.0; flops_per_elem = 2.0; break;
+    case StreamOp::Dot: arrays = 2.0; flops_per_elem = 2.0; break;
+  }
+  w.bytes = array_bytes * arrays;
+  w.flops = Flops(elems * flops_per_elem);
+  w.size_key = w.bytes.value();
+  w.description = fmt::format("stream {} {} arrays of {}", to_string(op), to_string(dtype), format_bytes(array_bytes));
+  return w;
+}
+
+KernelWork attention_work(const AttentionShape& s, Precision dtype) {
+  if (s.batch <= 0 || s.heads <= 0 || s.seq <= 0 || s.head_dim <= 0)
+    throw Error(fmt::format("attention dimensions must be positive, got batch={} heads={} seq={} head_dim={}", s.batch,
+                            s.heads, s.seq, s.head_dim));
+  KernelWork w;
+  w.cls = KernelClass::Attention;
+  w.dtype = dtype;
+  const double b = static_cast<double>(s.batch), h = static_cast<double>(s.heads), n = static_cast<double>(s.seq),
+               d = static_cast<double>(s.head_dim);
+  w.flops = Flops(4.0 * b * h * n * n * d * (s.causal ? 0.5 : 1.0));
+  w.bytes = Bytes(4.0 * b * h * n * d * bytes_per_element(dtype));
+  w.size_key = n;
+  w.description = fmt::format("attention b={} h={} s={} d={}{} {}", s.batch, s.heads, s.seq, s.head_dim,
+                              s.causal ? " causal" : "", to_string(dtype));
+  return w;
+}
+
+KernelWork reduction_work(Bytes bytes, Precision dtype) {
+  KernelWork w;
+  w.cls = KernelClass::Reduction;
+  w.dtype = dtype;
+  w.bytes = bytes * 3.0;
+  w.flops = Flops(bytes.value() / bytes_per_element(dtype));
+  w.size_key = w.bytes.value();
+  w.stream_op = StreamOp::Add;
+  w.description = fmt::format("reduction of {} {}", format_bytes(bytes), to_string(dtype));
+  return w;
+}
+
+KernelWork copy_work(Bytes bytes) {
+  KernelWork w;
+  w.cls = KernelClass::Copy;
+  w.dtype = Precision::fp32;
+  w.bytes = bytes * 2.0;
+  w.size_key = w.bytes.value();
+  w.stream_op = StreamOp::Copy;
+  w.description = fmt::format("copy of {}", format_bytes(bytes));
+  return w;
+}
+
+KernelWork generic_work(Flops flops, Precision dtype, Bytes bytes) {
+  KernelWork w;
+  w.cls = flops.value() > 0.0 ? KernelClass::Gemm : KernelClass::Stream;
+  w.dtype = dtype;
+  w.flops = flops;
+  w.bytes = bytes;
+  w.size_key = w.cls == KernelClass::Gemm ? flops.value() : bytes.value();
+  w.stream_op = StreamOp::Triad;
+  w.description = fmt::format("compute {} FLOP {}, {} HBM", flops.value(), to_string(dtype), format_bytes(bytes));
+  return w;
+}
+
+CalibrationTable::CalibrationTable(std::vector<CalibrationPoint> points) : points_(std::move(points)) {
+  std::sort(points_.begin(), points_.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+}
+
+double CalibrationTable::at(double key, std::vector<std::string>* used) const {
+  if (points_.empty()) return 1.0;
+  auto note = [&](const CalibrationPoint& p) {
+    if (used) used->push_back(p.case_id);
+  };
+  if (key <= points_.front().key) {
+    note(points_.front());
+    return points_.front().efficiency;
+  }
+  if (key >= points_.back().key) {
+    note(points_.back());
+    return points_.back().efficiency;
+  }
+  const auto hi = std::upper_bound(points_.begin(), points_.end(), key, [](double k, const auto& p) { return k < p.key; });
+  const auto lo = hi - 1;
+  note(*lo);
+  note(*hi);
+  const double t = (std::log10(key) - std::log10(lo->key)) / (std::log10(hi->key) - std::log10(lo->key));
+  return lo->efficiency + t * (hi->efficiency - lo->efficiency);
+}
+
+const CalibrationTable* GpuCalibration::table(KernelClass c, Precision p, Precision* used) const {
+  auto find = [&](Precision q) -> const CalibrationTable* {
+    const auto it = compute.find({c, q});
+    if (it == compute.end()) return nullptr;
+    if (used) *used = q;
+    return &it->second;
+  };
+  if (const auto* t = find(p)) return t;
+  // BF16 and FP16 run on the same matrix units at the same rate; TF32 is FP32 data.
+  if (p == Precision::bf16 || p == Precision::fp16) {
+    if (const auto* t = find(p == Precision::bf16 ? Precision::fp16 : Precision::bf16)) return t;
+  }
+  if (p == Precision::tf32) {
+    if (const auto* t = find(Precision::fp32)) return t;
+  }
+  // Otherwise the nearest precision of the same class that has a table: efficiency is a
+  // fraction of each precision's own peak, which transfers better than assuming 1.
+  const auto& all = all_precisions();
+  const auto pos = std::find(all.begin(), all.end(), p) - all.begin();
+  for (std::ptrdiff_t d = 1; d < static_cast<std::ptrdiff_t>(all.size()); ++d) {
+    for (const std::ptrdiff_t i : {pos + d, pos - d}) {
+      if (i < 0 || i >= static_cast<std::ptrdiff_t>(all.size())) continue;
+      if (const auto* t = find(all[static_cast<std::size_t>(i)])) return t;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<double> GpuCalibration::memory_efficiency(StreamOp op) const {
+  // HBM efficiency is a property of the GPU more than of the operation: an operation without
+  // its own measurement takes triad's, else the mean of those measured.
+  if (const auto it = stream.find(op); it != stream.end()) return it->second.efficiency;
+  if (const auto it = stream.find(StreamOp::Triad); it != stream.end()) return it->second.efficiency;
+  if (stream.empty()) return std::nullopt;
+  double sum = 0.0;
+  for (const auto& kv : stream) sum += kv.second.efficiency;
+  return sum / static_cast<double>(stream.size());
+}
+
+KernelEstimate estimate_kernel(const GpuSpec& gpu, const GpuCalibration* cal, const KernelWork& w, const ClockState& clock) {
+  KernelEstimate e;
+  e.work = w;
+  e.launch_overhead = gpu.launch_overhead;
+  const double f_ratio = clock.core ? clock.core->value() / gpu.clock_max.value() : 1.0;
+  if (!(f_ratio > 0.0)) throw Error("the core clock must be greater than zero");
+  if (!(clock.hbm_ratio > 0.0)) throw Error("the HBM clock ratio must be greater than zero");
+  // Compute side.
+  const auto rate = gpu.peak(w.dtype);
+  if (w.flops.value() > 0.0) {
+    if (!rate) {
+      if (w.cls == KernelClass::Gemm || w.cls == KernelClass::Attention)
+        throw Error(fmt::format("GPU '{}' has no {} rate in the catalog (unsupported precision)", gpu.id, to_string(w.dtype)));
+      e.notes.push_back(fmt::format("no {} rate on {}: the compute side of this memory-bound kernel is ignored",
+                                    to_string(w.dtype), gpu.id));
+    } else {
+      e.peak = *rate * f_ratio;
+      if (w.cls == KernelClass::Gemm || w.cls == KernelClass::Attention) {
+        Precision used = w.dtype;
+        const CalibrationTable* t = cal ? cal->table(w.cls, w.dtype, &used) : nullptr;
+        if (t) {
+          const double key = w.cls == KernelClass::Gemm ? w.size_key / cal->key_scale : w.size_key;
+          e.eta_compute = t->at(key, &e.points_used);
+          if (used != w.dtype)
+            e.notes.push_back(fmt::format("{} {} uses the {} table", to_string(w.cls), to_string(w.dtype), to_string(used)));
+        } else {
+          e.notes.push_back(fmt::format("no {} {} calibration for {}: compute efficiency 1 (plain roofline)",
+                                        to_string(w.cls), to_string(w.dtype), gpu.id));
+        }
+      }
+      e.compute_time = w.flops / (e.peak * e.eta_compute);
+    }
+  }
+  // Memory side: the STREAM operation's own efficiency, or triad's for every other kernel.
+  if (w.bytes.value() > 0.0) {
+    std::optional<double> eta;
+    if (cal) {
+      const StreamOp op = w.cls == KernelClass::Stream ? w.stream_op : StreamOp::Triad;
+      eta = cal->memory_efficiency(op);
+      if (const auto it = cal->stream.find(op); it != cal->stream.end()) e.points_used.push_back(it->second.case_id);
+      else if (eta) e.notes.push_back(fmt::format("no {} measurement: memory efficiency from the other STREAM cases", to_string(op)));
+    }
+    if (!eta) e.notes.push_back(fmt::format("no stream calibration for {}: memory efficiency 1", gpu.id));
+    e.eta_memory = eta.value_or(1.0);
+    e.memory_time = w.bytes / (gpu.hbm_bandwidth * (e.eta_memory * clock.hbm_ratio));
+  }
+  e.compute_bound = e.compute_time >= e.memory_time;
+  e.time = std::max(e.compute_time, e.memory_time);
+  if (cal && !cal->scaled_from.empty())
+    e.notes.push_back(fmt::format("efficiencies borrowed from {} (same family), GEMM sizes scaled by peak ratio {:.3g}",
+                                  cal->scaled_from, cal->key_scale));
+  return e;
+}
+
+}  // namespace racksim

@@ -2,12 +2,15 @@
 
 #include "core/error.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace racksim {
 
-RankExecutor::RankExecutor(int rank, const Workload& workload, const GpuSpec& gpu, const GpuCalibration* cal)
-    : rank_(rank), w_(workload), gpu_(gpu), cal_(cal), ops_(workload.programs.at(static_cast<std::size_t>(rank))) {
+RankExecutor::RankExecutor(int rank, const Workload& workload, const GpuSpec& gpu, const GpuCalibration* cal,
+                           MemoryPolicy memory)
+    : rank_(rank), w_(workload), gpu_(gpu), cal_(cal), mem_(memory), ops_(workload.programs.at(static_cast<std::size_t>(rank))) {
   st_.resize(ops_.size());
   for (std::size_t i = 0; i < ops_.size(); ++i) {
     st_[i].remaining_deps = static_cast<int>(ops_[i].deps.size());
@@ -17,8 +20,9 @@ RankExecutor::RankExecutor(int rank, const Workload& workload, const GpuSpec& gp
 
 std::vector<Action> RankExecutor::start(double now) {
   std::vector<Action> out;
+  // An instant op (alloc, free) finishes inside launch() and may start its dependents first.
   for (std::size_t i = 0; i < ops_.size(); ++i)
-    if (st_[i].remaining_deps == 0) launch(static_cast<int>(i), now, out);
+    if (st_[i].remaining_deps == 0 && !st_[i].started) launch(static_cast<int>(i), now, out);
   if (ops_.empty()) record_.finish = now;
   return out;
 }
@@ -58,6 +62,29 @@ void RankExecutor::launch(int op, double now, std::vector<Action>& out) {
         throw InputError(o.where, fmt::format("op '{}': {}", o.id, e.what()));
       }
       issue(op, a, out);
+      return;
+    }
+    case OpKind::Alloc: {
+      // Instant. Capacity 0 means unlimited (a GPU without a capacity in the catalog cannot be).
+      const std::uint64_t free = mem_.capacity > record_.hbm_in_use ? mem_.capacity - record_.hbm_in_use : 0;
+      if (mem_.capacity > 0 && o.bytes > free) {
+        OomEvent ev{rank_, o.id, o.label, o.bytes, free, mem_.capacity, now};
+        if (mem_.oom_is_error)
+          throw SimulationError(fmt::format(
+              "out of HBM on rank {}: op '{}'{} requests {} B ({}) but only {} B ({}) of the GPU's {} B ({}) are free",
+              rank_, o.id, o.label.empty() ? "" : fmt::format(" ({})", o.label), o.bytes,
+              format_bytes(Bytes(static_cast<double>(o.bytes))), free, format_bytes(Bytes(static_cast<double>(free))),
+              mem_.capacity, format_bytes(Bytes(static_cast<double>(mem_.capacity)))));
+        record_.oom.push_back(ev);
+      }
+      record_.hbm_in_use += o.bytes;
+      record_.hbm_peak = std::max(record_.hbm_peak, record_.hbm_in_use);
+      finish_op(op, now, out);
+      return;
+    }
+    case OpKind::Free: {
+      record_.hbm_in_use -= std::min(record_.hbm_in_use, o.bytes);
+      finish_op(op, now, out);
       return;
     }
     case OpKind::Delay: {
@@ -149,7 +176,8 @@ void RankExecutor::finish_op(int op, double now, std::vector<Action>& out) {
   s.schedule.reset();
   ++completed_;
   if (o.kind == OpKind::Compute) record_.compute.push_back({s.start_time, now});
-  else if (o.kind != OpKind::Delay) record_.comm.push_back({s.start_time, now});
+  else if (o.kind != OpKind::Delay && o.kind != OpKind::Alloc && o.kind != OpKind::Free)
+    record_.comm.push_back({s.start_time, now});
   if (now > record_.finish) record_.finish = now;
   for (const int d : s.dependents) {
     if (--st_[static_cast<std::size_t>(d)].remaining_deps == 0) launch(d, now, out);

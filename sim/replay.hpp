@@ -37,19 +37,40 @@ struct Interval {
   double end = 0.0;
 };
 
+// One allocation that did not fit (reported as a warning when out_of_memory is 'warn').
+struct OomEvent {
+  int rank = 0;
+  std::string op;
+  std::string label;
+  std::uint64_t requested = 0;
+  std::uint64_t free = 0;      // HBM free when it was requested
+  std::uint64_t capacity = 0;
+  double time = 0.0;
+};
+
+// HBM capacity rules of a run.
+struct MemoryPolicy {
+  std::uint64_t capacity = 0;  // bytes per GPU
+  bool oom_is_error = true;    // false: record an OomEvent and go on
+};
+
 struct RankRecord {
   std::vector<Interval> compute;   // compute ops (a collective's reductions are part of its comm)
   std::vector<Interval> comm;      // collectives and point-to-point ops, from start to finish
   double finish = 0.0;             // when the rank's last op completed
   std::uint64_t transfers = 0;     // sends issued
   std::uint64_t bytes_sent = 0;
+  std::uint64_t hbm_in_use = 0;    // bytes allocated now (alloc - free)
+  std::uint64_t hbm_peak = 0;      // the most ever allocated at once
+  std::vector<OomEvent> oom;       // allocations that exceeded capacity (warn mode)
 };
 
 class RankExecutor {
 public:
   // `cal` (may be null: plain roofline) calibrates the kernel model for compute ops and the
   // reductions inside collectives.
-  RankExecutor(int rank, const Workload& workload, const GpuSpec& gpu, const GpuCalibration* cal = nullptr);
+  RankExecutor(int rank, const Workload& workload, const GpuSpec& gpu, const GpuCalibration* cal = nullptr,
+               MemoryPolicy memory = {});
 
   // Actions ready at time `now` (the first call starts the rank).
   [[nodiscard]] std::vector<Action> start(double now);
@@ -83,6 +104,7 @@ private:
   const Workload& w_;
   const GpuSpec& gpu_;
   const GpuCalibration* cal_;
+  MemoryPolicy mem_;
   const std::vector<Op>& ops_;
   std::vector<OpState> st_;
   std::size_t completed_ = 0;

@@ -56,6 +56,7 @@ RankBreakdown breakdown(int rank, const std::string& gpu, const RankRecord& rec,
   b.finish_s = rec.finish;
   b.transfers = rec.transfers;
   b.bytes_sent = rec.bytes_sent;
+  b.hbm_peak = rec.hbm_peak;
   return b;
 }
 
@@ -99,6 +100,22 @@ std::string summary_json(const RunResult& r) {
   j.field("kind", r.workload_kind).field("name", r.workload_name).field("ranks", r.ranks);
   j.field("ops", static_cast<std::uint64_t>(r.ops)).field("transfers", transfers).field("bytes_sent", bytes);
   j.end_object();
+  std::uint64_t peak = 0;
+  int peak_rank = -1;
+  for (const auto& b : r.per_rank)
+    if (peak_rank < 0 || b.hbm_peak > peak) {
+      peak = b.hbm_peak;
+      peak_rank = b.rank;
+    }
+  j.key("memory").begin_object();
+  j.field("hbm_capacity_bytes", r.hbm_capacity).field("peak_bytes_max", peak).field("peak_rank", peak_rank);
+  j.field("peak_fraction_of_capacity", r.hbm_capacity > 0 ? static_cast<double>(peak) / static_cast<double>(r.hbm_capacity) : 0.0);
+  j.key("out_of_memory").begin_array();
+  for (const auto& e : r.oom_events) {
+    j.begin_object().field("rank", e.rank).field("op", e.op).field("label", e.label).field("requested_bytes", e.requested);
+    j.field("free_bytes", e.free).field("capacity_bytes", e.capacity).field("time_s", e.time).end_object();
+  }
+  j.end_array().end_object();
   j.key("breakdown").begin_object();
   j.field("compute_s", sum.compute_s).field("comm_s", sum.comm_s).field("idle_s", sum.idle_s);
   j.field("comm_total_s", sum.comm_total_s).field("overlap_s", sum.overlap_s);
@@ -108,6 +125,7 @@ std::string summary_json(const RunResult& r) {
     j.field("rank", b.rank).field("gpu", b.gpu).field("compute_s", b.compute_s).field("comm_s", b.comm_s);
     j.field("idle_s", b.idle_s).field("comm_total_s", b.comm_total_s).field("overlap_s", b.overlap_s);
     j.field("finish_s", b.finish_s).field("transfers", b.transfers).field("bytes_sent", b.bytes_sent);
+    j.field("hbm_peak_bytes", b.hbm_peak);
     j.end_object();
   }
   j.end_array().end_object();
@@ -151,6 +169,14 @@ std::string summary_table(const RunResult& r) {
     bytes += static_cast<double>(b.bytes_sent);
   }
   out += fmt::format("\n  transfers           {} ({} sent)\n", transfers, format_bytes(Bytes(bytes)));
+  std::uint64_t peak = 0;
+  for (const auto& b : r.per_rank) peak = std::max(peak, b.hbm_peak);
+  out += fmt::format("  HBM peak            {} of {} per GPU ({:.1f}%)\n", format_bytes(Bytes(static_cast<double>(peak))),
+                     format_bytes(Bytes(static_cast<double>(r.hbm_capacity))),
+                     r.hbm_capacity ? 100.0 * static_cast<double>(peak) / static_cast<double>(r.hbm_capacity) : 0.0);
+  for (const auto& e : r.oom_events)
+    out += fmt::format("  WARNING             out of HBM on rank {}: op '{}' requested {} with {} free\n", e.rank, e.op,
+                       format_bytes(Bytes(static_cast<double>(e.requested))), format_bytes(Bytes(static_cast<double>(e.free))));
   return out;
 }
 

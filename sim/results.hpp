@@ -31,6 +31,7 @@ struct RankBreakdown {
   double finish_s = 0.0;
   std::uint64_t transfers = 0;
   std::uint64_t bytes_sent = 0;
+  std::uint64_t hbm_peak = 0;   // bytes
 };
 
 // Total length of the union of intervals.
@@ -66,6 +67,8 @@ struct RunResult {
   std::size_t ops = 0;
   // results
   double simulated_time_s = 0.0;
+  std::uint64_t hbm_capacity = 0;
+  std::vector<OomEvent> oom_events;        // out_of_memory: warn
   std::vector<RankBreakdown> per_rank;
 };
 

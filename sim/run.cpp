@@ -105,7 +105,10 @@ RunResult Run::execute() {
   std::vector<RankExecutor> ranks;
   ranks.reserve(static_cast<std::size_t>(w.ranks));
   const GpuCalibration* cal = s_.calibration ? &*s_.calibration : nullptr;
-  for (int r = 0; r < w.ranks; ++r) ranks.emplace_back(r, w, s_.gpu, cal);
+  MemoryPolicy mem;
+  mem.capacity = static_cast<std::uint64_t>(s_.gpu.hbm_capacity.value());
+  mem.oom_is_error = s_.oom_is_error;
+  for (int r = 0; r < w.ranks; ++r) ranks.emplace_back(r, w, s_.gpu, cal, mem);
   const EngineStats stats = run_simgrid(plan_->platform, ranks);
 
   RunResult res;
@@ -134,6 +137,9 @@ RunResult Run::execute() {
   res.ranks = w.ranks;
   res.ops = w.total_ops();
   res.simulated_time_s = stats.simulated_time;
+  res.hbm_capacity = mem.capacity;
+  for (const auto& ex : ranks)
+    res.oom_events.insert(res.oom_events.end(), ex.record().oom.begin(), ex.record().oom.end());
   for (const auto& ex : ranks)
     res.per_rank.push_back(breakdown(ex.rank(), plan_->platform.hosts[static_cast<std::size_t>(ex.rank())].name, ex.record(),
                                      stats.simulated_time));

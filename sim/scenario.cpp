@@ -218,6 +218,11 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   if (!std::ifstream(s.workload.file))
     file_n.fail(fmt::format("cannot open trace file '{}' (does it exist and is it readable?)", s.workload.file));
   wm.finish();
+  if (auto sim = top.optional("simulation")) {
+    MapReader sm(*sim, "simulation");
+    if (auto o = sm.optional("out_of_memory")) s.oom_is_error = o->as_choice({"error", "warn"}) == "error";
+    sm.finish();
+  }
   top.finish();
   return s;
 }

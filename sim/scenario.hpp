@@ -10,6 +10,7 @@
 //     scale_up: {kind: helios_rack | mi300x_node | switched | full_mesh, ...}
 //     scale_out: {kind: none | rail_leaf_spine, ...}
 //   workload: {kind: trace, file: <path>}
+//   simulation: {out_of_memory: error | warn}   # optional; default error
 // Paths are relative to the scenario file. Catalog ids are resolved here, so everything below
 // this layer sees numbers with units, never ids or YAML.
 #pragma once
@@ -43,6 +44,7 @@ struct Scenario {
   ClusterParams cluster;
   Location cluster_where;
   WorkloadSpec workload;
+  bool oom_is_error = true;            // simulation.out_of_memory: error (default) | warn
 };
 
 // Reads, overrides, validates and resolves a scenario. `data_dir` holds models/catalog.

@@ -30,6 +30,8 @@ public:
   void operator()() {
     try {
       run();
+    } catch (const SimulationError& e) {  // names its rank already
+      if (failure_.empty()) failure_ = e.what();
     } catch (const std::exception& e) {
       if (failure_.empty()) failure_ = fmt::format("rank {}: {}", ex_.rank(), e.what());
     }

@@ -81,7 +81,7 @@ int stream_index(Workload& w, const std::string& name) {
 }
 
 std::vector<std::string> op_kinds() {
-  return {"compute", "all_reduce", "all_gather", "reduce_scatter", "all_to_all", "send", "recv", "delay"};
+  return {"compute", "all_reduce", "all_gather", "reduce_scatter", "all_to_all", "send", "recv", "delay", "alloc", "free"};
 }
 
 // Parses one op for one rank. Peers depend on the rank, so ops are parsed per rank.
@@ -148,6 +148,15 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
       }
       if (bytes) op.hbm_bytes = bytes->as_bytes();
     }
+  } else if (kind == "alloc") {
+    op.kind = OpKind::Alloc;
+    default_stream = "compute";
+    op.bytes = read_byte_count(m.required("bytes"));
+    if (auto l = m.optional("label")) op.label = l->as_string();
+  } else if (kind == "free") {
+    op.kind = OpKind::Free;
+    default_stream = "compute";
+    op.label = m.required("alloc").as_string();  // the alloc's id, resolved below
   } else if (kind == "delay") {
     op.kind = OpKind::Delay;
     default_stream = "compute";
@@ -341,6 +350,24 @@ Workload load_native_trace(const std::string& path) {
     for (std::size_t i = 0; i < program.size(); ++i) {
       const auto [it, fresh] = by_id.emplace(program[i].id, static_cast<int>(i));
       if (!fresh) throw InputError(program[i].where, fmt::format("op id '{}' is used twice on rank {}", program[i].id, r));
+    }
+    std::vector<int> freed_by(program.size(), -1);
+    for (std::size_t i = 0; i < program.size(); ++i) {
+      Op& op = program[i];
+      if (op.kind != OpKind::Free) continue;
+      const auto it = by_id.find(op.label);
+      if (it == by_id.end() || program[static_cast<std::size_t>(it->second)].kind != OpKind::Alloc)
+        throw InputError(op.where, fmt::format("free '{}' on rank {} names '{}', which is not an alloc op of rank {}", op.id, r,
+                                               op.label, r));
+      if (freed_by[static_cast<std::size_t>(it->second)] >= 0)
+        throw InputError(op.where, fmt::format("alloc '{}' on rank {} is freed twice (by '{}' and '{}')", op.label, r,
+                                               program[static_cast<std::size_t>(freed_by[static_cast<std::size_t>(it->second)])].id, op.id));
+      freed_by[static_cast<std::size_t>(it->second)] = static_cast<int>(i);
+      op.frees = it->second;
+      op.bytes = program[static_cast<std::size_t>(it->second)].bytes;
+      op.label = program[static_cast<std::size_t>(it->second)].label;
+      // A free happens after its alloc: make it an explicit dependency.
+      op.deps.push_back(it->second);
     }
     std::vector<int> last_on_stream(w.streams.size(), -1);
     std::vector<int> seq(w.groups.size(), 0);

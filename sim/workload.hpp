@@ -12,7 +12,8 @@
 // Op kinds: compute (flops + precision [+ bytes] | bytes | duration | gemm or attention shape +
 // precision), all_reduce, all_gather,
 // reduce_scatter, all_to_all (group, bytes, algorithm), send (to, bytes, tag), recv (from,
-// bytes, tag), delay (duration). Ops on one stream run in order; ops on different streams run
+// bytes, tag), delay (duration), alloc (bytes, label) and free (alloc: <id>) of HBM. Ops on one
+// stream run in order; ops on different streams run
 // concurrently unless a dependency orders them.
 #pragma once
 
@@ -28,7 +29,7 @@
 
 namespace racksim {
 
-enum class OpKind { Compute, Collective, Send, Recv, Delay };
+enum class OpKind { Compute, Collective, Send, Recv, Delay, Alloc, Free };
 
 struct Op {
   std::string id;
@@ -51,6 +52,9 @@ struct Op {
   // send / recv
   int peer = -1;
   int tag = 0;
+  // alloc: `bytes` of HBM, named by `label` (weights, activations, ...); free: the alloc op index
+  std::string label;
+  int frees = -1;
   Location where;                 // for messages
 };
 

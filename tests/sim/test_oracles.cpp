@@ -7,6 +7,7 @@
 // HBM, no launch overhead.
 #include "models/collective.hpp"
 #include "sim/run.hpp"
+#include "core/error.hpp"
 #include "sim/scenario.hpp"
 
 #include <catch2/catch.hpp>
@@ -123,4 +124,42 @@ TEST_CASE("cross-domain transfer crosses NIC leaf NIC at the NIC line rate", "[s
   // (0.6 us), two cables (0.2 us each) = 3.0 us. Bottleneck: min(host interface 64 GB/s,
   // 200 Gb/s = 25 GB/s) = 25 GB/s. 100 MB / 25 GB/s = 4 ms. Total 0.004003 s.
   CHECK(r.simulated_time_s == Approx(3.0e-6 + 100e6 / 25e9).epsilon(1e-9));
+}
+
+TEST_CASE("HBM peak is the most ever allocated at once", "[sim][memory]") {
+  const RunResult r = simulate("switched.yaml", {"workload.file=memory.yaml"});
+  // 40 (weights) + 30 + 30 = 100 GB at the peak, before act1 is freed; then 40 + 30 + 25 = 95.
+  // The peak equals the 100 GB capacity exactly, which fits (no more than capacity).
+  REQUIRE(r.per_rank.size() == 1);
+  CHECK(r.per_rank[0].hbm_peak == 100'000'000'000ULL);
+  CHECK(r.hbm_capacity == 100'000'000'000ULL);
+  CHECK(r.oom_events.empty());
+  // Allocations take no time: the run is the 10 ms kernel (1 TFLOP at 100 TFLOP/s).
+  CHECK(r.simulated_time_s == Approx(0.01).epsilon(1e-9));
+}
+
+TEST_CASE("exceeding HBM stops the run naming rank op requested free and capacity", "[sim][memory]") {
+  // Rank 1 holds 40 GB and asks for 70 GB: 100 - 40 = 60 GB free.
+  try {
+    (void)simulate("switched.yaml", {"workload.file=memory-oom.yaml"});
+    FAIL("expected an out-of-memory error");
+  } catch (const SimulationError& e) {
+    const std::string m = e.what();
+    CHECK_THAT(m, Catch::Matchers::Contains("out of HBM on rank 1"));
+    CHECK_THAT(m, Catch::Matchers::Contains("op 'big_activations' (activations)"));
+    CHECK_THAT(m, Catch::Matchers::Contains("requests 70000000000 B"));
+    CHECK_THAT(m, Catch::Matchers::Contains("only 60000000000 B"));
+    CHECK_THAT(m, Catch::Matchers::Contains("of the GPU's 100000000000 B"));
+  }
+}
+
+TEST_CASE("out_of_memory warn reports the event and goes on", "[sim][memory]") {
+  const RunResult r = simulate("switched.yaml", {"workload.file=memory-oom.yaml", "simulation.out_of_memory=warn"});
+  REQUIRE(r.oom_events.size() == 1);
+  CHECK(r.oom_events[0].rank == 1);
+  CHECK(r.oom_events[0].op == "big_activations");
+  CHECK(r.oom_events[0].requested == 70'000'000'000ULL);
+  CHECK(r.oom_events[0].free == 60'000'000'000ULL);
+  // Accounting goes on past capacity: 40 + 70 = 110 GB on rank 1.
+  CHECK(r.per_rank[1].hbm_peak == 110'000'000'000ULL);
 }

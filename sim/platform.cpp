@@ -29,10 +29,10 @@ std::vector<std::pair<int, int>> communicating_pairs(const Workload& w) {
   return pairs;
 }
 
-PlatformSpec emit_platform(const Topology& t, const std::vector<std::pair<int, int>>& pairs) {
+PlatformSpec emit_platform(const Topology& t, const std::vector<std::pair<int, int>>& pairs, double hbm_bandwidth) {
   const Graph& g = t.graph;
   PlatformSpec p;
-  for (const Vertex v : t.gpus) p.hosts.push_back({g[v].name});
+  for (const Vertex v : t.gpus) p.hosts.push_back({g[v].name, hbm_bandwidth});
   const std::vector<Route> routes = compute_routes(t, pairs);
   // Directed link 2*id is end_a->end_b, 2*id+1 is end_b->end_a; emit only those used.
   std::vector<int> emitted(2 * t.num_links(), -1);

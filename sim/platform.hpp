@@ -21,6 +21,7 @@ namespace racksim {
 struct PlatformSpec {
   struct Host {
     std::string name;
+    double hbm_bandwidth = 0.0;  // B/s of its HBM loopback link (0: none)
   };
   struct Link {
     std::string name;
@@ -40,6 +41,9 @@ struct PlatformSpec {
 // The (source, destination) rank pairs the workload's transfers use, sorted and unique.
 [[nodiscard]] std::vector<std::pair<int, int>> communicating_pairs(const Workload& w);
 
-[[nodiscard]] PlatformSpec emit_platform(const Topology& t, const std::vector<std::pair<int, int>>& pairs);
+// `hbm_bandwidth` (B/s) gives every GPU host a loopback link that kernels' memory traffic
+// crosses (replay.hpp): concurrent kernels on one GPU share it.
+[[nodiscard]] PlatformSpec emit_platform(const Topology& t, const std::vector<std::pair<int, int>>& pairs,
+                                         double hbm_bandwidth = 0.0);
 
 }  // namespace racksim

@@ -23,11 +23,17 @@
 
 namespace racksim {
 
+// A kernel is two activities that run together: its compute part on the GPU's cores (Compute,
+// seconds at the nominal clock after the calibrated compute efficiency) and its memory part on
+// the GPU's HBM (Memory, bytes scaled by 1/eta_m so that the HBM link at catalog bandwidth
+// delivers them at the calibrated rate). Alone, it takes max(compute, memory) as the roofline
+// says; beside other kernels, compute parts share the cores and memory parts share HBM
+// bandwidth, each resource by max-min fairness. A kernel's launch overhead is a Timer before both.
 struct Action {
-  enum class Kind { Compute, Send, Recv, Timer } kind = Kind::Compute;
+  enum class Kind { Compute, Memory, Send, Recv, Timer } kind = Kind::Compute;
   std::uint64_t token = 0;   // the op it belongs to (its index on the rank); report it back in on_complete
   double seconds = 0.0;      // Compute (at nominal clock) and Timer
-  std::uint64_t bytes = 0;   // Send
+  std::uint64_t bytes = 0;   // Send; Memory (HBM bytes at the link's catalog bandwidth)
   int peer = -1;             // Send: destination rank; Recv: source rank
   std::string channel;       // Send/Recv
 };
@@ -91,13 +97,15 @@ private:
     bool finished = false;
     double start_time = 0.0;
     int pending = 0;          // outstanding actions of the current step
-    int step = 0;             // collective step in progress
+    int step = 0;             // collective step in progress; compute op: 0 launching, 1 running
     std::unique_ptr<CollectiveSchedule> schedule;
+    std::unique_ptr<KernelEstimate> kernel;  // compute op waiting for its launch overhead
   };
 
   void launch(int op, double now, std::vector<Action>& out);
   void start_step(int op, double now, std::vector<Action>& out);
   void finish_op(int op, double now, std::vector<Action>& out);
+  void issue_kernel(int op, const KernelEstimate& e, std::vector<Action>& out);
   void issue(int op, Action a, std::vector<Action>& out);
 
   int rank_;

@@ -52,7 +52,7 @@ Run::Run(const Scenario& scenario) : s_(scenario), plan_(std::make_unique<RunPla
                                                      list += (list.empty() ? "" : ", ") + to_string(p);
                                                    return list;
                                                  }()));
-    plan_->platform = emit_platform(plan_->topology, communicating_pairs(plan_->workload));
+    plan_->platform = emit_platform(plan_->topology, communicating_pairs(plan_->workload), s_.gpu.hbm_bandwidth.value());
   } catch (const InputError&) {
     throw;
   } catch (const Error& e) {  // impossible cluster parameters or an unreachable pair

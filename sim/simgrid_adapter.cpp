@@ -23,7 +23,7 @@ constexpr double kSpeed = 1e12;
 
 class RankActor {
 public:
-  RankActor(RankExecutor& ex, std::string& failure) : ex_(ex), failure_(failure) {}
+  RankActor(RankExecutor& ex, sg4::Host* host, std::string& failure) : ex_(ex), host_(host), failure_(failure) {}
 
   // An exception must not escape a SimGrid actor (it aborts the process): keep the first one
   // and report it after the run.
@@ -75,6 +75,9 @@ private:
         case Action::Kind::Compute:
           add(sg4::this_actor::exec_async(a.seconds * kSpeed), a.token, nullptr);
           break;
+        case Action::Kind::Memory:  // over the GPU's HBM loopback link
+          add(sg4::Comm::sendto_async(host_, host_, a.bytes), a.token, nullptr);
+          break;
         case Action::Kind::Timer:
           timers_.emplace(sg4::Engine::get_clock() + a.seconds, a.token);
           break;
@@ -98,6 +101,7 @@ private:
   }
 
   RankExecutor& ex_;
+  sg4::Host* host_;
   std::string& failure_;
   std::vector<sg4::ActivityPtr> acts_;
   std::vector<std::uint64_t> toks_;
@@ -127,7 +131,14 @@ EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>&
   auto* zone = sg4::create_full_zone("cluster");
   std::vector<sg4::Host*> hosts;
   hosts.reserve(platform.hosts.size());
-  for (const auto& h : platform.hosts) hosts.push_back(zone->create_host(h.name, kSpeed));
+  for (const auto& h : platform.hosts) {
+    sg4::Host* host = zone->create_host(h.name, kSpeed);
+    hosts.push_back(host);
+    if (h.hbm_bandwidth > 0.0) {  // the GPU's HBM: a loopback link its kernels' memory traffic shares
+      sg4::Link* hbm = zone->create_link(h.name + ".hbm", h.hbm_bandwidth)->set_latency(0.0);
+      zone->add_route(host->get_netpoint(), host->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(hbm)}, false);
+    }
+  }
   std::vector<sg4::Link*> links;
   links.reserve(platform.links.size());
   for (const auto& l : platform.links) links.push_back(zone->create_link(l.name, l.bandwidth)->set_latency(l.latency));
@@ -142,9 +153,9 @@ EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>&
 
   std::string failure;
   for (auto& ex : ranks) {
-    auto actor = std::make_shared<RankActor>(ex, failure);  // SimGrid copies the callable: share the state
-    sg4::Actor::create(fmt::format("rank{}", ex.rank()), hosts.at(static_cast<std::size_t>(ex.rank())),
-                       [actor] { (*actor)(); });
+    sg4::Host* host = hosts.at(static_cast<std::size_t>(ex.rank()));
+    auto actor = std::make_shared<RankActor>(ex, host, failure);  // SimGrid copies the callable: share the state
+    sg4::Actor::create(fmt::format("rank{}", ex.rank()), host, [actor] { (*actor)(); });
   }
   engine.run();
 

@@ -103,15 +103,17 @@ TEST_CASE("compute of F FLOP at rate R takes F over R and delays count as idle",
 TEST_CASE("communication overlaps compute on another stream", "[sim][oracle]") {
   const RunResult r = simulate("switched.yaml", {"workload.file=overlap.yaml"});
   // The 1 GB all-reduce (35.07 ms) runs beside the 10 ms kernel; 'after' waits for the
-  // all-reduce and then runs 10 ms: 0.03507 + 0.01 = 0.04507 s. The reductions that share the
-  // GPU with the first kernel take 75 us instead of 37.5 us and stay hidden under 2.5 ms steps.
+  // all-reduce and then runs 10 ms: 0.03507 + 0.01 = 0.04507 s. Each reduce-scatter step's
+  // reduction moves 3 x 125 MB over the GPU's HBM (37.5 us at 10 TB/s, shared with nothing) and
+  // does 125 MB / 2 B = 62.5 MFLOP on its cores (0.625 us), hidden under 2.5 ms steps.
   CHECK(r.simulated_time_s == Approx(0.04507).epsilon(1e-6));
   for (const auto& b : r.per_rank) {
-    // compute: reduce-scatter steps start every 2.505 ms (0, 2.505, 5.01, 7.515, 10.02 ms), each
-    // with a 37.5 us reduction that halves the kernel's share of the GPU while it runs, so the
-    // kernel loses 37.5 us per reduction it meets. After four it would end at 10.15 ms > 10.02 ms,
-    // so it meets five: 10 ms + 5 x 37.5 us = 10.1875 ms. The second kernel runs alone: 10 ms.
-    CHECK(b.compute_s == Approx(0.0201875).epsilon(1e-6));
+    // compute: reduce-scatter steps start every 2.505 ms (0, 2.505, 5.01, 7.515, 10.02 ms). A
+    // reduction's memory part uses HBM, not the cores; its 0.625 us arithmetic part halves the
+    // kernel's share of the cores while it runs, so the kernel loses 0.625 us per reduction it
+    // meets: four (it ends at 10.0025 ms < 10.02 ms), 10 ms + 4 x 0.625 us = 10.0025 ms. The
+    // second kernel runs alone: 10 ms. Total 20.0025 ms.
+    CHECK(b.compute_s == Approx(0.0200025).epsilon(1e-9));
     // exposed communication: the all-reduce minus the time the first kernel hid.
     CHECK(b.comm_s + b.overlap_s == Approx(0.03507).epsilon(1e-6));
     CHECK(b.compute_s + b.comm_s + b.idle_s == Approx(r.simulated_time_s).epsilon(1e-9));

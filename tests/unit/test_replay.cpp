@@ -142,8 +142,10 @@ public:
     double end = 0.0;
   };
 
-  FakeEngine(const std::vector<std::unique_ptr<RankExecutor>>& ranks, double latency, double bandwidth)
-      : latency_(latency), bandwidth_(bandwidth) {
+  // Memory actions take bytes / hbm_bandwidth (the executors' GPU's), with no sharing.
+  FakeEngine(const std::vector<std::unique_ptr<RankExecutor>>& ranks, double latency, double bandwidth,
+             double hbm_bandwidth = 1e12)
+      : latency_(latency), bandwidth_(bandwidth), hbm_bandwidth_(hbm_bandwidth) {
     for (const auto& e : ranks) ex_.push_back(e.get());
     batches.resize(ex_.size());
     done_at.assign(ex_.size(), -1.0);
@@ -194,6 +196,7 @@ private:
       switch (a.kind) {
         case Action::Kind::Compute:
         case Action::Kind::Timer: schedule(now + a.seconds, rank, a.token); break;
+        case Action::Kind::Memory: schedule(now + static_cast<double>(a.bytes) / hbm_bandwidth_, rank, a.token); break;
         case Action::Kind::Send:
           sends_[a.channel].push_back({rank, a, now});
           match(a.channel);
@@ -229,6 +232,7 @@ private:
 
   double latency_;
   double bandwidth_;
+  double hbm_bandwidth_;
   std::vector<RankExecutor*> ex_;
   std::set<Event> events_;
   std::uint64_t seq_ = 0;
@@ -320,15 +324,29 @@ TEST_CASE("replay: stream order from a loaded trace", "[replay][trace]") {
   CHECK(rec.finish == Approx(5e-3));
 }
 
-TEST_CASE("replay: compute time of a kernel comes from the roofline", "[replay]") {
+TEST_CASE("replay: a kernel is its launch overhead then its compute and memory parts", "[replay]") {
   Workload w = make_workload(1);
   w.programs[0] = {kernel_op("gemm", 1e12, Precision::bf16, 1e9)};
   const GpuSpec gpu = replay_gpu();
   RankExecutor ex(0, w, gpu);
-  const std::vector<Action> a = ex.start(0.0);
-  REQUIRE(a.size() == 1);
-  // 1 us + max(1e12 / 1e14 = 10 ms, 1e9 / 1e12 = 1 ms) = 10.001 ms
-  CHECK(a[0].seconds == Approx(10.001e-3).epsilon(1e-12));
+  const std::vector<Action> launch = ex.start(0.0);
+  REQUIRE(launch.size() == 1);
+  CHECK(launch[0].kind == Action::Kind::Timer);
+  CHECK(launch[0].seconds == Approx(1e-6).epsilon(1e-12));  // the GPU's 1 us launch overhead
+  const std::vector<Action> parts = ex.on_complete(launch[0].token, 1e-6);
+  REQUIRE(parts.size() == 2);
+  // compute part 1e12 / 1e14 = 10 ms on the cores; memory part 1e9 B over HBM (1 ms at 1 TB/s)
+  CHECK(parts[0].kind == Action::Kind::Compute);
+  CHECK(parts[0].seconds == Approx(10e-3).epsilon(1e-12));
+  CHECK(parts[1].kind == Action::Kind::Memory);
+  CHECK(parts[1].bytes == 1000000000ULL);
+  // Alone, the kernel ends with its longer part: 1 us + max(10 ms, 1 ms) = 10.001 ms
+  CHECK(ex.on_complete(parts[1].token, 1e-6 + 1e-3).empty());
+  CHECK_FALSE(ex.done());
+  CHECK(ex.on_complete(parts[0].token, 10.001e-3).empty());
+  CHECK(ex.done());
+  REQUIRE(ex.record().compute.size() == 1);
+  CHECK(ex.record().compute[0].end == Approx(10.001e-3));
 }
 
 TEST_CASE("replay: an unsupported precision names the op", "[replay]") {
@@ -412,8 +430,9 @@ TEST_CASE("replay: ring all-reduce over 4 ranks issues 6 steps of one send and o
     for (std::size_t s = 0; s < 6; ++s) {
       INFO("step " << s);
       const auto& b = batches[s];
-      // Steps 0-2 are the reduce-scatter phase: they also reduce the received chunk
-      REQUIRE(b.size() == (s < 3 ? 3u : 2u));
+      // Steps 0-2 are the reduce-scatter phase: they also reduce the received chunk, a kernel of
+      // a compute part and a memory part
+      REQUIRE(b.size() == (s < 3 ? 4u : 2u));
       CHECK(b[0].kind == Action::Kind::Send);
       CHECK(b[0].peer == next);
       CHECK(b[0].bytes == 1000000);
@@ -422,8 +441,12 @@ TEST_CASE("replay: ring all-reduce over 4 ranks issues 6 steps of one send and o
       CHECK(b[1].peer == prev);
       CHECK(b[1].channel == "c0.0.r" + std::to_string(r));
       if (s < 3) {
+        // 1e6 B of BF16 = 5e5 elements, one add each: 5e5 FLOP / 100e12 FLOP/s = 5 ns
         CHECK(b[2].kind == Action::Kind::Compute);
-        CHECK(b[2].seconds == Approx(3e-6).epsilon(1e-12));  // 3 * 1e6 B / 1e12 B/s
+        CHECK(b[2].seconds == Approx(5e-9).epsilon(1e-12));
+        // two 1e6 B inputs read, one written: 3e6 B over HBM (no calibration: efficiency 1)
+        CHECK(b[3].kind == Action::Kind::Memory);
+        CHECK(b[3].bytes == 3000000);
       }
     }
   }
@@ -461,7 +484,7 @@ TEST_CASE("replay: a slow reduction bounds the reduce-scatter steps", "[replay][
   for (auto& p : w.programs) p = {collective_op("ar", CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, 0, 4000000)};
   const GpuSpec gpu = replay_gpu(1e9);  // HBM 1 GB/s: reducing 1e6 B takes 3 * 1e6 / 1e9 = 3 ms
   auto ex = executors(w, gpu);
-  FakeEngine eng(ex, kLatency, kBandwidth);
+  FakeEngine eng(ex, kLatency, kBandwidth, 1e9);
   eng.run();
   // A step ends when its transfers and its reduction are all done:
   // 3 reduce-scatter steps of max(1.001, 3) = 3 ms + 3 all-gather steps of 1.001 ms = 12.003 ms
@@ -634,7 +657,7 @@ TEST_CASE("replay: describe_pending names the collective in progress and its ste
   const GpuSpec gpu = replay_gpu();
   RankExecutor ex(0, w, gpu);
   const std::vector<Action> step1 = ex.start(0.0);
-  REQUIRE(step1.size() == 3);  // send, recv, reduction of step 1
+  REQUIRE(step1.size() == 4);  // send, recv, and the reduction's compute and memory parts
   // Steps are printed 1-based: a ring all-reduce over 4 ranks has 2 * 3 = 6
   CHECK(ex.describe_pending() == "rank 0: in progress: ar (step 1 of 6); not started: after");
   for (const Action& a : step1) (void)ex.on_complete(a.token, 1e-3);

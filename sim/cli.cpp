@@ -33,13 +33,13 @@ usage:
                  | --attention BxHxSxD [--causal]) [--dtype DT] [--clock MHz] [--hbm-clock-ratio R] [--json]
       The GPU kernel model alone: time, achieved rate, compute- or memory-bound, and the
       calibration points used. --bytes is the size of each STREAM array.
-  racksim calibrate MEASUREMENTS --gpu ID --out FILE [--force]
-      Fit the GPU's kernel-model efficiency tables from a published-measurements file, print
-      predicted vs measured per case before and after, write the tables to FILE (never over an
-      existing file without --force).
-  racksim validate MEASUREMENTS --gpu ID [--budget PERCENT] [--json]
+  racksim calibrate MEASUREMENTS... --gpu ID --out FILE [--force]
+      Fit the GPU's kernel-model efficiency tables from published-measurements files, print
+      predicted vs measured per case before and after the fit and with each case left out,
+      write the tables to FILE (never over an existing file without --force).
+  racksim validate MEASUREMENTS... --gpu ID [--budget PERCENT] [--leave-one-out] [--json]
       Predicted vs measured for every kernel case of the GPU; exit status 1 when the median
-      |error| exceeds the budget (default 5%).
+      |error| exceeds the budget (default 5%). --leave-one-out refits without each case.
   racksim version      print the version
   racksim --help       print this help
 

@@ -157,7 +157,7 @@ std::string calibration_yaml(const GpuCalibration& c, const std::string& generat
         y += fmt::format("    - {{{}: {}, efficiency: {:.4f}, case: {}}}\n", key_name, key_text(p.key), p.efficiency, p.case_id);
     }
   };
-  section(KernelClass::Gemm, "gemm", "flops", [](double k) { return fmt::format("{:.10g} FLOP", k); });
+  section(KernelClass::Gemm, "gemm", "flops", [](double k) { return fmt::format("{:.17g} FLOP", k); });
   section(KernelClass::Attention, "attention", "seq", [](double k) { return fmt::format("{:.0f}", k); });
   if (!c.stream.empty()) {
     y += "stream:\n";

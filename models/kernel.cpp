@@ -121,6 +121,7 @@ KernelWork attention_work(const AttentionShape& s, Precision dtype) {
 }
 
 KernelWork reduction_work(Bytes bytes, Precision dtype) {
+  if (!(bytes.value() >= 0.0)) throw Error("a reduction's bytes must not be negative");
   KernelWork w;
   w.cls = KernelClass::Reduction;
   w.dtype = dtype;
@@ -133,6 +134,7 @@ KernelWork reduction_work(Bytes bytes, Precision dtype) {
 }
 
 KernelWork copy_work(Bytes bytes) {
+  if (!(bytes.value() >= 0.0)) throw Error("a copy's bytes must not be negative");
   KernelWork w;
   w.cls = KernelClass::Copy;
   w.dtype = Precision::fp32;
@@ -223,6 +225,9 @@ KernelEstimate estimate_kernel(const GpuSpec& gpu, const GpuCalibration* cal, co
   KernelEstimate e;
   e.work = w;
   e.launch_overhead = gpu.launch_overhead;
+  if (clock.core && *clock.core > gpu.clock_max)
+    throw Error(fmt::format("core clock {:.0f} MHz is above {}'s maximum {:.0f} MHz", clock.core->value() / 1e6, gpu.id,
+                            gpu.clock_max.value() / 1e6));
   const double f_ratio = clock.core ? clock.core->value() / gpu.clock_max.value() : 1.0;
   if (!(f_ratio > 0.0)) throw Error("the core clock must be greater than zero");
   if (!(clock.hbm_ratio > 0.0)) throw Error("the HBM clock ratio must be greater than zero");
@@ -258,8 +263,12 @@ KernelEstimate estimate_kernel(const GpuSpec& gpu, const GpuCalibration* cal, co
     if (cal) {
       const StreamOp op = w.cls == KernelClass::Stream ? w.stream_op : StreamOp::Triad;
       eta = cal->memory_efficiency(op);
-      if (const auto it = cal->stream.find(op); it != cal->stream.end()) e.points_used.push_back(it->second.case_id);
-      else if (eta) e.notes.push_back(fmt::format("no {} measurement: memory efficiency from the other STREAM cases", to_string(op)));
+      if (const auto it = cal->stream.find(op); it != cal->stream.end()) {
+        e.points_used.push_back(it->second.case_id);
+      } else if (eta) {
+        e.notes.push_back(fmt::format("no {} measurement: memory efficiency from the other STREAM cases", to_string(op)));
+        if (const auto tr = cal->stream.find(StreamOp::Triad); tr != cal->stream.end()) e.points_used.push_back(tr->second.case_id);
+      }
     }
     if (!eta) e.notes.push_back(fmt::format("no stream calibration for {}: memory efficiency 1", gpu.id));
     e.eta_memory = eta.value_or(1.0);

@@ -44,7 +44,7 @@ usage:
   racksim --help       print this help
 
 exit codes:
-  0 success   1 internal error   2 bad command line   3 invalid input (scenario, catalog,
+  0 success   1 internal error (validate: past the error budget)   2 bad command line   3 invalid input (scenario, catalog,
   trace, --set)   4 simulation failed (e.g. deadlock)   5 results could not be written
 
 environment:

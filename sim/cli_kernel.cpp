@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -79,8 +81,10 @@ std::vector<std::int64_t> dims(const std::string& opt, const std::string& text, 
     if (x == std::string::npos) x = text.size();
     const std::string part = text.substr(start, x - start);
     char* end = nullptr;
+    errno = 0;
     const long long d = std::strtoll(part.c_str(), &end, 10);
-    if (part.empty() || end != part.c_str() + part.size() || d <= 0)
+    if (part.empty() || !std::isdigit(static_cast<unsigned char>(part[0])) || end != part.c_str() + part.size() ||
+        errno == ERANGE || d <= 0)
       throw InputError(opt_loc(opt, text), fmt::format("expected positive integers joined by 'x', got '{}'", part));
     v.push_back(d);
     start = x + 1;

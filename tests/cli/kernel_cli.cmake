@@ -1,0 +1,143 @@
+# The kernel-model verbs of the racksim binary: predict, calibrate, validate (sim/cli_kernel.cpp).
+# One test per case, "cli/kernel/<case>", label "cli":
+#
+#   racksim_kernel_cli(<case> RC <exit code>
+#     ARGS   <racksim arguments>...
+#     [EXPECT <regex>...]               # each must match stdout + stderr
+#     [JSON_POSITIVE <key>...]          # stdout is a JSON object; these fields are numbers > 0
+#     [JSON_EQUALS <key=value>...]      # ... and these fields are these strings
+#     [PRESERVE <file>])                # the file exists before the run and is unchanged after
+#
+# A case with JSON_* or PRESERVE runs expect_output.cmake, every other one expect_error.cmake.
+# Exit codes (sim/cli.cpp): 0 success, 2 bad command line, 3 invalid input, 5 cannot write.
+# Every case runs in ${CMAKE_CURRENT_BINARY_DIR}/out/kernel/<case>.
+# Regexes are CMake regexes, written as [[bracket arguments]] so backslashes are literal.
+
+function(racksim_kernel_cli case)
+  cmake_parse_arguments(PARSE_ARGV 1 X "" "RC;PRESERVE" "ARGS;EXPECT;JSON_POSITIVE;JSON_EQUALS")
+  if(X_UNPARSED_ARGUMENTS OR NOT DEFINED X_RC)
+    message(FATAL_ERROR "racksim_kernel_cli(${case}): expected RC <code> ARGS ... [EXPECT ...] [JSON_* ...], "
+                        "got unparsed '${X_UNPARSED_ARGUMENTS}'")
+  endif()
+  set(out "${CMAKE_CURRENT_BINARY_DIR}/out/kernel/${case}")
+  # The lists go to the scripts ;-separated, each as one quoted argument.
+  if(X_JSON_POSITIVE OR X_JSON_EQUALS OR X_PRESERVE)
+    add_test(NAME "cli/kernel/${case}"
+             COMMAND ${CMAKE_COMMAND}
+                     "-DRACKSIM=$<TARGET_FILE:racksim>" "-DARGS=${X_ARGS}" "-DEXPECT_RC=${X_RC}"
+                     "-DEXPECT_REGEX=${X_EXPECT}" "-DJSON_POSITIVE=${X_JSON_POSITIVE}"
+                     "-DJSON_EQUALS=${X_JSON_EQUALS}" "-DPRESERVE=${X_PRESERVE}" "-DWORKDIR=${out}"
+                     -P "${CMAKE_CURRENT_SOURCE_DIR}/expect_output.cmake")
+  else()
+    add_test(NAME "cli/kernel/${case}"
+             COMMAND ${CMAKE_COMMAND}
+                     "-DRACKSIM=$<TARGET_FILE:racksim>" "-DARGS=${X_ARGS}" "-DEXPECT_RC=${X_RC}"
+                     "-DEXPECT_REGEX=${X_EXPECT}" "-DWORKDIR=${out}"
+                     -P "${CMAKE_CURRENT_SOURCE_DIR}/expect_error.cmake")
+  endif()
+  set_tests_properties("cli/kernel/${case}" PROPERTIES LABELS "cli" TIMEOUT 120)
+endfunction()
+
+set(published "${PROJECT_SOURCE_DIR}/validation/reference/published-measurements.yaml")
+set(supplementary "${PROJECT_SOURCE_DIR}/validation/reference/supplementary-measurements.yaml")
+
+# --- predict: successful estimates (exit 0); stdout is the JSON result alone ---
+# FP8 GEMM 8192^3 on H100: intensity 2^40 FLOP / 2.7e8 B = 4096 FLOP/B, far above the ridge
+# 1978.9e12 * 0.65 / (3.35e12 * 0.89) = 431 FLOP/B: compute-bound.
+racksim_kernel_cli(predict_gemm_fp8_h100 RC 0
+  ARGS          predict kernel --gpu h100 --gemm 8192x8192x8192 --dtype fp8 --json
+  JSON_POSITIVE time_s flops_per_s bytes_per_s launch_overhead_s flops bytes eta_compute eta_memory
+  JSON_EQUALS   bound=compute class=gemm dtype=fp8 gpu=h100)
+# STREAM triad on 256 MiB fp64 arrays: 2 FLOP per 24 B, far below any ridge: memory-bound.
+racksim_kernel_cli(predict_stream_triad_h100 RC 0
+  ARGS          predict kernel --gpu h100 --stream triad --bytes 256MiB --json
+  JSON_POSITIVE time_s flops_per_s bytes_per_s
+  JSON_EQUALS   bound=memory class=stream dtype=fp64)
+# Flash attention s=8192 d=128 bf16: intensity s / 2 B = 4096 FLOP/B: compute-bound.
+racksim_kernel_cli(predict_attention_h100 RC 0
+  ARGS          predict kernel --gpu h100 --attention 2x16x8192x128 --causal --dtype bf16 --json
+  JSON_POSITIVE time_s flops_per_s
+  JSON_EQUALS   bound=compute class=attention)
+# The text form names the calibration points; a borrowed table says where it comes from.
+racksim_kernel_cli(predict_text_h200_borrows RC 0
+  ARGS   predict kernel --gpu h200 --gemm 4096x4096x4096 --dtype fp8
+  EXPECT [[GEMM 4096x4096x4096 fp8 on h200]] [[bound +compute]]
+         [[calibration points +.*azure_nd_h100_v5_gemm_fp8_4096x4096x4096]]
+         [[efficiencies borrowed from h100 \(same family\)]])
+
+# --- predict: invalid input (exit 3) ---
+racksim_kernel_cli(predict_unknown_gpu RC 3
+  ARGS   predict kernel --gpu h999 --gemm 8192x8192x8192 --dtype bf16
+  EXPECT [[invalid input: --gpu: unknown GPU 'h999']] [[catalog GPUs: .*h100.*mi300x]])
+racksim_kernel_cli(predict_unsupported_precision RC 3
+  ARGS   predict kernel --gpu mi300x --gemm 8192x8192x8192 --dtype fp4
+  EXPECT [[invalid input: ]] [[GPU 'mi300x' has no fp4 rate in the catalog \(unsupported precision\)]])
+racksim_kernel_cli(predict_gemm_zero_dimension RC 3
+  ARGS   predict kernel --gpu h100 --gemm 8192x0x8192 --dtype bf16
+  EXPECT [[--gemm 8192x0x8192: expected positive integers joined by 'x', got '0']])
+racksim_kernel_cli(predict_gemm_overflow RC 3
+  ARGS   predict kernel --gpu h100 --gemm 99999999999999999999x1x1 --dtype bf16
+  EXPECT [[expected positive integers joined by 'x', got '99999999999999999999']])
+racksim_kernel_cli(predict_clock_above_max RC 3
+  ARGS   predict kernel --gpu h100 --gemm 8192x8192x8192 --dtype fp8 --clock 5000
+  EXPECT [[core clock 5000 MHz is above h100's maximum 1980 MHz]])
+racksim_kernel_cli(predict_gemm_not_a_number RC 3
+  ARGS   predict kernel --gpu h100 --gemm 8192xabc --dtype bf16
+  EXPECT [[--gemm 8192xabc: expected positive integers joined by 'x', got 'abc']])
+racksim_kernel_cli(predict_gemm_two_dimensions RC 3
+  ARGS   predict kernel --gpu h100 --gemm 8192x8192 --dtype bf16
+  EXPECT [[--gemm 8192x8192: expected 3 to 4 dimensions joined by 'x']])
+racksim_kernel_cli(predict_bytes_without_unit RC 3
+  ARGS   predict kernel --gpu h100 --stream triad --bytes 12
+  EXPECT [[--bytes 12: ]] [[a bare number has no unit]] [[accepted: .*MiB]])
+racksim_kernel_cli(predict_unknown_stream RC 3
+  ARGS   predict kernel --gpu h100 --stream foo --bytes 1GiB
+  EXPECT [[--stream foo: unknown stream kernel; valid: copy, scale, add, triad, dot]])
+racksim_kernel_cli(predict_unknown_dtype RC 3
+  ARGS   predict kernel --gpu h100 --gemm 1024x1024x1024 --dtype bf17
+  EXPECT [[--dtype bf17: unknown dtype 'bf17'; valid: fp64, .*bf16]])
+
+# --- predict: bad command line (exit 2) ---
+racksim_kernel_cli(predict_no_kernel_kind RC 2
+  ARGS   predict kernel --gpu h100
+  EXPECT [[predict kernel needs exactly one of --gemm, --stream, --attention]] [[racksim --help]])
+racksim_kernel_cli(predict_two_kernel_kinds RC 2
+  ARGS   predict kernel --gpu h100 --gemm 1024x1024x1024 --stream triad --bytes 1GiB --dtype bf16
+  EXPECT [[predict kernel needs exactly one of --gemm, --stream, --attention]])
+racksim_kernel_cli(predict_unknown_option RC 2
+  ARGS   predict kernel --gpu h100 --gemm 1024x1024x1024 --dtype bf16 --frobnicate
+  EXPECT [[unknown option '--frobnicate' for 'predict']] [[racksim --help]])
+racksim_kernel_cli(predict_without_kernel_word RC 2
+  ARGS   predict --gpu h100 --gemm 1024x1024x1024 --dtype bf16
+  EXPECT [[usage: racksim predict kernel --gpu ID]])
+racksim_kernel_cli(predict_gemm_without_dtype RC 2
+  ARGS   predict kernel --gpu h100 --gemm 1024x1024x1024
+  EXPECT [['predict kernel --gemm' needs --dtype]])
+
+# --- validate (exit 0 within the 5% budget) ---
+racksim_kernel_cli(validate_h100 RC 0
+  ARGS   validate ${published} ${supplementary} --gpu h100
+  EXPECT [[azure_nd_h100_v5_gemm_fp8_8192x8192x8192]] [[skipped: a host or peer transfer]]
+         [[median \|error\| [0-9.]+%]] [[budget: median \|error\| <= 5\.0%: within]])
+racksim_kernel_cli(validate_mi300x_json RC 0
+  ARGS          validate ${published} ${supplementary} --gpu mi300x --json
+  JSON_POSITIVE budget
+  JSON_EQUALS   gpu=mi300x)
+racksim_kernel_cli(validate_unknown_gpu RC 3
+  ARGS   validate ${published} --gpu h999
+  EXPECT [[unknown GPU 'h999']])
+
+# --- calibrate ---
+# An existing --out file is never overwritten without --force (exit 5, file untouched).
+racksim_kernel_cli(calibrate_refuses_existing_out RC 5
+  ARGS     calibrate ${published} --gpu h100 --out ${CMAKE_CURRENT_BINARY_DIR}/out/kernel/calibrate_refuses_existing_out/existing.yaml
+  EXPECT   [[cannot write results: .*existing\.yaml exists; racksim never overwrites a calibration without --force]]
+  PRESERVE ${CMAKE_CURRENT_BINARY_DIR}/out/kernel/calibrate_refuses_existing_out/existing.yaml)
+racksim_kernel_cli(calibrate_force_writes RC 0
+  ARGS   calibrate ${published} ${supplementary} --gpu mi300x --force
+         --out ${CMAKE_CURRENT_BINARY_DIR}/out/kernel/calibrate_force_writes/mi300x.yaml
+  EXPECT [[before \(the current tables\):]] [[after \(the refitted tables\):]] [[leave-one-out]]
+         [[wrote .*/mi300x\.yaml]])
+racksim_kernel_cli(calibrate_no_usable_case RC 3
+  ARGS   calibrate ${supplementary} --gpu h100 --out ${CMAKE_CURRENT_BINARY_DIR}/out/kernel/calibrate_no_usable_case/h100.yaml
+  EXPECT [[no usable kernel case for GPU 'h100']])

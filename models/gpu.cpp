@@ -1,6 +1,7 @@
 #include "models/gpu.hpp"
 
 #include "core/error.hpp"
+#include "models/kernel.hpp"
 
 #include <fmt/format.h>
 
@@ -49,18 +50,13 @@ std::optional<FlopRate> GpuSpec::peak(Precision p) const {
 }
 
 Seconds roofline_time(const GpuSpec& gpu, const KernelCost& k) {
-  Seconds compute(0.0);
-  if (k.flops.value() > 0.0) {
-    const auto rate = gpu.peak(k.precision);
-    if (!rate)
-      throw Error(fmt::format("GPU '{}' has no {} rate in the catalog (unsupported precision)", gpu.id,
-                              to_string(k.precision)));
-    compute = k.flops / *rate;
-  }
-  const Seconds memory = k.hbm_bytes / gpu.hbm_bandwidth;
-  return gpu.launch_overhead + std::max(compute, memory);
+  // The kernel model without calibration (efficiencies 1) is exactly this roofline.
+  const KernelEstimate e = estimate_kernel(gpu, nullptr, generic_work(k.flops, k.precision, k.hbm_bytes));
+  return e.launch_overhead + e.time;
 }
 
-Seconds reduction_time(const GpuSpec& gpu, Bytes reduced) { return (reduced * 3.0) / gpu.hbm_bandwidth; }
+Seconds reduction_time(const GpuSpec& gpu, Bytes reduced) {
+  return estimate_kernel(gpu, nullptr, reduction_work(reduced, Precision::bf16)).time;
+}
 
 }  // namespace racksim

@@ -68,12 +68,14 @@ struct KernelCost {
   Bytes hbm_bytes;
 };
 
-// Roofline time of a kernel at the maximum clock (see the header comment). Throws Error if the
-// GPU has no rate for the kernel's precision and the kernel has FLOPs.
+// Roofline time of a kernel at the maximum clock (see the header comment): the kernel model
+// (models/kernel.hpp) with efficiencies of 1, plus launch overhead. Throws Error if the GPU has
+// no rate for the kernel's precision and the kernel has FLOPs.
 [[nodiscard]] Seconds roofline_time(const GpuSpec& gpu, const KernelCost& k);
 
-// Time of the reduction inside a collective step: it reads two buffers and writes one
-// (3 x bytes through HBM), fused into the communication kernel, so no launch overhead.
+// Time of the reduction inside a collective step, uncalibrated: BF16 data, reads two buffers
+// and writes one (3 x bytes through HBM), fused into the communication kernel, so no launch
+// overhead (models/kernel.hpp reduction_work).
 [[nodiscard]] Seconds reduction_time(const GpuSpec& gpu, Bytes reduced);
 
 }  // namespace racksim

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "sim/cli_kernel.hpp"
+#include "sim/file_output.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario.hpp"
 
@@ -57,21 +58,6 @@ std::string data_dir() {
   return RACKSIM_DATA_DIR;
 }
 
-// Writes `content` to dir/name through a temporary file and a rename: never half-written.
-void write_atomic(const fs::path& dir, const std::string& name, const std::string& content) {
-  const fs::path tmp = dir / ("." + name + ".tmp");
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw OutputError(fmt::format("cannot write {}", tmp.string()));
-    f << content;
-    f.flush();
-    if (!f) throw OutputError(fmt::format("cannot write {}", tmp.string()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, dir / name, ec);
-  if (ec) throw OutputError(fmt::format("cannot rename {} to {}: {}", tmp.string(), (dir / name).string(), ec.message()));
-}
-
 fs::path fresh_out_dir(const std::string& name) {
   std::string safe;
   for (const char c : name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
@@ -112,7 +98,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw OutputError(fmt::format("cannot create output folder {}: {}", dir.string(), ec.message()));
-  write_atomic(dir, "summary.json", json);
+  write_atomic(dir / "summary.json", json);
   if (!quiet) {
     out << summary_table(result);
     out << fmt::format("\n  wrote               {}\n", (dir / "summary.json").string());

@@ -3,13 +3,14 @@
 #include "core/error.hpp"
 #include "core/json_writer.hpp"
 #include "models/calibration.hpp"
+#include "sim/file_output.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <map>
 
@@ -232,25 +233,15 @@ int cmd_calibrate(const std::vector<std::string>& raw, const std::string& data_d
     throw InputError(Location{a.positional[0], 0, 0, ""}, fmt::format("no usable kernel case for GPU '{}'", gpu.id));
   const auto before = calibration_for(gpu, catalog, calibration_dir(data_dir));
   std::string base;
-  for (std::string p : a.positional) {
-    if (const auto s = p.find_last_of('/'); s != std::string::npos) p = p.substr(s + 1);
-    base += (base.empty() ? "" : " + ") + p;
-  }
+  for (const auto& p : a.positional) base += (base.empty() ? "" : " + ") + std::filesystem::path(p).filename().string();
   const GpuCalibration after = fit_calibration(gpu, cases, base);
   print_results(out, compare_cases(gpu, before ? &*before : nullptr, cases),
                 before ? "before (the current tables):" : "before (no tables: plain roofline):");
   print_results(out, compare_cases(gpu, &after, cases), "after (the refitted tables):");
   print_results(out, leave_one_out(gpu, cases, base), "leave-one-out (each fit case predicted by tables fitted without it):");
-  const std::string tmp = out_path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw OutputError(fmt::format("cannot write {}", tmp));
-    std::string cmd = "racksim calibrate";
-    for (const auto& p : a.positional) cmd += " " + p;
-    f << calibration_yaml(after, fmt::format("{} --gpu {}", cmd, gpu.id));
-    if (!f) throw OutputError(fmt::format("cannot write {}", tmp));
-  }
-  if (std::rename(tmp.c_str(), out_path.c_str()) != 0) throw OutputError(fmt::format("cannot rename {} to {}", tmp, out_path));
+  std::string cmd = "racksim calibrate";
+  for (const auto& p : a.positional) cmd += " " + p;
+  write_atomic(out_path, calibration_yaml(after, fmt::format("{} --gpu {}", cmd, gpu.id)));
   out << fmt::format("\nwrote {}\n", out_path);
   return 0;
 }

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 namespace racksim {
 
 struct RunPlan {
@@ -16,10 +18,7 @@ struct RunPlan {
 };
 
 namespace {
-std::string base_name(const std::string& p) {
-  const auto slash = p.find_last_of('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
+std::string base_name(const std::string& p) { return std::filesystem::path(p).filename().string(); }
 }  // namespace
 
 Run::Run(const Scenario& scenario) : s_(scenario), plan_(std::make_unique<RunPlan>()) {

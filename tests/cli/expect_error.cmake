@@ -13,6 +13,7 @@
 # the crash markers below in the output. stdin is /dev/null, so nothing can wait for input.
 
 cmake_minimum_required(VERSION 3.16)
+include(${CMAKE_CURRENT_LIST_DIR}/run_checks.cmake)
 
 foreach(var RACKSIM EXPECT_RC)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
@@ -38,31 +39,11 @@ execute_process(
   OUTPUT_VARIABLE output
   ERROR_VARIABLE output)
 
-# The command as one could paste it into a shell (arguments with spaces quoted).
-set(command_line "${RACKSIM}")
-foreach(arg IN LISTS ARGS)
-  if(arg MATCHES "[ \t'\"]" OR arg STREQUAL "")
-    string(APPEND command_line " '${arg}'")
-  else()
-    string(APPEND command_line " ${arg}")
-  endif()
-endforeach()
+racksim_command_line(command_line)
 
 # Each problem is one line of the report (a string, not a list: regexes may hold brackets).
 set(problems "")
-# RESULT_VARIABLE holds a number, or a text such as "Segmentation fault" for a signal.
-if(NOT rc MATCHES "^[0-9]+$")
-  string(APPEND problems "  - racksim did not exit normally: ${rc}\n")
-elseif(NOT rc EQUAL EXPECT_RC)
-  string(APPEND problems "  - exit code ${rc}, expected ${EXPECT_RC}\n")
-endif()
-
-foreach(marker "Segmentation fault" "AddressSanitizer" "runtime error:" "terminate called")
-  string(FIND "${output}" "${marker}" at)
-  if(NOT at EQUAL -1)
-    string(APPEND problems "  - the output contains '${marker}' (a crash or undefined behaviour)\n")
-  endif()
-endforeach()
+racksim_exit_problems("${rc}" "${EXPECT_RC}" "${output}" problems)
 
 foreach(regex IN LISTS EXPECT_REGEX)
   if(NOT output MATCHES "${regex}")

@@ -15,6 +15,7 @@
 # expect_error.cmake is the companion for failures; this script adds the JSON and file checks.
 
 cmake_minimum_required(VERSION 3.19)  # string(JSON)
+include(${CMAKE_CURRENT_LIST_DIR}/run_checks.cmake)
 
 foreach(var RACKSIM EXPECT_RC)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
@@ -41,28 +42,11 @@ execute_process(
   OUTPUT_VARIABLE stdout
   ERROR_VARIABLE stderr)
 
-set(command_line "${RACKSIM}")
-foreach(arg IN LISTS ARGS)
-  if(arg MATCHES "[ \t'\"]" OR arg STREQUAL "")
-    string(APPEND command_line " '${arg}'")
-  else()
-    string(APPEND command_line " ${arg}")
-  endif()
-endforeach()
+racksim_command_line(command_line)
 
+# Each problem is one line of the report (a string, not a list: regexes may hold brackets).
 set(problems "")
-if(NOT rc MATCHES "^[0-9]+$")
-  string(APPEND problems "  - racksim did not exit normally: ${rc}\n")
-elseif(NOT rc EQUAL EXPECT_RC)
-  string(APPEND problems "  - exit code ${rc}, expected ${EXPECT_RC}\n")
-endif()
-
-foreach(marker "Segmentation fault" "AddressSanitizer" "runtime error:" "terminate called")
-  string(FIND "${stdout}${stderr}" "${marker}" at)
-  if(NOT at EQUAL -1)
-    string(APPEND problems "  - the output contains '${marker}' (a crash or undefined behaviour)\n")
-  endif()
-endforeach()
+racksim_exit_problems("${rc}" "${EXPECT_RC}" "${stdout}${stderr}" problems)
 
 foreach(regex IN LISTS EXPECT_REGEX)
   if(NOT "${stdout}${stderr}" MATCHES "${regex}")

@@ -44,20 +44,10 @@ const std::string kPublished = std::string(RACKSIM_SOURCE_DIR) + "/validation/re
 const std::string kSupplementary = std::string(RACKSIM_SOURCE_DIR) + "/validation/reference/supplementary-measurements.yaml";
 const std::string kCalibrationDir = std::string(RACKSIM_SOURCE_DIR) + "/models/catalog/calibration";
 
-const Catalog& shipped() {
-  static const Catalog c = Catalog::load(shipped_catalog_files(RACKSIM_SOURCE_DIR));
-  return c;
-}
-
-const GpuSpec& gpu(const std::string& id) {
-  const GpuSpec* g = shipped().find_gpu(id);
-  if (g == nullptr) throw std::runtime_error("GPU '" + id + "' is not in the shipped catalog");
-  return *g;
-}
-
-std::string unit_data(const std::string& name) { return std::string(RACKSIM_TEST_DATA) + "/unit/" + name; }
-
-Approx near(double v) { return Approx(v).epsilon(1e-12); }
+using test::gpu;
+using test::near;
+using test::shipped;
+using test::unit_data;
 
 std::map<std::string, MeasuredCase> by_id(const std::vector<MeasuredCase>& cases) {
   std::map<std::string, MeasuredCase> m;

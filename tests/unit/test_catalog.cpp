@@ -26,21 +26,10 @@ namespace {
 
 using test::input_error_of;
 
-const Catalog& shipped() {
-  static const Catalog c = Catalog::load(shipped_catalog_files(RACKSIM_SOURCE_DIR));
-  return c;
-}
-
-const GpuSpec& gpu(const std::string& id) {
-  const GpuSpec* g = shipped().find_gpu(id);
-  if (g == nullptr) throw std::runtime_error("GPU '" + id + "' is not in the shipped catalog");
-  return *g;
-}
-
-std::string unit_data(const std::string& name) { return std::string(RACKSIM_TEST_DATA) + "/unit/" + name; }
-
-// Decimal values such as 1307.4 * 1e12 are not exact in binary; compare to 1e-12 relative.
-Approx near(double v) { return Approx(v).epsilon(1e-12); }
+using test::gpu;
+using test::near;
+using test::shipped;
+using test::unit_data;
 
 double peak_tflops(const GpuSpec& g, Precision p) {
   const auto r = g.peak(p);

@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "test_support.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace racksim;
@@ -32,7 +34,7 @@ GpuSpec toy_gpu() {
   return g;
 }
 
-Approx near(double v) { return Approx(v).epsilon(1e-12); }
+using test::near;
 
 }  // namespace
 

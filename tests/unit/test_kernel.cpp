@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace racksim;
@@ -72,7 +74,7 @@ GpuCalibration toy_calibration() {
   return c;
 }
 
-Approx near(double v) { return Approx(v).epsilon(1e-12); }
+using test::near;
 
 bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 

@@ -2,8 +2,12 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "models/catalog.hpp"
+
+#include <catch2/catch.hpp>
 
 #include <stdexcept>
+#include <string>
 
 namespace racksim::test {
 
@@ -17,5 +21,24 @@ InputError input_error_of(F&& f) {
   }
   throw std::runtime_error("expected an InputError, but none was thrown");
 }
+
+// The shipped catalog, loaded once per test process.
+inline const Catalog& shipped() {
+  static const Catalog c = Catalog::load(shipped_catalog_files(RACKSIM_SOURCE_DIR));
+  return c;
+}
+
+// A GPU of the shipped catalog; a missing id fails the test with its name.
+inline const GpuSpec& gpu(const std::string& id) {
+  const GpuSpec* g = shipped().find_gpu(id);
+  if (g == nullptr) throw std::runtime_error("GPU '" + id + "' is not in the shipped catalog");
+  return *g;
+}
+
+// A file of tests/data/unit.
+inline std::string unit_data(const std::string& name) { return std::string(RACKSIM_TEST_DATA) + "/unit/" + name; }
+
+// Decimal values such as 1307.4 * 1e12 are not exact in binary; compare to 1e-12 relative.
+inline Approx near(double v) { return Approx(v).epsilon(1e-12); }
 
 }  // namespace racksim::test

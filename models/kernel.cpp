@@ -110,13 +110,17 @@ KernelWork attention_work(const AttentionShape& s, Precision dtype) {
   KernelWork w;
   w.cls = KernelClass::Attention;
   w.dtype = dtype;
+  if (s.kv_heads < 0 || s.kv_heads > s.heads || (s.kv_heads > 0 && s.heads % s.kv_heads != 0))
+    throw Error(fmt::format("attention kv_heads must divide heads ({}), got {}", s.heads, s.kv_heads));
   const double b = static_cast<double>(s.batch), h = static_cast<double>(s.heads), n = static_cast<double>(s.seq),
-               d = static_cast<double>(s.head_dim);
-  w.flops = Flops(4.0 * b * h * n * n * d * (s.causal ? 0.5 : 1.0));
-  w.bytes = Bytes(4.0 * b * h * n * d * bytes_per_element(dtype));
+               d = static_cast<double>(s.head_dim), g = static_cast<double>(s.kv_heads > 0 ? s.kv_heads : s.heads);
+  const double matmuls = s.backward ? 5.0 : 2.0;  // s x s x d products, 2 FLOPs per multiply-add
+  w.flops = Flops(2.0 * matmuls * b * h * n * n * d * (s.causal ? 0.5 : 1.0));
+  w.bytes = Bytes((s.backward ? 2.0 : 1.0) * b * n * d * (2.0 * h + 2.0 * g) * bytes_per_element(dtype));
   w.size_key = n;
-  w.description = fmt::format("attention b={} h={} s={} d={}{} {}", s.batch, s.heads, s.seq, s.head_dim,
-                              s.causal ? " causal" : "", to_string(dtype));
+  w.description = fmt::format("attention{} b={} h={}{} s={} d={}{} {}", s.backward ? " backward" : "", s.batch, s.heads,
+                              s.kv_heads > 0 && s.kv_heads != s.heads ? fmt::format(" kv={}", s.kv_heads) : "", s.seq,
+                              s.head_dim, s.causal ? " causal" : "", to_string(dtype));
   return w;
 }
 

@@ -16,8 +16,11 @@
 //     s_out = 2 (BF16) for FP8/FP6/FP4 inputs, 4 for TF32, else s_in (cuBLASLt/hipBLASLt defaults).
 //   stream (BabelStream semantics, arrays of S bytes): copy c=a and mul b=k*c move 2S, add c=a+b
 //     and triad a=b+k*c move 3S, dot sum(a*b) reads 2S; FLOPs 0, 1, 1, 2, 2 per element.
-//   attention (flash-attention forward, batch b, heads h, sequence s, head dim d): F = 4 b h s^2 d
-//     (halved when causal); B = 4 b h s d s_in (Q, K, V read once, O written once).
+//   attention (flash-attention forward, batch b, heads h, kv heads g, sequence s, head dim d):
+//     F = 4 b h s^2 d (halved when causal); B = b s d (2h + 2g) s_in (Q, K, V read once, O
+//     written once). Backward (FlashAttention-2, Dao 2023): five s x s matmuls instead of two,
+//     F = 10 b h s^2 d (halved when causal); B = b s d (4h + 4g) s_in (Q, O, dO, K, V read; dQ,
+//     dK, dV written). The backward uses the forward's efficiency table (no separate measurement).
 //   reduction (the compute side of a collective): reads 2 buffers, writes 1: B = 3 x bytes,
 //     F = bytes / s_in; copy: B = 2 x bytes.
 // Worked example: H100, FP8 GEMM 8192^3: F = 1.0995e12, B = 3.36e8; the calibrated fp8 table
@@ -57,6 +60,8 @@ struct GemmShape {
 struct AttentionShape {
   std::int64_t batch = 0, heads = 0, seq = 0, head_dim = 0;
   bool causal = false;
+  std::int64_t kv_heads = 0;  // key/value heads (grouped-query attention); 0 = heads
+  bool backward = false;      // the backward pass (dQ, dK, dV) instead of the forward
 };
 
 // A kernel reduced to what the cost model needs.

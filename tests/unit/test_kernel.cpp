@@ -170,6 +170,26 @@ TEST_CASE("kernel: attention FLOPs and bytes and the causal half", "[kernel][wor
   CHECK_THAT(causal.description, Contains("causal"));
 }
 
+TEST_CASE("kernel: grouped-query attention reads fewer keys and values; the backward does 2.5x", "[kernel][work]") {
+  // b = 2, h = 16 query heads, g = 4 key/value heads, s = 1024, d = 128, bf16.
+  AttentionShape s{2, 16, 1024, 128, false};
+  s.kv_heads = 4;
+  const KernelWork fwd = attention_work(s, Precision::bf16);
+  // FLOPs depend on the query heads only: 4 b h s^2 d = 2^34, as for multi-head attention.
+  CHECK(fwd.flops.value() == near(17179869184.0));
+  // B = b s d (2h + 2g) x 2 B = 2 * 1024 * 128 * 40 * 2 = 20,971,520 (Q and O at 16 heads, K and V at 4).
+  CHECK(fwd.bytes.value() == near(20971520.0));
+  s.backward = true;
+  const KernelWork bwd = attention_work(s, Precision::bf16);
+  // FlashAttention-2's backward: five s x s products instead of two: 10 b h s^2 d = 2.5 x 2^34.
+  CHECK(bwd.flops.value() == near(2.5 * 17179869184.0));
+  // Reads Q, O, dO (h heads), K, V (g); writes dQ (h), dK, dV (g): b s d (4h + 4g) x 2 B = 2 x forward.
+  CHECK(bwd.bytes.value() == near(2.0 * 20971520.0));
+  CHECK_THAT(bwd.description, Contains("backward"));
+  s.kv_heads = 5;  // does not divide 16
+  CHECK_THROWS_AS(attention_work(s, Precision::bf16), Error);
+}
+
 TEST_CASE("kernel: a reduction reads two buffers and writes one", "[kernel][work]") {
   const KernelWork w = reduction_work(Bytes(1e9), Precision::bf16);
   CHECK(w.cls == KernelClass::Reduction);

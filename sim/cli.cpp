@@ -1,6 +1,7 @@
 #include "sim/cli.hpp"
 
 #include "core/error.hpp"
+#include "sim/chakra.hpp"
 #include "sim/cli_kernel.hpp"
 #include "sim/file_output.hpp"
 #include "sim/run.hpp"
@@ -41,6 +42,12 @@ usage:
   racksim validate MEASUREMENTS... --gpu ID [--budget PERCENT] [--leave-one-out] [--json]
       Predicted vs measured for every kernel case of the GPU; exit status 1 when the median
       |error| exceeds the budget (default 5%). --leave-one-out refits without each case.
+  racksim export-chakra SCENARIO DIR [--set KEY=VALUE]... [--force]
+      Write the scenario's workload as Chakra ET files, one per rank: DIR/<name>.<rank>.et
+      (<name> is the workload's name, other characters than letters, digits, '-' and '_' made
+      '_'). A scenario with workload {kind: chakra, prefix: DIR/<name>} replays them
+      identically; other tools (astra-sim) read them too (docs/chakra.md). Existing files of
+      that name are never replaced without --force.
   racksim version      print the version
   racksim --help       print this help
 
@@ -66,6 +73,69 @@ fs::path fresh_out_dir(const std::string& name) {
     if (!fs::exists(p)) return p;
   }
   throw OutputError("no free output folder name under racksim-out/");
+}
+
+std::string safe_name(const std::string& name) {
+  std::string safe;
+  for (const char c : name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+  return safe.empty() ? std::string("workload") : safe;
+}
+
+int cmd_export_chakra(const std::vector<std::string>& args, std::ostream& out) {
+  std::vector<std::string> positional;
+  std::vector<std::string> sets;
+  bool force = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--set") {
+      if (i + 1 >= args.size()) throw UsageError("--set needs a value");
+      sets.push_back(args[++i]);
+    } else if (a.rfind("--set=", 0) == 0) {
+      sets.push_back(a.substr(6));
+    } else if (a == "--force") {
+      force = true;
+    } else if (!a.empty() && a[0] == '-') {
+      throw UsageError(fmt::format("unknown option '{}' for 'export-chakra'", a));
+    } else {
+      positional.push_back(a);
+    }
+  }
+  if (positional.size() != 2)
+    throw UsageError(fmt::format("usage: racksim export-chakra SCENARIO DIR [--set KEY=VALUE]... [--force] (got {} of the 2 "
+                                 "arguments SCENARIO and DIR)",
+                                 positional.size()));
+  const std::string& scenario = positional[0];
+  const fs::path dir(positional[1]);
+  const Scenario s = load_scenario(scenario, sets, data_dir());
+  const Workload w = build_workload(s);
+  const std::string name = safe_name(w.name);
+  const std::string prefix = (dir / name).string();
+  // Files of an earlier export under the same name: refused, or with --force replaced, and the
+  // ranks beyond this workload's removed (a reader would take them for more ranks).
+  const auto existing = find_chakra_files(prefix);
+  if (!existing.empty() && !force)
+    throw OutputError(fmt::format("{} exists ({} file{} {}.<rank>.et); racksim never replaces Chakra files without --force",
+                                  existing.begin()->second, existing.size(), existing.size() == 1 ? "" : "s", prefix));
+  write_chakra(w, dir.string(), name);
+  std::size_t removed = 0;
+  for (const auto& [rank, path] : existing)
+    if (rank >= w.ranks) {
+      std::error_code ec;
+      if (!fs::remove(path, ec) || ec) throw OutputError(fmt::format("cannot remove the stale file {}: {}", path, ec.message()));
+      ++removed;
+    }
+  std::uintmax_t bytes = 0;
+  for (int r = 0; r < w.ranks; ++r) bytes += fs::file_size(fmt::format("{}.{}.et", prefix, r));
+  out << fmt::format("wrote {} Chakra ET file{} of workload '{}' ({} ranks, {} ops, {} bytes): {}.{}.et\n", w.ranks,
+                     w.ranks == 1 ? "" : "s", w.name, w.ranks, w.total_ops(), bytes, prefix,
+                     w.ranks == 1 ? std::string("0") : fmt::format("{{0..{}}}", w.ranks - 1));
+  if (removed > 0) out << fmt::format("removed {} stale file{} of an earlier export ({}.<rank>.et, rank >= {})\n", removed,
+                                      removed == 1 ? "" : "s", prefix, w.ranks);
+  // A scenario resolves a relative prefix against its own folder: name the files absolutely.
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(dir / name, ec);
+  out << fmt::format("replay them with: workload: {{kind: chakra, prefix: {}}}\n", ec ? prefix : absolute.lexically_normal().string());
+  return 0;
 }
 
 int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
@@ -128,10 +198,18 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         }
       return cmd_run(rest, out);
     }
+    if (verb == "export-chakra") {
+      for (const auto& a : rest)
+        if (a == "--help" || a == "-h") {
+          out << kUsage;
+          return 0;
+        }
+      return cmd_export_chakra(rest, out);
+    }
     if (verb == "predict") return cmd_predict(rest, data_dir(), out);
     if (verb == "calibrate") return cmd_calibrate(rest, data_dir(), out);
     if (verb == "validate") return cmd_validate(rest, data_dir(), out);
-    throw UsageError(fmt::format("unknown verb '{}'; verbs: run, predict, calibrate, validate, version (see racksim --help)", verb));
+    throw UsageError(fmt::format("unknown verb '{}'; verbs: run, predict, calibrate, validate, version, export-chakra (see racksim --help)", verb));
   } catch (const UsageError& e) {
     err << "racksim: " << e.what() << "\n(racksim --help lists verbs and options)\n";
     return static_cast<int>(e.exit_code());

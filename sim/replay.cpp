@@ -13,6 +13,7 @@ RankExecutor::RankExecutor(int rank, const Workload& workload, const GpuSpec& gp
                            MemoryPolicy memory)
     : rank_(rank), w_(workload), gpu_(gpu), cal_(cal), mem_(memory), ops_(workload.programs.at(static_cast<std::size_t>(rank))) {
   st_.resize(ops_.size());
+  record_.op_finish.assign(ops_.size(), -1.0);
   for (std::size_t i = 0; i < ops_.size(); ++i) {
     st_[i].remaining_deps = static_cast<int>(ops_[i].deps.size());
     for (const int d : ops_[i].deps) st_[static_cast<std::size_t>(d)].dependents.push_back(static_cast<int>(i));
@@ -201,8 +202,12 @@ void RankExecutor::finish_op(int op, double now, std::vector<Action>& out) {
   s.schedule.reset();
   ++completed_;
   if (o.kind == OpKind::Compute) record_.compute.push_back({s.start_time, now});
-  else if (o.kind != OpKind::Delay && o.kind != OpKind::Alloc && o.kind != OpKind::Free)
+  else if (o.kind != OpKind::Delay && o.kind != OpKind::Alloc && o.kind != OpKind::Free) {
     record_.comm.push_back({s.start_time, now});
+    const ParallelDim dim = o.kind == OpKind::Collective ? w_.groups[static_cast<std::size_t>(o.group)].dim : o.dim;
+    record_.comm_by_dim[static_cast<std::size_t>(dim)].push_back({s.start_time, now});
+  }
+  record_.op_finish[static_cast<std::size_t>(op)] = now;
   if (now > record_.finish) record_.finish = now;
   for (const int d : s.dependents) {
     if (--st_[static_cast<std::size_t>(d)].remaining_deps == 0) launch(d, now, out);

@@ -16,6 +16,7 @@
 #include "models/kernel.hpp"
 #include "sim/workload.hpp"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -63,6 +64,10 @@ struct MemoryPolicy {
 struct RankRecord {
   std::vector<Interval> compute;   // compute ops (a collective's reductions are part of its comm)
   std::vector<Interval> comm;      // collectives and point-to-point ops, from start to finish
+  // The same communication split by the parallel dimension it serves (ParallelDim index);
+  // generated training workloads tag their ops, traces leave them under None.
+  std::array<std::vector<Interval>, 6> comm_by_dim;
+  std::vector<double> op_finish;   // when each op finished (by op index; -1 while unfinished)
   double finish = 0.0;             // when the rank's last op completed
   std::uint64_t transfers = 0;     // sends issued
   std::uint64_t bytes_sent = 0;

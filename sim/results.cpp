@@ -60,6 +60,56 @@ RankBreakdown breakdown(int rank, const std::string& gpu, const RankRecord& rec,
   return b;
 }
 
+TrainingMetrics training_metrics(const TrainingInfo& info, const std::vector<const RankRecord*>& records,
+                                 double step_time, double peak, const std::string& peak_precision) {
+  TrainingMetrics m;
+  const double n = static_cast<double>(records.size());
+  m.step_time_s = step_time;
+  m.peak_flops_per_gpu = peak;
+  m.peak_precision = peak_precision;
+  if (step_time > 0.0 && n > 0.0) {
+    m.tokens_per_s = info.tokens_per_step / step_time;
+    m.tokens_per_s_per_gpu = m.tokens_per_s / n;
+    m.achieved_flops_per_gpu = info.model_flops_per_step / (step_time * n);
+    m.mfu = m.achieved_flops_per_gpu / peak;
+    m.hfu = info.hardware_flops_per_step / (step_time * n) / peak;
+  }
+  // The pipeline phase: until the last backward pass on any rank ends.
+  std::vector<double> own_end(records.size(), 0.0);
+  double phase = 0.0;
+  for (std::size_t r = 0; r < records.size(); ++r) {
+    const int op = r < info.last_backward_op.size() ? info.last_backward_op[r] : -1;
+    own_end[r] = op >= 0 ? records[r]->op_finish[static_cast<std::size_t>(op)] : records[r]->finish;
+    phase = std::max(phase, own_end[r]);
+  }
+  const std::vector<ParallelDim> dims = {ParallelDim::TP, ParallelDim::PP, ParallelDim::DP, ParallelDim::EP, ParallelDim::CP};
+  double bubble = 0.0;
+  std::vector<double> exposed(dims.size(), 0.0), total(dims.size(), 0.0);
+  for (std::size_t r = 0; r < records.size(); ++r) {
+    const RankRecord& rec = *records[r];
+    std::vector<Interval> busy = rec.compute;
+    for (std::size_t d = 0; d < rec.comm_by_dim.size(); ++d)
+      if (static_cast<ParallelDim>(d) != ParallelDim::PP)
+        busy.insert(busy.end(), rec.comm_by_dim[d].begin(), rec.comm_by_dim[d].end());
+    const double busy_in_phase = intersection_length(busy, {Interval{0.0, own_end[r]}});
+    if (phase > 0.0) bubble += (phase - busy_in_phase) / phase;
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+      const auto& c = rec.comm_by_dim[static_cast<std::size_t>(dims[i])];
+      const double all = union_length(c);
+      total[i] += all;
+      exposed[i] += all - intersection_length(c, rec.compute);
+    }
+  }
+  if (n > 0.0) {
+    m.pipeline_bubble_fraction = bubble / n;
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+      m.exposed_comm_s.push_back({to_string(dims[i]), exposed[i] / n});
+      m.comm_total_s.push_back({to_string(dims[i]), total[i] / n});
+    }
+  }
+  return m;
+}
+
 std::string summary_json(const RunResult& r) {
   JsonWriter j;
   j.begin_object();
@@ -99,6 +149,19 @@ std::string summary_json(const RunResult& r) {
   j.key("workload").begin_object();
   j.field("kind", r.workload_kind).field("name", r.workload_name).field("ranks", r.ranks);
   j.field("ops", static_cast<std::uint64_t>(r.ops)).field("transfers", transfers).field("bytes_sent", bytes);
+  if (r.training) {
+    const TrainingMetrics& t = *r.training;
+    j.field("step_time_s", t.step_time_s).field("tokens_per_s", t.tokens_per_s);
+    j.field("tokens_per_s_per_gpu", t.tokens_per_s_per_gpu).field("mfu", t.mfu).field("hfu", t.hfu);
+    j.field("achieved_flops_per_gpu", t.achieved_flops_per_gpu).field("peak_flops_per_gpu", t.peak_flops_per_gpu);
+    j.field("peak_precision", t.peak_precision).field("pipeline_bubble_fraction", t.pipeline_bubble_fraction);
+    j.key("exposed_comm_s").begin_object();
+    for (const auto& [d, v] : t.exposed_comm_s) j.field(d, v);
+    j.end_object();
+    j.key("comm_total_s").begin_object();
+    for (const auto& [d, v] : t.comm_total_s) j.field(d, v);
+    j.end_object();
+  }
   j.end_object();
   std::uint64_t peak = 0;
   int peak_rank = -1;
@@ -174,6 +237,19 @@ std::string summary_table(const RunResult& r) {
   out += fmt::format("  HBM peak            {} of {} per GPU ({:.1f}%)\n", format_bytes(Bytes(static_cast<double>(peak))),
                      format_bytes(Bytes(static_cast<double>(r.hbm_capacity))),
                      r.hbm_capacity ? 100.0 * static_cast<double>(peak) / static_cast<double>(r.hbm_capacity) : 0.0);
+  if (r.training) {
+    const TrainingMetrics& m = *r.training;
+    out += "\n  training step\n";
+    out += fmt::format("  step time           {}\n", format_seconds(Seconds(m.step_time_s)));
+    out += fmt::format("  tokens/s            {:.4g} ({:.4g} per GPU)\n", m.tokens_per_s, m.tokens_per_s_per_gpu);
+    out += fmt::format("  MFU / HFU           {:.1f}% / {:.1f}% of {:.4g} TFLOP/s {} per GPU\n", 100.0 * m.mfu, 100.0 * m.hfu,
+                       m.peak_flops_per_gpu / 1e12, m.peak_precision);
+    out += fmt::format("  pipeline bubble     {:.1f}%\n", 100.0 * m.pipeline_bubble_fraction);
+    std::string ex;
+    for (const auto& [d, v] : m.exposed_comm_s)
+      if (v > 0.0) ex += fmt::format("{}{} {}", ex.empty() ? "" : ", ", d, format_seconds(Seconds(v)));
+    out += fmt::format("  exposed comm        {}\n", ex.empty() ? "none" : ex);
+  }
   for (const auto& e : r.oom_events)
     out += fmt::format("  WARNING             out of HBM on rank {}: op '{}' requested {} with {} free\n", e.rank, e.op,
                        format_bytes(Bytes(static_cast<double>(e.requested))), format_bytes(Bytes(static_cast<double>(e.free))));

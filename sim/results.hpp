@@ -13,6 +13,7 @@
 #include "sim/replay.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,37 @@ struct RankBreakdown {
 // Length of (union of a) intersected with (union of b).
 [[nodiscard]] double intersection_length(std::vector<Interval> a, std::vector<Interval> b);
 [[nodiscard]] RankBreakdown breakdown(int rank, const std::string& gpu, const RankRecord& rec, double total_time);
+
+// Metrics of a generated training step (docs/summary-schema.md defines each; docs/transformer.md
+// derives them):
+//   tokens_per_s          tokens per step / step time
+//   mfu, hfu              model (hardware) FLOPs per step / (step time x GPUs x dense peak at the
+//                         GEMM precision); hardware FLOPs add the recomputed forward work
+//   achieved_flops_per_gpu  model FLOPs per step / (step time x GPUs)
+//   pipeline_bubble_fraction  the pipeline phase W runs from 0 to the end of the last backward
+//                         pass on any rank; a rank is busy while it computes or communicates for
+//                         any dimension but the pipeline's, up to the end of its own last backward
+//                         pass; bubble = mean over ranks of (W - busy) / W. For 1F1B with equal
+//                         stages and instant transfers this is (p-1)/(m+p-1).
+//   exposed_comm_s[dim]   mean over ranks of the time communication of that dimension runs while
+//                         no compute does (overlapping dimensions each count the shared time)
+struct TrainingMetrics {
+  double step_time_s = 0.0;
+  double tokens_per_s = 0.0;
+  double tokens_per_s_per_gpu = 0.0;
+  double mfu = 0.0;
+  double hfu = 0.0;
+  double achieved_flops_per_gpu = 0.0;
+  double peak_flops_per_gpu = 0.0;
+  std::string peak_precision;
+  double pipeline_bubble_fraction = 0.0;
+  std::vector<std::pair<std::string, double>> exposed_comm_s;  // (dimension, seconds), tp pp dp ep cp
+  std::vector<std::pair<std::string, double>> comm_total_s;    // same, overlapped or not
+};
+
+// `records[r]` is rank r's record; `peak` the GPU's dense rate at info.precision.
+[[nodiscard]] TrainingMetrics training_metrics(const TrainingInfo& info, const std::vector<const RankRecord*>& records,
+                                               double step_time, double peak, const std::string& peak_precision);
 
 struct RunResult {
   std::string scenario_name;
@@ -70,6 +102,7 @@ struct RunResult {
   std::uint64_t hbm_capacity = 0;
   std::vector<OomEvent> oom_events;        // out_of_memory: warn
   std::vector<RankBreakdown> per_rank;
+  std::optional<TrainingMetrics> training;  // generated training workloads only
 };
 
 [[nodiscard]] std::string summary_json(const RunResult& r);

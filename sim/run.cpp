@@ -21,7 +21,16 @@ namespace {
 std::string base_name(const std::string& p) { return std::filesystem::path(p).filename().string(); }
 }  // namespace
 
-Run::Run(const Scenario& scenario) : s_(scenario), plan_(std::make_unique<RunPlan>()) {
+Workload build_workload(const Scenario& s) {
+  if (s.workload.chakra) return load_chakra(*s.workload.chakra, s.gpu);
+  if (s.workload.transformer) return generate_transformer(*s.workload.transformer, s.gpu);
+  return load_native_trace(s.workload.file);
+}
+
+Run::Run(const Scenario& scenario) : Run(scenario, build_workload(scenario)) {}
+
+Run::Run(const Scenario& scenario, Workload workload) : s_(scenario), plan_(std::make_unique<RunPlan>()) {
+  plan_->workload = std::move(workload);
   try {
     plan_->topology = build_cluster(s_.cluster);
     const auto problems = check_topology(plan_->topology);
@@ -32,7 +41,6 @@ Run::Run(const Scenario& scenario) : s_(scenario), plan_(std::make_unique<RunPla
       if (problems.size() > kShown) msg += fmt::format("\n  ... and {} more problems", problems.size() - kShown);
       throw InputError(s_.cluster_where, msg);
     }
-    plan_->workload = load_native_trace(s_.workload.file);
     const int gpus = static_cast<int>(plan_->topology.gpus.size());
     if (plan_->workload.ranks > gpus)
       throw InputError(plan_->workload.ranks_where,
@@ -139,6 +147,13 @@ RunResult Run::execute() {
   res.hbm_capacity = mem.capacity;
   for (const auto& ex : ranks)
     res.oom_events.insert(res.oom_events.end(), ex.record().oom.begin(), ex.record().oom.end());
+  if (w.training) {
+    std::vector<const RankRecord*> records;
+    for (const auto& ex : ranks) records.push_back(&ex.record());
+    const auto peak = s_.gpu.peak(w.training->precision);
+    res.training = training_metrics(*w.training, records, stats.simulated_time, peak ? peak->value() : 0.0,
+                                    to_string(w.training->precision));
+  }
   for (const auto& ex : ranks)
     res.per_rank.push_back(breakdown(ex.rank(), plan_->platform.hosts[static_cast<std::size_t>(ex.rank())].name, ex.record(),
                                      stats.simulated_time));

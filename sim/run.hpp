@@ -4,17 +4,25 @@
 
 #include "sim/results.hpp"
 #include "sim/scenario.hpp"
+#include "sim/workload.hpp"
 
 #include <memory>
 #include <string>
 
 namespace racksim {
 
+// The scenario's workload as per-rank op graphs: a native trace read, Chakra ET files read, or a
+// transformer training step generated. Throws InputError for a workload that cannot be built.
+[[nodiscard]] Workload build_workload(const Scenario& s);
+
 struct RunPlan;  // topology, workload and platform of one run (run.cpp)
 
 class Run {
 public:
   explicit Run(const Scenario& scenario);
+  // Runs `workload` on the scenario's cluster instead of the scenario's own workload (tests, and
+  // workloads transformed after they were built).
+  Run(const Scenario& scenario, Workload workload);
   ~Run();
   Run(const Run&) = delete;
   Run& operator=(const Run&) = delete;

@@ -212,11 +212,17 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   const ConfigNode wl = top.required("workload");
   MapReader wm(wl, "workload");
   s.workload.where = wl.location();
-  s.workload.kind = wm.required("kind").as_choice({"trace"});
-  const ConfigNode file_n = wm.required("file");
-  s.workload.file = resolve(base, file_n.as_string());
-  if (!std::ifstream(s.workload.file))
-    file_n.fail(fmt::format("cannot open trace file '{}' (does it exist and is it readable?)", s.workload.file));
+  s.workload.kind = wm.required("kind").as_choice({"trace", "chakra", "transformer_training"});
+  if (s.workload.kind == "trace") {
+    const ConfigNode file_n = wm.required("file");
+    s.workload.file = resolve(base, file_n.as_string());
+    if (!std::ifstream(s.workload.file))
+      file_n.fail(fmt::format("cannot open trace file '{}' (does it exist and is it readable?)", s.workload.file));
+  } else if (s.workload.kind == "chakra") {
+    s.workload.chakra = read_chakra_spec(wm, base, s.catalog);
+  } else {
+    s.workload.transformer = read_transformer_spec(wm, s.gpu, data_dir);
+  }
   wm.finish();
   if (auto sim = top.optional("simulation")) {
     MapReader sm(*sim, "simulation");

@@ -18,16 +18,25 @@
 #include "core/error.hpp"
 #include "models/calibration.hpp"
 #include "models/catalog.hpp"
+#include "sim/chakra.hpp"
+#include "sim/transformer.hpp"
 #include "topologies/builders.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace racksim {
 
+// The workload part of a scenario. Exactly one of the kind-specific parts is set:
+//   trace                 -> file (a native trace, docs/trace-format.md)
+//   chakra                -> chakra (Chakra ET files, docs/chakra.md; sim/chakra.hpp)
+//   transformer_training  -> transformer (the generator, docs/transformer.md; sim/transformer.hpp)
 struct WorkloadSpec {
-  std::string kind;   // "trace"
-  std::string file;   // resolved path
+  std::string kind;   // "trace" | "chakra" | "transformer_training"
+  std::string file;   // trace: resolved path
+  std::optional<ChakraSpec> chakra;
+  std::optional<TransformerSpec> transformer;
   Location where;
 };
 

@@ -10,6 +10,18 @@
 
 namespace racksim {
 
+std::string to_string(ParallelDim d) {
+  switch (d) {
+    case ParallelDim::None: return "";
+    case ParallelDim::TP: return "tp";
+    case ParallelDim::PP: return "pp";
+    case ParallelDim::DP: return "dp";
+    case ParallelDim::EP: return "ep";
+    case ParallelDim::CP: return "cp";
+  }
+  return "";
+}
+
 std::size_t Workload::total_ops() const {
   std::size_t n = 0;
   for (const auto& p : programs) n += p.size();
@@ -129,13 +141,18 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
       op.hbm_bytes = kw.bytes;
     } else if (attn) {
       if (!prec) node.fail("an 'attention' compute op needs 'precision' (one of: " + precision_names() + ")");
-      MapReader a(*attn, "attention shape {batch, heads, seq, head_dim, causal}");
+      MapReader a(*attn, "attention shape {batch, heads, kv_heads, seq, head_dim, causal, backward}");
       AttentionShape sh;
       sh.batch = a.required("batch").as_int(1, 1LL << 30);
       sh.heads = a.required("heads").as_int(1, 1LL << 20);
       sh.seq = a.required("seq").as_int(1, 1LL << 30);
       sh.head_dim = a.required("head_dim").as_int(1, 1LL << 20);
       if (auto c = a.optional("causal")) sh.causal = c->as_bool();
+      if (auto k = a.optional("kv_heads")) {
+        sh.kv_heads = k->as_int(1, sh.heads);
+        if (sh.heads % sh.kv_heads != 0) k->fail(fmt::format("a divisor of heads ({})", sh.heads));
+      }
+      if (auto bw = a.optional("backward")) sh.backward = bw->as_bool();
       a.finish();
       op.attention = sh;
       const KernelWork kw = attention_work(sh, op.precision);

@@ -31,6 +31,11 @@ namespace racksim {
 
 enum class OpKind { Compute, Collective, Send, Recv, Delay, Alloc, Free };
 
+// The parallel dimension a communication belongs to, for generated training workloads (tensor,
+// pipeline, data, expert, context parallelism); None for traces.
+enum class ParallelDim { None, TP, PP, DP, EP, CP };
+[[nodiscard]] std::string to_string(ParallelDim d);  // "", "tp", "pp", "dp", "ep", "cp"
+
 struct Op {
   std::string id;
   OpKind kind = OpKind::Compute;
@@ -55,6 +60,7 @@ struct Op {
   // alloc: `bytes` of HBM, named by `label` (weights, activations, ...); free: the alloc op index
   std::string label;
   int frees = -1;
+  ParallelDim dim = ParallelDim::None;  // send/recv: the dimension it serves (collectives: the group's)
   Location where;                 // for messages
 };
 
@@ -62,6 +68,18 @@ struct Group {
   std::string name;
   std::vector<int> ranks;         // sorted, unique
   std::vector<int> position;      // position[rank] in this group, -1 if absent
+  ParallelDim dim = ParallelDim::None;
+};
+
+// What a generated training step is, for the workload metrics (sim/results.hpp). Absent for traces.
+struct TrainingInfo {
+  double tokens_per_step = 0.0;          // global batch x sequence length
+  double model_flops_per_step = 0.0;     // all ranks, no recomputation (MFU's numerator)
+  double hardware_flops_per_step = 0.0;  // all ranks, with recomputation (HFU's numerator)
+  Precision precision = Precision::bf16; // the GEMMs' precision: the peak MFU is measured against
+  int pipeline_stages = 1;
+  int microbatches = 1;
+  std::vector<int> last_backward_op;     // per rank: the op that ends its last backward pass
 };
 
 struct Workload {
@@ -72,6 +90,7 @@ struct Workload {
   std::vector<Group> groups;
   std::vector<std::string> streams;
   std::vector<std::vector<Op>> programs;  // programs[rank]
+  std::optional<TrainingInfo> training;
 
   [[nodiscard]] std::size_t total_ops() const;
 };

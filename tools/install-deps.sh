@@ -3,7 +3,8 @@
 # called when a package is missing. Uses sudo when not run as root.
 set -euo pipefail
 packages=(cmake g++ make pkg-config diffutils
-          time libsimgrid-dev libboost-graph-dev libyaml-cpp-dev libfmt-dev catch2)
+          time libsimgrid-dev libboost-graph-dev libyaml-cpp-dev libfmt-dev catch2
+          libprotobuf-dev protobuf-compiler)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,86 @@
+#include "models/transformer.hpp"
+
+#include "core/error.hpp"
+
+namespace racksim {
+
+std::string to_string(Recompute r) {
+  switch (r) {
+    case Recompute::None: return "none";
+    case Recompute::Selective: return "selective";
+    case Recompute::Full: return "full";
+  }
+  return "none";
+}
+
+namespace {
+double ffn_matrices(const TransformerShape& m) { return m.gated_ffn ? 3.0 : 2.0; }
+}  // namespace
+
+ParameterCount count_parameters(const TransformerShape& m) {
+  const double h = static_cast<double>(m.hidden), g = static_cast<double>(m.kv_heads),
+               d = static_cast<double>(m.head_dim()), F = static_cast<double>(m.ffn), V = static_cast<double>(m.vocab),
+               L = static_cast<double>(m.layers), E = static_cast<double>(m.experts);
+  ParameterCount c;
+  const double attention = h * (h + 2.0 * g * d) + h * h;  // W_q, W_k, W_v, W_o (no biases)
+  const double norms = 2.0 * h;                             // two RMSNorm/LayerNorm scales per layer
+  const double ffn = ffn_matrices(m) * h * F;
+  c.per_layer_dense = attention + norms + (m.moe() ? h * E : ffn);  // MoE: the router instead of the FFN
+  c.per_layer_expert = m.moe() ? ffn : 0.0;
+  c.embedding = V * h;
+  c.total = L * (c.per_layer_dense + E * c.per_layer_expert) + 2.0 * c.embedding + h;  // + final norm
+  return c;
+}
+
+StepFlops training_flops(const TransformerShape& m, const TrainingBatch& b, Recompute r) {
+  const double h = static_cast<double>(m.hidden), g = static_cast<double>(m.kv_heads),
+               d = static_cast<double>(m.head_dim()), F = static_cast<double>(m.ffn), V = static_cast<double>(m.vocab),
+               L = static_cast<double>(m.layers), s = static_cast<double>(b.seq), E = static_cast<double>(m.experts),
+               k = static_cast<double>(m.top_k);
+  StepFlops f;
+  const double ffn = m.moe() ? 2.0 * h * E + k * 2.0 * ffn_matrices(m) * h * F : 2.0 * ffn_matrices(m) * h * F;
+  f.forward_per_token_layer = 2.0 * h * (h + 2.0 * g * d) + 2.0 * h * h + 4.0 * s * h + ffn;
+  f.logits_per_token = 2.0 * h * V;
+  const double tokens = static_cast<double>(b.global) * s;
+  f.model = 3.0 * tokens * (L * f.forward_per_token_layer + f.logits_per_token);
+  f.hardware = f.model;
+  if (r == Recompute::Full) f.hardware += tokens * L * f.forward_per_token_layer;
+  if (r == Recompute::Selective) f.hardware += tokens * L * 4.0 * s * h;
+  return f;
+}
+
+StateBytes model_state_bytes(double psi, std::int64_t dp, int zero_stage) {
+  if (dp < 1 || zero_stage < 0 || zero_stage > 3)
+    throw Error("model_state_bytes: dp must be at least 1 and the ZeRO stage 0 to 3");
+  const double n = static_cast<double>(dp);
+  StateBytes s;
+  s.weights = 2.0 * psi / (zero_stage >= 3 ? n : 1.0);
+  s.gradients = 2.0 * psi / (zero_stage >= 2 ? n : 1.0);
+  s.optimizer = 12.0 * psi / (zero_stage >= 1 ? n : 1.0);
+  return s;
+}
+
+}  // namespace racksim
+
+namespace racksim {
+
+double layer_activation_bytes(const TransformerShape& m, const ParallelLayout& l, std::int64_t tokens, Recompute r) {
+  const double T = static_cast<double>(tokens), t = static_cast<double>(l.tp), h = static_cast<double>(m.hidden),
+               a = static_cast<double>(m.heads), g = static_cast<double>(m.kv_heads),
+               d = static_cast<double>(m.head_dim()), F = static_cast<double>(m.ffn), E = static_cast<double>(m.experts),
+               k = static_cast<double>(m.top_k), nu = m.gated_ffn ? 2.0 : 1.0;
+  const double Tt = l.sequence_parallel ? T / t : T;
+  if (r == Recompute::Full) return 2.0 * Tt * h;
+  double attention = 2.0 * Tt * h + 2.0 * Tt * h + 2.0 * T * (a + 2.0 * g) * d / t;
+  if (r != Recompute::Selective) attention += 2.0 * T * h / t + 4.0 * T * a / t;
+  double mlp = 0.0;
+  if (m.moe()) {
+    const double Tm = Tt;
+    mlp = 2.0 * Tt * h + 2.0 * Tt * h + 4.0 * Tm * E + 2.0 * Tm * k * h + 2.0 * Tm * k * nu * F + 2.0 * Tm * k * F;
+  } else {
+    mlp = 2.0 * Tt * h + 2.0 * Tt * h + 2.0 * T * nu * F / t + 2.0 * T * F / t;
+  }
+  return attention + mlp;
+}
+
+}  // namespace racksim

@@ -179,3 +179,26 @@ racksim_bad_input(deadlock RC 4 SIMULATES
   EXPECT [[simulation failed: deadlock]] [[2 of 4 ranks cannot finish]]
          [[rank 0: in progress: r0_recv; not started: r0_send]]
          [[rank 1: in progress: r1_recv; not started: r1_send]])
+
+# The transformer generator's layout rules (docs/transformer.md) and a model that does not fit.
+racksim_bad_input(transformer_tp_heads RC 3
+  ARGS   run ${bad}/transformer_tp_heads.yaml
+  AT     transformer_tp_heads.yaml 12 workload.parallel
+  EXPECT [[tp \(3\) dividing the attention heads \(32\)]])
+racksim_bad_input(transformer_pp_layers RC 3
+  ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=1 --set workload.parallel.pp=3
+  EXPECT [[pp x virtual_stages \(3 x 1\) dividing the layers \(4\)]])
+racksim_bad_input(transformer_global_batch RC 3
+  ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=1 --set workload.batch.global=7
+  AT     transformer_tp_heads.yaml 13 workload.batch
+  EXPECT [[a global batch \(7\) divisible by micro x dp \(1 x 2\)]])
+racksim_bad_input(transformer_unknown_preset RC 3
+  ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.model.preset=llama3-9b
+  EXPECT [[one of: gpt3-175b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b]])
+# Llama 3 70B unsharded on one MI300X: its 70.6 G parameters need 2 bytes each of weights
+# (141 GB, which fits in 192 GB of HBM), then 2 bytes each of gradients (141 GB more, which does
+# not): the run stops at the gradients' allocation.
+racksim_bad_input(transformer_out_of_hbm RC 4 SIMULATES
+  ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.model.preset=llama3-70b --set workload.model.layers=80
+         --set workload.parallel.tp=1 --set workload.parallel.dp=1 --set workload.batch.global=1
+  EXPECT [[out of HBM on rank 0: op 'gradients' \(gradients\) requests]])

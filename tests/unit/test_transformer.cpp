@@ -1,0 +1,353 @@
+// The transformer training generator (sim/transformer.cpp) and its analytical model
+// (models/transformer.cpp): FLOPs against Megatron-LM's published formulas, the generated op
+// graphs' FLOPs against the same count, model state per ZeRO stage against the ZeRO paper's
+// formulas, activation memory, and the errors for impossible layouts.
+#include "models/transformer.hpp"
+#include "sim/chakra.hpp"
+#include "sim/transformer.hpp"
+#include "test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <string>
+
+using namespace racksim;
+using racksim::test::input_error_of;
+using racksim::test::near;
+
+namespace {
+
+TransformerSpec spec_from(const std::string& yaml, const std::string& gpu_id = "mi300x") {
+  const ConfigDoc doc = ConfigDoc::load_string(yaml, "workload.yaml");
+  MapReader wm(doc.root(), "workload");
+  (void)wm.required("kind");
+  TransformerSpec s = read_transformer_spec(wm, racksim::test::gpu(gpu_id), RACKSIM_SOURCE_DIR);
+  wm.finish();
+  return s;
+}
+
+// Sums the FLOPs of a workload's GEMM ops and of its attention ops over every rank.
+struct FlopSums {
+  double gemm = 0.0, attention = 0.0;
+};
+FlopSums sum_flops(const Workload& w) {
+  FlopSums f;
+  for (const auto& prog : w.programs)
+    for (const auto& op : prog) {
+      if (op.gemm) f.gemm += op.flops.value();
+      if (op.attention) f.attention += op.flops.value();
+    }
+  return f;
+}
+
+TransformerShape gpt3_175b() {
+  TransformerShape m;
+  m.name = "gpt3";
+  m.hidden = 12288;
+  m.layers = 96;
+  m.heads = 96;
+  m.kv_heads = 96;
+  m.ffn = 4 * 12288;
+  m.vocab = 50257;
+  m.gated_ffn = false;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("model FLOPs per step equal Megatron-LM's formula, with and without full recompute", "[transformer]") {
+  // Narayanan et al. 2021, eq. (3) and the text before it: a GPT model with g = a, F = 4h and a
+  // GELU FFN does 72 B s L h^2 (1 + s/6h + V/12hL) FLOPs per step without recomputation, and
+  // 96 B s L h^2 (1 + s/6h + V/16hL) with full activation recomputation.
+  struct Case {
+    std::int64_t h, L, a, V, s, B;
+  };
+  for (const Case c : {Case{12288, 96, 96, 50257, 2048, 1536}, Case{4096, 32, 32, 51200, 4096, 512},
+                       Case{20480, 105, 128, 51200, 2048, 2240}}) {
+    TransformerShape m = gpt3_175b();
+    m.hidden = c.h;
+    m.layers = c.L;
+    m.heads = c.a;
+    m.kv_heads = c.a;
+    m.ffn = 4 * c.h;
+    m.vocab = c.V;
+    TrainingBatch b;
+    b.seq = c.s;
+    b.global = c.B;
+    const double h = static_cast<double>(c.h), L = static_cast<double>(c.L), V = static_cast<double>(c.V),
+                 s = static_cast<double>(c.s), B = static_cast<double>(c.B);
+    const double plain = 72.0 * B * s * L * h * h * (1.0 + s / (6.0 * h) + V / (12.0 * h * L));
+    const double full = 96.0 * B * s * L * h * h * (1.0 + s / (6.0 * h) + V / (16.0 * h * L));
+    CHECK(training_flops(m, b, Recompute::None).model == near(plain));
+    CHECK(training_flops(m, b, Recompute::None).hardware == near(plain));
+    CHECK(training_flops(m, b, Recompute::Full).model == near(plain));
+    CHECK(training_flops(m, b, Recompute::Full).hardware == near(full));
+    // Selective recompute (Korthikanti et al. 2022) redoes only the attention core, 4 s h FLOPs
+    // per token per layer forward: + B s L 4 s h.
+    CHECK(training_flops(m, b, Recompute::Selective).hardware == near(plain + B * s * L * 4.0 * s * h));
+  }
+}
+
+TEST_CASE("GPT-3 175B has 175 billion parameters", "[transformer]") {
+  // Brown et al. 2020 report 175.0 B. Per layer 12 h^2 + 2h (no biases) x 96 layers = 173.95 B,
+  // plus input and output embeddings 2 x 50257 x 12288 = 1.235 B: 175.18 B. (GPT-3 ties its
+  // embeddings and has biases, which the model leaves out; both are within 1%.)
+  const ParameterCount p = count_parameters(gpt3_175b());
+  const double h = 12288.0;
+  CHECK(p.total == near(96.0 * (12.0 * h * h + 2.0 * h) + 2.0 * 50257.0 * h + h));
+  CHECK(p.total == Approx(175.0e9).epsilon(0.01));
+}
+
+TEST_CASE("generated GEMMs and attention kernels add up to the analytical FLOP count", "[transformer]") {
+  // The generator's GEMM shapes must reproduce the analytical count exactly: model FLOPs minus
+  // the attention core (4 s h per token per layer forward, which runs as attention kernels), plus
+  // the recomputed forward GEMMs. The attention kernels are causal FlashAttention: forward 2 s^2 h
+  // per sequence per layer (half of 4 s^2 h), backward 2.5 x that (models/kernel.hpp); a
+  // recompute pass (full or selective) adds one more forward.
+  struct Case {
+    std::string yaml;
+    double recomputed_attention_passes;
+    bool full_recompute;
+  };
+  const std::string model = "model: {hidden: 1024, layers: 8, heads: 16, kv_heads: 4, ffn: 2816, vocab: 32000}\n";
+  const std::string moe =
+      "model: {hidden: 512, layers: 4, heads: 8, kv_heads: 8, ffn: 1024, vocab: 4096, experts: 8, top_k: 2}\n";
+  const std::vector<Case> cases = {
+      {model + "parallel: {tp: 2, pp: 2, dp: 2, sequence_parallel: true, zero: 1}\nbatch: {sequence: 1024, global: 8}\n", 0, false},
+      {model + "parallel: {tp: 1, pp: 4, dp: 1, virtual_stages: 2}\nbatch: {sequence: 512, micro: 2, global: 16}\n"
+               "options: {recompute: full}\n", 1, true},
+      {model + "parallel: {tp: 4, pp: 1, dp: 2, cp: 2, zero: 3}\nbatch: {sequence: 2048, global: 4}\n"
+               "options: {recompute: selective}\n", 1, false},
+      {moe + "parallel: {tp: 2, pp: 1, dp: 4, ep: 4, sequence_parallel: true}\nbatch: {sequence: 256, micro: 2, global: 16}\n", 0,
+       false},
+  };
+  for (const Case& c : cases) {
+    INFO(c.yaml);
+    const TransformerSpec s = spec_from("kind: transformer_training\n" + c.yaml);
+    const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+    const FlopSums got = sum_flops(w);
+    const StepFlops f = training_flops(s.model, s.batch, s.recompute);
+    const double h = static_cast<double>(s.model.hidden), sq = static_cast<double>(s.batch.seq),
+                 L = static_cast<double>(s.model.layers), tokens = static_cast<double>(s.batch.global) * sq;
+    const double gemm_per_token_layer = f.forward_per_token_layer - 4.0 * sq * h;
+    double gemm = 3.0 * tokens * (L * gemm_per_token_layer + f.logits_per_token);
+    if (c.full_recompute) gemm += tokens * L * gemm_per_token_layer;
+    CHECK(got.gemm == Approx(gemm).epsilon(1e-12));
+    const double fwd_attention = static_cast<double>(s.batch.global) * L * 2.0 * sq * sq * h;
+    CHECK(got.attention == Approx(fwd_attention * (1.0 + 2.5 + c.recomputed_attention_passes)).epsilon(1e-12));
+    // The workload's own totals are the analytical ones.
+    REQUIRE(w.training);
+    CHECK(w.training->model_flops_per_step == near(f.model));
+    CHECK(w.training->tokens_per_step == near(tokens));
+    CHECK(w.ranks == s.layout.world());
+  }
+}
+
+TEST_CASE("model state per GPU follows the ZeRO paper for each stage", "[transformer][memory]") {
+  // Rajbhandari et al. 2020, section 5 (K = 12): stage 0 holds (2 + 2 + K) psi, stage 1
+  // 4 psi + K psi/N, stage 2 2 psi + (2 + K) psi/N, stage 3 (4 + K) psi/N.
+  const double psi = 7.5e9;
+  const std::int64_t n = 64;
+  CHECK(model_state_bytes(psi, n, 0).total() == near(16.0 * psi));
+  CHECK(model_state_bytes(psi, n, 1).total() == near(4.0 * psi + 12.0 * psi / 64.0));
+  CHECK(model_state_bytes(psi, n, 2).total() == near(2.0 * psi + 14.0 * psi / 64.0));
+  CHECK(model_state_bytes(psi, n, 3).total() == near(16.0 * psi / 64.0));
+  // The paper's example (Figure 1): 7.5 B parameters on 64 GPUs need 120 GB, 31.4 GB, 16.6 GB and
+  // 1.88 GB, printed to three digits (16.64 shows as 16.6).
+  CHECK(model_state_bytes(psi, n, 0).total() / 1e9 == Approx(120.0));
+  CHECK(model_state_bytes(psi, n, 1).total() / 1e9 == Approx(31.4).epsilon(0.001));
+  CHECK(model_state_bytes(psi, n, 2).total() / 1e9 == Approx(16.6).epsilon(0.005));
+  CHECK(model_state_bytes(psi, n, 3).total() / 1e9 == Approx(1.875).epsilon(0.001));
+}
+
+TEST_CASE("generated allocations hold the ZeRO footprint and 1F1B's in-flight activations", "[transformer][memory]") {
+  // h = 1024, L = 8, a = g = 8, F = 4096 (GELU), V = 32000, tp 2, pp 2, dp 4.
+  // Per layer per TP rank: attention (4 h^2)/2 = 2,097,152; FFN (2 h F)/2 = 4,194,304; two norms
+  // 2h = 2048 (replicated): 6,293,504. Four layers per stage: 25,174,016.
+  // Stage 0 adds the input embedding V h / t = 16000 x 1024 = 16,384,000: psi = 41,558,016.
+  // Stage 1 adds the output layer 16,384,000 and the final norm 1024: psi = 41,559,040.
+  const double psi0 = 41'558'016.0, psi1 = 41'559'040.0;
+  for (int zero = 0; zero <= 3; ++zero) {
+    INFO("ZeRO stage " << zero);
+    const TransformerSpec s = spec_from(fmt::format(
+        "kind: transformer_training\nmodel: {{hidden: 1024, layers: 8, heads: 8, ffn: 4096, vocab: 32000, ffn_kind: gelu}}\n"
+        "parallel: {{tp: 2, pp: 2, dp: 4, zero: {}}}\nbatch: {{sequence: 2048, micro: 1, global: 32}}\n",
+        zero));
+    const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+    for (const auto& [rank, psi] : {std::pair<int, double>{0, psi0}, {7, psi0}, {8, psi1}, {15, psi1}}) {
+      INFO("rank " << rank);
+      const StateBytes want = model_state_bytes(psi, 4, zero);
+      std::map<std::string, double> got;
+      for (const Op& op : w.programs[static_cast<std::size_t>(rank)])
+        if (op.kind == OpKind::Alloc && (op.label == "weights" || op.label == "gradients" || op.label == "optimizer state"))
+          got[op.label] += static_cast<double>(op.bytes);
+      CHECK(got["weights"] == Approx(want.weights).margin(1.0));
+      CHECK(got["gradients"] == Approx(want.gradients).margin(1.0));
+      CHECK(got["optimizer state"] == Approx(want.optimizer).margin(1.0));
+    }
+    // Peak along rank 0's program (every alloc and free runs on its compute stream, so program
+    // order is time order): model state + (ZeRO 3: one layer's gathered weights) + activations of
+    // the p = 2 micro batches 1F1B keeps in flight on stage 0, 4 layers each. Per layer (T = 2048,
+    // t = 2, no sequence parallelism; layer_activation_bytes): attention 2Th + 2Th + 2T(3h)/2 +
+    // 2Th/2 + 4Ta/2 = 4Th + 3Th + Th + 2Ta = 8Th + 2Ta; MLP 2Th + 2Th + 2TF/2 + 2TF/2 = 4Th + 2TF:
+    // 12 Th + 2Ta + 2TF = 12 x 2,097,152 + 2 x 16,384 + 2 x 8,388,608 = 41,975,808 bytes.
+    const double act = 41'975'808.0;
+    CHECK(layer_activation_bytes(s.model, s.layout, 2048, Recompute::None) == near(act));
+    double in_use = 0.0, peak = 0.0;
+    for (const Op& op : w.programs[0]) {
+      if (op.kind == OpKind::Alloc) in_use += static_cast<double>(op.bytes);
+      if (op.kind == OpKind::Free) in_use -= static_cast<double>(op.bytes);
+      peak = std::max(peak, in_use);
+    }
+    const double gathered = zero == 3 ? 2.0 * 6'293'504.0 : 0.0;
+    CHECK(peak == Approx(model_state_bytes(psi0, 4, zero).total() + gathered + 2.0 * 4.0 * act).margin(16.0));
+  }
+}
+
+TEST_CASE("activation memory shrinks with sequence parallelism and recompute as derived", "[transformer][memory]") {
+  // GPT-3 shapes, t = 1: 32 sbh + 4 sba (models/transformer.hpp: Korthikanti's 34 sbh without
+  // the 2 sbh of dropout masks; the attention matrix is never stored with FlashAttention).
+  TransformerShape m = gpt3_175b();
+  ParallelLayout l;
+  const double s = 2048.0, h = 12288.0, a = 96.0;
+  CHECK(layer_activation_bytes(m, l, 2048, Recompute::None) == near(32.0 * s * h + 4.0 * s * a));
+  // Full recompute keeps the layer input only: 2 sbh; with tp 8 and sequence parallelism 2sbh/8.
+  CHECK(layer_activation_bytes(m, l, 2048, Recompute::Full) == near(2.0 * s * h));
+  l.tp = 8;
+  l.sequence_parallel = true;
+  CHECK(layer_activation_bytes(m, l, 2048, Recompute::Full) == near(2.0 * s * h / 8.0));
+  // Tensor and sequence parallelism together split everything by t: (32 sbh + 4 sba) / 8.
+  CHECK(layer_activation_bytes(m, l, 2048, Recompute::None) == near((32.0 * s * h + 4.0 * s * a) / 8.0));
+}
+
+TEST_CASE("impossible layouts are rejected naming the key and the rule", "[transformer][errors]") {
+  const std::string model = "kind: transformer_training\nmodel: {preset: llama3-8b}\n";
+  struct Case {
+    std::string yaml, expect;
+  };
+  const std::vector<Case> cases = {
+      {model + "parallel: {tp: 3, dp: 1}\nbatch: {sequence: 8192, global: 8}\n", "tp (3) dividing the attention heads (32)"},
+      {model + "parallel: {tp: 16, dp: 1}\nbatch: {sequence: 8192, global: 8}\n", "tp (16) dividing the key/value heads (8)"},
+      {model + "parallel: {pp: 3, dp: 1}\nbatch: {sequence: 8192, global: 8}\n", "pp x virtual_stages (3 x 1) dividing the layers (32)"},
+      {model + "parallel: {pp: 4, virtual_stages: 3, dp: 1}\nbatch: {sequence: 8192, global: 8}\n",
+       "pp x virtual_stages (4 x 3) dividing the layers (32)"},
+      {model + "parallel: {dp: 3}\nbatch: {sequence: 8192, micro: 2, global: 16}\n",
+       "a global batch (16) divisible by micro x dp (2 x 3)"},
+      {model + "parallel: {pp: 4, virtual_stages: 2, dp: 1}\nbatch: {sequence: 8192, global: 6}\n",
+       "micro batches per step (6) divisible by pp (4)"},
+      {model + "parallel: {dp: 2, ep: 2}\nbatch: {sequence: 8192, global: 8}\n", "ep: 1 for a dense model"},
+      {model + "parallel: {dp: 1, sequence_parallel: true}\nbatch: {sequence: 8192, global: 8}\n", "tp > 1 for sequence_parallel"},
+      {"kind: transformer_training\nmodel: {preset: mixtral-8x7b}\nparallel: {dp: 6, ep: 3}\nbatch: {sequence: 4096, global: 12}\n",
+       "ep (3) dividing the experts (8)"},
+      {"kind: transformer_training\nmodel: {preset: llama3-9b}\nparallel: {dp: 1}\nbatch: {sequence: 8192, global: 8}\n",
+       "one of: gpt3-175b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b"},
+      {"kind: transformer_training\nmodel: {hidden: 1000, layers: 2, heads: 3, ffn: 10, vocab: 10}\nparallel: {dp: 1}\n"
+       "batch: {sequence: 8, global: 1}\n",
+       "heads (3) dividing hidden (1000)"},
+      {model + "parallel: {dp: 1}\nbatch: {sequence: 8192, global: 8}\noptions: {precision: fp4}\n",
+       "a precision GPU 'mi300x' computes in"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.yaml);
+    const InputError e = input_error_of([&] { (void)spec_from(c.yaml); });
+    CHECK_THAT(std::string(e.what()), Catch::Contains(c.expect));
+    CHECK_THAT(std::string(e.what()), Catch::Contains("workload.yaml:"));
+  }
+}
+
+TEST_CASE("presets match their published shapes", "[transformer]") {
+  // Llama 3 paper, Table 3: 405B has 126 layers, model dimension 16,384, FFN 53,248, 128 heads,
+  // 8 key/value heads; the released vocabulary is 128,256. 8B is within 1% of 8.03 B parameters.
+  const TransformerSpec s = spec_from(
+      "kind: transformer_training\nmodel: {preset: llama3-405b}\nparallel: {tp: 8, pp: 9, dp: 1}\nbatch: {sequence: 8192, global: 16}\n");
+  CHECK(s.model.layers == 126);
+  CHECK(s.model.hidden == 16384);
+  CHECK(s.model.ffn == 53248);
+  CHECK(s.model.heads == 128);
+  CHECK(s.model.kv_heads == 8);
+  CHECK(s.model.vocab == 128256);
+  CHECK(count_parameters(s.model).total == Approx(405.8e9).epsilon(0.01));  // Meta's model card: 405.85 B
+  const TransformerSpec e = spec_from(
+      "kind: transformer_training\nmodel: {preset: llama3-8b}\nparallel: {dp: 1}\nbatch: {sequence: 8192, global: 1}\n");
+  CHECK(count_parameters(e.model).total == Approx(8.03e9).epsilon(0.01));
+  // Mixtral 8x7B: 46.7 B parameters in all (Jiang et al. 2024, section 2).
+  const TransformerSpec x = spec_from(
+      "kind: transformer_training\nmodel: {preset: mixtral-8x7b}\nparallel: {dp: 1}\nbatch: {sequence: 4096, global: 1}\n");
+  CHECK(count_parameters(x.model).total == Approx(46.7e9).epsilon(0.01));
+}
+
+TEST_CASE("a generated step survives the round trip through Chakra ET op for op", "[transformer][chakra]") {
+  // Generator -> write_chakra -> load_chakra must give the same op graphs: same ops, streams,
+  // dependencies, shapes, sizes, groups and peers, hence the same simulation (the CLI test
+  // chakra_cli.cmake compares the two runs' summaries).
+  const std::vector<std::string> layouts = {
+      "model: {hidden: 512, layers: 4, heads: 8, kv_heads: 2, ffn: 1408, vocab: 1000}\n"
+      "parallel: {tp: 2, pp: 2, dp: 2, sequence_parallel: true, zero: 1, virtual_stages: 2}\n"
+      "batch: {sequence: 256, global: 8}\noptions: {recompute: full, overlap_tp_comm: true}\n",
+      "model: {hidden: 256, layers: 2, heads: 4, ffn: 512, vocab: 512, experts: 4, top_k: 2}\n"
+      "parallel: {tp: 1, pp: 1, dp: 4, ep: 2, cp: 2, zero: 3}\nbatch: {sequence: 128, global: 4}\n",
+  };
+  for (std::size_t i = 0; i < layouts.size(); ++i) {
+    INFO(layouts[i]);
+    const TransformerSpec s = spec_from("kind: transformer_training\n" + layouts[i]);
+    const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+    const std::string dir =
+        (std::filesystem::temp_directory_path() / fmt::format("racksim-{}-transformer-roundtrip-{}", ::getpid(), i)).string();
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    write_chakra(w, dir, "step");
+    ChakraSpec cs;
+    cs.prefix = dir + "/step";
+    cs.files = w.ranks;
+    cs.ranks = w.ranks;
+    const Workload back = load_chakra(cs, racksim::test::gpu("mi300x"));
+    REQUIRE(back.ranks == w.ranks);
+    REQUIRE(back.programs.size() == w.programs.size());
+    for (std::size_t r = 0; r < w.programs.size(); ++r) {
+      const auto& a = w.programs[r];
+      const auto& b = back.programs[r];
+      REQUIRE(a.size() == b.size());
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        const Op& x = a[k];
+        const Op& y = b[k];
+        INFO("rank " << r << " op " << x.id);
+        CHECK(x.id == y.id);
+        CHECK(x.kind == y.kind);
+        CHECK(w.streams[static_cast<std::size_t>(x.stream)] == back.streams[static_cast<std::size_t>(y.stream)]);
+        CHECK(x.deps == y.deps);
+        CHECK(x.flops.value() == y.flops.value());
+        CHECK(x.hbm_bytes.value() == y.hbm_bytes.value());
+        CHECK(x.precision == y.precision);
+        CHECK(x.gemm.has_value() == y.gemm.has_value());
+        if (x.gemm && y.gemm)
+          CHECK((x.gemm->m == y.gemm->m && x.gemm->n == y.gemm->n && x.gemm->k == y.gemm->k && x.gemm->batch == y.gemm->batch));
+        CHECK(x.attention.has_value() == y.attention.has_value());
+        if (x.attention && y.attention)
+          CHECK((x.attention->seq == y.attention->seq && x.attention->heads == y.attention->heads &&
+                 x.attention->kv_heads == y.attention->kv_heads && x.attention->backward == y.attention->backward &&
+                 x.attention->causal == y.attention->causal));
+        CHECK(x.duration.has_value() == y.duration.has_value());
+        CHECK(x.bytes == y.bytes);
+        if (x.kind == OpKind::Collective) {
+          CHECK(x.collective == y.collective);
+          CHECK(x.algorithm == y.algorithm);
+          CHECK(x.sequence == y.sequence);
+          CHECK(w.groups[static_cast<std::size_t>(x.group)].ranks == back.groups[static_cast<std::size_t>(y.group)].ranks);
+        }
+        if (x.kind == OpKind::Send || x.kind == OpKind::Recv) {
+          CHECK(x.peer == y.peer);
+          CHECK(x.tag == y.tag);
+        }
+        if (x.kind == OpKind::Free) CHECK(x.frees == y.frees);
+      }
+    }
+    std::filesystem::remove_all(dir);
+  }
+}

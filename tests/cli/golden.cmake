@@ -9,7 +9,14 @@ foreach(scenario IN LISTS RACKSIM_SCENARIOS)
            COMMAND ${CMAKE_COMMAND} -DRACKSIM=$<TARGET_FILE:racksim> -DSCENARIO=${scenario}
                    -DGOLDEN=${RACKSIM_GOLDEN_DIR}/${name}.summary.json
                    -DOUT=${CMAKE_CURRENT_BINARY_DIR}/golden/${name} -P ${CMAKE_CURRENT_SOURCE_DIR}/golden_check.cmake)
-  set_tests_properties("cli/golden/${name}" PROPERTIES LABELS "cli;golden")
+  # A scenario whose file has the line "# test-label: slow" (full-size training presets, 15-40 s
+  # each in a release build) is labelled slow; the sanitizer workflow skips those.
+  file(STRINGS "${scenario}" slow_marker REGEX "^# test-label: slow$")
+  if(slow_marker)
+    set_tests_properties("cli/golden/${name}" PROPERTIES LABELS "cli;golden;slow")
+  else()
+    set_tests_properties("cli/golden/${name}" PROPERTIES LABELS "cli;golden")
+  endif()
 endforeach()
 
 add_custom_target(update-goldens
@@ -24,3 +31,9 @@ add_test(NAME "cli/determinism/helios"
          COMMAND ${CMAKE_COMMAND} -DRACKSIM=$<TARGET_FILE:racksim> -DSCENARIO=${PROJECT_SOURCE_DIR}/scenarios/helios.yaml
                  -DOUT=${CMAKE_CURRENT_BINARY_DIR}/determinism -P ${CMAKE_CURRENT_SOURCE_DIR}/determinism_check.cmake)
 set_tests_properties("cli/determinism/helios" PROPERTIES LABELS "cli")
+
+# Determinism of a generated training step (mixture of experts: all-to-all, several streams).
+add_test(NAME "cli/determinism/mixtral-8x7b"
+         COMMAND ${CMAKE_COMMAND} -DRACKSIM=$<TARGET_FILE:racksim> -DSCENARIO=${PROJECT_SOURCE_DIR}/scenarios/mixtral-8x7b.yaml
+                 -DOUT=${CMAKE_CURRENT_BINARY_DIR}/determinism-mixtral -P ${CMAKE_CURRENT_SOURCE_DIR}/determinism_check.cmake)
+set_tests_properties("cli/determinism/mixtral-8x7b" PROPERTIES LABELS "cli")

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 #include <tuple>
 
 namespace racksim {
@@ -151,10 +152,21 @@ TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const s
       s.recompute = v == "full" ? Recompute::Full : v == "selective" ? Recompute::Selective : Recompute::None;
     }
     if (auto n = r.optional("precision")) {
-      const auto p = precision_from_string(n->as_string());
-      if (!p) n->fail("a precision (bf16, fp16, fp8, fp4, ...)");
-      if (!gpu.peak(*p)) n->fail(fmt::format("a precision GPU '{}' computes in (it has no {} rate)", gpu.id, to_string(*p)));
-      s.precision = *p;
+      auto read = [&](const ConfigNode& v) {
+        const auto p = precision_from_string(v.as_string());
+        if (!p) v.fail("a precision (bf16, fp16, fp8, fp4, ...)");
+        if (!gpu.peak(*p)) v.fail(fmt::format("a precision GPU '{}' computes in (it has no {} rate)", gpu.id, to_string(*p)));
+        return *p;
+      };
+      if (n->is_map()) {  // per op: {gemm, attention, logits}
+        MapReader pr(*n, "workload.options.precision");
+        if (auto v = pr.optional("gemm")) s.precision = s.logits_precision = read(*v);
+        if (auto v = pr.optional("attention")) s.attention_precision = read(*v);
+        if (auto v = pr.optional("logits")) s.logits_precision = read(*v);
+        pr.finish();
+      } else {  // one precision for every GEMM; attention stays bf16
+        s.precision = s.logits_precision = read(*n);
+      }
     }
     if (auto n = r.optional("overlap_grad_reduce")) s.overlap_grad_reduce = n->as_bool();
     if (auto n = r.optional("overlap_tp_comm")) s.overlap_tp_comm = n->as_bool();
@@ -183,7 +195,7 @@ struct Coords {
 
 class Generator {
 public:
-  Generator(const TransformerSpec& s, const GpuSpec& gpu) : s_(s), m_(s.model), l_(s.layout), gpu_(gpu) {}
+  explicit Generator(const TransformerSpec& s) : s_(s), m_(s.model), l_(s.layout) {}
   Workload build();
 
 private:
@@ -230,9 +242,10 @@ private:
   // A GEMM followed by a TP reduction (reduce-scatter or all-reduce) of its output, or a TP
   // all-gather followed by the GEMM that consumes it; chunked when overlap_tp_comm is on.
   int gemm_then_reduce(RankState& st, const std::string& id, std::int64_t m, std::int64_t n, std::int64_t k,
-                       double reduce_bytes, bool scatter);
+                       double reduce_bytes, bool scatter, std::optional<Precision> precision = std::nullopt);
   int gather_then_gemms(RankState& st, const std::string& id, double gather_bytes,
-                        const std::vector<std::array<std::int64_t, 3>>& shapes);
+                        const std::vector<std::array<std::int64_t, 3>>& shapes,
+                        std::optional<Precision> precision = std::nullopt);
 
   void layer_forward(RankState& st, const std::string& p, bool recompute_pass);
   void layer_backward(RankState& st, const std::string& p);
@@ -249,7 +262,6 @@ private:
   const TransformerSpec& s_;
   const TransformerShape& m_;
   const ParallelLayout& l_;
-  const GpuSpec& gpu_;
   Workload w_;
   std::vector<int> tp_group_, cp_group_, dp_group_, ep_group_, edp_group_;  // per rank
   std::vector<int> last_backward_op_;                                         // per rank
@@ -276,7 +288,6 @@ void Generator::make_groups() {
   edp_group_.assign(n, -1);
   for (int r = 0; r < w_.ranks; ++r) {
     const Coords c = coords_of(r);
-    const auto ur = static_cast<std::size_t>(r);
     // Each group is made once, by its lowest-coordinate member, and assigned to all members.
     if (l_.tp > 1 && c.tp == 0) {
       std::vector<int> rs;
@@ -310,7 +321,6 @@ void Generator::make_groups() {
       const int g = add_group(fmt::format("edp.pp{}.e{}.tp{}", c.pp, c.dp, c.tp), rs, ParallelDim::DP);
       for (int x : rs) edp_group_[static_cast<std::size_t>(x)] = g;
     }
-    (void)ur;
   }
 }
 
@@ -379,7 +389,7 @@ int Generator::attention(RankState& st, const std::string& id, bool backward, co
     op.id = blocks > 1 ? fmt::format("{}.b{}", id, i) : id;
     op.kind = OpKind::Compute;
     op.stream = kCompute;
-    op.precision = Precision::bf16;
+    op.precision = s_.attention_precision;
     AttentionShape a;
     a.batch = s_.batch.micro;
     a.heads = m_.heads / l_.tp;
@@ -470,8 +480,8 @@ int Generator::free_op(RankState& st, const std::string& id, int alloc_op, const
 }
 
 int Generator::gemm_then_reduce(RankState& st, const std::string& id, std::int64_t m, std::int64_t n, std::int64_t k,
-                                double reduce_bytes, bool scatter) {
-  const Precision p = s_.precision;
+                                double reduce_bytes, bool scatter, std::optional<Precision> precision) {
+  const Precision p = precision.value_or(s_.precision);
   const CollectiveKind kind = scatter ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce;
   if (st.tp < 0) return gemm(st, id, m, n, k, 1, kCompute, {}, p);
   if (!s_.overlap_tp_comm) {
@@ -488,8 +498,8 @@ int Generator::gemm_then_reduce(RankState& st, const std::string& id, std::int64
 }
 
 int Generator::gather_then_gemms(RankState& st, const std::string& id, double gather_bytes,
-                                 const std::vector<std::array<std::int64_t, 3>>& shapes) {
-  const Precision p = s_.precision;
+                                 const std::vector<std::array<std::int64_t, 3>>& shapes, std::optional<Precision> precision) {
+  const Precision p = precision.value_or(s_.precision);
   const bool gather = l_.sequence_parallel && st.tp >= 0;
   int last = -1;
   if (!gather || !s_.overlap_tp_comm) {
@@ -731,7 +741,7 @@ void Generator::build_rank(int r) {
       if (vs == last_vs) {
         memory(st, f + ".final_norm", 2.0 * Tth);
         logits_alloc = alloc(st, f + ".logits_buf", logits_bytes, "logits");
-        gather_then_gemms(st, f + ".logits", Th, {{T, Vt, h}});
+        gather_then_gemms(st, f + ".logits", Th, {{T, Vt, h}}, s_.logits_precision);
         memory(st, f + ".loss", static_cast<double>(T * Vt) * (2.0 + 4.0 + 4.0));  // softmax cross-entropy
         // Vocabulary-parallel cross-entropy: the max and the sum of exponentials over the TP group.
         collective(st, f + ".loss.tp", CollectiveKind::AllReduce, st.tp, 8.0 * static_cast<double>(T), kCompute, {});
@@ -743,8 +753,8 @@ void Generator::build_rank(int r) {
       if (vs == last_vs) {
         memory(st, b + ".loss", static_cast<double>(T * Vt) * (4.0 + 2.0));
         if (sp) collective(st, b + ".logits.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
-        gemm(st, b + ".logits.wgrad", h, Vt, T, 1, kCompute, {}, s_.precision);
-        gemm_then_reduce(st, b + ".logits.dgrad", T, h, Vt, Th, sp);
+        gemm(st, b + ".logits.wgrad", h, Vt, T, 1, kCompute, {}, s_.logits_precision);
+        gemm_then_reduce(st, b + ".logits.dgrad", T, h, Vt, Th, sp, s_.logits_precision);
         free_op(st, b + ".logits_free", logits_alloc);
         memory(st, b + ".final_norm", 3.0 * Tth);
         if (step.mb == m - 1)
@@ -827,7 +837,10 @@ Workload Generator::build() {
 }  // namespace
 
 Workload generate_transformer(const TransformerSpec& spec, const GpuSpec& gpu) {
-  return Generator(spec, gpu).build();
+  for (const Precision p : {spec.precision, spec.attention_precision, spec.logits_precision, Precision::bf16})
+    if (!gpu.peak(p))
+      throw Error(fmt::format("GPU '{}' has no {} rate, which the training step needs", gpu.id, to_string(p)));
+  return Generator(spec).build();
 }
 
 }  // namespace racksim

@@ -9,7 +9,7 @@
 //     model: {preset: llama3-70b} | {hidden, layers, heads, kv_heads, ffn, vocab, ffn_kind, experts, top_k}
 //     parallel: {tp, pp, dp, ep, cp, virtual_stages, sequence_parallel, zero}
 //     batch: {sequence, micro, global}
-//     options: {recompute, precision, overlap_grad_reduce, overlap_tp_comm, flash_attention}
+//     options: {recompute, precision: P | {gemm, attention, logits}, overlap_grad_reduce, overlap_tp_comm}
 #pragma once
 
 #include "core/yaml_doc.hpp"
@@ -26,7 +26,9 @@ struct TransformerSpec {
   ParallelLayout layout;
   TrainingBatch batch;
   Recompute recompute = Recompute::None;
-  Precision precision = Precision::bf16;   // GEMMs and attention
+  Precision precision = Precision::bf16;   // the layers' GEMMs (MFU's peak is this precision's)
+  Precision attention_precision = Precision::bf16;
+  Precision logits_precision = Precision::bf16;  // the output layer's GEMMs
   bool overlap_grad_reduce = true;         // gradient reduction per layer during backward
   bool overlap_tp_comm = false;            // TP collectives on their own stream, overlapping compute
   Location where;
@@ -37,7 +39,7 @@ struct TransformerSpec {
 // global batch divides into micro batches, EP divides experts, ...). `gpu` checks precision.
 [[nodiscard]] TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const std::string& data_dir);
 
-// Generates one training step: tp x cp x dp x pp ranks, TP innermost (rank = tp_i + tp (cp_i +
+// Generates one training step (throws Error if `gpu` has no rate for one of the spec's precisions): tp x cp x dp x pp ranks, TP innermost (rank = tp_i + tp (cp_i +
 // cp (dp_i + dp pp_i))), like Megatron-LM's default order.
 [[nodiscard]] Workload generate_transformer(const TransformerSpec& spec, const GpuSpec& gpu);
 

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 
 using namespace racksim;
@@ -350,4 +351,29 @@ TEST_CASE("a generated step survives the round trip through Chakra ET op for op"
     }
     std::filesystem::remove_all(dir);
   }
+}
+
+TEST_CASE("precision is set per kind of op", "[transformer]") {
+  // One precision for the GEMMs leaves attention in bf16; the map form sets each kind.
+  const std::string base = "kind: transformer_training\nmodel: {hidden: 256, layers: 2, heads: 4, ffn: 512, vocab: 512}\n"
+                           "parallel: {dp: 1}\nbatch: {sequence: 128, global: 1}\n";
+  auto kinds = [](const Workload& w) {
+    std::map<std::string, std::set<Precision>> k;
+    for (const Op& op : w.programs[0]) {
+      if (op.attention) k["attention"].insert(op.precision);
+      if (op.gemm) k[op.id.find("logits") != std::string::npos ? "logits" : "gemm"].insert(op.precision);
+    }
+    return k;
+  };
+  const auto& gpu = racksim::test::gpu("mi300x");
+  auto k = kinds(generate_transformer(spec_from(base + "options: {precision: fp8}\n"), gpu));
+  CHECK(k["gemm"] == std::set<Precision>{Precision::fp8});
+  CHECK(k["logits"] == std::set<Precision>{Precision::fp8});
+  CHECK(k["attention"] == std::set<Precision>{Precision::bf16});
+  k = kinds(generate_transformer(spec_from(base + "options: {precision: {gemm: fp8, attention: fp8, logits: bf16}}\n"), gpu));
+  CHECK(k["gemm"] == std::set<Precision>{Precision::fp8});
+  CHECK(k["logits"] == std::set<Precision>{Precision::bf16});
+  CHECK(k["attention"] == std::set<Precision>{Precision::fp8});
+  const InputError e = input_error_of([&] { (void)spec_from(base + "options: {precision: {gemm: fp8, attn: fp8}}\n"); });
+  CHECK_THAT(std::string(e.what()), Catch::Contains("valid keys: gemm, attention, logits"));
 }

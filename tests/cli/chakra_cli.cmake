@@ -191,7 +191,7 @@ racksim_chakra_roundtrip(ring SCENARIO "${chakra_scenarios}/chakra-ring-8.yaml"
   READER "${chakra_data}/mi300x-chakra.yaml" NAME custom_allreduce)
 # A generated training step (the transformer generator, docs/transformer.md): the replay must
 # also give back its training metrics (MFU, bubble, exposed communication per dimension).
-racksim_chakra_roundtrip(mixtral SCENARIO "${chakra_scenarios}/mixtral-8x7b.yaml"
+racksim_chakra_roundtrip(transformer SCENARIO "${chakra_data}/transformer-small.yaml"
   READER "${chakra_data}/helios-chakra.yaml" NAME mixtral-8x7b-train)
 
 # --- export-chakra's command line --------------------------------------------------------------

@@ -703,16 +703,33 @@ void Generator::build_rank(int r) {
     collective(st, id + ".grad_dp", k, st.dpg, 2.0 * dense, kDp, {after});
     if (expert > 0.0) collective(st, id + ".grad_edp", k, st.edp, 2.0 * expert, kDp, {after});
   };
-  // ZeRO-3: a layer's weights are gathered before each use and dropped after it.
-  auto gather_weights = [&](const std::string& id) -> int {
-    if (zero < 3 || (st.dpg < 0 && st.edp < 0)) return -1;
-    const int a = alloc(st, id + ".w", layer_w, "gathered weights");
-    collective(st, id + ".w_ag", CollectiveKind::AllGather, st.dpg, 2.0 * layer_dense_params(), kDp, {a});
+  // ZeRO-3: a layer's weights are all-gathered before each use and dropped after it, the next
+  // layer's gather issued before this layer computes (one layer of prefetch, as FSDP does), so
+  // two layers' weights can be resident at once.
+  struct Gather {
+    int alloc = -1, done = -1;  // the buffer's alloc op and the gather's last collective
+  };
+  const bool gathers = zero >= 3 && (st.dpg >= 0 || st.edp >= 0);
+  auto start_gather = [&](const std::string& id) {
+    Gather g;
+    if (!gathers) return g;
+    g.alloc = alloc(st, id + ".w", layer_w, "gathered weights");
+    g.done = collective(st, id + ".w_ag", CollectiveKind::AllGather, st.dpg, 2.0 * layer_dense_params(), kDp, {g.alloc});
     if (layer_expert_params() > 0.0)
-      collective(st, id + ".w_eag", CollectiveKind::AllGather, st.edp, 2.0 * layer_expert_params(), kDp, {a});
-    // The layer's first compute op waits for the gather through this zero-byte join.
-    join(st, id + ".w_ready", {st.last[kDp]});
-    return a;
+      g.done = collective(st, id + ".w_eag", CollectiveKind::AllGather, st.edp, 2.0 * layer_expert_params(), kDp, {g.alloc});
+    return g;
+  };
+  // Runs `body(i, id)` for the chunk's layers in `order`, each inside its gathered weights.
+  auto with_weights = [&](const std::vector<std::int64_t>& order, const std::string& prefix, const auto& body) {
+    Gather next = order.empty() ? Gather{} : start_gather(fmt::format("{}.l{}", prefix, order.front()));
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const std::string id = fmt::format("{}.l{}", prefix, order[k]);
+      const Gather cur = next;
+      if (k + 1 < order.size()) next = start_gather(fmt::format("{}.l{}", prefix, order[k + 1]));
+      if (cur.done >= 0) join(st, id + ".w_ready", {cur.done});  // the layer's compute waits for its weights
+      body(order[k], id);
+      if (cur.alloc >= 0) free_op(st, id + ".w_free", cur.alloc);
+    }
   };
 
   std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, int> saved;  // (chunk, mb, layer) -> alloc op
@@ -730,14 +747,12 @@ void Generator::build_rank(int r) {
       } else {
         p2p(st, fmt::format("{}.c{}.recv", f, step.chunk), OpKind::Recv, kCompute, prev_rank, 2 * vs, Tth, {});
       }
-      for (std::int64_t i = 0; i < per_chunk; ++i) {
-        const std::int64_t layer = first_layer + i;
-        const std::string id = fmt::format("{}.l{}", f, layer);
-        const int wa = gather_weights(id);
+      std::vector<std::int64_t> layers;
+      for (std::int64_t i = 0; i < per_chunk; ++i) layers.push_back(first_layer + i);
+      with_weights(layers, f, [&](std::int64_t layer, const std::string& id) {
         saved[{step.chunk, step.mb, layer}] = alloc(st, id + ".act", act_layer, "activations");
         layer_forward(st, id, false);
-        if (wa >= 0) free_op(st, id + ".w_free", wa);
-      }
+      });
       if (vs == last_vs) {
         memory(st, f + ".final_norm", 2.0 * Tth);
         logits_alloc = alloc(st, f + ".logits_buf", logits_bytes, "logits");
@@ -762,10 +777,9 @@ void Generator::build_rank(int r) {
       } else {
         p2p(st, fmt::format("{}.c{}.recv", b, step.chunk), OpKind::Recv, kCompute, next_rank, 2 * vs + 1, Tth, {});
       }
-      for (std::int64_t i = per_chunk - 1; i >= 0; --i) {
-        const std::int64_t layer = first_layer + i;
-        const std::string id = fmt::format("{}.l{}", b, layer);
-        const int wa = gather_weights(id);
+      std::vector<std::int64_t> layers;
+      for (std::int64_t i = per_chunk - 1; i >= 0; --i) layers.push_back(first_layer + i);
+      with_weights(layers, b, [&](std::int64_t layer, const std::string& id) {
         int transient = -1;
         if (s_.recompute == Recompute::Full) {
           transient = alloc(st, id + ".recompute_buf", act_full - act_layer, "activations");
@@ -774,12 +788,11 @@ void Generator::build_rank(int r) {
         layer_backward(st, id);
         free_op(st, id + ".act_free", saved.at({step.chunk, step.mb, layer}));
         if (transient >= 0) free_op(st, id + ".recompute_free", transient);
-        if (wa >= 0) free_op(st, id + ".w_free", wa);
         // ZeRO 2 and 3 keep no full gradients: every micro batch's are reduce-scattered at once.
         if (zero >= 2 || step.mb == m - 1)
           reduce_bucket(id, layer_dense_params(), layer_expert_params(), zero >= 2 || s_.overlap_grad_reduce);
         if (step.mb == m - 1) buckets.push_back({id, {layer_dense_params(), layer_expert_params()}});
-      }
+      });
       if (vs == 0) {
         if (sp) collective(st, b + ".embed.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
         memory(st, b + ".embed", 2.0 * Th);  // scatter-add into the embedding gradient

@@ -194,8 +194,9 @@ TEST_CASE("generated allocations hold the ZeRO footprint and 1F1B's in-flight ac
       CHECK(got["optimizer state"] == Approx(want.optimizer).margin(1.0));
     }
     // Peak along rank 0's program (every alloc and free runs on its compute stream, so program
-    // order is time order): model state + (ZeRO 3: one layer's gathered weights) + activations of
-    // the p = 2 micro batches 1F1B keeps in flight on stage 0, 4 layers each. Per layer (T = 2048,
+    // order is time order): model state + activations of the p = 2 micro batches 1F1B keeps in
+    // flight on stage 0, 4 layers each, + for ZeRO 3 two layers' gathered weights (the first
+    // backward layer's and the one prefetched behind it, while all 8 activations are held). Per layer (T = 2048,
     // t = 2, no sequence parallelism; layer_activation_bytes): attention 2Th + 2Th + 2T(3h)/2 +
     // 2Th/2 + 4Ta/2 = 4Th + 3Th + Th + 2Ta = 8Th + 2Ta; MLP 2Th + 2Th + 2TF/2 + 2TF/2 = 4Th + 2TF:
     // 12 Th + 2Ta + 2TF = 12 x 2,097,152 + 2 x 16,384 + 2 x 8,388,608 = 41,975,808 bytes.
@@ -207,7 +208,7 @@ TEST_CASE("generated allocations hold the ZeRO footprint and 1F1B's in-flight ac
       if (op.kind == OpKind::Free) in_use -= static_cast<double>(op.bytes);
       peak = std::max(peak, in_use);
     }
-    const double gathered = zero == 3 ? 2.0 * 6'293'504.0 : 0.0;
+    const double gathered = zero == 3 ? 2.0 * (2.0 * 6'293'504.0) : 0.0;  // 2 layers x 2 bytes x params
     CHECK(peak == Approx(model_state_bytes(psi0, 4, zero).total() + gathered + 2.0 * 4.0 * act).margin(16.0));
   }
 }

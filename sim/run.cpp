@@ -44,8 +44,15 @@ Run::Run(const Scenario& scenario, Workload workload) : s_(scenario), plan_(std:
     const int gpus = static_cast<int>(plan_->topology.gpus.size());
     if (plan_->workload.ranks > gpus)
       throw InputError(plan_->workload.ranks_where,
-                       fmt::format("the trace '{}' has {} ranks but the cluster of {} has only {} GPUs (one rank per GPU)",
-                                   plan_->workload.name, plan_->workload.ranks, base_name(s_.file), gpus));
+                       fmt::format("the {} '{}' has {} ranks but the cluster of {} has only {} GPUs (one rank per GPU){}",
+                                   s_.workload.transformer ? "training step" : "trace", plan_->workload.name,
+                                   plan_->workload.ranks, base_name(s_.file), gpus,
+                                   s_.workload.transformer ? fmt::format(": tp x cp x dp x pp = {} x {} x {} x {}",
+                                                                         s_.workload.transformer->layout.tp,
+                                                                         s_.workload.transformer->layout.cp,
+                                                                         s_.workload.transformer->layout.dp,
+                                                                         s_.workload.transformer->layout.pp)
+                                                           : ""));
     // Every compute op with FLOPs needs a rate for its precision on this GPU: say so now, with
     // the op's location, rather than when the op starts inside the simulation.
     for (int r = 0; r < plan_->workload.ranks; ++r)

@@ -217,7 +217,6 @@ private:
 
   // --- one rank ---
   struct RankState {
-    int rank = 0;
     Coords c;
     std::vector<Op>* ops = nullptr;
     std::vector<int> last;                 // last op per stream
@@ -651,7 +650,6 @@ std::vector<Step> pipeline_schedule(std::int64_t p, std::int64_t v, std::int64_t
 
 void Generator::build_rank(int r) {
   RankState st;
-  st.rank = r;
   st.c = coords_of(r);
   st.ops = &w_.programs[static_cast<std::size_t>(r)];
   st.last.assign(kStreams.size(), -1);

@@ -202,3 +202,9 @@ racksim_bad_input(transformer_out_of_hbm RC 4 SIMULATES
   ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.model.preset=llama3-70b --set workload.model.layers=80
          --set workload.parallel.tp=1 --set workload.parallel.dp=1 --set workload.batch.global=1
   EXPECT [[out of HBM on rank 0: op 'gradients' \(gradients\) requests]])
+# A generated step needs more GPUs than the cluster has: the message gives the layout's product.
+racksim_bad_input(transformer_too_many_ranks RC 3
+  ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=2 --set workload.parallel.dp=8
+  AT     transformer_tp_heads.yaml 10 workload
+  EXPECT [[training step 'llama3-8b-train' has 16 ranks but the cluster of transformer_tp_heads\.yaml has only 8 GPUs]]
+         [[tp x cp x dp x pp = 2 x 1 x 8 x 1]])

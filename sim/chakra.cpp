@@ -507,16 +507,6 @@ private:
     return static_cast<int>(w_.streams.size() - 1);
   }
 
-  void add_group(const std::string& name, std::vector<int> ranks, ParallelDim dim = ParallelDim::None) {
-    Group g;
-    g.name = name;
-    g.ranks = std::move(ranks);
-    g.dim = dim;
-    g.position.assign(static_cast<std::size_t>(w_.ranks), -1);
-    for (std::size_t i = 0; i < g.ranks.size(); ++i) g.position[static_cast<std::size_t>(g.ranks[i])] = static_cast<int>(i);
-    w_.groups.push_back(std::move(g));
-  }
-
   int group_index(const std::string& name) const {
     for (std::size_t i = 0; i < w_.groups.size(); ++i)
       if (w_.groups[i].name == name) return static_cast<int>(i);
@@ -666,7 +656,7 @@ private:
         dim = *pd;
       }
       if (group_index(name) >= 0) meta_fail(0, fmt::format("group '{}' is listed twice", name));
-      add_group(name, std::move(members), dim);
+      add_group(w_, name, std::move(members), dim);
     }
     if (a.has("racksim.training.tokens_per_step")) {
       TrainingInfo t;
@@ -865,12 +855,12 @@ private:
     w_.name = fs::path(spec_.prefix).filename().string();
     std::vector<int> all(static_cast<std::size_t>(w_.ranks));
     for (int r = 0; r < w_.ranks; ++r) all[static_cast<std::size_t>(r)] = r;
-    add_group("world", all);
+    add_group(w_, "world", all);
     for (const auto& g : spec_.groups) {
       for (const int m : g.ranks)
         if (m >= w_.ranks)
           throw InputError(g.where, fmt::format("rank {} does not exist: the trace has {} ranks (0 to {})", m, w_.ranks, w_.ranks - 1));
-      add_group(g.name, g.ranks);
+      add_group(w_, g.name, g.ranks);
     }
   }
 
@@ -1347,37 +1337,7 @@ ChakraSpec read_chakra_spec(MapReader& wm, const std::string& base_dir, const Ca
       ChakraGroupSpec g;
       g.name = name;
       g.where = members.location();
-      if (members.is_scalar()) {
-        if (members.as_string() != "all") members.fail("expected 'all' or a list of ranks and \"a-b\" ranges");
-        for (int r = 0; r < s.ranks; ++r) g.ranks.push_back(r);
-      } else {
-        for (const auto& item : members.items()) {
-          const std::string t = item.as_string();
-          const auto dash = t.find('-');
-          std::int64_t lo = 0;
-          std::int64_t hi = 0;
-          if (dash != std::string::npos && dash > 0) {
-            try {
-              std::size_t u1 = 0;
-              std::size_t u2 = 0;
-              lo = std::stoll(t.substr(0, dash), &u1);
-              hi = std::stoll(t.substr(dash + 1), &u2);
-              if (u1 != dash || u2 != t.size() - dash - 1) throw std::invalid_argument(t);
-            } catch (const std::exception&) {
-              item.fail(fmt::format("expected a rank or a range \"a-b\", got '{}'", t));
-            }
-            if (lo > hi) item.fail(fmt::format("empty rank range '{}'", t));
-          } else {
-            lo = hi = item.as_int(0, 1 << 24);
-          }
-          if (lo < 0 || hi >= s.ranks)
-            item.fail(fmt::format("rank {} does not exist: the trace has {} ranks (0 to {})", lo < 0 ? lo : hi, s.ranks, s.ranks - 1));
-          for (std::int64_t r = lo; r <= hi; ++r) g.ranks.push_back(static_cast<int>(r));
-        }
-      }
-      std::sort(g.ranks.begin(), g.ranks.end());
-      g.ranks.erase(std::unique(g.ranks.begin(), g.ranks.end()), g.ranks.end());
-      if (g.ranks.empty()) members.fail("the rank set is empty");
+      g.ranks = read_rank_set(members, s.ranks);
       s.groups.push_back(std::move(g));
     }
   }

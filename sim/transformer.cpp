@@ -195,7 +195,8 @@ struct Coords {
 
 class Generator {
 public:
-  explicit Generator(const TransformerSpec& s) : s_(s), m_(s.model), l_(s.layout) {}
+  explicit Generator(const TransformerSpec& s)
+      : s_(s), m_(s.model), l_(s.layout), layer_dense_(dense_params_per_layer()), layer_expert_(expert_params_per_layer()) {}
   Workload build();
 
 private:
@@ -212,7 +213,6 @@ private:
     c.pp = x;
     return c;
   }
-  int add_group(const std::string& name, std::vector<int> ranks, ParallelDim dim);
   void make_groups();
 
   // --- one rank ---
@@ -254,29 +254,19 @@ private:
   [[nodiscard]] std::int64_t tokens() const { return s_.batch.micro * s_.batch.seq / l_.cp; }   // T
   [[nodiscard]] std::int64_t sharded_tokens() const { return l_.sequence_parallel ? tokens() / l_.tp : tokens(); }
   [[nodiscard]] std::int64_t vocab_shard() const { return (m_.vocab + l_.tp - 1) / l_.tp; }
-  [[nodiscard]] double layer_dense_params() const;   // one layer, one rank: attention/t + FFN/t + norms (+ router)
-  [[nodiscard]] double layer_expert_params() const;  // one layer, one rank: its E/ep experts
+  [[nodiscard]] double dense_params_per_layer() const;   // one layer, one rank: attention/t + FFN/t + norms (+ router)
+  [[nodiscard]] double expert_params_per_layer() const;  // one layer, one rank: its E/ep experts
   [[nodiscard]] double rank_params(const Coords& c) const;
 
   const TransformerSpec& s_;
   const TransformerShape& m_;
   const ParallelLayout& l_;
+  const double layer_dense_;   // dense_params_per_layer(), computed once
+  const double layer_expert_;  // expert_params_per_layer()
   Workload w_;
   std::vector<int> tp_group_, cp_group_, dp_group_, ep_group_, edp_group_;  // per rank
   std::vector<int> last_backward_op_;                                         // per rank
 };
-
-int Generator::add_group(const std::string& name, std::vector<int> ranks, ParallelDim dim) {
-  std::sort(ranks.begin(), ranks.end());
-  Group g;
-  g.name = name;
-  g.dim = dim;
-  g.position.assign(static_cast<std::size_t>(w_.ranks), -1);
-  for (std::size_t i = 0; i < ranks.size(); ++i) g.position[static_cast<std::size_t>(ranks[i])] = static_cast<int>(i);
-  g.ranks = std::move(ranks);
-  w_.groups.push_back(std::move(g));
-  return static_cast<int>(w_.groups.size() - 1);
-}
 
 void Generator::make_groups() {
   const auto n = static_cast<std::size_t>(w_.ranks);
@@ -291,39 +281,39 @@ void Generator::make_groups() {
     if (l_.tp > 1 && c.tp == 0) {
       std::vector<int> rs;
       for (std::int64_t i = 0; i < l_.tp; ++i) rs.push_back(rank_of({i, c.cp, c.dp, c.pp}));
-      const int g = add_group(fmt::format("tp.pp{}.dp{}.cp{}", c.pp, c.dp, c.cp), rs, ParallelDim::TP);
+      const int g = add_group(w_, fmt::format("tp.pp{}.dp{}.cp{}", c.pp, c.dp, c.cp), rs, ParallelDim::TP);
       for (int x : rs) tp_group_[static_cast<std::size_t>(x)] = g;
     }
     if (l_.cp > 1 && c.cp == 0) {
       std::vector<int> rs;
       for (std::int64_t i = 0; i < l_.cp; ++i) rs.push_back(rank_of({c.tp, i, c.dp, c.pp}));
-      const int g = add_group(fmt::format("cp.pp{}.dp{}.tp{}", c.pp, c.dp, c.tp), rs, ParallelDim::CP);
+      const int g = add_group(w_, fmt::format("cp.pp{}.dp{}.tp{}", c.pp, c.dp, c.tp), rs, ParallelDim::CP);
       for (int x : rs) cp_group_[static_cast<std::size_t>(x)] = g;
     }
     if (l_.dp * l_.cp > 1 && c.dp == 0 && c.cp == 0) {  // dense gradients: over data and context ranks
       std::vector<int> rs;
       for (std::int64_t d = 0; d < l_.dp; ++d)
         for (std::int64_t i = 0; i < l_.cp; ++i) rs.push_back(rank_of({c.tp, i, d, c.pp}));
-      const int g = add_group(fmt::format("dp.pp{}.tp{}", c.pp, c.tp), rs, ParallelDim::DP);
+      const int g = add_group(w_, fmt::format("dp.pp{}.tp{}", c.pp, c.tp), rs, ParallelDim::DP);
       for (int x : rs) dp_group_[static_cast<std::size_t>(x)] = g;
     }
     if (m_.moe() && l_.ep > 1 && c.dp % l_.ep == 0) {  // experts: ep consecutive data-parallel ranks
       std::vector<int> rs;
       for (std::int64_t d = c.dp; d < c.dp + l_.ep; ++d) rs.push_back(rank_of({c.tp, c.cp, d, c.pp}));
-      const int g = add_group(fmt::format("ep.pp{}.dp{}.cp{}.tp{}", c.pp, c.dp / l_.ep, c.cp, c.tp), rs, ParallelDim::EP);
+      const int g = add_group(w_, fmt::format("ep.pp{}.dp{}.cp{}.tp{}", c.pp, c.dp / l_.ep, c.cp, c.tp), rs, ParallelDim::EP);
       for (int x : rs) ep_group_[static_cast<std::size_t>(x)] = g;
     }
     if (m_.moe() && (l_.dp / l_.ep) * l_.cp > 1 && c.dp < l_.ep && c.cp == 0) {  // expert gradients
       std::vector<int> rs;
       for (std::int64_t d = c.dp; d < l_.dp; d += l_.ep)
         for (std::int64_t i = 0; i < l_.cp; ++i) rs.push_back(rank_of({c.tp, i, d, c.pp}));
-      const int g = add_group(fmt::format("edp.pp{}.e{}.tp{}", c.pp, c.dp, c.tp), rs, ParallelDim::DP);
+      const int g = add_group(w_, fmt::format("edp.pp{}.e{}.tp{}", c.pp, c.dp, c.tp), rs, ParallelDim::DP);
       for (int x : rs) edp_group_[static_cast<std::size_t>(x)] = g;
     }
   }
 }
 
-double Generator::layer_dense_params() const {
+double Generator::dense_params_per_layer() const {
   const double h = static_cast<double>(m_.hidden), t = static_cast<double>(l_.tp);
   const ParameterCount pc = count_parameters(m_);
   // per_layer_dense = attention + 2h norms + (dense FFN | router hE); norms and router are
@@ -332,14 +322,14 @@ double Generator::layer_dense_params() const {
   return (pc.per_layer_dense - replicated) / t + replicated;
 }
 
-double Generator::layer_expert_params() const {
+double Generator::expert_params_per_layer() const {
   if (!m_.moe()) return 0.0;
   return count_parameters(m_).per_layer_expert * static_cast<double>(m_.experts / l_.ep);
 }
 
 double Generator::rank_params(const Coords& c) const {
   const double layers = static_cast<double>(m_.layers / l_.pp);
-  double psi = layers * (layer_dense_params() + layer_expert_params());
+  double psi = layers * (layer_dense_ + layer_expert_);
   const double emb = static_cast<double>(vocab_shard()) * static_cast<double>(m_.hidden);
   if (c.pp == 0) psi += emb;                                                  // input embedding
   if (c.pp == l_.pp - 1) psi += emb + static_cast<double>(m_.hidden);         // output layer + final norm
@@ -673,7 +663,7 @@ void Generator::build_rank(int r) {
   // that hold the same experts.
   const std::int64_t n_dense = l_.dp * l_.cp, n_expert = l_.dp * l_.cp / l_.ep;
   const double psi = rank_params(st.c);
-  const double psi_e = static_cast<double>(m_.layers / p) * layer_expert_params();
+  const double psi_e = static_cast<double>(m_.layers / p) * layer_expert_;
   const StateBytes sd = model_state_bytes(psi - psi_e, n_dense, zero), se = model_state_bytes(psi_e, n_expert, zero);
   alloc(st, "weights", sd.weights + se.weights, "weights");
   alloc(st, "gradients", sd.gradients + se.gradients, "gradients");
@@ -682,7 +672,7 @@ void Generator::build_rank(int r) {
   const double act_layer = layer_activation_bytes(m_, l_, T, s_.recompute);
   const double act_full = layer_activation_bytes(m_, l_, T, Recompute::None);
   const double logits_bytes = static_cast<double>(T * Vt) * (2.0 + 4.0);  // bf16 logits + fp32 softmax
-  const double layer_w = 2.0 * (layer_dense_params() + layer_expert_params());  // one layer's bf16 weights
+  const double layer_w = 2.0 * (layer_dense_ + layer_expert_);  // one layer's bf16 weights
   const int prev_rank = rank_of({st.c.tp, st.c.cp, st.c.dp, (st.c.pp + p - 1) % p});
   const int next_rank = rank_of({st.c.tp, st.c.cp, st.c.dp, (st.c.pp + 1) % p});
 
@@ -712,9 +702,9 @@ void Generator::build_rank(int r) {
     Gather g;
     if (!gathers) return g;
     g.alloc = alloc(st, id + ".w", layer_w, "gathered weights");
-    g.done = collective(st, id + ".w_ag", CollectiveKind::AllGather, st.dpg, 2.0 * layer_dense_params(), kDp, {g.alloc});
-    if (layer_expert_params() > 0.0)
-      g.done = collective(st, id + ".w_eag", CollectiveKind::AllGather, st.edp, 2.0 * layer_expert_params(), kDp, {g.alloc});
+    g.done = collective(st, id + ".w_ag", CollectiveKind::AllGather, st.dpg, 2.0 * layer_dense_, kDp, {g.alloc});
+    if (layer_expert_ > 0.0)
+      g.done = collective(st, id + ".w_eag", CollectiveKind::AllGather, st.edp, 2.0 * layer_expert_, kDp, {g.alloc});
     return g;
   };
   // Runs `body(i, id)` for the chunk's layers in `order`, each inside its gathered weights.
@@ -788,8 +778,8 @@ void Generator::build_rank(int r) {
         if (transient >= 0) free_op(st, id + ".recompute_free", transient);
         // ZeRO 2 and 3 keep no full gradients: every micro batch's are reduce-scattered at once.
         if (zero >= 2 || step.mb == m - 1)
-          reduce_bucket(id, layer_dense_params(), layer_expert_params(), zero >= 2 || s_.overlap_grad_reduce);
-        if (step.mb == m - 1) buckets.push_back({id, {layer_dense_params(), layer_expert_params()}});
+          reduce_bucket(id, layer_dense_, layer_expert_, zero >= 2 || s_.overlap_grad_reduce);
+        if (step.mb == m - 1) buckets.push_back({id, {layer_dense_, layer_expert_}});
       });
       if (vs == 0) {
         if (sp) collective(st, b + ".embed.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
@@ -825,7 +815,7 @@ Workload Generator::build() {
   // The world group exists in every workload (index 0), as the trace reader makes it.
   std::vector<int> all(static_cast<std::size_t>(w_.ranks));
   for (int r = 0; r < w_.ranks; ++r) all[static_cast<std::size_t>(r)] = r;
-  add_group("world", all, ParallelDim::None);
+  add_group(w_, "world", all);
   make_groups();
   w_.programs.resize(static_cast<std::size_t>(w_.ranks));
   last_backward_op_.assign(static_cast<std::size_t>(w_.ranks), -1);

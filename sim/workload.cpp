@@ -28,9 +28,19 @@ std::size_t Workload::total_ops() const {
   return n;
 }
 
-namespace {
+int add_group(Workload& w, std::string name, std::vector<int> ranks, ParallelDim dim) {
+  std::sort(ranks.begin(), ranks.end());
+  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+  Group g;
+  g.name = std::move(name);
+  g.dim = dim;
+  g.position.assign(static_cast<std::size_t>(w.ranks), -1);
+  for (std::size_t i = 0; i < ranks.size(); ++i) g.position[static_cast<std::size_t>(ranks[i])] = static_cast<int>(i);
+  g.ranks = std::move(ranks);
+  w.groups.push_back(std::move(g));
+  return static_cast<int>(w.groups.size() - 1);
+}
 
-// "all", or a list of ranks and "a-b" ranges.
 std::vector<int> read_rank_set(const ConfigNode& n, int ranks) {
   std::vector<int> out;
   if (n.is_scalar()) {
@@ -66,6 +76,8 @@ std::vector<int> read_rank_set(const ConfigNode& n, int ranks) {
   if (out.empty()) n.fail("the rank set is empty");
   return out;
 }
+
+namespace {
 
 std::uint64_t read_byte_count(const ConfigNode& n) {
   const double v = n.as_bytes().value();
@@ -326,22 +338,16 @@ Workload load_native_trace(const std::string& path) {
   w.ranks = static_cast<int>(ranks_n.as_int(1, 1 << 24));
   w.ranks_where = ranks_n.location();
   std::map<std::string, int> group_index;
-  auto add_group = [&](const std::string& name, std::vector<int> members) {
-    Group g;
-    g.name = name;
-    g.ranks = std::move(members);
-    g.position.assign(static_cast<std::size_t>(w.ranks), -1);
-    for (std::size_t i = 0; i < g.ranks.size(); ++i) g.position[static_cast<std::size_t>(g.ranks[i])] = static_cast<int>(i);
-    group_index[name] = static_cast<int>(w.groups.size());
-    w.groups.push_back(std::move(g));
+  auto add_named_group = [&](const std::string& name, std::vector<int> members) {
+    group_index[name] = add_group(w, name, std::move(members));
   };
   std::vector<int> all(static_cast<std::size_t>(w.ranks));
   for (int r = 0; r < w.ranks; ++r) all[static_cast<std::size_t>(r)] = r;
-  add_group("world", all);
+  add_named_group("world", all);
   if (auto groups = top.optional("groups"))
     for (const auto& [name, members] : groups->entries()) {
       if (name == "world") members.fail("the group 'world' is predefined (all ranks) and cannot be redefined");
-      add_group(name, read_rank_set(members, w.ranks));
+      add_named_group(name, read_rank_set(members, w.ranks));
     }
   w.programs.assign(static_cast<std::size_t>(w.ranks), {});
   std::vector<std::vector<std::vector<std::string>>> dep_names(static_cast<std::size_t>(w.ranks));

@@ -19,6 +19,7 @@
 
 #include "core/units.hpp"
 #include "core/error.hpp"
+#include "core/yaml_doc.hpp"
 #include "models/collective.hpp"
 #include "models/gpu.hpp"
 #include "models/kernel.hpp"
@@ -94,6 +95,14 @@ struct Workload {
 
   [[nodiscard]] std::size_t total_ops() const;
 };
+
+// Appends a group of `ranks` (sorted and made unique here; each in 0..w.ranks-1) to `w`, with
+// its position table, and returns its index.
+int add_group(Workload& w, std::string name, std::vector<int> ranks, ParallelDim dim = ParallelDim::None);
+
+// A rank set of a YAML document: 'all', or a list of ranks and "a-b" ranges, each within
+// 0..ranks-1. Returns the ranks sorted and unique; an empty set is an error.
+[[nodiscard]] std::vector<int> read_rank_set(const ConfigNode& n, int ranks);
 
 // Reads and validates a native trace. Every problem is an InputError naming file, line, key.
 [[nodiscard]] Workload load_native_trace(const std::string& path);

@@ -46,15 +46,6 @@ GpuSpec replay_gpu(double hbm_bandwidth = 1e12) {
 
 // ---- building workloads by hand ---------------------------------------------------------------
 
-void add_group(Workload& w, const std::string& name, const std::vector<int>& members) {
-  Group g;
-  g.name = name;
-  g.ranks = members;
-  g.position.assign(static_cast<std::size_t>(w.ranks), -1);
-  for (std::size_t i = 0; i < members.size(); ++i) g.position[static_cast<std::size_t>(members[i])] = static_cast<int>(i);
-  w.groups.push_back(g);
-}
-
 // `ranks` ranks, the group 'world' (index 0) and streams 0 'compute', 1 'comm', 2 'aux'.
 Workload make_workload(int ranks) {
   Workload w;

@@ -115,6 +115,43 @@ constexpr std::array kCelsiusUnits{
     UnitSpec{"K", 1.0, 1.0, -kZeroCelsiusInKelvin},
 };
 
+// Thermal and coolant quantities (issue 5). A kelvin and a degree Celsius are the same size, so
+// K/W and C/W are one unit.
+constexpr std::array kThermalResistanceUnits{
+    UnitSpec{"K/W", 1.0, 1.0, 0.0},
+    UnitSpec{"C/W", 1.0, 1.0, 0.0},
+    UnitSpec{"mK/W", 1.0, 1e3, 0.0},
+};
+
+constexpr std::array kHeatCapacityUnits{
+    UnitSpec{"J/K", 1.0, 1.0, 0.0},
+    UnitSpec{"kJ/K", 1e3, 1.0, 0.0},
+};
+
+// SI base: m^3/s. 1 L/min = 1e-3 / 60 m^3/s; 1 US gpm = 3.785411784 L/min.
+constexpr std::array kVolumeFlowUnits{
+    UnitSpec{"L/min", 1e-3, 60.0, 0.0},
+    UnitSpec{"L/s", 1e-3, 1.0, 0.0},
+    UnitSpec{"m3/h", 1.0, 3600.0, 0.0},
+    UnitSpec{"m3/s", 1.0, 1.0, 0.0},
+    UnitSpec{"gpm", 3.785411784e-3, 60.0, 0.0},
+};
+
+// SI base: J/(kg K).
+constexpr std::array kSpecificHeatUnits{
+    UnitSpec{"J/(kg K)", 1.0, 1.0, 0.0},
+    UnitSpec{"J/kg/K", 1.0, 1.0, 0.0},
+    UnitSpec{"kJ/(kg K)", 1e3, 1.0, 0.0},
+    UnitSpec{"kJ/kg/K", 1e3, 1.0, 0.0},
+};
+
+// SI base: kg/m^3.
+constexpr std::array kDensityUnits{
+    UnitSpec{"kg/m3", 1.0, 1.0, 0.0},
+    UnitSpec{"kg/L", 1e3, 1.0, 0.0},
+    UnitSpec{"g/cm3", 1e3, 1.0, 0.0},
+};
+
 struct UnitTable {
   const UnitSpec* begin;
   std::size_t size;
@@ -128,7 +165,9 @@ constexpr UnitTable table_of(const std::array<UnitSpec, N>& a) {
 
 constexpr std::array kAllFamilies{UnitFamily::Bytes,  UnitFamily::Seconds,  UnitFamily::BytesPerSecond,
                                   UnitFamily::Flops,  UnitFamily::FlopRate, UnitFamily::Watts,
-                                  UnitFamily::Joules, UnitFamily::Hertz,    UnitFamily::Celsius};
+                                  UnitFamily::Joules, UnitFamily::Hertz,    UnitFamily::Celsius,
+                                  UnitFamily::ThermalResistance, UnitFamily::HeatCapacity,
+                                  UnitFamily::VolumeFlow, UnitFamily::SpecificHeat, UnitFamily::Density};
 
 UnitTable units_of(UnitFamily f) {
   switch (f) {
@@ -141,6 +180,11 @@ UnitTable units_of(UnitFamily f) {
     case UnitFamily::Joules: return table_of(kJoulesUnits);
     case UnitFamily::Hertz: return table_of(kHertzUnits);
     case UnitFamily::Celsius: return table_of(kCelsiusUnits);
+    case UnitFamily::ThermalResistance: return table_of(kThermalResistanceUnits);
+    case UnitFamily::HeatCapacity: return table_of(kHeatCapacityUnits);
+    case UnitFamily::VolumeFlow: return table_of(kVolumeFlowUnits);
+    case UnitFamily::SpecificHeat: return table_of(kSpecificHeatUnits);
+    case UnitFamily::Density: return table_of(kDensityUnits);
   }
   return table_of(kBytesUnits);  // unreachable for valid enum values
 }
@@ -157,6 +201,11 @@ std::string_view example_of(UnitFamily f) {
     case UnitFamily::Joules: return "2 kWh";
     case UnitFamily::Hertz: return "1.98 GHz";
     case UnitFamily::Celsius: return "45 C";
+    case UnitFamily::ThermalResistance: return "0.03 K/W";
+    case UnitFamily::HeatCapacity: return "150 J/K";
+    case UnitFamily::VolumeFlow: return "240 L/min";
+    case UnitFamily::SpecificHeat: return "4.18 kJ/kg/K";
+    case UnitFamily::Density: return "1.0 kg/L";
   }
   return "1 B";
 }
@@ -381,6 +430,11 @@ std::string_view family_name(UnitFamily f) {
     case UnitFamily::Joules: return "energy";
     case UnitFamily::Hertz: return "frequency";
     case UnitFamily::Celsius: return "temperature";
+    case UnitFamily::ThermalResistance: return "thermal resistance";
+    case UnitFamily::HeatCapacity: return "heat capacity";
+    case UnitFamily::VolumeFlow: return "volume flow";
+    case UnitFamily::SpecificHeat: return "specific heat";
+    case UnitFamily::Density: return "density";
   }
   return "quantity";
 }

@@ -117,7 +117,12 @@ constexpr Watts operator""_kW(unsigned long long v) { return Watts(static_cast<d
 // The enumerators deliberately share the names of the types above; g++ -Wshadow flags that.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wshadow"
-enum class UnitFamily { Bytes, Seconds, BytesPerSecond, Flops, FlopRate, Watts, Joules, Hertz, Celsius };
+enum class UnitFamily {
+  Bytes, Seconds, BytesPerSecond, Flops, FlopRate, Watts, Joules, Hertz, Celsius,
+  // Thermal and coolant quantities, parsed to plain doubles in SI units: K/W, J/K, m^3/s,
+  // J/(kg K), kg/m^3 (models/thermal.hpp keeps them in named fields).
+  ThermalResistance, HeatCapacity, VolumeFlow, SpecificHeat, Density
+};
 #pragma GCC diagnostic pop
 
 [[nodiscard]] std::string_view family_name(UnitFamily f);

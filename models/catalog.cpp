@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace racksim {
 
@@ -83,16 +86,101 @@ PortConfig parse_port_config(const ConfigNode& n) {
 
 int as_count(const ConfigNode& n) { return static_cast<int>(n.as_int(1, 1'000'000)); }
 
+// A quantity of `family` that must be greater than zero (thermal resistances, flows, ...).
+double positive(const ConfigNode& n, UnitFamily family) {
+  const double v = n.as_quantity(family);
+  if (!(v > 0.0)) n.fail(fmt::format("expected a {} greater than zero, got '{}'", family_name(family), n.as_string()));
+  return v;
+}
+
+// A plain number in [lo, hi]; `what` names it in the message.
+double number_in(const ConfigNode& n, double lo, double hi, const std::string& what) {
+  const double v = n.as_number();
+  if (!(v >= lo && v <= hi)) n.fail(fmt::format("{} must be from {} to {}, got {}", what, lo, hi, v));
+  return v;
+}
+
+// A temperature in [lo, hi] degrees Celsius.
+Celsius celsius_in(const ConfigNode& n, double lo, double hi, const std::string& what) {
+  const Celsius t = n.as_celsius();
+  if (!(t.value() >= lo && t.value() <= hi))
+    n.fail(fmt::format("{} must be from {} C to {} C, got {} C", what, lo, hi, t.value()));
+  return t;
+}
+
+std::string id_list(const std::vector<std::string>& ids) {
+  if (ids.empty()) return "(none)";
+  std::string s;
+  for (const auto& id : ids) s += (s.empty() ? "" : ", ") + id;
+  return s;
+}
+
+// The cross-references of one catalog file (gpu_power[].gpu, racks[].cooling and the cooling
+// loops' coolant, cold_plate and cdu), checked against the whole merged catalog. The file has
+// passed load_file already, so its structure is known to be valid.
+void check_references(const Catalog& c, const std::string& path) {
+  const ConfigDoc doc = ConfigDoc::load_file(path);
+  const ConfigNode root = doc.root();
+  if (root.has("gpu_power")) {
+    for (const auto& item : root.child("gpu_power").items()) {
+      const ConfigNode n = item.child("gpu");
+      if (c.find_gpu(n.as_string()) == nullptr)
+        n.fail(fmt::format("unknown GPU '{}' in gpu_power entry; catalog GPUs: {}", n.as_string(), id_list(c.gpu_ids())));
+    }
+  }
+  if (root.has("racks")) {
+    for (const auto& item : root.child("racks").items()) {
+      const ConfigNode n = item.child("cooling");
+      const CoolingLoopSpec* loop = c.find_cooling_loop(n.as_string());
+      if (loop == nullptr)
+        n.fail(fmt::format("unknown cooling loop '{}' in rack entry; catalog cooling loops: {}", n.as_string(),
+                           id_list(c.cooling_loop_ids())));
+      const RackPowerSpec* rack = c.find_rack(item.child("id").as_string());
+      if (rack != nullptr && rack->gpus % loop->series != 0)
+        n.fail(fmt::format("cooling loop '{}' puts {} GPU plates in series per branch, which does not divide the "
+                           "rack's {} GPUs",
+                           loop->id, loop->series, rack->gpus));
+    }
+  }
+  if (root.has("cooling_loops")) {
+    for (const auto& item : root.child("cooling_loops").items()) {
+      const ConfigNode coolant = item.child("coolant");
+      if (c.find_coolant(coolant.as_string()) == nullptr)
+        coolant.fail(fmt::format("unknown coolant '{}' in cooling loop entry; catalog coolants: {}", coolant.as_string(),
+                                 id_list(c.coolant_ids())));
+      const ConfigNode plate = item.child("cold_plate");
+      if (c.find_cold_plate(plate.as_string()) == nullptr)
+        plate.fail(fmt::format("unknown cold plate '{}' in cooling loop entry; catalog cold plates: {}",
+                               plate.as_string(), id_list(c.cold_plate_ids())));
+      const ConfigNode cdu = item.child("cdu");
+      if (c.find_cdu(cdu.as_string()) == nullptr)
+        cdu.fail(fmt::format("unknown CDU '{}' in cooling loop entry; catalog CDUs: {}", cdu.as_string(),
+                             id_list(c.cdu_ids())));
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> shipped_catalog_files(const std::string& data_dir) {
   const std::string d = data_dir + "/models/catalog/";
-  return {d + "gpus.yaml", d + "nics.yaml", d + "switches.yaml", d + "links.yaml"};
+  return {d + "gpus.yaml", d + "nics.yaml", d + "switches.yaml", d + "links.yaml", d + "power.yaml", d + "cooling.yaml"};
 }
 
 Catalog Catalog::load(const std::vector<std::string>& files) {
   Catalog c;
   for (const auto& f : files) c.load_file(f);
+  // Cross-references may point into a later file, so they are checked once everything is
+  // loaded, file by file in load order. Only files that define entries holding references are
+  // read again (defined_at_ says where each entry was defined: "file:line").
+  std::set<std::string> with_refs;
+  for (const auto& [key, where] : c.defined_at_) {
+    if (key.rfind("gpu_power:", 0) == 0 || key.rfind("rack:", 0) == 0 || key.rfind("cooling_loop:", 0) == 0)
+      with_refs.insert(where.substr(0, where.rfind(':')));
+  }
+  std::set<std::string> checked;
+  for (const auto& f : c.files_)
+    if (with_refs.count(f) == 1 && checked.insert(f).second) check_references(c, f);
   return c;
 }
 
@@ -200,6 +288,169 @@ void Catalog::load_file(const std::string& path) {
       links_.emplace(l.id, std::move(l));
     }
   }
+
+  // ---- power (models/catalog/power.yaml) ----
+  if (auto list = top.optional("gpu_power")) {
+    for (const auto& item : list->items()) {
+      GpuPowerSpec p;
+      SourcedReader sr(sources, p.provenance);
+      MapReader m(item, "gpu_power entry");
+      const ConfigNode gn = m.required("gpu");
+      p.gpu = gn.as_string();
+      const ConfigNode idle = sr.read(m.required("idle_power"), "idle_power");
+      p.power.idle = idle.as_watts();
+      if (!(p.power.idle.value() > 0.0)) idle.fail("idle_power must be greater than zero");
+      p.power.max = Watts(0.0);  // the scenario fills it from the GPU's board_power
+      p.power.a_c = sr.read(m.required("compute_activity"), "compute_activity").as_fraction();
+      const ConfigNode am = sr.read(m.required("memory_activity"), "memory_activity");
+      p.power.a_m = number_in(am, 0.0, 1.0, "memory_activity");
+      if (p.power.a_c + p.power.a_m > 1.0 + 1e-12)
+        am.fail(fmt::format("compute_activity + memory_activity = {} + {} = {} exceeds 1; their sum must be at most 1 "
+                            "so that the board power (P_max) is the most the GPU draws at the reference clock",
+                            p.power.a_c, p.power.a_m, p.power.a_c + p.power.a_m));
+      p.power.gamma = number_in(sr.read(m.required("clock_exponent"), "clock_exponent"), 1.0, 4.0, "clock_exponent");
+      p.dvfs.reference = sr.read(m.required("reference_clock"), "reference_clock").as_hertz();
+      const ConfigNode minc = sr.read(m.required("min_clock"), "min_clock");
+      p.dvfs.min = minc.as_hertz();
+      p.dvfs.step = sr.read(m.required("clock_step"), "clock_step").as_hertz();
+      if (p.dvfs.min > p.dvfs.reference)
+        minc.fail(fmt::format("min_clock ({} MHz) must not exceed reference_clock ({} MHz)", p.dvfs.min.value() / 1e6,
+                              p.dvfs.reference.value() / 1e6));
+      if (p.dvfs.min < p.dvfs.step)
+        minc.fail(fmt::format("min_clock ({} MHz) must be at least one clock_step ({} MHz) above zero",
+                              p.dvfs.min.value() / 1e6, p.dvfs.step.value() / 1e6));
+      p.dvfs.transition_latency = sr.read(m.required("transition_latency"), "transition_latency").as_duration();
+      p.r_junction_case = positive(sr.read(m.required("r_junction_case"), "r_junction_case"), UnitFamily::ThermalResistance);
+      p.c_junction = positive(sr.read(m.required("c_junction"), "c_junction"), UnitFamily::HeatCapacity);
+      p.r_hbm_case = positive(sr.read(m.required("r_hbm_case"), "r_hbm_case"), UnitFamily::ThermalResistance);
+      p.c_hbm = positive(sr.read(m.required("c_hbm"), "c_hbm"), UnitFamily::HeatCapacity);
+      p.junction_limit = celsius_in(sr.read(m.required("junction_limit"), "junction_limit"), 40.0, 150.0, "junction_limit");
+      p.hbm_limit = celsius_in(sr.read(m.required("hbm_limit"), "hbm_limit"), 40.0, 150.0, "hbm_limit");
+      m.finish();
+      const Location loc = gn.location();
+      const auto [it, inserted] = defined_at_.emplace("gpu_power:" + p.gpu, fmt::format("{}:{}", loc.file, loc.line));
+      if (!inserted)
+        gn.fail(fmt::format("GPU '{}' already has a gpu_power entry at {}; give each GPU one entry", p.gpu, it->second));
+      gpu_power_.emplace(p.gpu, std::move(p));
+    }
+  }
+  if (auto list = top.optional("racks")) {
+    for (const auto& item : list->items()) {
+      RackPowerSpec r;
+      SourcedReader sr(sources, r.provenance);
+      MapReader m(item, "rack entry");
+      const ConfigNode idn = m.required("id");
+      r.id = idn.as_string();
+      r.name = m.required("name").as_string();
+      r.gpus = as_count(m.required("gpus"));
+      const auto count0 = [&](const std::string& key) { return static_cast<int>(m.required(key).as_int(0, 1'000'000)); };
+      // Power of each part: required when the rack has some of those parts.
+      const auto each = [&](int count, const std::string& key) {
+        const std::optional<ConfigNode> n = count > 0 ? std::optional<ConfigNode>(m.required(key)) : m.optional(key);
+        return n ? sr.read(*n, key).as_watts() : Watts(0.0);
+      };
+      r.cpus = count0("cpus");
+      r.cpu_power = each(r.cpus, "cpu_power");
+      r.nics = count0("nics");
+      r.nic_power = each(r.nics, "nic_power");
+      r.switches = count0("switches");
+      r.switch_power = each(r.switches, "switch_power");
+      r.pumps_fans = sr.read(m.required("pumps_fans"), "pumps_fans").as_watts();
+      r.conversion_efficiency = sr.read(m.required("conversion_efficiency"), "conversion_efficiency").as_fraction();
+      r.liquid_fraction = number_in(sr.read(m.required("liquid_fraction"), "liquid_fraction"), 0.0, 1.0, "liquid_fraction");
+      r.cooling = m.required("cooling").as_string();
+      m.finish();
+      define("rack", r.id, idn);
+      racks_.emplace(r.id, std::move(r));
+    }
+  }
+
+  // ---- cooling (models/catalog/cooling.yaml) ----
+  if (auto list = top.optional("coolants")) {
+    for (const auto& item : list->items()) {
+      CoolantSpec k;
+      SourcedReader sr(sources, k.provenance);
+      MapReader m(item, "coolant entry");
+      const ConfigNode idn = m.required("id");
+      k.id = idn.as_string();
+      k.name = m.required("name").as_string();
+      k.density = positive(sr.read(m.required("density"), "density"), UnitFamily::Density);
+      k.specific_heat = positive(sr.read(m.required("specific_heat"), "specific_heat"), UnitFamily::SpecificHeat);
+      m.finish();
+      define("coolant", k.id, idn);
+      coolants_.emplace(k.id, std::move(k));
+    }
+  }
+  if (auto list = top.optional("cold_plates")) {
+    for (const auto& item : list->items()) {
+      ColdPlateSpec p;
+      SourcedReader sr(sources, p.provenance);
+      MapReader m(item, "cold plate entry");
+      const ConfigNode idn = m.required("id");
+      p.id = idn.as_string();
+      p.name = m.required("name").as_string();
+      p.r_ref = positive(sr.read(m.required("resistance"), "resistance"), UnitFamily::ThermalResistance);
+      p.flow_ref = positive(sr.read(m.required("reference_flow"), "reference_flow"), UnitFamily::VolumeFlow);
+      if (auto e = m.optional("flow_exponent")) {
+        p.exponent = e->as_number();
+        if (!(p.exponent > 0.0 && p.exponent <= 2.0))
+          e->fail(fmt::format("flow_exponent must be greater than 0 and at most 2 (0.8 for turbulent flow), got {}",
+                              p.exponent));
+      }
+      m.finish();
+      define("cold_plate", p.id, idn);
+      cold_plates_.emplace(p.id, std::move(p));
+    }
+  }
+  if (auto list = top.optional("cdus")) {
+    for (const auto& item : list->items()) {
+      CduSpec d;
+      SourcedReader sr(sources, d.provenance);
+      MapReader m(item, "CDU entry");
+      const ConfigNode idn = m.required("id");
+      d.id = idn.as_string();
+      d.name = m.required("name").as_string();
+      const ConfigNode cap = sr.read(m.required("capacity"), "capacity");
+      d.capacity = cap.as_watts();
+      if (!(d.capacity.value() > 0.0)) cap.fail("capacity must be greater than zero");
+      d.racks = as_count(m.required("racks"));
+      m.finish();
+      define("cdu", d.id, idn);
+      cdus_.emplace(d.id, std::move(d));
+    }
+  }
+  if (auto list = top.optional("cooling_loops")) {
+    for (const auto& item : list->items()) {
+      CoolingLoopSpec l;
+      SourcedReader sr(sources, l.provenance);
+      MapReader m(item, "cooling loop entry");
+      const ConfigNode idn = m.required("id");
+      l.id = idn.as_string();
+      l.name = m.required("name").as_string();
+      l.coolant = m.required("coolant").as_string();
+      l.cold_plate = m.required("cold_plate").as_string();
+      l.cdu = m.required("cdu").as_string();
+      l.inlet = celsius_in(sr.read(m.required("inlet"), "inlet"), 0.0, 90.0, "inlet");
+      l.flow = positive(sr.read(m.required("flow"), "flow"), UnitFamily::VolumeFlow);
+      l.series = as_count(m.required("series"));
+      m.finish();
+      define("cooling_loop", l.id, idn);
+      cooling_loops_.emplace(l.id, std::move(l));
+    }
+  }
+  if (auto list = top.optional("inlet_classes")) {
+    for (const auto& item : list->items()) {
+      InletClassSpec k;
+      SourcedReader sr(sources, k.provenance);
+      MapReader m(item, "inlet class entry");
+      const ConfigNode idn = m.required("id");
+      k.id = idn.as_string();
+      k.temperature = celsius_in(sr.read(m.required("temperature"), "temperature"), 0.0, 90.0, "temperature");
+      m.finish();
+      define("inlet_class", k.id, idn);
+      inlet_classes_.emplace(k.id, std::move(k));
+    }
+  }
   top.finish();
 }
 
@@ -221,7 +472,20 @@ const GpuSpec* Catalog::find_gpu(const std::string& id) const { return find_in(g
 const NicSpec* Catalog::find_nic(const std::string& id) const { return find_in(nics_, id); }
 const SwitchSpec* Catalog::find_switch(const std::string& id) const { return find_in(switches_, id); }
 const LinkSpec* Catalog::find_link(const std::string& id) const { return find_in(links_, id); }
+const GpuPowerSpec* Catalog::find_gpu_power(const std::string& gpu_id) const { return find_in(gpu_power_, gpu_id); }
+const RackPowerSpec* Catalog::find_rack(const std::string& id) const { return find_in(racks_, id); }
+const CoolantSpec* Catalog::find_coolant(const std::string& id) const { return find_in(coolants_, id); }
+const ColdPlateSpec* Catalog::find_cold_plate(const std::string& id) const { return find_in(cold_plates_, id); }
+const CduSpec* Catalog::find_cdu(const std::string& id) const { return find_in(cdus_, id); }
+const CoolingLoopSpec* Catalog::find_cooling_loop(const std::string& id) const { return find_in(cooling_loops_, id); }
+const InletClassSpec* Catalog::find_inlet_class(const std::string& id) const { return find_in(inlet_classes_, id); }
 std::vector<std::string> Catalog::gpu_ids() const { return keys(gpus_); }
+std::vector<std::string> Catalog::rack_ids() const { return keys(racks_); }
+std::vector<std::string> Catalog::coolant_ids() const { return keys(coolants_); }
+std::vector<std::string> Catalog::cold_plate_ids() const { return keys(cold_plates_); }
+std::vector<std::string> Catalog::cdu_ids() const { return keys(cdus_); }
+std::vector<std::string> Catalog::cooling_loop_ids() const { return keys(cooling_loops_); }
+std::vector<std::string> Catalog::inlet_class_ids() const { return keys(inlet_classes_); }
 std::vector<std::string> Catalog::nic_ids() const { return keys(nics_); }
 std::vector<std::string> Catalog::switch_ids() const { return keys(switches_); }
 std::vector<std::string> Catalog::link_ids() const { return keys(links_); }

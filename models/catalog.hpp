@@ -9,6 +9,8 @@
 
 #include "models/gpu.hpp"
 #include "models/network_parts.hpp"
+#include "models/power.hpp"
+#include "models/thermal.hpp"
 
 #include <map>
 #include <string>
@@ -26,7 +28,23 @@ public:
   [[nodiscard]] const SwitchSpec* find_switch(const std::string& id) const;
   [[nodiscard]] const LinkSpec* find_link(const std::string& id) const;
 
+  // Power and cooling (models/catalog/power.yaml, cooling.yaml). find_gpu_power takes a GPU id;
+  // the entry's power.max is 0 until the scenario fills it from the GPU's board_power.
+  [[nodiscard]] const GpuPowerSpec* find_gpu_power(const std::string& gpu_id) const;
+  [[nodiscard]] const RackPowerSpec* find_rack(const std::string& id) const;
+  [[nodiscard]] const CoolantSpec* find_coolant(const std::string& id) const;
+  [[nodiscard]] const ColdPlateSpec* find_cold_plate(const std::string& id) const;
+  [[nodiscard]] const CduSpec* find_cdu(const std::string& id) const;
+  [[nodiscard]] const CoolingLoopSpec* find_cooling_loop(const std::string& id) const;
+  [[nodiscard]] const InletClassSpec* find_inlet_class(const std::string& id) const;
+
   [[nodiscard]] std::vector<std::string> gpu_ids() const;
+  [[nodiscard]] std::vector<std::string> rack_ids() const;
+  [[nodiscard]] std::vector<std::string> coolant_ids() const;
+  [[nodiscard]] std::vector<std::string> cold_plate_ids() const;
+  [[nodiscard]] std::vector<std::string> cdu_ids() const;
+  [[nodiscard]] std::vector<std::string> cooling_loop_ids() const;
+  [[nodiscard]] std::vector<std::string> inlet_class_ids() const;
   [[nodiscard]] std::vector<std::string> nic_ids() const;
   [[nodiscard]] std::vector<std::string> switch_ids() const;
   [[nodiscard]] std::vector<std::string> link_ids() const;
@@ -38,6 +56,13 @@ private:
   std::map<std::string, NicSpec> nics_;
   std::map<std::string, SwitchSpec> switches_;
   std::map<std::string, LinkSpec> links_;
+  std::map<std::string, GpuPowerSpec> gpu_power_;   // by GPU id
+  std::map<std::string, RackPowerSpec> racks_;
+  std::map<std::string, CoolantSpec> coolants_;
+  std::map<std::string, ColdPlateSpec> cold_plates_;
+  std::map<std::string, CduSpec> cdus_;
+  std::map<std::string, CoolingLoopSpec> cooling_loops_;
+  std::map<std::string, InletClassSpec> inlet_classes_;
   std::map<std::string, std::string> defined_at_;  // "gpu:mi300x" -> "file:line"
   std::vector<std::string> files_;
 

@@ -169,9 +169,10 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
   fs::create_directories(dir, ec);
   if (ec) throw OutputError(fmt::format("cannot create output folder {}: {}", dir.string(), ec.message()));
   write_atomic(dir / "summary.json", json);
+  write_atomic(dir / "timeseries.csv", timeseries_csv(result));
   if (!quiet) {
     out << summary_table(result);
-    out << fmt::format("\n  wrote               {}\n", (dir / "summary.json").string());
+    out << fmt::format("\n  wrote               {}, {}\n", (dir / "summary.json").string(), (dir / "timeseries.csv").string());
   }
   return 0;
 }

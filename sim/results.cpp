@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 namespace racksim {
 
@@ -192,8 +193,67 @@ std::string summary_json(const RunResult& r) {
     j.end_object();
   }
   j.end_array().end_object();
+  if (r.power) {
+    const PowerSummary& p = *r.power;
+    auto opt = [&](const char* k, const std::optional<double>& v) {
+      j.key(k);
+      if (v) j.value(*v);
+      else j.null();
+    };
+    j.key("power").begin_object();
+    opt("gpu_cap_w", p.gpu_cap_w);
+    opt("rack_cap_w", p.rack_cap_w);
+    opt("site_cap_w", p.site_cap_w);
+    j.field("rack_entry", p.rack_entry).field("site_model", p.site_model).field("control_period_s", p.control_period_s);
+    j.field("gpu_avg_w", p.gpu_avg_w).field("gpu_peak_w", p.gpu_peak_w);
+    j.field("rack_avg_w", p.rack_avg_w).field("rack_peak_w", p.rack_peak_w);
+    j.field("it_avg_w", p.it_avg_w).field("site_avg_w", p.site_avg_w);
+    j.field("energy_j", p.energy_j).field("site_energy_j", p.site_energy_j);
+    opt("energy_per_token_j", p.energy_per_token_j);
+    opt("site_energy_per_token_j", p.site_energy_per_token_j);
+    j.key("breakdown_avg_w").begin_object();
+    for (const auto& [k, v] : p.breakdown_w) j.field(k, v);
+    j.end_object();
+    j.key("uncounted").begin_array();
+    for (const auto& u : p.uncounted) j.value(u);
+    j.end_array();
+    j.field("reference_clock_mhz", p.reference_clock_mhz).field("clock_avg_mhz", p.clock_avg_mhz);
+    j.field("clock_min_mhz", p.clock_min_mhz);
+    j.field("throttled_fraction", p.throttled_fraction).field("throttle_limit", p.throttle_limit);
+    j.key("throttled_by").begin_object();
+    for (int l = 1; l < kLimitCount; ++l) j.field(to_string(static_cast<Limit>(l)), p.throttled_by[static_cast<std::size_t>(l)]);
+    j.end_object();
+    j.end_object();
+    j.key("thermal");
+    if (!p.thermal) {
+      j.null();
+    } else {
+      j.begin_object();
+      j.field("cooling_loop", p.cooling_loop).field("coolant", p.coolant).field("cold_plate", p.cold_plate);
+      j.field("inlet_c", p.inlet_c).field("flow_l_per_min", p.flow_l_per_min).field("plates_in_series", p.plates_in_series);
+      j.field("max_junction_c", p.max_junction_c).field("junction_limit_c", p.junction_limit_c);
+      j.field("max_hbm_c", p.max_hbm_c).field("hbm_limit_c", p.hbm_limit_c);
+      j.field("max_coolant_c", p.max_coolant_c);
+      j.field("cdu", p.cdu);
+      opt("cdu_capacity_w", p.cdu_capacity_w);
+      j.field("cdu_racks", p.cdu_racks).field("cdu_peak_load", p.cdu_peak_load);
+      j.end_object();
+    }
+  }
   j.end_object();
   return j.str();
+}
+
+std::string timeseries_csv(const RunResult& r) {
+  std::string out =
+      "time_s,rack,rack_power_w,gpu_power_avg_w,gpu_power_max_w,clock_avg_mhz,clock_min_mhz,compute_util,memory_util,"
+      "junction_max_c,hbm_max_c,coolant_out_c,throttled_gpus\n";
+  auto num = [](double v) { return std::isnan(v) ? std::string() : JsonWriter::number(v); };
+  for (const auto& s : r.power_samples)
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", num(s.time), s.rack, num(s.rack_power_w), num(s.gpu_power_avg_w),
+                       num(s.gpu_power_max_w), num(s.clock_avg_mhz), num(s.clock_min_mhz), num(s.compute_util),
+                       num(s.memory_util), num(s.junction_max_c), num(s.hbm_max_c), num(s.coolant_out_c), s.throttled_gpus);
+  return out;
 }
 
 std::string summary_table(const RunResult& r) {
@@ -249,6 +309,26 @@ std::string summary_table(const RunResult& r) {
     for (const auto& [d, v] : m.exposed_comm_s)
       if (v > 0.0) ex += fmt::format("{}{} {}", ex.empty() ? "" : ", ", d, format_seconds(Seconds(v)));
     out += fmt::format("  exposed comm        {}\n", ex.empty() ? "none" : ex);
+  }
+  if (r.power) {
+    const PowerSummary& p = *r.power;
+    out += "\n  power and thermal\n";
+    out += fmt::format("  GPU power           {:.4g} W average, {:.4g} W peak ({})\n", p.gpu_avg_w, p.gpu_peak_w,
+                       p.gpu_cap_w ? fmt::format("GPU cap {:.4g} W", *p.gpu_cap_w) : std::string("no GPU cap"));
+    out += fmt::format("  rack power          {:.4g} kW average, {:.4g} kW peak{}\n", p.rack_avg_w / 1e3, p.rack_peak_w / 1e3,
+                       p.rack_entry == "none" ? " (GPUs only: no rack entry)" : fmt::format(" ({})", p.rack_entry));
+    out += fmt::format("  site power          {:.4g} kW average ({})\n", p.site_avg_w / 1e3, p.site_model);
+    out += fmt::format("  energy              {:.4g} kJ IT, {:.4g} kJ site", p.energy_j / 1e3, p.site_energy_j / 1e3);
+    if (p.energy_per_token_j) out += fmt::format("; {:.4g} J per token IT", *p.energy_per_token_j);
+    out += "\n";
+    out += fmt::format("  clock               {:.4g} MHz average of {:.4g} MHz reference; throttled {:.1f}% of GPU time ({})\n",
+                       p.clock_avg_mhz, p.reference_clock_mhz, 100.0 * p.throttled_fraction, p.throttle_limit);
+    if (p.thermal)
+      out += fmt::format("  temperatures        junction max {:.1f} C (limit {:.0f}), HBM max {:.1f} C (limit {:.0f}), coolant "
+                         "{:.1f} C in, {:.1f} C out max\n",
+                         p.max_junction_c, p.junction_limit_c, p.max_hbm_c, p.hbm_limit_c, p.inlet_c, p.max_coolant_c);
+    else
+      out += "  temperatures        not modelled (no cooling loop)\n";
   }
   for (const auto& e : r.oom_events)
     out += fmt::format("  WARNING             out of HBM on rank {}: op '{}' requested {} with {} free\n", e.rank, e.op,

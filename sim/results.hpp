@@ -10,6 +10,7 @@
 // time and no absolute path, so the same inputs give a byte-identical file.
 #pragma once
 
+#include "sim/power_loop.hpp"
 #include "sim/replay.hpp"
 
 #include <cstdint>
@@ -103,9 +104,13 @@ struct RunResult {
   std::vector<OomEvent> oom_events;        // out_of_memory: warn
   std::vector<RankBreakdown> per_rank;
   std::optional<TrainingMetrics> training;  // generated training workloads only
+  std::optional<PowerSummary> power;        // power and thermal (docs/summary-schema.md)
+  std::vector<PowerSample> power_samples;   // the time series (timeseries.csv)
 };
 
 [[nodiscard]] std::string summary_json(const RunResult& r);
 [[nodiscard]] std::string summary_table(const RunResult& r);
+// timeseries.csv: one row per rack per sample period (docs/summary-schema.md, "timeseries.csv").
+[[nodiscard]] std::string timeseries_csv(const RunResult& r);
 
 }  // namespace racksim

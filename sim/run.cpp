@@ -7,7 +7,10 @@
 
 #include <fmt/format.h>
 
+#include <boost/range/iterator_range.hpp>
+
 #include <filesystem>
+#include <map>
 
 namespace racksim {
 
@@ -15,10 +18,45 @@ struct RunPlan {
   Topology topology;
   Workload workload;
   PlatformSpec platform;
+  PowerSetup power;
 };
 
 namespace {
 std::string base_name(const std::string& p) { return std::filesystem::path(p).filename().string(); }
+
+// The power loop's setup: the scenario's resolved power and cooling, plus the scale-out switches
+// the topology holds (their power from the catalog, where it gives one).
+PowerSetup power_setup(const Scenario& s, const Topology& t) {
+  const PowerConfig& pc = s.power;
+  PowerSetup ps;
+  ps.gpu = pc.gpu;
+  ps.gpus = static_cast<int>(t.gpus.size());
+  ps.gpus_per_rack = t.gpus_per_domain;
+  ps.rack = pc.rack;
+  ps.governor.gpu_cap = pc.gpu_cap;
+  ps.governor.rack_cap = pc.rack_cap;
+  ps.governor.site_cap = pc.site_cap;
+  ps.governor.site = pc.site;
+  ps.governor.period = pc.control_period;
+  ps.sample_period = pc.sample_period;
+  ps.thermal = pc.thermal;
+  std::map<std::string, int> missing;
+  double fabric = 0.0;
+  for (const auto v : boost::make_iterator_range(boost::vertices(t.graph))) {
+    const NodeProps& n = t.graph[v];
+    if (n.kind != NodeKind::Switch || n.domain >= 0) continue;  // scale-up switches are in the rack entry
+    ++ps.fabric_switch_count;
+    const SwitchSpec* sw = s.catalog.find_switch(n.part);
+    if (sw && sw->power) fabric += sw->power->value();
+    else ++missing[n.part];
+  }
+  ps.fabric_switches = Watts(fabric);
+  for (const auto& [part, count] : missing)
+    ps.uncounted.push_back(fmt::format("{} x {} scale-out switch (no power in the catalog)", count, part));
+  if (!pc.rack)
+    ps.uncounted.push_back(fmt::format("CPUs, NICs, scale-up switches, pumps and fans ({})", pc.rack_absent_reason));
+  return ps;
+}
 }  // namespace
 
 Workload build_workload(const Scenario& s) {
@@ -67,6 +105,7 @@ Run::Run(const Scenario& scenario, Workload workload) : s_(scenario), plan_(std:
                                                    return list;
                                                  }()));
     plan_->platform = emit_platform(plan_->topology, communicating_pairs(plan_->workload), s_.gpu.hbm_bandwidth.value());
+    plan_->power = power_setup(s_, plan_->topology);
   } catch (const InputError&) {
     throw;
   } catch (const Error& e) {  // impossible cluster parameters or an unreachable pair
@@ -106,6 +145,26 @@ std::string Run::header() const {
   else
     h += "  scale-out           none\n";
   h += fmt::format("  workload            {} '{}': {} ranks, {} ops\n", s_.workload.kind, w.name, w.ranks, w.total_ops());
+  const PowerConfig& pc = s_.power;
+  const auto cap = [](const std::optional<Watts>& c) { return c ? fmt::format("{:.6g} W", c->value()) : std::string("none"); };
+  h += fmt::format("  power               {} W idle to {} W board, clock {:.0f} MHz reference, {} DVFS levels, gamma {}; "
+                   "caps: GPU {}, rack {}, site {}; control period {}\n",
+                   pc.gpu.power.idle.value(), pc.gpu.power.max.value(), pc.gpu.dvfs.reference.value() / 1e6,
+                   pc.gpu.dvfs.ratios().size(), pc.gpu.power.gamma, cap(pc.gpu_cap), cap(pc.rack_cap), cap(pc.site_cap),
+                   format_seconds(pc.control_period));
+  h += fmt::format("  rack                {}\n",
+                   pc.rack ? fmt::format("{} ({}): {:.6g} W besides the GPUs, conversion efficiency {}", pc.rack->id,
+                                         pc.rack->name, rack_other_power(*pc.rack).value(), pc.rack->conversion_efficiency)
+                           : fmt::format("GPUs only ({})", pc.rack_absent_reason));
+  if (pc.thermal) {
+    const ThermalSetup& th = *pc.thermal;
+    h += fmt::format("  cooling             {}: {} at {:.4g} C, {:.4g} L/min per {}, {} plate(s) in series, plate {} "
+                     "({:.4g} K/W), CDU {}\n",
+                     th.loop_id, th.coolant, th.loop.inlet - Celsius(0.0), th.loop.flow * 60e3, s_.cluster.up.domain_label,
+                     th.loop.series, th.cold_plate, th.r_plate, th.cdu);
+  } else {
+    h += fmt::format("  cooling             not modelled ({})\n", pc.thermal_absent_reason);
+  }
   std::string cfg;
   for (const auto& c : engine_configuration()) cfg += (cfg.empty() ? "" : " ") + c;
   h += fmt::format("  engine              SimGrid, {}\n", cfg);
@@ -123,7 +182,8 @@ RunResult Run::execute() {
   mem.capacity = static_cast<std::uint64_t>(s_.gpu.hbm_capacity.value());
   mem.oom_is_error = s_.oom_is_error;
   for (int r = 0; r < w.ranks; ++r) ranks.emplace_back(r, w, s_.gpu, cal, mem);
-  const EngineStats stats = run_simgrid(plan_->platform, ranks);
+  PowerLoop power(plan_->power);
+  const EngineStats stats = run_simgrid(plan_->platform, ranks, &power);
 
   RunResult res;
   res.scenario_name = s_.name;
@@ -161,6 +221,8 @@ RunResult Run::execute() {
     res.training = training_metrics(*w.training, records, stats.simulated_time, peak ? peak->value() : 0.0,
                                     to_string(w.training->precision));
   }
+  res.power = power.summary(w.training ? std::optional<double>(w.training->tokens_per_step) : std::nullopt);
+  res.power_samples = power.samples();
   for (const auto& ex : ranks)
     res.per_rank.push_back(breakdown(ex.rank(), plan_->platform.hosts[static_cast<std::size_t>(ex.rank())].name, ex.record(),
                                      stats.simulated_time));

@@ -181,6 +181,217 @@ void read_scale_out(Scenario& s, const ConfigNode& node) {
   m.finish();
 }
 
+// Defaults of the power section (docs/scenario-format.md says where each comes from).
+constexpr double kDefaultPue = 1.10;  // central value for new direct-liquid-cooled builds, 1.05-1.15 (hardware.md S60)
+constexpr double kDefaultControlPeriod = 1e-3;  // firmware power loops act on the order of a millisecond (estimate)
+
+std::string default_rack_for(const std::string& scale_up_kind) {
+  if (scale_up_kind == "helios_rack") return "helios";
+  if (scale_up_kind == "mi300x_node") return "mi300x-platform";
+  return "";
+}
+
+std::string fmt_c(Celsius c) { return fmt::format("{:.4g} C", c - Celsius(0.0)); }
+
+void read_power(Scenario& s, const ConfigNode& top_node, std::optional<ConfigNode> power_n, std::optional<ConfigNode> cooling_n) {
+  PowerConfig& pc = s.power;
+  pc.where = power_n ? power_n->location() : top_node.location();
+  const GpuPowerSpec* gp = s.catalog.find_gpu_power(s.gpu.id);
+  if (!gp)
+    throw InputError(s.cluster_where,
+                     fmt::format("GPU '{}' has no gpu_power entry in the catalog, so its power cannot be modelled; add one "
+                                 "(format: models/catalog/power.yaml) to a catalog file the scenario lists",
+                                 s.gpu.id));
+  pc.gpu = *gp;
+  pc.gpu.power.max = s.gpu.board_power;
+  if (!(pc.gpu.power.idle < pc.gpu.power.max))
+    throw InputError(s.cluster_where, fmt::format("GPU '{}': idle power {} W is not below its board power {} W", s.gpu.id,
+                                                  pc.gpu.power.idle.value(), pc.gpu.power.max.value()));
+
+  std::optional<MapReader> pm;
+  if (power_n) pm.emplace(*power_n, "power");
+  auto opt = [&](const char* key) -> std::optional<ConfigNode> { return pm ? pm->optional(key) : std::nullopt; };
+
+  // Rack entry.
+  std::string rack_id;
+  std::optional<ConfigNode> rack_n = opt("rack");
+  if (rack_n) rack_id = rack_n->as_string();
+  else rack_id = default_rack_for(s.scale_up_kind);
+  if (rack_id == "none") rack_id.clear();
+  if (!rack_id.empty()) {
+    const RackPowerSpec* r = s.catalog.find_rack(rack_id);
+    if (!r) {
+      std::string ids;
+      for (const auto& id : s.catalog.rack_ids()) ids += (ids.empty() ? "" : ", ") + id;
+      if (rack_n) rack_n->fail(fmt::format("unknown rack '{}'; catalog racks: {}, or none", rack_id, ids));
+      throw InputError(s.cluster_where, fmt::format("the default rack entry '{}' is not in the catalog", rack_id));
+    }
+    if (r->gpus != s.cluster.up.gpus) {
+      const std::string msg = fmt::format("rack entry '{}' describes {} GPUs but each {} of this cluster has {}", r->id, r->gpus,
+                                          s.cluster.up.domain_label, s.cluster.up.gpus);
+      if (rack_n) rack_n->fail(msg);
+      throw InputError(s.cluster_where, msg + "; set power.rack to a matching entry or to none");
+    }
+    pc.rack = *r;
+  } else {
+    pc.rack_absent_reason = rack_n ? "power.rack: none" : fmt::format("no rack entry for cluster kind '{}'; set power.rack", s.scale_up_kind);
+  }
+
+  // Site model.
+  auto pue_n = opt("pue");
+  auto plant_n = opt("cooling_plant");
+  if (pue_n && plant_n) plant_n->fail("give either pue or cooling_plant, not both");
+  if (plant_n) {
+    MapReader m(*plant_n, "power.cooling_plant");
+    pc.site.kind = SiteParams::Kind::CoolingPlant;
+    const ConfigNode cop = m.required("cop");
+    pc.site.cop = cop.as_number();
+    if (!(pc.site.cop > 0.0)) cop.fail(fmt::format("expected a coefficient of performance above 0, got {}", pc.site.cop));
+    pc.site.plant_fixed = m.optional("fixed") ? plant_n->child("fixed").as_watts() : Watts(0.0);
+    m.finish();
+  } else {
+    pc.site.kind = SiteParams::Kind::Pue;
+    pc.site.pue = pue_n ? pue_n->as_number() : kDefaultPue;
+    if (pue_n && !(pc.site.pue >= 1.0 && pc.site.pue <= 5.0))
+      pue_n->fail(fmt::format("expected a PUE from 1 (no overhead) to 5, got {}", pc.site.pue));
+  }
+
+  // Periods.
+  pc.control_period = Seconds(kDefaultControlPeriod);
+  if (auto n = opt("control_period")) {
+    pc.control_period = n->as_duration();
+    if (!(pc.control_period.value() >= 1e-6 && pc.control_period.value() <= 10.0))
+      n->fail(fmt::format("expected a control period from 1 us to 10 s, got {}", format_seconds(pc.control_period)));
+  }
+  if (!(pc.gpu.dvfs.transition_latency.value() < pc.control_period.value()))
+    throw InputError(pc.where, fmt::format("the control period ({}) must exceed GPU '{}''s DVFS transition latency ({})",
+                                           format_seconds(pc.control_period), s.gpu.id,
+                                           format_seconds(pc.gpu.dvfs.transition_latency)));
+  pc.sample_period = pc.control_period;
+  if (auto n = opt("sample_period")) {
+    pc.sample_period = n->as_duration();
+    const double k = pc.sample_period.value() / pc.control_period.value();
+    if (!(k >= 1.0 - 1e-9) || std::abs(k - std::round(k)) > 1e-6)
+      n->fail(fmt::format("the sample period must be a whole multiple of the control period ({}), got {}",
+                          format_seconds(pc.control_period), format_seconds(pc.sample_period)));
+  }
+
+  // Caps. Each must leave room for idle power, or no clock could hold it.
+  const Watts idle = pc.gpu.power.idle;
+  const double other = pc.rack ? rack_other_power(*pc.rack).value() : 0.0;
+  const double eff = pc.rack ? pc.rack->conversion_efficiency : 1.0;
+  const double rack_idle = (idle.value() * s.cluster.up.gpus + other) / eff;
+  if (auto n = opt("gpu_cap")) {
+    pc.gpu_cap = n->as_watts();
+    if (!(*pc.gpu_cap > idle))
+      n->fail(fmt::format("a GPU cap of {} W is not above GPU '{}''s idle power ({} W): no clock can hold it",
+                          pc.gpu_cap->value(), s.gpu.id, idle.value()));
+  }
+  if (auto n = opt("rack_cap")) {
+    pc.rack_cap = n->as_watts();
+    if (!(pc.rack_cap->value() > rack_idle))
+      n->fail(fmt::format("a rack cap of {} W is not above the rack's idle power ({:.6g} W: {} idle GPUs and {:.6g} W of "
+                          "other parts, after conversion losses)",
+                          pc.rack_cap->value(), rack_idle, s.cluster.up.gpus, other));
+  }
+  if (auto n = opt("site_cap")) {
+    pc.site_cap = n->as_watts();
+    const double site_idle = site_power(pc.site, Watts(rack_idle * s.cluster.domains)).value();
+    if (!(pc.site_cap->value() > site_idle))
+      n->fail(fmt::format("a site cap of {} W is not above the site's idle power ({:.6g} W for {} {}s, after {})",
+                          pc.site_cap->value(), site_idle, s.cluster.domains, s.cluster.up.domain_label,
+                          pc.site.kind == SiteParams::Kind::Pue ? fmt::format("PUE {}", pc.site.pue) : "the cooling plant"));
+  }
+  if (pm) pm->finish();
+
+  // Cooling.
+  std::optional<MapReader> cm;
+  if (cooling_n) cm.emplace(*cooling_n, "cooling");
+  auto copt = [&](const char* key) -> std::optional<ConfigNode> { return cm ? cm->optional(key) : std::nullopt; };
+  std::string loop_id;
+  auto loop_n = copt("loop");
+  if (loop_n) loop_id = loop_n->as_string();
+  else if (pc.rack) loop_id = pc.rack->cooling;
+  if (loop_id == "none") loop_id.clear();
+  if (loop_id.empty()) {
+    pc.thermal_absent_reason = loop_n ? "cooling.loop: none" : "no cooling loop (no rack entry); set cooling.loop";
+    if (cm) {
+      for (const char* k : {"inlet_temperature", "flow", "coolant", "cold_plate", "cdu", "plates_in_series"})
+        if (auto n = copt(k)) n->fail("cooling settings need a cooling loop: set cooling.loop to a catalog cooling_loops id");
+      cm->finish();
+    }
+    return;
+  }
+  const CoolingLoopSpec* ls = s.catalog.find_cooling_loop(loop_id);
+  if (!ls) {
+    std::string ids;
+    for (const auto& id : s.catalog.cooling_loop_ids()) ids += (ids.empty() ? "" : ", ") + id;
+    if (loop_n) loop_n->fail(fmt::format("unknown cooling loop '{}'; catalog cooling_loops: {}, or none", loop_id, ids));
+    throw InputError(pc.where, fmt::format("rack entry '{}' names cooling loop '{}', which is not in the catalog", pc.rack->id, loop_id));
+  }
+  auto pick = [&](const char* key, const std::string& dflt, auto find, auto ids, const char* what) {
+    std::string id = dflt;
+    auto n = copt(key);
+    if (n) id = n->as_string();
+    const auto* found = find(id);
+    if (!found) {
+      std::string list;
+      for (const auto& x : ids()) list += (list.empty() ? "" : ", ") + x;
+      const std::string msg = fmt::format("unknown {} '{}'; catalog {}s: {}", what, id, what, list);
+      if (n) n->fail(msg);
+      throw InputError(pc.where, fmt::format("cooling loop '{}': {}", loop_id, msg));
+    }
+    return found;
+  };
+  const Catalog& c = s.catalog;
+  const CoolantSpec* coolant = pick("coolant", ls->coolant, [&](const std::string& id) { return c.find_coolant(id); },
+                                    [&] { return c.coolant_ids(); }, "coolant");
+  const ColdPlateSpec* plate = pick("cold_plate", ls->cold_plate, [&](const std::string& id) { return c.find_cold_plate(id); },
+                                    [&] { return c.cold_plate_ids(); }, "cold plate");
+  const CduSpec* cdu = pick("cdu", ls->cdu, [&](const std::string& id) { return c.find_cdu(id); }, [&] { return c.cdu_ids(); }, "CDU");
+
+  ThermalSetup th;
+  th.loop_id = ls->id;
+  th.coolant = coolant->id;
+  th.cold_plate = plate->id;
+  th.cdu = cdu->id;
+  th.cdu_capacity = cdu->capacity;
+  th.cdu_racks = cdu->racks;
+  th.loop.inlet = ls->inlet;
+  th.loop.flow = ls->flow;
+  th.loop.series = ls->series;
+  th.loop.density = coolant->density;
+  th.loop.specific_heat = coolant->specific_heat;
+  th.loop.gpus = s.cluster.up.gpus;
+  if (auto n = copt("inlet_temperature")) {
+    const InletClassSpec* cls = n->is_scalar() ? c.find_inlet_class(n->as_string()) : nullptr;
+    th.loop.inlet = cls ? cls->temperature : n->as_celsius();
+    if (!(th.loop.inlet < pc.gpu.junction_limit) || !(th.loop.inlet < pc.gpu.hbm_limit))
+      n->fail(fmt::format("an inlet of {} is not below GPU '{}''s junction limit ({}) and HBM limit ({}): the coolant "
+                          "could not cool it",
+                          fmt_c(th.loop.inlet), s.gpu.id, fmt_c(pc.gpu.junction_limit), fmt_c(pc.gpu.hbm_limit)));
+  }
+  if (auto n = copt("flow")) {
+    th.loop.flow = n->as_quantity(UnitFamily::VolumeFlow);
+    if (!(th.loop.flow > 0.0))
+      n->fail(fmt::format("expected a coolant flow per {} greater than zero, got {:.6g} L/min", s.cluster.up.domain_label,
+                          th.loop.flow * 60e3));
+  }
+  if (auto n = copt("plates_in_series")) th.loop.series = static_cast<int>(n->as_int(1, 1'000'000));
+  if (th.loop.gpus % th.loop.series != 0) {
+    const std::string msg = fmt::format("{} GPU plates in series do not divide the {} GPUs of a {}", th.loop.series,
+                                        th.loop.gpus, s.cluster.up.domain_label);
+    if (auto n = copt("plates_in_series")) n->fail(msg);
+    throw InputError(pc.where, fmt::format("cooling loop '{}': {}", loop_id, msg));
+  }
+  if (!(th.loop.inlet < pc.gpu.junction_limit))
+    throw InputError(pc.where, fmt::format("cooling loop '{}' supplies {} coolant, not below GPU '{}''s junction limit {}",
+                                           loop_id, fmt_c(th.loop.inlet), s.gpu.id, fmt_c(pc.gpu.junction_limit)));
+  th.r_plate = cold_plate_resistance(*plate, th.loop.flow_per_plate());
+  pc.thermal = th;
+  if (cm) cm->finish();
+}
+
 }  // namespace
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides, const std::string& data_dir) {
@@ -224,6 +435,11 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     s.workload.transformer = read_transformer_spec(wm, s.gpu, data_dir);
   }
   wm.finish();
+  {
+    auto power_n = top.optional("power");
+    auto cooling_n = top.optional("cooling");
+    read_power(s, doc.root(), power_n, cooling_n);
+  }
   if (auto sim = top.optional("simulation")) {
     MapReader sm(*sim, "simulation");
     if (auto o = sm.optional("out_of_memory")) s.oom_is_error = o->as_choice({"error", "warn"}) == "error";

@@ -11,6 +11,8 @@
 //     scale_out: {kind: none | rail_leaf_spine, ...}
 //   workload: {kind: trace, file: <path>}
 //   simulation: {out_of_memory: error | warn}   # optional; default error
+//   power: {gpu_cap, rack_cap, site_cap, rack, pue | cooling_plant, control_period, sample_period}
+//   cooling: {loop, inlet_temperature, flow, coolant, cold_plate, cdu, plates_in_series}
 // Paths are relative to the scenario file. Catalog ids are resolved here, so everything below
 // this layer sees numbers with units, never ids or YAML.
 #pragma once
@@ -19,6 +21,7 @@
 #include "models/calibration.hpp"
 #include "models/catalog.hpp"
 #include "sim/chakra.hpp"
+#include "sim/power_loop.hpp"
 #include "sim/transformer.hpp"
 #include "topologies/builders.hpp"
 
@@ -40,6 +43,22 @@ struct WorkloadSpec {
   Location where;
 };
 
+// The power and cooling part of a scenario, resolved against the catalog (docs/scenario-format.md
+// "power" and "cooling"). Every GPU gets a power model; the racks' other parts need a rack entry
+// (default by cluster kind) and temperatures need a cooling loop (default: the rack entry's).
+struct PowerConfig {
+  GpuPowerSpec gpu;                       // power.max = the GPU's board power
+  std::optional<RackPowerSpec> rack;
+  std::string rack_absent_reason;         // why there is none, for the run header
+  std::optional<Watts> gpu_cap, rack_cap, site_cap;
+  SiteParams site;
+  Seconds control_period;
+  Seconds sample_period;
+  std::optional<ThermalSetup> thermal;
+  std::string thermal_absent_reason;
+  Location where;                         // the power: section, or the scenario top
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -54,6 +73,7 @@ struct Scenario {
   Location cluster_where;
   WorkloadSpec workload;
   bool oom_is_error = true;            // simulation.out_of_memory: error (default) | warn
+  PowerConfig power;
 };
 
 // Reads, overrides, validates and resolves a scenario. `data_dir` holds models/catalog.

@@ -13,10 +13,19 @@
 //                              1.8 TB/s scale-up link at routes above ~1.2 us
 // With these, S bytes over a route of latency L and bottleneck bandwidth B take L + S/B exactly.
 //
+// Power loop (optional): each GPU host gets one pstate per DVFS level (speed kSpeed x f/f_ref);
+// rank actors report when kernels' compute and memory parts start and end; a governor actor
+// (a SimGrid daemon) wakes every control period, runs PowerLoop::control(), waits the DVFS
+// transition latency and applies the new pstates and HBM link bandwidths. Being a daemon, it
+// ends with the last rank; if the ranks deadlock, it notices that nothing has moved for two
+// periods (no completion, no kernel or timer in flight, no transfer progressing) and stops, so
+// the deadlock is reported as before.
+//
 // One simulation per process: SimGrid's engine is a process-wide singleton.
 #pragma once
 
 #include "sim/platform.hpp"
+#include "sim/power_loop.hpp"
 #include "sim/replay.hpp"
 
 #include <cstdint>
@@ -35,6 +44,8 @@ struct EngineStats {
 
 // Runs the ranks to completion on the platform. Throws SimulationError on deadlock, naming the
 // stuck ranks and ops. Call at most once per process.
-[[nodiscard]] EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks);
+// With `power`, the closed power/thermal loop runs alongside (its finish() is called at the end).
+[[nodiscard]] EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks,
+                                      PowerLoop* power = nullptr);
 
 }  // namespace racksim

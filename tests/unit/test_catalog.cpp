@@ -58,7 +58,7 @@ int line_of(const std::string& path, const std::string& needle) {
 TEST_CASE("catalog: the shipped catalog loads", "[catalog]") {
   REQUIRE_NOTHROW(shipped());
   const std::vector<std::string> files = shipped_catalog_files(RACKSIM_SOURCE_DIR);
-  CHECK(files.size() == 4);  // gpus, nics, switches, links
+  CHECK(files.size() == 6);  // gpus, nics, switches, links, power, cooling
   CHECK(shipped().files() == files);
   for (const char* id : {"mi455x", "mi355x", "mi300x", "h100"}) {
     INFO("GPU " << id);
@@ -212,7 +212,7 @@ TEST_CASE("catalog: an extra file adds parts to the shipped ones", "[catalog][lo
   CHECK_FALSE(t.compute_units.has_value());                // optional fields left out stay empty
   CHECK(t.provenance.at("peak_dense.fp8").kind == "derived");
   CHECK(t.provenance.at("peak_dense.fp8").note == "2 x bf16");
-  CHECK(c.files().size() == 5);
+  CHECK(c.files().size() == 7);
 }
 
 TEST_CASE("catalog: an undefined source id is rejected", "[catalog][loader]") {

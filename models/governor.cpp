@@ -1,0 +1,117 @@
+#include "models/governor.hpp"
+
+#include "models/thermal.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace racksim {
+
+std::string to_string(Limit l) {
+  switch (l) {
+    case Limit::None: return "none";
+    case Limit::GpuCap: return "gpu_cap";
+    case Limit::RackCap: return "rack_cap";
+    case Limit::SiteCap: return "site_cap";
+    case Limit::Cdu: return "cdu";
+    case Limit::Junction: return "junction";
+    case Limit::Hbm: return "hbm";
+  }
+  return "none";
+}
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+struct Bound {
+  double watts = kInf;
+  Limit limit = Limit::None;
+  void tighten(double w, Limit l) {
+    if (w < watts) {
+      watts = w;
+      limit = l;
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<GpuDecision> govern(const GovernorConfig& cfg, const GpuPowerParams& gpu, const std::vector<GpuObservation>& gpus,
+                                const std::vector<RackObservation>& racks) {
+  const std::size_t n = gpus.size();
+  std::vector<double> demand(n);
+  for (std::size_t g = 0; g < n; ++g) demand[g] = gpu_power(gpu, gpus[g].u_c, gpus[g].u_m, 1.0, 1.0).value();
+
+  std::vector<Bound> bound(n);
+  if (cfg.gpu_cap)
+    for (auto& b : bound) b.tighten(cfg.gpu_cap->value(), Limit::GpuCap);
+
+  // Site: IT budget over racks by their AC demand.
+  std::vector<double> site_share(racks.size(), kInf);
+  if (cfg.site_cap) {
+    std::vector<double> rack_demand(racks.size());
+    for (std::size_t k = 0; k < racks.size(); ++k) {
+      double sum = racks[k].other_dc.value();
+      for (int i = 0; i < racks[k].gpus; ++i) sum += demand[static_cast<std::size_t>(racks[k].first_gpu + i)];
+      rack_demand[k] = sum / racks[k].conversion_efficiency;
+    }
+    site_share = water_fill(rack_demand, it_power_for_site(cfg.site, *cfg.site_cap).value());
+  }
+
+  for (std::size_t k = 0; k < racks.size(); ++k) {
+    const RackObservation& r = racks[k];
+    // The GPUs' DC pool under each rack-level bound; the tightest one is shared out.
+    double pool = kInf;
+    Limit pool_limit = Limit::None;
+    auto consider = [&](double ac_budget, Limit l) {
+      const double p = ac_budget * r.conversion_efficiency - r.other_dc.value();
+      if (p < pool) {
+        pool = p;
+        pool_limit = l;
+      }
+    };
+    if (cfg.rack_cap) consider(cfg.rack_cap->value(), Limit::RackCap);
+    if (cfg.site_cap) consider(site_share[k], Limit::SiteCap);
+    if (r.cdu_share) {
+      const double p = r.cdu_share->value() - r.liquid_fraction * r.other_dc.value();
+      if (p < pool) {
+        pool = p;
+        pool_limit = Limit::Cdu;
+      }
+    }
+    if (pool == kInf) continue;
+    std::vector<double> d(demand.begin() + r.first_gpu, demand.begin() + r.first_gpu + r.gpus);
+    const std::vector<double> share = water_fill(d, std::max(pool, 0.0));
+    // A GPU whose demand the pool covers is not bound by it (its share is its demand).
+    for (int i = 0; i < r.gpus; ++i) {
+      const auto ui = static_cast<std::size_t>(i);
+      if (share[ui] < d[ui]) bound[static_cast<std::size_t>(r.first_gpu + i)].tighten(share[ui], pool_limit);
+    }
+  }
+
+  std::vector<GpuDecision> out(n);
+  for (std::size_t g = 0; g < n; ++g) {
+    const GpuObservation& o = gpus[g];
+    GpuDecision& d = out[g];
+    // HBM first: its bandwidth fraction sets the memory share of the power.
+    const double s_max =
+        o.r_hbm > 0.0 ? hbm_fraction_for_heat(gpu, o.u_m, rc_hold_budget(o.hbm, o.coolant, o.hbm_limit, o.r_hbm, o.c_hbm, cfg.period))
+                      : 1.0;
+    d.hbm_level = level_at_or_below(cfg.hbm_fractions, s_max);
+    const double s = cfg.hbm_fractions.empty() ? 1.0 : cfg.hbm_fractions[d.hbm_level];
+
+    Bound b = bound[g];
+    if (o.r_junction > 0.0) {
+      const Watts j_budget = rc_hold_budget(o.junction, o.coolant, o.junction_limit, o.r_junction, o.c_junction, cfg.period);
+      b.tighten(j_budget.value() + hbm_heat(gpu, o.u_m, s).value(), Limit::Junction);
+    }
+    const double r = b.watts == kInf ? 1.0 : clock_ratio_for_power(gpu, o.u_c, o.u_m, s, Watts(b.watts));
+    d.level = level_at_or_below(cfg.clock_ratios, r);
+    if (d.level > 0) d.limit = b.limit;
+    else if (d.hbm_level > 0) d.limit = Limit::Hbm;
+  }
+  return out;
+}
+
+}  // namespace racksim

@@ -40,8 +40,11 @@ struct Bound {
 std::vector<GpuDecision> govern(const GovernorConfig& cfg, const GpuPowerParams& gpu, const std::vector<GpuObservation>& gpus,
                                 const std::vector<RackObservation>& racks) {
   const std::size_t n = gpus.size();
+  // Budgets are met whatever the GPU computes next: compute activity is taken as 1 (see the
+  // header), memory activity as measured.
+  constexpr double kUc = 1.0;
   std::vector<double> demand(n);
-  for (std::size_t g = 0; g < n; ++g) demand[g] = gpu_power(gpu, gpus[g].u_c, gpus[g].u_m, 1.0, 1.0).value();
+  for (std::size_t g = 0; g < n; ++g) demand[g] = gpu_power(gpu, kUc, gpus[g].u_m, 1.0, 1.0).value();
 
   std::vector<Bound> bound(n);
   if (cfg.gpu_cap)
@@ -106,7 +109,7 @@ std::vector<GpuDecision> govern(const GovernorConfig& cfg, const GpuPowerParams&
       const Watts j_budget = rc_hold_budget(o.junction, o.coolant, o.junction_limit, o.r_junction, o.c_junction, cfg.period);
       b.tighten(j_budget.value() + hbm_heat(gpu, o.u_m, s).value(), Limit::Junction);
     }
-    const double r = b.watts == kInf ? 1.0 : clock_ratio_for_power(gpu, o.u_c, o.u_m, s, Watts(b.watts));
+    const double r = b.watts == kInf ? 1.0 : clock_ratio_for_power(gpu, kUc, o.u_m, s, Watts(b.watts));
     d.level = level_at_or_below(cfg.clock_ratios, r);
     if (d.level > 0) d.limit = b.limit;
     else if (d.hbm_level > 0) d.limit = Limit::Hbm;

@@ -5,8 +5,11 @@
 // The policy modelled (a model-predictive version of what GPU power-management firmware and rack
 // power managers do; AMD's SMU tracks package power against its PPT limit and NVIDIA's driver
 // its power limit, both in loops of the order of a millisecond, and both step clocks):
-//   1. Demand of GPU g: its power at the reference clock with the compute and memory activity
-//      u_c, u_m it had in the last period, D_g = P(u_c, u_m, f_ref, s=1).
+//   1. Demand of GPU g: its power at the reference clock if it computes for the whole next
+//      period, with the memory activity u_m it had in the last one: D_g = P(1, u_m, f_ref, s=1).
+//      Taking u_c = 1 makes a budget hold whatever mix of compute and communication the next
+//      period brings (training steps switch between them far faster than a period's average
+//      would follow); a GPU that is only communicating runs at the lower clock at no cost.
 //   2. Site cap (optional): the IT power the site cap allows (after PUE or the cooling plant) is
 //      divided over racks max-min fairly by rack demand (water filling).
 //   3. Rack cap (optional, AC): min(rack cap, the rack's site share) x conversion efficiency -
@@ -19,13 +22,13 @@
 //      plus the HBM heat (which is not the die's). A junction can so exceed its limit by what
 //      one period at the old clock adds (a few mK with 1 ms periods and second-long time
 //      constants) and then settles back onto it.
-//   5. Clock: the highest DVFS level whose predicted power at the measured activity fits the
-//      budget (an idle GPU runs at the reference clock). HBM: the highest bandwidth fraction
+//   5. Clock: the highest DVFS level whose predicted power at u_c = 1 and the measured u_m fits
+//      the budget. HBM: the highest bandwidth fraction
 //      in the ladder whose HBM heat keeps the stacks at or under their limit after one period.
 //   The limit reported for a throttled GPU is the budget that bound it.
-// A steady load is held at or under its caps from the second period on; when the load rises
-// within a period, that period's average may exceed a cap (real firmware overshoots the same
-// way, for the same reason: it acts on measured power).
+// A load is held at or under its caps from the second period on, except where its HBM traffic
+// rises above the last period's (the a_m share of the dynamic power, at most 20% of it with the
+// shipped coefficients).
 #pragma once
 
 #include "core/units.hpp"

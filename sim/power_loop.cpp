@@ -73,7 +73,8 @@ void PowerLoop::advance(Gpu& g, double now) const {
   if (g.compute > 0) g.busy_c += dt;
   if (g.memory > 0) g.busy_m += dt;
   g.clock_s += ratios_[g.level] * dt;
-  if (g.level > 0 || g.hbm_level > 0) g.throttled[static_cast<std::size_t>(g.limit)] += dt;
+  // Throttled time: a kernel part runs slower than at the reference settings.
+  if ((g.level > 0 && g.compute > 0) || (g.hbm_level > 0 && g.memory > 0)) g.throttled[static_cast<std::size_t>(g.limit)] += dt;
   g.t_last = now;
 }
 
@@ -228,7 +229,7 @@ void PowerLoop::sample(double now) {
       clk_min = std::min(clk_min, ratios_[g.level] * fref);
       tj = std::max(tj, g.t_j - Celsius(0.0));
       th = std::max(th, g.t_h - Celsius(0.0));
-      if (g.level > 0 || g.hbm_level > 0) ++s.throttled_gpus;
+      if (g.level > 0 || g.hbm_level > 0) ++s.throttled_gpus;  // clocks held down at the window's end
       g.e_sample = g.energy;
       g.f_sample = g.clock_s;
       g.c_sample = g.busy_c;

@@ -91,7 +91,9 @@ struct PowerSummary {
   double clock_avg_mhz = 0.0;
   double clock_min_mhz = 0.0;      // lowest level any GPU ran at
   double reference_clock_mhz = 0.0;
-  double throttled_fraction = 0.0;  // GPU-time below the reference clock or HBM bandwidth
+  // GPU-time during which a kernel's compute part ran below the reference clock or its memory
+  // part below full HBM bandwidth, over all GPU-time (GPUs x run time).
+  double throttled_fraction = 0.0;
   std::string throttle_limit;      // the limit behind most of it, or "none"
   std::array<double, kLimitCount> throttled_by{};  // fraction of GPU-time, by Limit
   // thermal (set when modelled)

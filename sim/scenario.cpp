@@ -264,7 +264,7 @@ void read_power(Scenario& s, const ConfigNode& top_node, std::optional<ConfigNod
       n->fail(fmt::format("expected a control period from 1 us to 10 s, got {}", format_seconds(pc.control_period)));
   }
   if (!(pc.gpu.dvfs.transition_latency.value() < pc.control_period.value()))
-    throw InputError(pc.where, fmt::format("the control period ({}) must exceed GPU '{}''s DVFS transition latency ({})",
+    throw InputError(pc.where, fmt::format("the control period ({}) must exceed the DVFS transition latency of GPU '{}' ({})",
                                            format_seconds(pc.control_period), s.gpu.id,
                                            format_seconds(pc.gpu.dvfs.transition_latency)));
   pc.sample_period = pc.control_period;
@@ -284,7 +284,7 @@ void read_power(Scenario& s, const ConfigNode& top_node, std::optional<ConfigNod
   if (auto n = opt("gpu_cap")) {
     pc.gpu_cap = n->as_watts();
     if (!(*pc.gpu_cap > idle))
-      n->fail(fmt::format("a GPU cap of {} W is not above GPU '{}''s idle power ({} W): no clock can hold it",
+      n->fail(fmt::format("a GPU cap of {} W is not above the idle power of GPU '{}' ({} W): no clock can hold it",
                           pc.gpu_cap->value(), s.gpu.id, idle.value()));
   }
   if (auto n = opt("rack_cap")) {
@@ -367,9 +367,9 @@ void read_power(Scenario& s, const ConfigNode& top_node, std::optional<ConfigNod
     const InletClassSpec* cls = n->is_scalar() ? c.find_inlet_class(n->as_string()) : nullptr;
     th.loop.inlet = cls ? cls->temperature : n->as_celsius();
     if (!(th.loop.inlet < pc.gpu.junction_limit) || !(th.loop.inlet < pc.gpu.hbm_limit))
-      n->fail(fmt::format("an inlet of {} is not below GPU '{}''s junction limit ({}) and HBM limit ({}): the coolant "
-                          "could not cool it",
-                          fmt_c(th.loop.inlet), s.gpu.id, fmt_c(pc.gpu.junction_limit), fmt_c(pc.gpu.hbm_limit)));
+      n->fail(fmt::format("an inlet of {} is not below the junction limit ({}) and HBM limit ({}) of GPU '{}': the "
+                          "coolant could not cool it",
+                          fmt_c(th.loop.inlet), fmt_c(pc.gpu.junction_limit), fmt_c(pc.gpu.hbm_limit), s.gpu.id));
   }
   if (auto n = copt("flow")) {
     th.loop.flow = n->as_quantity(UnitFamily::VolumeFlow);
@@ -385,7 +385,7 @@ void read_power(Scenario& s, const ConfigNode& top_node, std::optional<ConfigNod
     throw InputError(pc.where, fmt::format("cooling loop '{}': {}", loop_id, msg));
   }
   if (!(th.loop.inlet < pc.gpu.junction_limit))
-    throw InputError(pc.where, fmt::format("cooling loop '{}' supplies {} coolant, not below GPU '{}''s junction limit {}",
+    throw InputError(pc.where, fmt::format("cooling loop '{}' supplies {} coolant, not below the junction limit of GPU '{}' ({})",
                                            loop_id, fmt_c(th.loop.inlet), s.gpu.id, fmt_c(pc.gpu.junction_limit)));
   th.r_plate = cold_plate_resistance(*plate, th.loop.flow_per_plate());
   pc.thermal = th;

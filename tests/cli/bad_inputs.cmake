@@ -208,3 +208,28 @@ racksim_bad_input(transformer_too_many_ranks RC 3
   AT     transformer_tp_heads.yaml 10 workload
   EXPECT [[training step 'llama3-8b-train' has 16 ranks but the cluster of transformer_tp_heads\.yaml has only 8 GPUs]]
          [[tp x cp x dp x pp = 2 x 1 x 8 x 1]])
+
+# Power and cooling (issue 5): values no governor or coolant could honour.
+racksim_bad_input(power_negative_flow RC 3
+  ARGS   run ${bad}/power_negative_flow.yaml
+  AT     power_negative_flow.yaml 15 cooling.flow
+  EXPECT [[coolant flow per node greater than zero, got -10 L/min]])
+racksim_bad_input(power_inlet_above_limit RC 3
+  ARGS   run ${bad}/power_inlet_above_limit.yaml
+  AT     power_inlet_above_limit.yaml 15 cooling.inlet_temperature
+  EXPECT [[an inlet of 105 C is not below the junction limit \(100 C\)]])
+racksim_bad_input(power_gpu_cap_below_idle RC 3
+  ARGS   run ${bad}/power_gpu_cap_below_idle.yaml
+  AT     power_gpu_cap_below_idle.yaml 14 power.gpu_cap
+  EXPECT [[a GPU cap of 100 W is not above the idle power of GPU 'mi300x' \(130 W\)]])
+racksim_bad_input(power_rack_cap_below_idle RC 3
+  ARGS   run ${bad}/power_rack_cap_below_idle.yaml
+  AT     power_rack_cap_below_idle.yaml 14 power.rack_cap
+  EXPECT [[not above the rack's idle power \(520 W]])
+racksim_bad_input(power_sample_period RC 3
+  ARGS   run ${bad}/power_sample_period.yaml
+  AT     power_sample_period.yaml 14 power.sample_period
+  EXPECT [[whole multiple of the control period \(1 ms\), got 1\.5 ms]])
+racksim_bad_input(power_cap_set_negative RC 3
+  ARGS   run ${bad}/valid_scenario.yaml --set power.gpu_cap=-5W
+  EXPECT [[--set power\.gpu_cap=-5W]] [[power]])

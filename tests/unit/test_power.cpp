@@ -215,9 +215,12 @@ TEST_CASE("governor: a GPU cap picks the highest level that fits", "[governor]")
   REQUIRE(d.size() == 1);
   CHECK(d[0].level == 6);
   CHECK(d[0].limit == Limit::GpuCap);
-  // An idle GPU is never throttled.
+  // A GPU idle in the last period gets the same clock: the budget must hold if it computes next.
   GpuObservation idle;
-  CHECK(govern(cfg, round_gpu(), {idle}, {})[0].level == 0);
+  CHECK(govern(cfg, round_gpu(), {idle}, {})[0].level == 6);
+  // A budget above the board power leaves the reference clock.
+  cfg.gpu_cap = Watts(1100.0);
+  CHECK(govern(cfg, round_gpu(), {o}, {})[0].level == 0);
 }
 
 TEST_CASE("governor: a rack cap is shared over the rack's GPUs", "[governor]") {
@@ -234,14 +237,20 @@ TEST_CASE("governor: a rack cap is shared over the rack's GPUs", "[governor]") {
   r.gpus = 3;
   r.other_dc = Watts(400.0);
   r.conversion_efficiency = 0.8;
-  // DC pool 2000 * 0.8 - 400 = 1200 W. Demands 840, 840 (busy: 200 + 640), 200 (idle). Water
-  // filling: the idle GPU keeps 200, the busy ones split 1000 -> 500 each: 200 + 640 r^2 = 500,
-  // r = 0.6847 -> 1300 MHz (0.65), index 7.
+  // DC pool 2000 * 0.8 - 400 = 1200 W. Demands are taken at full compute activity (the next
+  // period may compute): 840 W each, so each gets 400 W: 200 + 640 r^2 <= 400, r <= 0.559 ->
+  // 1100 MHz (0.55), index 9, idle or not.
   const auto d = govern(cfg, round_gpu(), {busy, busy, idle}, {r});
-  CHECK(d[0].level == 7);
-  CHECK(d[1].level == 7);
+  CHECK(d[0].level == 9);
+  CHECK(d[1].level == 9);
   CHECK(d[0].limit == Limit::RackCap);
-  CHECK(d[2].level == 0);
+  CHECK(d[2].level == 9);
+  // With memory traffic measured on GPU 0 (u_m = 1), its demand is 1000 W and the others' 840:
+  // the equal share 400 W is below all three; GPU 0 then needs 200 + 160 + 640 r^2 <= 400,
+  // r <= 0.25, below the ladder: its lowest level (0.5), index 10.
+  GpuObservation streaming = busy;
+  streaming.u_m = 1.0;
+  CHECK(govern(cfg, round_gpu(), {streaming, busy, idle}, {r})[0].level == 10);
 }
 
 TEST_CASE("governor: the junction limit bounds power to what the RC allows", "[governor]") {

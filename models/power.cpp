@@ -40,11 +40,12 @@ std::vector<double> DvfsParams::ratios() const {
   if (!(reference.value() > 0.0) || !(step.value() > 0.0) || min.value() > reference.value())
     throw Error("DVFS ladder needs reference > 0, step > 0 and min <= reference");
   std::vector<double> out;
-  // Levels are reference - k * step; computed from k (not by repeated subtraction) so that the
-  // ladder is exact and the same on every platform. A half-step tolerance keeps min itself.
+  // Levels are reference - k * step, down to min (never below it); computed from k (not by
+  // repeated subtraction) so that the ladder is exact and the same on every platform. A 1e-9
+  // relative tolerance keeps min itself when it lies on the ladder.
   for (int k = 0;; ++k) {
     const double f = reference.value() - k * step.value();
-    if (f < min.value() - 0.5 * step.value() || f <= 0.0) break;
+    if (f < min.value() * (1.0 - 1e-9) || f <= 0.0) break;
     out.push_back(f / reference.value());
   }
   return out;

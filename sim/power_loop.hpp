@@ -79,7 +79,7 @@ struct PowerSummary {
   double rack_peak_w = 0.0;
   double it_avg_w = 0.0;           // racks (AC) + fabric switches
   double site_avg_w = 0.0;
-  std::string site_model;          // "pue 1.1" or "cooling plant, COP 8, fixed 0 W"
+  std::string site_model;          // "PUE 1.1" or "cooling plant, COP 8, fixed 0 W"
   double energy_j = 0.0;           // IT
   double site_energy_j = 0.0;
   std::optional<double> energy_per_token_j;

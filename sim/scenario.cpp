@@ -298,8 +298,9 @@ void read_power(Scenario& s, const ConfigNode& top_node, std::optional<ConfigNod
     pc.site_cap = n->as_watts();
     const double site_idle = site_power(pc.site, Watts(rack_idle * s.cluster.domains)).value();
     if (!(pc.site_cap->value() > site_idle))
-      n->fail(fmt::format("a site cap of {} W is not above the site's idle power ({:.6g} W for {} {}s, after {})",
+      n->fail(fmt::format("a site cap of {} W is not above the site's idle power ({:.6g} W for {} {}{}, after {})",
                           pc.site_cap->value(), site_idle, s.cluster.domains, s.cluster.up.domain_label,
+                          s.cluster.domains == 1 ? "" : "s",
                           pc.site.kind == SiteParams::Kind::Pue ? fmt::format("PUE {}", pc.site.pue) : "the cooling plant"));
   }
   if (pm) pm->finish();
@@ -314,7 +315,7 @@ void read_power(Scenario& s, const ConfigNode& top_node, std::optional<ConfigNod
   else if (pc.rack) loop_id = pc.rack->cooling;
   if (loop_id == "none") loop_id.clear();
   if (loop_id.empty()) {
-    pc.thermal_absent_reason = loop_n ? "cooling.loop: none" : "no cooling loop (no rack entry); set cooling.loop";
+    pc.thermal_absent_reason = loop_n ? "cooling.loop: none" : "no rack entry to take a cooling loop from; set cooling.loop";
     if (cm) {
       for (const char* k : {"inlet_temperature", "flow", "coolant", "cold_plate", "cdu", "plates_in_series"})
         if (auto n = copt(k)) n->fail("cooling settings need a cooling loop: set cooling.loop to a catalog cooling_loops id");
@@ -388,6 +389,20 @@ void read_power(Scenario& s, const ConfigNode& top_node, std::optional<ConfigNod
     throw InputError(pc.where, fmt::format("cooling loop '{}' supplies {} coolant, not below the junction limit of GPU '{}' ({})",
                                            loop_id, fmt_c(th.loop.inlet), s.gpu.id, fmt_c(pc.gpu.junction_limit)));
   th.r_plate = cold_plate_resistance(*plate, th.loop.flow_per_plate());
+  {
+    // The CDU's share per rack must take at least the rack's idle liquid heat, or no clock could
+    // keep under it.
+    const double share = cdu->capacity.value() / cdu->racks;
+    const double idle_heat = pc.gpu.power.idle.value() * s.cluster.up.gpus + (pc.rack ? pc.rack->liquid_fraction * other : 0.0);
+    if (!(share > idle_heat)) {
+      const std::string msg = fmt::format("CDU '{}' rejects {:.6g} W per {} ({:.6g} W over {} racks), not above a {}'s idle "
+                                          "liquid heat ({:.6g} W)",
+                                          cdu->id, share, s.cluster.up.domain_label, cdu->capacity.value(), cdu->racks,
+                                          s.cluster.up.domain_label, idle_heat);
+      if (auto n = copt("cdu")) n->fail(msg);
+      throw InputError(pc.where, fmt::format("cooling loop '{}': {}", loop_id, msg));
+    }
+  }
   pc.thermal = th;
   if (cm) cm->finish();
 }

@@ -113,6 +113,23 @@ void PowerLoop::thermal_step(double dt, const std::vector<double>& avg_power, co
   }
 }
 
+void PowerLoop::record_peaks(const std::vector<double>& avg_p) {
+  const auto per = static_cast<std::size_t>(setup_.gpus_per_rack);
+  // Each rack's liquid heat is compared with its share of its CDU (capacity / racks served), the
+  // share the governor enforces.
+  const bool cdu = setup_.thermal && setup_.thermal->cdu_capacity;
+  const double cdu_share = cdu ? setup_.thermal->cdu_capacity->value() / setup_.thermal->cdu_racks : 0.0;
+  const double lf_other = setup_.rack ? setup_.rack->liquid_fraction * other_dc() : 0.0;
+  for (std::size_t i = 0; i < g_.size(); ++i) g_[i].peak = std::max(g_[i].peak, avg_p[i]);
+  for (int k = 0; k < racks(); ++k) {
+    const auto rk = static_cast<std::size_t>(k);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < per; ++i) sum += avg_p[rk * per + i];
+    rack_peak_[rk] = std::max(rack_peak_[rk], (sum + other_dc()) / efficiency());
+    if (cdu) cdu_peak_ = std::max(cdu_peak_, (sum + lf_other) / cdu_share);
+  }
+}
+
 std::vector<PowerLoop::Change> PowerLoop::control(double now) {
   const double dt = now - last_tick_;
   std::vector<double> avg_p(g_.size()), avg_uc(g_.size()), avg_um(g_.size());
@@ -129,26 +146,8 @@ std::vector<PowerLoop::Change> PowerLoop::control(double now) {
     g.e_tick = g.energy;
     g.c_tick = g.busy_c;
     g.m_tick = g.busy_m;
-    g.peak = std::max(g.peak, avg_p[i]);
   }
-  const auto per = static_cast<std::size_t>(setup_.gpus_per_rack);
-  for (int k = 0; k < racks(); ++k) {
-    double sum = 0.0;
-    for (std::size_t i = 0; i < per; ++i) sum += avg_p[k * per + i];
-    const double rack_ac = (sum + other_dc()) / efficiency();
-    rack_peak_[static_cast<std::size_t>(k)] = std::max(rack_peak_[static_cast<std::size_t>(k)], rack_ac);
-  }
-  if (setup_.thermal && setup_.thermal->cdu_capacity) {
-    // Each rack's liquid heat against its share of its CDU (capacity / racks served), the share
-    // the governor enforces.
-    const double share = setup_.thermal->cdu_capacity->value() / setup_.thermal->cdu_racks;
-    const double lf_other = setup_.rack ? setup_.rack->liquid_fraction * other_dc() : 0.0;
-    for (int k = 0; k < racks(); ++k) {
-      double heat = lf_other;
-      for (std::size_t i = 0; i < per; ++i) heat += avg_p[static_cast<std::size_t>(k) * per + i];
-      cdu_peak_ = std::max(cdu_peak_, heat / share);
-    }
-  }
+  record_peaks(avg_p);
   full_period_seen_ = true;
   thermal_step(dt, avg_p, avg_um);
   last_tick_ = now;
@@ -261,19 +260,7 @@ void PowerLoop::finish(double now) {
     avg_p[i] = dt > 0.0 ? (g.energy - g.e_tick) / dt : power(g);
     avg_um[i] = dt > 0.0 ? (g.busy_m - g.m_tick) / dt : 0.0;
   }
-  if (!full_period_seen_) {  // the whole run is one window
-    const auto per = static_cast<std::size_t>(setup_.gpus_per_rack);
-    for (std::size_t i = 0; i < g_.size(); ++i) g_[i].peak = avg_p[i];
-    for (int k = 0; k < racks(); ++k) {
-      double sum = 0.0;
-      for (std::size_t i = 0; i < per; ++i) sum += avg_p[k * per + i];
-      rack_peak_[static_cast<std::size_t>(k)] = (sum + other_dc()) / efficiency();
-      if (setup_.thermal && setup_.thermal->cdu_capacity) {
-        const double heat = sum + (setup_.rack ? setup_.rack->liquid_fraction * other_dc() : 0.0);
-        cdu_peak_ = std::max(cdu_peak_, heat / (setup_.thermal->cdu_capacity->value() / setup_.thermal->cdu_racks));
-      }
-    }
-  }
+  if (!full_period_seen_) record_peaks(avg_p);  // the whole run is one window
   thermal_step(dt, avg_p, avg_um);
   if (now > last_sample_) sample(now);  // the last, partial window
 }

@@ -172,6 +172,8 @@ private:
   void activity(int gpu, double now, int dc, int dm);
   void advance(Gpu& g, double now) const;
   [[nodiscard]] double power(const Gpu& g) const;
+  // Peaks are the largest window averages: GPU, rack (AC) and CDU load, for one window.
+  void record_peaks(const std::vector<double>& avg_p);
   void thermal_step(double dt, const std::vector<double>& avg_power, const std::vector<double>& avg_um);
   void sample(double now);
   [[nodiscard]] int racks() const { return setup_.gpus / setup_.gpus_per_rack; }

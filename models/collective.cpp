@@ -12,22 +12,37 @@ std::string to_string(CollectiveKind k) {
     case CollectiveKind::AllGather: return "all_gather";
     case CollectiveKind::ReduceScatter: return "reduce_scatter";
     case CollectiveKind::AllToAll: return "all_to_all";
+    case CollectiveKind::Broadcast: return "broadcast";
+    case CollectiveKind::Reduce: return "reduce";
   }
   return "?";
 }
 
-std::string to_string(CollectiveAlgorithm a) { return a == CollectiveAlgorithm::Ring ? "ring" : "direct"; }
+std::string to_string(CollectiveAlgorithm a) {
+  switch (a) {
+    case CollectiveAlgorithm::Ring: return "ring";
+    case CollectiveAlgorithm::Direct: return "direct";
+    case CollectiveAlgorithm::Tree: return "tree";
+    case CollectiveAlgorithm::HalvingDoubling: return "halving_doubling";
+    case CollectiveAlgorithm::Hierarchical: return "hierarchical";
+    case CollectiveAlgorithm::Nvls: return "nvls";
+    case CollectiveAlgorithm::Auto: return "auto";
+  }
+  return "?";
+}
 
 std::optional<CollectiveKind> collective_kind_from_string(const std::string& s) {
   for (auto k : {CollectiveKind::AllReduce, CollectiveKind::AllGather, CollectiveKind::ReduceScatter,
-                 CollectiveKind::AllToAll})
+                 CollectiveKind::AllToAll, CollectiveKind::Broadcast, CollectiveKind::Reduce})
     if (to_string(k) == s) return k;
   return std::nullopt;
 }
 
 std::optional<CollectiveAlgorithm> collective_algorithm_from_string(const std::string& s) {
-  if (s == "ring") return CollectiveAlgorithm::Ring;
-  if (s == "direct") return CollectiveAlgorithm::Direct;
+  for (auto a : {CollectiveAlgorithm::Ring, CollectiveAlgorithm::Direct, CollectiveAlgorithm::Tree,
+                 CollectiveAlgorithm::HalvingDoubling, CollectiveAlgorithm::Hierarchical, CollectiveAlgorithm::Nvls,
+                 CollectiveAlgorithm::Auto})
+    if (to_string(a) == s) return a;
   return std::nullopt;
 }
 
@@ -36,9 +51,22 @@ std::vector<CollectiveAlgorithm> algorithms_for(CollectiveKind k) {
   return {CollectiveAlgorithm::Ring, CollectiveAlgorithm::Direct};
 }
 
-CollectiveSchedule::CollectiveSchedule(CollectiveKind kind, CollectiveAlgorithm algo, int group_size,
-                                       std::uint64_t bytes)
-    : kind_(kind), algo_(algo), n_(group_size), bytes_(bytes), steps_(0) {
+CollectiveShape make_shape(CollectiveKind kind, CollectiveAlgorithm algorithm, int group_size, std::uint64_t bytes) {
+  CollectiveShape s;
+  s.kind = kind;
+  s.algorithm = algorithm;
+  s.group_size = group_size;
+  s.bytes = bytes;
+  return s;
+}
+
+// INTERIM port of the first two algorithms to the shape API (helper A replaces this file).
+CollectiveSchedule::CollectiveSchedule(CollectiveShape shape) : shape_(std::move(shape)) {
+  const CollectiveKind kind_ = shape_.kind;
+  const CollectiveAlgorithm algo_ = shape_.algorithm;
+  const CollectiveKind kind = kind_;
+  const CollectiveAlgorithm algo = algo_;
+  const int n_ = shape_.group_size;
   if (n_ < 1) throw Error("internal error: collective over an empty group");
   bool ok = false;
   for (auto a : algorithms_for(kind)) ok = ok || a == algo;
@@ -50,10 +78,10 @@ CollectiveSchedule::CollectiveSchedule(CollectiveKind kind, CollectiveAlgorithm 
     steps_ = (kind_ == CollectiveKind::AllReduce) ? 2 : 1;
 }
 
-std::uint64_t CollectiveSchedule::chunk_bytes(int chunk) const {
-  const auto n = static_cast<std::uint64_t>(n_);
+std::uint64_t CollectiveSchedule::piece(std::uint64_t bytes, int n, int chunk) {
+  const auto nn = static_cast<std::uint64_t>(n);
   const auto c = static_cast<std::uint64_t>(chunk);
-  return bytes_ / n + (c < bytes_ % n ? 1 : 0);
+  return bytes / nn + (c < bytes % nn ? 1 : 0);
 }
 
 namespace {
@@ -62,7 +90,10 @@ int mod(int a, int n) { return ((a % n) + n) % n; }
 
 StepPlan CollectiveSchedule::step(int p, int s) const {
   StepPlan plan;
-  const int n = n_;
+  const int n = shape_.group_size;
+  const CollectiveKind kind_ = shape_.kind;
+  const CollectiveAlgorithm algo_ = shape_.algorithm;
+  auto chunk_bytes = [&](int c) { return piece(shape_.bytes, n, c); };
   if (algo_ == CollectiveAlgorithm::Ring) {
     const int next = mod(p + 1, n);
     const int prev = mod(p - 1, n);

@@ -24,6 +24,7 @@ struct NicSpec {
   BytesPerSecond host_interface_bandwidth;
   Seconds latency;
   std::optional<Watts> power;
+  std::optional<Seconds> message_overhead;  // per message (transfer) the NIC starts: doorbell, WQE, completion
   std::map<std::string, Provenance> provenance;
 };
 
@@ -40,6 +41,9 @@ struct SwitchSpec {
   Seconds latency;
   std::optional<BytesPerSecond> capacity;
   std::optional<Watts> power;
+  // In-network reduction (NVLink SHARP / NVLS): the rate at which the switch reduces and
+  // multicasts one GPU port's data, per direction. Absent: the switch cannot reduce.
+  std::optional<BytesPerSecond> reduction_bandwidth;
   std::map<std::string, Provenance> provenance;
 
   // Ports of exactly `speed` in one of the chip's configurations, if it has one.
@@ -54,6 +58,48 @@ struct LinkSpec {
   BytesPerSecond bandwidth;  // per direction, per link or lane
   Seconds latency;           // one-way, per hop (cable, PHY, FEC)
   std::optional<double> usable_fraction;
+  std::map<std::string, Provenance> provenance;
+};
+
+// A collective library's cost constants (the NCCL/RCCL tuning model), per protocol and algorithm.
+// The engine pays `base` once per collective and the hop latency of the level before each step.
+struct LibraryLatency {
+  Seconds base;
+  Seconds hop_scale_up;
+  Seconds hop_scale_out;
+};
+
+struct LibraryProtocol {
+  std::string name;                               // "simple", "ll", ...
+  double bandwidth_fraction = 1.0;                // payload share of the bytes on the wire
+  std::map<std::string, LibraryLatency> latency;  // by algorithm name; an algorithm absent is not offered with this protocol
+};
+
+struct CollectiveLibrarySpec {
+  std::string id;                                 // "nccl", "rccl"
+  std::string name;
+  std::vector<LibraryProtocol> protocols;
+  std::map<std::string, Provenance> provenance;
+};
+
+// A node or rack as sold: its GPUs, their scale-up domain and NICs (models/catalog/systems.yaml).
+struct SystemSpec {
+  std::string id;                // helios, mi300x-platform, hgx-h100, ...
+  std::string name;
+  std::string vendor;
+  std::string gpu;               // catalog GPU id
+  int gpus = 0;                  // GPUs in the system = one scale-up domain
+  int trays = 1;                 // switched: GPUs are named by tray
+  std::string scale_up_kind;     // "switched" | "full_mesh"
+  std::string link;              // catalog link id of the scale-up link (lane)
+  int links_per_gpu = 0;         // switched: links (lanes) from each GPU into the switch
+  int links_per_pair = 1;        // full_mesh: links between each pair
+  std::string scale_up_switch;   // switched: catalog switch id
+  int switch_chips = 1;          // switched: chips making up the logical switch
+  std::string nic;               // catalog NIC id of the scale-out NIC
+  int nics_per_gpu = 0;
+  std::string rack;              // power.yaml rack entry id
+  std::string library;           // collective library id (collectives.yaml)
   std::map<std::string, Provenance> provenance;
 };
 

@@ -1203,6 +1203,8 @@ std::string encode_rank(const Workload& w, int rank) {
             case CollectiveKind::AllReduce: ct = pb::ALL_REDUCE; break;
             case CollectiveKind::ReduceScatter: ct = pb::REDUCE_SCATTER; break;
             case CollectiveKind::AllToAll: ct = pb::ALL_TO_ALL; break;
+            case CollectiveKind::Broadcast: ct = pb::BROADCAST; break;
+            case CollectiveKind::Reduce: ct = pb::REDUCE; break;
             case CollectiveKind::AllGather:  // Chakra's all-gather size: each rank's contribution
               ct = pb::ALL_GATHER;
               comm_size = op.bytes / static_cast<std::uint64_t>(g.ranks.size());

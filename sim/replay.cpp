@@ -126,7 +126,7 @@ void RankExecutor::launch(int op, double now, std::vector<Action>& out) {
     }
     case OpKind::Collective: {
       const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
-      s.schedule = std::make_unique<CollectiveSchedule>(o.collective, o.algorithm, static_cast<int>(g.ranks.size()), o.bytes);
+      s.schedule = std::make_unique<CollectiveSchedule>(make_shape(o.collective, o.algorithm, static_cast<int>(g.ranks.size()), o.bytes));
       s.step = 0;
       if (s.schedule->num_steps() == 0) {
         finish_op(op, now, out);

@@ -20,11 +20,14 @@
 #include "core/error.hpp"
 #include "models/calibration.hpp"
 #include "models/catalog.hpp"
+#include "models/collective.hpp"
+#include "models/transport.hpp"
 #include "sim/chakra.hpp"
 #include "sim/power_loop.hpp"
 #include "sim/transformer.hpp"
 #include "topologies/builders.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +62,27 @@ struct PowerConfig {
   Location where;                         // the power: section, or the scenario top
 };
 
+// How collectives run (docs/scenario-format.md "collectives"): the algorithm for ops that leave
+// it to the run (auto), per kind or for all, the library's protocol and cost constants, the
+// pipeline slice.
+struct CollectiveConfig {
+  CollectiveAlgorithm algorithm = CollectiveAlgorithm::Auto;      // collectives.algorithm
+  std::map<CollectiveKind, CollectiveAlgorithm> per_kind;         // collectives.<kind>: overrides algorithm
+  std::string protocol = "auto";                                  // auto | a protocol of the library
+  Bytes chunk_size{1048576.0};                                    // pipeline slice (tree, broadcast, reduce)
+  CollectiveLibrarySpec library;                                  // the system's, or collectives.library
+};
+
+// A part of the fabric that goes down or slows at a simulated time (docs/scenario-format.md
+// "faults"): the link(s) between two named nodes, or every link of a switch.
+struct FaultSpec {
+  Seconds at;
+  std::string node_a;      // link: one end; switch: the switch
+  std::string node_b;      // link: the other end; empty for a switch
+  double fraction = 0.0;   // bandwidth left: 0 = down, (0, 1) = degraded
+  Location where;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -67,6 +91,7 @@ struct Scenario {
   Catalog catalog;
   GpuSpec gpu;                         // the cluster's GPU, resolved from the catalog
   std::optional<GpuCalibration> calibration;  // its kernel-model tables (own or family's); none: roofline
+  std::string system;                  // cluster.system id, or empty
   std::string scale_up_kind;
   std::string scale_out_kind;
   ClusterParams cluster;
@@ -74,6 +99,9 @@ struct Scenario {
   WorkloadSpec workload;
   bool oom_is_error = true;            // simulation.out_of_memory: error (default) | warn
   PowerConfig power;
+  CollectiveConfig collectives;
+  TransportParams transport;           // cluster.scale_out.transport
+  std::vector<FaultSpec> faults;
 };
 
 // Reads, overrides, validates and resolves a scenario. `data_dir` holds models/catalog.

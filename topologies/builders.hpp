@@ -18,6 +18,7 @@
 
 #include "topologies/graph.hpp"
 
+#include <cstdint>
 #include <string>
 
 namespace racksim {
@@ -38,7 +39,15 @@ struct ScaleUpParams {
   int switch_ports = 0;            // ports at `port_speed`, all chips together
   BytesPerSecond port_speed;       // one GPU link uses link_bandwidth / port_speed ports
   Seconds switch_latency;
+  // Switched only: in-switch reduction rate per GPU port per direction (NVLS); 0: none.
+  BytesPerSecond nvls_bandwidth;
 };
+
+// How a flow uses equal-cost paths (topologies/routing.hpp): pinned to one by a seeded hash,
+// sprayed evenly over all of them (Ultra Ethernet), or spread in proportion to their capacity
+// (adaptive, ideal load-aware balancing).
+enum class Multipath { Ecmp, Spray, Adaptive };
+[[nodiscard]] std::string to_string(Multipath m);
 
 struct ScaleOutParams {
   bool enabled = false;
@@ -57,6 +66,14 @@ struct ScaleOutParams {
   Seconds spine_latency;
   double oversubscription = 1.0;   // leaf down:up, >= 1
   int planes = 1;                  // independent leaf/spine networks; NIC j is on plane j % planes
+  int tiers = 2;                   // 2: leaf/spine; 3: leaf/spine (aggregation, per pod)/core
+  std::string core_part;           // tiers == 3: the core switch
+  int core_ports = 0;              // at nic_line_rate
+  Seconds core_latency;
+  double core_oversubscription = 1.0;  // tiers == 3: spine (aggregation) down:up, >= 1
+  Multipath multipath = Multipath::Ecmp;
+  std::uint64_t ecmp_seed = 0;     // seeds the ECMP hash
+  Seconds message_overhead;        // NIC per-message overhead, paid once per scale-out transfer
 };
 
 struct ClusterParams {

@@ -7,8 +7,11 @@
 // (packet spraying, adaptive) are the fabrics issue's.
 #pragma once
 
+#include "topologies/builders.hpp"
 #include "topologies/graph.hpp"
 
+#include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 

@@ -31,14 +31,14 @@ const std::uint64_t kSizes[] = {7, 12, 1000003};
 
 std::uint64_t sum_chunks(const CollectiveSchedule& c) {
   std::uint64_t s = 0;
-  for (int k = 0; k < c.group_size(); ++k) s += c.chunk_bytes(k);
+  for (int k = 0; k < c.group_size(); ++k) s += CollectiveSchedule::piece(c.shape().bytes, c.group_size(), k);
   return s;
 }
 
 // For every step and position of a ring schedule: one send to the successor, one receive from
 // the predecessor, and what p sends is exactly what p+1 receives in the same step.
 void check_ring_matches(CollectiveKind kind, int n, std::uint64_t bytes) {
-  const CollectiveSchedule c(kind, CollectiveAlgorithm::Ring, n, bytes);
+  const CollectiveSchedule c(make_shape(kind, CollectiveAlgorithm::Ring, n, bytes));
   INFO(to_string(kind) << " n=" << n << " bytes=" << bytes);
   for (int s = 0; s < c.num_steps(); ++s)
     for (int p = 0; p < n; ++p) {
@@ -62,56 +62,56 @@ void check_ring_matches(CollectiveKind kind, int n, std::uint64_t bytes) {
 TEST_CASE("collective: ring step counts", "[collective]") {
   for (const int n : {2, 3, 8, 72}) {
     // All-reduce = reduce-scatter (n-1) + all-gather (n-1) = 2(n-1).
-    CHECK(CollectiveSchedule(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, n, 1000).num_steps() == 2 * (n - 1));
-    CHECK(CollectiveSchedule(CollectiveKind::AllGather, CollectiveAlgorithm::Ring, n, 1000).num_steps() == n - 1);
-    CHECK(CollectiveSchedule(CollectiveKind::ReduceScatter, CollectiveAlgorithm::Ring, n, 1000).num_steps() == n - 1);
+    CHECK(CollectiveSchedule(make_shape(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, n, 1000)).num_steps() == 2 * (n - 1));
+    CHECK(CollectiveSchedule(make_shape(CollectiveKind::AllGather, CollectiveAlgorithm::Ring, n, 1000)).num_steps() == n - 1);
+    CHECK(CollectiveSchedule(make_shape(CollectiveKind::ReduceScatter, CollectiveAlgorithm::Ring, n, 1000)).num_steps() == n - 1);
   }
   // 4608 ranks: 2 * 4607 = 9214 steps, computed without materialising them.
-  CHECK(CollectiveSchedule(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, 4608, 1 << 20).num_steps() == 9214);
+  CHECK(CollectiveSchedule(make_shape(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, 4608, 1 << 20)).num_steps() == 9214);
 }
 
 TEST_CASE("collective: direct step counts", "[collective]") {
   for (const int n : {2, 5, 8}) {
     // Direct all-reduce: one reduce-scatter step then one all-gather step.
-    CHECK(CollectiveSchedule(CollectiveKind::AllReduce, CollectiveAlgorithm::Direct, n, 1000).num_steps() == 2);
-    CHECK(CollectiveSchedule(CollectiveKind::AllGather, CollectiveAlgorithm::Direct, n, 1000).num_steps() == 1);
-    CHECK(CollectiveSchedule(CollectiveKind::ReduceScatter, CollectiveAlgorithm::Direct, n, 1000).num_steps() == 1);
-    CHECK(CollectiveSchedule(CollectiveKind::AllToAll, CollectiveAlgorithm::Direct, n, 1000).num_steps() == 1);
+    CHECK(CollectiveSchedule(make_shape(CollectiveKind::AllReduce, CollectiveAlgorithm::Direct, n, 1000)).num_steps() == 2);
+    CHECK(CollectiveSchedule(make_shape(CollectiveKind::AllGather, CollectiveAlgorithm::Direct, n, 1000)).num_steps() == 1);
+    CHECK(CollectiveSchedule(make_shape(CollectiveKind::ReduceScatter, CollectiveAlgorithm::Direct, n, 1000)).num_steps() == 1);
+    CHECK(CollectiveSchedule(make_shape(CollectiveKind::AllToAll, CollectiveAlgorithm::Direct, n, 1000)).num_steps() == 1);
   }
 }
 
 TEST_CASE("collective: a group of one has no step", "[collective]") {
   for (const CollectiveKind k : kAllKinds)
     for (const CollectiveAlgorithm a : algorithms_for(k)) {
-      const CollectiveSchedule c(k, a, 1, 1000);
+      const CollectiveSchedule c(make_shape(k, a, 1, 1000));
       CHECK(c.num_steps() == 0);
       CHECK(c.group_size() == 1);
-      CHECK(c.chunk_bytes(0) == 1000u);  // the one chunk is the whole buffer
+      CHECK(CollectiveSchedule::piece(c.shape().bytes, c.group_size(), 0) == 1000u);  // the one chunk is the whole buffer
     }
 }
 
 // ---- chunks ------------------------------------------------------------------------------------
 
 TEST_CASE("collective: 10 bytes over 4 ranks are chunks of 3 3 2 2", "[collective]") {
-  const CollectiveSchedule c(CollectiveKind::AllGather, CollectiveAlgorithm::Ring, 4, 10);
+  const CollectiveSchedule c(make_shape(CollectiveKind::AllGather, CollectiveAlgorithm::Ring, 4, 10));
   // 10 = 4 * 2 + 2: the first 2 chunks get the extra byte.
-  CHECK(c.chunk_bytes(0) == 3u);
-  CHECK(c.chunk_bytes(1) == 3u);
-  CHECK(c.chunk_bytes(2) == 2u);
-  CHECK(c.chunk_bytes(3) == 2u);
+  CHECK(CollectiveSchedule::piece(c.shape().bytes, c.group_size(), 0) == 3u);
+  CHECK(CollectiveSchedule::piece(c.shape().bytes, c.group_size(), 1) == 3u);
+  CHECK(CollectiveSchedule::piece(c.shape().bytes, c.group_size(), 2) == 2u);
+  CHECK(CollectiveSchedule::piece(c.shape().bytes, c.group_size(), 3) == 2u);
 }
 
 TEST_CASE("collective: chunks add up to the buffer and differ by at most one byte", "[collective]") {
   for (const int n : {1, 2, 3, 5, 7, 8, 72, 4608})
     for (const std::uint64_t bytes : {0ULL, 1ULL, 7ULL, 10ULL, 4607ULL, 1000003ULL, 1ULL << 30}) {
-      const CollectiveSchedule c(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, n, bytes);
+      const CollectiveSchedule c(make_shape(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, n, bytes));
       INFO("n=" << n << " bytes=" << bytes);
       CHECK(sum_chunks(c) == bytes);
-      std::uint64_t lo = c.chunk_bytes(0);
+      std::uint64_t lo = CollectiveSchedule::piece(c.shape().bytes, c.group_size(), 0);
       std::uint64_t hi = lo;
       for (int k = 0; k < n; ++k) {
-        lo = std::min(lo, c.chunk_bytes(k));
-        hi = std::max(hi, c.chunk_bytes(k));
+        lo = std::min(lo, CollectiveSchedule::piece(c.shape().bytes, c.group_size(), k));
+        hi = std::max(hi, CollectiveSchedule::piece(c.shape().bytes, c.group_size(), k));
       }
       CHECK(hi - lo <= 1u);
       // floor(bytes / n) is the smallest chunk.
@@ -120,9 +120,9 @@ TEST_CASE("collective: chunks add up to the buffer and differ by at most one byt
 }
 
 TEST_CASE("collective: 1 GiB over 8 ranks is 8 equal chunks", "[collective]") {
-  const CollectiveSchedule c(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, 8, 1ULL << 30);
+  const CollectiveSchedule c(make_shape(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, 8, 1ULL << 30));
   // 2^30 / 8 = 2^27 = 134217728 bytes each.
-  for (int k = 0; k < 8; ++k) CHECK(c.chunk_bytes(k) == 134217728u);
+  for (int k = 0; k < 8; ++k) CHECK(CollectiveSchedule::piece(c.shape().bytes, c.group_size(), k) == 134217728u);
 }
 
 // ---- ring schedules ------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ TEST_CASE("collective: ring all-gather delivers every other chunk once", "[colle
   // n = 5, 12 bytes: chunks 3 3 2 2 2 (12 = 5 * 2 + 2). Rank p starts with chunk p and must
   // receive the other 4 once each: 12 - chunk(p) bytes, over 4 receives, of which as many are
   // 3-byte chunks as there are 3-byte chunks other than its own.
-  const CollectiveSchedule c(CollectiveKind::AllGather, CollectiveAlgorithm::Ring, 5, 12);
+  const CollectiveSchedule c(make_shape(CollectiveKind::AllGather, CollectiveAlgorithm::Ring, 5, 12));
   for (int p = 0; p < 5; ++p) {
     std::uint64_t total = 0;
     int big = 0;
@@ -161,17 +161,17 @@ TEST_CASE("collective: ring all-gather delivers every other chunk once", "[colle
       CHECK(plan.reduce_bytes == 0u);  // all-gather reduces nothing
     }
     CHECK(received == 4);
-    CHECK(total == 12u - c.chunk_bytes(p));
+    CHECK(total == 12u - CollectiveSchedule::piece(c.shape().bytes, c.group_size(), p));
     CHECK(big == (p < 2 ? 1 : 2));  // ranks 0 and 1 own one of the two 3-byte chunks
   }
   // Over every n and size: each rank receives n-1 chunks totalling S - chunk(p).
   for (const int n : kGroupSizes)
     for (const std::uint64_t bytes : kSizes) {
-      const CollectiveSchedule g(CollectiveKind::AllGather, CollectiveAlgorithm::Ring, n, bytes);
+      const CollectiveSchedule g(make_shape(CollectiveKind::AllGather, CollectiveAlgorithm::Ring, n, bytes));
       for (int p = 0; p < n; ++p) {
         std::uint64_t total = 0;
         for (int s = 0; s < g.num_steps(); ++s) total += g.step(p, s).recvs.at(0).bytes;
-        CHECK(total == bytes - g.chunk_bytes(p));
+        CHECK(total == bytes - CollectiveSchedule::piece(g.shape().bytes, g.group_size(), p));
       }
     }
 }
@@ -179,14 +179,14 @@ TEST_CASE("collective: ring all-gather delivers every other chunk once", "[colle
 TEST_CASE("collective: ring all-gather sends its own chunk first", "[collective]") {
   // Rank p starts with chunk p, so step 0 sends chunk(p): with 10 bytes over 4 (3 3 2 2) ranks
   // 0 and 1 send 3 bytes, ranks 2 and 3 send 2.
-  const CollectiveSchedule c(CollectiveKind::AllGather, CollectiveAlgorithm::Ring, 4, 10);
-  for (int p = 0; p < 4; ++p) CHECK(c.step(p, 0).sends.at(0).bytes == c.chunk_bytes(p));
+  const CollectiveSchedule c(make_shape(CollectiveKind::AllGather, CollectiveAlgorithm::Ring, 4, 10));
+  for (int p = 0; p < 4; ++p) CHECK(c.step(p, 0).sends.at(0).bytes == CollectiveSchedule::piece(c.shape().bytes, c.group_size(), p));
 }
 
 TEST_CASE("collective: ring reduce-scatter reduces n-1 chunks per rank", "[collective]") {
   for (const int n : kGroupSizes)
     for (const std::uint64_t bytes : kSizes) {
-      const CollectiveSchedule c(CollectiveKind::ReduceScatter, CollectiveAlgorithm::Ring, n, bytes);
+      const CollectiveSchedule c(make_shape(CollectiveKind::ReduceScatter, CollectiveAlgorithm::Ring, n, bytes));
       for (int p = 0; p < n; ++p) {
         INFO("n=" << n << " bytes=" << bytes << " p=" << p);
         std::uint64_t reduced = 0;
@@ -201,7 +201,7 @@ TEST_CASE("collective: ring reduce-scatter reduces n-1 chunks per rank", "[colle
         // n-1 reductions; rank p ends owning chunk (p+1) mod n, having reduced every chunk
         // but the one it started sending (chunk p): S - chunk(p) bytes.
         CHECK(reductions == n - 1);
-        CHECK(reduced == bytes - c.chunk_bytes(p));
+        CHECK(reduced == bytes - CollectiveSchedule::piece(c.shape().bytes, c.group_size(), p));
       }
     }
 }
@@ -209,7 +209,7 @@ TEST_CASE("collective: ring reduce-scatter reduces n-1 chunks per rank", "[colle
 TEST_CASE("collective: ring all-reduce reduces only in its first half", "[collective]") {
   for (const int n : kGroupSizes) {
     const std::uint64_t bytes = 1000003;
-    const CollectiveSchedule c(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, n, bytes);
+    const CollectiveSchedule c(make_shape(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, n, bytes));
     for (int p = 0; p < n; ++p) {
       std::uint64_t reduced = 0;
       std::uint64_t gathered = 0;
@@ -225,10 +225,10 @@ TEST_CASE("collective: ring all-reduce reduces only in its first half", "[collec
       }
       // Reduce-scatter half: every chunk but chunk p is reduced here, ending with the reduced
       // chunk (p+1) mod n. All-gather half: every reduced chunk but its own arrives.
-      CHECK(reduced == bytes - c.chunk_bytes(p));
-      CHECK(gathered == bytes - c.chunk_bytes((p + 1) % n));
+      CHECK(reduced == bytes - CollectiveSchedule::piece(c.shape().bytes, c.group_size(), p));
+      CHECK(gathered == bytes - CollectiveSchedule::piece(c.shape().bytes, c.group_size(), (p + 1) % n));
       // The all-gather half starts by sending the reduced chunk it owns, (p+1) mod n.
-      CHECK(c.step(p, n - 1).sends.at(0).bytes == c.chunk_bytes((p + 1) % n));
+      CHECK(c.step(p, n - 1).sends.at(0).bytes == CollectiveSchedule::piece(c.shape().bytes, c.group_size(), (p + 1) % n));
     }
   }
 }
@@ -237,7 +237,7 @@ TEST_CASE("collective: ring all-reduce of 2 ranks swaps halves twice", "[collect
   // n = 2, 5 bytes: chunks 3 and 2. Step 0 (reduce-scatter): rank 0 sends chunk 0 (3 B) and
   // receives chunk 1 (2 B). Step 1 (all-gather): rank 0 owns reduced chunk 1 and sends it (2 B),
   // receiving reduced chunk 0 (3 B).
-  const CollectiveSchedule c(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, 2, 5);
+  const CollectiveSchedule c(make_shape(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, 2, 5));
   REQUIRE(c.num_steps() == 2);
   CHECK(c.step(0, 0).sends.at(0).bytes == 3u);
   CHECK(c.step(0, 0).recvs.at(0).bytes == 2u);
@@ -253,7 +253,7 @@ TEST_CASE("collective: ring all-reduce of 2 ranks swaps halves twice", "[collect
 
 TEST_CASE("collective: direct all-to-all sends and receives n-1 messages", "[collective]") {
   for (const int n : {2, 3, 5, 8}) {
-    const CollectiveSchedule c(CollectiveKind::AllToAll, CollectiveAlgorithm::Direct, n, 1000003);
+    const CollectiveSchedule c(make_shape(CollectiveKind::AllToAll, CollectiveAlgorithm::Direct, n, 1000003));
     for (int p = 0; p < n; ++p) {
       const StepPlan plan = c.step(p, 0);
       CHECK(plan.sends.size() == static_cast<std::size_t>(n - 1));
@@ -276,14 +276,14 @@ TEST_CASE("collective: direct all-to-all sizes agree at both ends", "[collective
   // 10 bytes over 4 ranks: chunks 3 3 2 2. Rank p sends chunk q of its buffer to q and receives
   // chunk p of every peer: it sends S - chunk(p) and receives (n-1) * chunk(p).
   const int n = 4;
-  const CollectiveSchedule c(CollectiveKind::AllToAll, CollectiveAlgorithm::Direct, n, 10);
+  const CollectiveSchedule c(make_shape(CollectiveKind::AllToAll, CollectiveAlgorithm::Direct, n, 10));
   for (int p = 0; p < n; ++p) {
     const StepPlan plan = c.step(p, 0);
     std::uint64_t sent = 0;
     std::uint64_t received = 0;
     for (const auto& t : plan.sends) {
       sent += t.bytes;
-      CHECK(t.bytes == c.chunk_bytes(t.peer));
+      CHECK(t.bytes == CollectiveSchedule::piece(c.shape().bytes, c.group_size(), t.peer));
       // The peer lists a receive from p of the same size.
       const StepPlan peer = c.step(t.peer, 0);
       int matches = 0;
@@ -295,37 +295,37 @@ TEST_CASE("collective: direct all-to-all sizes agree at both ends", "[collective
       CHECK(matches == 1);
     }
     for (const auto& r : plan.recvs) received += r.bytes;
-    CHECK(sent == 10u - c.chunk_bytes(p));
-    CHECK(received == 3u * c.chunk_bytes(p));
+    CHECK(sent == 10u - CollectiveSchedule::piece(c.shape().bytes, c.group_size(), p));
+    CHECK(received == 3u * CollectiveSchedule::piece(c.shape().bytes, c.group_size(), p));
   }
 }
 
 TEST_CASE("collective: direct all-reduce is a reduce-scatter then an all-gather", "[collective]") {
   // n = 4, 10 bytes (3 3 2 2). Step 0: rank p receives chunk p from 3 peers and reduces them,
   // 3 * chunk(p) bytes. Step 1: it sends its reduced chunk p to the 3 peers and receives theirs.
-  const CollectiveSchedule c(CollectiveKind::AllReduce, CollectiveAlgorithm::Direct, 4, 10);
+  const CollectiveSchedule c(make_shape(CollectiveKind::AllReduce, CollectiveAlgorithm::Direct, 4, 10));
   for (int p = 0; p < 4; ++p) {
     const StepPlan rs = c.step(p, 0);
     const StepPlan ag = c.step(p, 1);
     REQUIRE(rs.recvs.size() == 3u);
     REQUIRE(ag.sends.size() == 3u);
-    CHECK(rs.reduce_bytes == 3u * c.chunk_bytes(p));
+    CHECK(rs.reduce_bytes == 3u * CollectiveSchedule::piece(c.shape().bytes, c.group_size(), p));
     CHECK(ag.reduce_bytes == 0u);
-    for (const auto& r : rs.recvs) CHECK(r.bytes == c.chunk_bytes(p));
-    for (const auto& t : ag.sends) CHECK(t.bytes == c.chunk_bytes(p));
+    for (const auto& r : rs.recvs) CHECK(r.bytes == CollectiveSchedule::piece(c.shape().bytes, c.group_size(), p));
+    for (const auto& t : ag.sends) CHECK(t.bytes == CollectiveSchedule::piece(c.shape().bytes, c.group_size(), p));
     std::uint64_t gathered = 0;
     for (const auto& r : ag.recvs) {
-      CHECK(r.bytes == c.chunk_bytes(r.peer));
+      CHECK(r.bytes == CollectiveSchedule::piece(c.shape().bytes, c.group_size(), r.peer));
       gathered += r.bytes;
     }
-    CHECK(gathered == 10u - c.chunk_bytes(p));
+    CHECK(gathered == 10u - CollectiveSchedule::piece(c.shape().bytes, c.group_size(), p));
   }
 }
 
 TEST_CASE("collective: direct all-gather and reduce-scatter match at both ends", "[collective]") {
   for (const CollectiveKind k : {CollectiveKind::AllGather, CollectiveKind::ReduceScatter})
     for (const int n : {2, 3, 5, 8}) {
-      const CollectiveSchedule c(k, CollectiveAlgorithm::Direct, n, 1000003);
+      const CollectiveSchedule c(make_shape(k, CollectiveAlgorithm::Direct, n, 1000003));
       for (int p = 0; p < n; ++p)
         for (const auto& t : c.step(p, 0).sends) {
           int matches = 0;
@@ -392,14 +392,14 @@ TEST_CASE("collective: ring all-reduce is twice the all-gather", "[collective]")
 // ---- algorithms and names ------------------------------------------------------------------------
 
 TEST_CASE("collective: ring all-to-all is refused", "[collective]") {
-  CHECK_THROWS_AS(CollectiveSchedule(CollectiveKind::AllToAll, CollectiveAlgorithm::Ring, 8, 1000), Error);
-  CHECK_THROWS_WITH(CollectiveSchedule(CollectiveKind::AllToAll, CollectiveAlgorithm::Ring, 8, 1000),
+  CHECK_THROWS_AS(CollectiveSchedule(make_shape(CollectiveKind::AllToAll, CollectiveAlgorithm::Ring, 8, 1000)), Error);
+  CHECK_THROWS_WITH(CollectiveSchedule(make_shape(CollectiveKind::AllToAll, CollectiveAlgorithm::Ring, 8, 1000)),
                     Contains("all_to_all") && Contains("ring"));
 }
 
 TEST_CASE("collective: an empty group is refused", "[collective]") {
-  CHECK_THROWS_AS(CollectiveSchedule(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, 0, 1000), Error);
-  CHECK_THROWS_AS(CollectiveSchedule(CollectiveKind::AllGather, CollectiveAlgorithm::Direct, -3, 1000), Error);
+  CHECK_THROWS_AS(CollectiveSchedule(make_shape(CollectiveKind::AllReduce, CollectiveAlgorithm::Ring, 0, 1000)), Error);
+  CHECK_THROWS_AS(CollectiveSchedule(make_shape(CollectiveKind::AllGather, CollectiveAlgorithm::Direct, -3, 1000)), Error);
 }
 
 TEST_CASE("collective: algorithms available per kind", "[collective]") {
@@ -416,6 +416,6 @@ TEST_CASE("collective: kind and algorithm names round-trip", "[collective]") {
   CHECK(collective_algorithm_from_string("direct") == CollectiveAlgorithm::Direct);
   CHECK_FALSE(collective_kind_from_string("allreduce").has_value());
   CHECK_FALSE(collective_kind_from_string("").has_value());
-  CHECK_FALSE(collective_algorithm_from_string("tree").has_value());
+  CHECK_FALSE(collective_algorithm_from_string("pairwise").has_value());
   CHECK_FALSE(collective_algorithm_from_string("Ring").has_value());
 }

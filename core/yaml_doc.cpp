@@ -1,4 +1,5 @@
 #include "core/yaml_doc.hpp"
+#include "core/text.hpp"
 
 #include <fmt/format.h>
 
@@ -23,21 +24,6 @@ std::string join_list(const std::vector<std::string>& v) {
   return s;
 }
 
-// Levenshtein distance, for "did you mean" hints on misspelt keys.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 std::string node_kind(const YAML::Node& n) {
   if (!n.IsDefined()) return "nothing";

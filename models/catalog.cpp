@@ -1,6 +1,7 @@
 #include "models/catalog.hpp"
 
 #include "core/yaml_doc.hpp"
+#include "models/collective.hpp"
 
 #include <fmt/format.h>
 
@@ -115,6 +116,41 @@ std::string id_list(const std::vector<std::string>& ids) {
   return s;
 }
 
+// One protocol of a library entry: {name, bandwidth_fraction, latency: {<algorithm>: {base,
+// hop_scale_up, hop_scale_out}}}. Provenance keys: protocols.<name>.bandwidth_fraction,
+// protocols.<name>.latency.<algorithm>.<field>.
+LibraryProtocol read_protocol(const ConfigNode& node, const CollectiveLibrarySpec& lib, SourcedReader& sr) {
+  LibraryProtocol p;
+  MapReader m(node, "protocol entry");
+  const ConfigNode name_n = m.required("name");
+  p.name = name_n.as_string();
+  for (const auto& other : lib.protocols)
+    if (other.name == p.name) name_n.fail(fmt::format("protocol '{}' is listed twice in library '{}'", p.name, lib.id));
+  const std::string pre = "protocols." + p.name + ".";
+  p.bandwidth_fraction = sr.read(m.required("bandwidth_fraction"), pre + "bandwidth_fraction").as_fraction();
+  const ConfigNode lat = m.required("latency");
+  std::vector<std::string> algorithms;
+  for (auto a : {CollectiveAlgorithm::Ring, CollectiveAlgorithm::Direct, CollectiveAlgorithm::Tree,
+                 CollectiveAlgorithm::HalvingDoubling, CollectiveAlgorithm::Hierarchical, CollectiveAlgorithm::Nvls})
+    algorithms.push_back(to_string(a));
+  for (const auto& [algo, an] : lat.entries()) {
+    const auto a = collective_algorithm_from_string(algo);
+    if (!a || *a == CollectiveAlgorithm::Auto)
+      an.fail(fmt::format("unknown algorithm '{}'; valid: {}", algo, id_list(algorithms)));
+    MapReader lm(an, fmt::format("latency of algorithm '{}'", algo));
+    const std::string lp = pre + "latency." + algo + ".";
+    LibraryLatency l;
+    l.base = sr.read(lm.required("base"), lp + "base").as_duration();
+    l.hop_scale_up = sr.read(lm.required("hop_scale_up"), lp + "hop_scale_up").as_duration();
+    l.hop_scale_out = sr.read(lm.required("hop_scale_out"), lp + "hop_scale_out").as_duration();
+    lm.finish();
+    p.latency.emplace(algo, l);
+  }
+  if (p.latency.empty()) lat.fail("latency must list at least one algorithm");
+  m.finish();
+  return p;
+}
+
 // The cross-references of one catalog file (gpu_power[].gpu, racks[].cooling and the cooling
 // loops' coolant, cold_plate and cdu), checked against the whole merged catalog. The file has
 // passed load_file already, so its structure is known to be valid.
@@ -158,13 +194,50 @@ void check_references(const Catalog& c, const std::string& path) {
                              id_list(c.cdu_ids())));
     }
   }
+  if (root.has("systems")) {
+    for (const auto& item : root.child("systems").items()) {
+      const SystemSpec* y = c.find_system(item.child("id").as_string());
+      if (y == nullptr) continue;  // defined in an earlier file under the same id: reported there
+      const auto ref = [&](const char* key, bool found, const char* what, const std::vector<std::string>& ids) {
+        const ConfigNode n = item.child(key);
+        if (!found)
+          n.fail(fmt::format("unknown {} '{}' in system '{}'; catalog {}s: {}", what, n.as_string(), y->id, what, id_list(ids)));
+      };
+      ref("gpu", c.find_gpu(y->gpu) != nullptr, "GPU", c.gpu_ids());
+      ref("link", c.find_link(y->link) != nullptr, "link", c.link_ids());
+      ref("nic", c.find_nic(y->nic) != nullptr, "NIC", c.nic_ids());
+      ref("rack", c.find_rack(y->rack) != nullptr, "rack", c.rack_ids());
+      ref("library", c.find_library(y->library) != nullptr, "library", c.library_ids());
+      const RackPowerSpec* rack = c.find_rack(y->rack);
+      if (rack->gpus != y->gpus)
+        item.child("rack").fail(fmt::format("rack entry '{}' describes {} GPUs but system '{}' has {}", rack->id, rack->gpus,
+                                            y->id, y->gpus));
+      if (y->scale_up_kind != "switched") continue;
+      ref("scale_up_switch", c.find_switch(y->scale_up_switch) != nullptr, "switch", c.switch_ids());
+      // The switch must take the links at their rate, and the chips must have a port per link.
+      const SwitchSpec* sw = c.find_switch(y->scale_up_switch);
+      const LinkSpec* link = c.find_link(y->link);
+      const auto ports = sw->ports_at(link->bandwidth);
+      if (!ports)
+        item.child("scale_up_switch")
+            .fail(fmt::format("switch '{}' has no port configuration at link '{}''s rate {} (system '{}')", sw->id, link->id,
+                              format_rate(link->bandwidth), y->id));
+      if (static_cast<long long>(y->gpus) * y->links_per_gpu > static_cast<long long>(*ports) * y->switch_chips) {
+        const std::string key = item.has("switch_chips") ? "switch_chips" : "scale_up_switch";
+        item.child(key).fail(fmt::format("{} GPUs x {} links need {} switch ports, but {} x '{}' have {} at {}", y->gpus,
+                                         y->links_per_gpu, y->gpus * y->links_per_gpu, y->switch_chips, sw->id,
+                                         *ports * y->switch_chips, format_rate(link->bandwidth)));
+      }
+    }
+  }
 }
 
 }  // namespace
 
 std::vector<std::string> shipped_catalog_files(const std::string& data_dir) {
   const std::string d = data_dir + "/models/catalog/";
-  return {d + "gpus.yaml", d + "nics.yaml", d + "switches.yaml", d + "links.yaml", d + "power.yaml", d + "cooling.yaml"};
+  return {d + "gpus.yaml",        d + "nics.yaml",    d + "switches.yaml", d + "links.yaml",
+          d + "collectives.yaml", d + "systems.yaml", d + "power.yaml",    d + "cooling.yaml"};
 }
 
 Catalog Catalog::load(const std::vector<std::string>& files) {
@@ -175,7 +248,8 @@ Catalog Catalog::load(const std::vector<std::string>& files) {
   // read again (defined_at_ says where each entry was defined: "file:line").
   std::set<std::string> with_refs;
   for (const auto& [key, where] : c.defined_at_) {
-    if (key.rfind("gpu_power:", 0) == 0 || key.rfind("rack:", 0) == 0 || key.rfind("cooling_loop:", 0) == 0)
+    if (key.rfind("gpu_power:", 0) == 0 || key.rfind("rack:", 0) == 0 || key.rfind("cooling_loop:", 0) == 0 ||
+        key.rfind("system:", 0) == 0)
       with_refs.insert(where.substr(0, where.rfind(':')));
   }
   std::set<std::string> checked;
@@ -247,6 +321,8 @@ void Catalog::load_file(const std::string& path) {
       n.host_interface_bandwidth = sr.read(m.required("host_interface_bandwidth"), "host_interface_bandwidth").as_rate();
       n.latency = sr.read(m.required("latency"), "latency").as_duration();
       if (auto p = m.optional("power")) n.power = sr.read(*p, "power").as_watts();
+      if (auto o = m.optional("message_overhead")) n.message_overhead = sr.read(*o, "message_overhead").as_duration();
+      if (auto u = m.optional("ultra_ethernet")) n.ultra_ethernet = sr.read(*u, "ultra_ethernet").as_bool();
       m.finish();
       define("nic", n.id, idn);
       nics_.emplace(n.id, std::move(n));
@@ -267,6 +343,7 @@ void Catalog::load_file(const std::string& path) {
       s.latency = sr.read(m.required("latency"), "latency").as_duration();
       if (auto c = m.optional("capacity")) s.capacity = sr.read(*c, "capacity").as_rate();
       if (auto p = m.optional("power")) s.power = sr.read(*p, "power").as_watts();
+      if (auto r = m.optional("reduction_bandwidth")) s.reduction_bandwidth = sr.read(*r, "reduction_bandwidth").as_rate();
       m.finish();
       define("switch", s.id, idn);
       switches_.emplace(s.id, std::move(s));
@@ -286,6 +363,84 @@ void Catalog::load_file(const std::string& path) {
       m.finish();
       define("link", l.id, idn);
       links_.emplace(l.id, std::move(l));
+    }
+  }
+
+  // ---- collective libraries (models/catalog/collectives.yaml) ----
+  if (auto list = top.optional("libraries")) {
+    for (const auto& item : list->items()) {
+      CollectiveLibrarySpec lib;
+      SourcedReader sr(sources, lib.provenance);
+      MapReader m(item, "library entry");
+      const ConfigNode idn = m.required("id");
+      lib.id = idn.as_string();
+      lib.name = m.required("name").as_string();
+      const ConfigNode protocols = m.required("protocols");
+      for (const auto& pn : protocols.items()) lib.protocols.push_back(read_protocol(pn, lib, sr));
+      if (lib.protocols.empty()) protocols.fail("a library must list at least one protocol");
+      if (auto ch = m.optional("chooses")) {
+        for (const auto& a : ch->items()) {
+          const std::string name = a.as_string();
+          bool listed = false;
+          for (const auto& p : lib.protocols) listed = listed || p.latency.count(name) == 1;
+          if (!listed)
+            a.fail(fmt::format("library '{}' chooses '{}' but no protocol of it has constants for that algorithm", lib.id, name));
+          lib.chooses.push_back(name);
+        }
+      }
+      m.finish();
+      define("library", lib.id, idn);
+      libraries_.emplace(lib.id, std::move(lib));
+    }
+  }
+
+  // ---- systems (models/catalog/systems.yaml); references checked in check_references ----
+  if (auto list = top.optional("systems")) {
+    for (const auto& item : list->items()) {
+      SystemSpec y;
+      SourcedReader sr(sources, y.provenance);
+      MapReader m(item, "system entry");
+      const ConfigNode idn = m.required("id");
+      y.id = idn.as_string();
+      y.name = m.required("name").as_string();
+      y.vendor = m.required("vendor").as_string();
+      if (auto d = m.optional("domain")) y.domain = d->as_choice({"node", "rack"});
+      y.gpu = m.required("gpu").as_string();
+      const ConfigNode gpus_n = sr.read(m.required("gpus"), "gpus");
+      y.gpus = as_count(gpus_n);
+      y.scale_up_kind = m.required("scale_up_kind").as_choice({"switched", "full_mesh"});
+      y.link = m.required("link").as_string();
+      const bool switched = y.scale_up_kind == "switched";
+      // Keys of the other shape are errors, not silently ignored.
+      const auto only = [&](const char* key, bool allowed) -> std::optional<ConfigNode> {
+        auto n = m.optional(key);
+        if (n && !allowed)
+          n->fail(fmt::format("'{}' applies to {} systems; system '{}' is {}", key, switched ? "full_mesh" : "switched",
+                              y.id, y.scale_up_kind));
+        return n;
+      };
+      if (auto t = only("trays", switched)) {
+        const ConfigNode tn = sr.read(*t, "trays");
+        y.trays = as_count(tn);
+        if (y.gpus % y.trays != 0) tn.fail(fmt::format("{} GPUs cannot be split evenly into {} trays", y.gpus, y.trays));
+      }
+      if (auto n = only("links_per_gpu", switched)) y.links_per_gpu = as_count(sr.read(*n, "links_per_gpu"));
+      if (auto n = only("scale_up_switch", switched)) y.scale_up_switch = n->as_string();
+      if (auto n = only("switch_chips", switched)) y.switch_chips = as_count(sr.read(*n, "switch_chips"));
+      if (auto n = only("links_per_pair", !switched)) y.links_per_pair = static_cast<int>(sr.read(*n, "links_per_pair").as_int(1, 64));
+      if (switched) {
+        for (const char* key : {"links_per_gpu", "scale_up_switch"})
+          if (!item.has(key)) item.fail(fmt::format("system entry is missing required key '{}' (switched systems need it)", key));
+      } else if (y.gpus < 2) {
+        gpus_n.fail(fmt::format("a full_mesh system needs at least 2 GPUs, got {}", y.gpus));
+      }
+      y.nic = m.required("nic").as_string();
+      y.nics_per_gpu = static_cast<int>(sr.read(m.required("nics_per_gpu"), "nics_per_gpu").as_int(1, 64));
+      y.rack = m.required("rack").as_string();
+      y.library = m.required("library").as_string();
+      m.finish();
+      define("system", y.id, idn);
+      systems_.emplace(y.id, std::move(y));
     }
   }
 
@@ -472,6 +627,8 @@ const GpuSpec* Catalog::find_gpu(const std::string& id) const { return find_in(g
 const NicSpec* Catalog::find_nic(const std::string& id) const { return find_in(nics_, id); }
 const SwitchSpec* Catalog::find_switch(const std::string& id) const { return find_in(switches_, id); }
 const LinkSpec* Catalog::find_link(const std::string& id) const { return find_in(links_, id); }
+const SystemSpec* Catalog::find_system(const std::string& id) const { return find_in(systems_, id); }
+const CollectiveLibrarySpec* Catalog::find_library(const std::string& id) const { return find_in(libraries_, id); }
 const GpuPowerSpec* Catalog::find_gpu_power(const std::string& gpu_id) const { return find_in(gpu_power_, gpu_id); }
 const RackPowerSpec* Catalog::find_rack(const std::string& id) const { return find_in(racks_, id); }
 const CoolantSpec* Catalog::find_coolant(const std::string& id) const { return find_in(coolants_, id); }
@@ -489,5 +646,7 @@ std::vector<std::string> Catalog::inlet_class_ids() const { return keys(inlet_cl
 std::vector<std::string> Catalog::nic_ids() const { return keys(nics_); }
 std::vector<std::string> Catalog::switch_ids() const { return keys(switches_); }
 std::vector<std::string> Catalog::link_ids() const { return keys(links_); }
+std::vector<std::string> Catalog::system_ids() const { return keys(systems_); }
+std::vector<std::string> Catalog::library_ids() const { return keys(libraries_); }
 
 }  // namespace racksim

@@ -1,6 +1,8 @@
 // racksim models: the hardware catalog — GPUs, NICs, switches and links by id.
 //
-// Loaded from YAML files (the shipped models/catalog/*.yaml plus any a scenario adds). Every value
+// Loaded from YAML files (the shipped models/catalog/*.yaml plus any a scenario adds): parts
+// (gpus, nics, switches, links), collective libraries (collectives.yaml), systems as sold
+// (systems.yaml), power and cooling. Every value
 // in those files is a sourced value {value, kind, source, note}; the loader checks that each
 // source id is defined in the file's `sources:` table and that kind is one of spec,
 // spec_secondary, measured, estimate, derived. An id defined twice is an error (a scenario's own
@@ -27,6 +29,10 @@ public:
   [[nodiscard]] const NicSpec* find_nic(const std::string& id) const;
   [[nodiscard]] const SwitchSpec* find_switch(const std::string& id) const;
   [[nodiscard]] const LinkSpec* find_link(const std::string& id) const;
+  // Systems (systems.yaml) and collective libraries (collectives.yaml). A system's gpu, link,
+  // scale_up_switch, nic, rack and library are checked to exist once every file is loaded.
+  [[nodiscard]] const SystemSpec* find_system(const std::string& id) const;
+  [[nodiscard]] const CollectiveLibrarySpec* find_library(const std::string& id) const;
 
   // Power and cooling (models/catalog/power.yaml, cooling.yaml). find_gpu_power takes a GPU id;
   // the entry's power.max is 0 until the scenario fills it from the GPU's board_power.
@@ -48,6 +54,8 @@ public:
   [[nodiscard]] std::vector<std::string> nic_ids() const;
   [[nodiscard]] std::vector<std::string> switch_ids() const;
   [[nodiscard]] std::vector<std::string> link_ids() const;
+  [[nodiscard]] std::vector<std::string> system_ids() const;
+  [[nodiscard]] std::vector<std::string> library_ids() const;
 
   [[nodiscard]] const std::vector<std::string>& files() const { return files_; }
 
@@ -56,6 +64,8 @@ private:
   std::map<std::string, NicSpec> nics_;
   std::map<std::string, SwitchSpec> switches_;
   std::map<std::string, LinkSpec> links_;
+  std::map<std::string, SystemSpec> systems_;
+  std::map<std::string, CollectiveLibrarySpec> libraries_;
   std::map<std::string, GpuPowerSpec> gpu_power_;   // by GPU id
   std::map<std::string, RackPowerSpec> racks_;
   std::map<std::string, CoolantSpec> coolants_;
@@ -69,7 +79,8 @@ private:
   void load_file(const std::string& path);
 };
 
-// The shipped catalog files under `data_dir`/models/catalog.
+// The shipped catalog files under `data_dir`/models/catalog: gpus, nics, switches, links,
+// collectives, systems, power, cooling (power and cooling last).
 [[nodiscard]] std::vector<std::string> shipped_catalog_files(const std::string& data_dir);
 
 }  // namespace racksim

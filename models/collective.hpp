@@ -18,19 +18,33 @@
 // partner rank. Each step pays the level's per-step latency alpha (library hop latency + route
 // latency) before its transfers; a collective pays `launch` once.
 //
-// Algorithms (docs/collectives.md derives every closed form; B = per-GPU bandwidth per direction
-// of the level, S = bytes, alpha = per-step latency):
-//   ring               all-reduce 2(n-1)(alpha + S/(nB)); all-gather / reduce-scatter (n-1)(alpha + S/(nB));
-//                      broadcast / reduce: pipelined chain, (n-2+k)(alpha + S/(kB)) with k chunks
-//   direct (one-shot)  every rank exchanges its chunks with every peer at once
-//   tree               double binary tree (NCCL): two complementary trees each carry half the
-//                      data, pipelined in k chunks; all-reduce = reduce up + broadcast down
-//   halving_doubling   recursive halving reduce-scatter + recursive doubling all-gather
-//                      (Rabenseifner); non-powers of two fold the extra ranks in first
-//   hierarchical       all-reduce: reduce-scatter inside each domain -> all-reduce across
-//                      domains among ranks of equal local index (the rail) -> all-gather inside
-//   nvls               in-switch reduction (NVLink SHARP): each rank sends its buffer to the
-//                      switch and receives the reduced result; no GPU reduction
+// Algorithms and the kinds they run (docs/collectives.md derives every closed form and gives the
+// exact schedules; B = per-GPU bandwidth per direction of the level, S = bytes, alpha = per-step
+// latency, k = shape.chunks, D = tree depth):
+//   ring               all_reduce, all_gather, reduce_scatter: p sends to p+1, receives from p-1;
+//                      all-reduce 2(n-1)(alpha + S/(nB)); AG / RS (n-1)(alpha + S/(nB)); after a
+//                      reduce-scatter position p owns chunk (p+1) mod n (reduce_scatter_owned_chunk).
+//                      broadcast, reduce: pipelined chain in ring order from the root, k slices:
+//                      slice j crosses the edge into distance d at step d-1+j; (n-2+k)(alpha + S/(kB))
+//   direct (one-shot)  all_reduce (RS step + AG step), all_gather, reduce_scatter, all_to_all(v):
+//                      every peer at once; broadcast / reduce: the root sends to (receives from)
+//                      every peer the whole buffer, 1 step
+//   tree               all_reduce: double binary tree (NCCL 2.4+, after Sanders et al. 2009): tree 0
+//                      carries the first half of the buffer, tree 1 the second, each pipelined in k
+//                      slices, reduce up in max(D0,D1)+k-1 steps then broadcast down in as many;
+//                      a position is interior in at most one tree. broadcast / reduce: one
+//                      pipelined binary tree rooted at shape.root, D+k-1 steps. Trees: see
+//                      double_tree_node below.
+//   halving_doubling   all_reduce (Rabenseifner: recursive-halving RS + recursive-doubling AG),
+//                      reduce_scatter, all_gather; n not a power of two: fold the r = n - n'
+//                      extra ranks into ranks 0..r-1 first and hand the result back last
+//   hierarchical       all_reduce: reduce-scatter inside each domain (intra: ring | direct) ->
+//                      all-reduce of the owned chunk across domains among positions of equal
+//                      local index (the rail; inter: ring | tree | halving_doubling) -> all-gather
+//                      inside; needs domain_size g with 1 < g < n, n % g == 0
+//   nvls               all_reduce, reduce_scatter, all_gather in one step through the NVLink
+//                      switch (NVLS): the switch reduces and multicasts; one domain only
+// A group of one rank has no step for any kind and algorithm (no domain checks apply).
 #pragma once
 
 #include "core/units.hpp"
@@ -68,8 +82,21 @@ struct CollectiveShape {
   int domain_size = 0;          // positions [d*g, (d+1)*g) share one scale-up domain; 0: one domain
   CollectiveAlgorithm intra = CollectiveAlgorithm::Ring;  // hierarchical: inside a domain (ring | direct)
   CollectiveAlgorithm inter = CollectiveAlgorithm::Ring;  // hierarchical: across domains (ring | tree | halving_doubling)
-  std::vector<std::uint64_t> counts;  // all_to_all(v): counts[p*n+q] = bytes p sends q; empty: uniform
+  std::vector<std::uint64_t> counts;  // all_to_all(v): counts[p*n+q] = bytes p sends q (counts[p*n+p]
+                                      // ignored); empty: uniform; then `bytes` is not used
+  // Ring all-reduce in one domain only: the buffer is cut into `channels` parts, each reduced by
+  // its own ring; ring c follows the c-th of mesh_rings(n, channels), edge-disjoint directed
+  // Hamiltonian cycles, so on a full mesh every channel uses other links (RCCL's multi-ring
+  // channels over xGMI). 1: the plain ring p -> p+1.
+  int channels = 1;
 };
+
+// Up to `count` edge-disjoint directed Hamiltonian cycles over positions 0..n-1 (each as the
+// order of positions starting at 0), found by a deterministic depth-first search with a bounded
+// effort. The complete directed graph on n vertices splits into n-1 such cycles for every n
+// except 4 and 6 (Tillson 1980); there, and when the search gives up, fewer are returned. Cycle
+// 0 is the plain ring 0, 1, ..., n-1.
+[[nodiscard]] std::vector<std::vector<int>> mesh_rings(int n, int count);
 
 // The shape of a plain collective (the other fields at their defaults).
 [[nodiscard]] CollectiveShape make_shape(CollectiveKind kind, CollectiveAlgorithm algorithm, int group_size,
@@ -78,6 +105,17 @@ struct CollectiveShape {
 struct StepTransfer {
   int peer = 0;  // position in the group, or kSwitchPeer
   std::uint64_t bytes = 0;
+  // Where the carried range starts in the collective's buffer (the byte convention above): the
+  // transfer carries [offset, offset + bytes) modulo the buffer size (only nvls all-gather's
+  // receive of "everything but my own piece" wraps past the end). A send carries the sender's
+  // data as it was at the start of the step. all_to_all: 0 (a block is named by its sender and
+  // receiver). The engine needs only peer and bytes; offset and reduce let tests check what a
+  // schedule computes (docs/collectives.md, "Checking a schedule").
+  std::uint64_t offset = 0;
+  // On a receive: true if the incoming range is added into the buffer (a reduction), false if it
+  // overwrites it. Always false on sends. A step's reduce_bytes is the sum of its reducing
+  // receives.
+  bool reduce = false;
 };
 
 struct StepPlan {
@@ -98,11 +136,47 @@ public:
   [[nodiscard]] const CollectiveShape& shape() const { return shape_; }
   // Size of chunk c of the buffer cut into n pieces (sizes differ by at most one byte).
   [[nodiscard]] static std::uint64_t piece(std::uint64_t bytes, int n, int c);
+  // Offset of chunk c in the buffer cut into n pieces: the sum of the sizes of chunks 0..c-1.
+  [[nodiscard]] static std::uint64_t piece_offset(std::uint64_t bytes, int n, int c);
 
 private:
   CollectiveShape shape_;
   int steps_ = 0;
+  int depth0_ = 0;  // tree: depth of tree 0 (the only tree of broadcast / reduce); 0 otherwise
+  int depth1_ = 0;  // tree all-reduce: depth of tree 1
+  int phase1_ = 0;  // hierarchical: steps of the intra-domain reduce-scatter (= of the all-gather)
+  int phase2_ = 0;  // hierarchical: steps of the rail all-reduce
+  std::vector<int> ring_order_;  // channels > 1: ring_order_[c*n + i] = position at index i of ring c
+  std::vector<int> ring_index_;  // channels > 1: ring_index_[c*n + p] = index of position p in ring c
 };
+
+// The chunk of the buffer cut into group_size pieces that `position` holds fully reduced at the
+// end of a reduce-scatter of `algorithm` (and at the middle of a ring / direct all-reduce): ring
+// (position + 1) mod n (the ring's historical chunk order), every other algorithm `position`.
+[[nodiscard]] int reduce_scatter_owned_chunk(CollectiveAlgorithm algorithm, int group_size, int position);
+
+// The parent and children of a position in one of the binary trees racksim uses; -1 where there
+// is none. tree 0 and tree 1 are the two trees of the double-binary-tree all-reduce; tree 0 is
+// also the broadcast / reduce tree with positions renumbered (p - root) mod n.
+//   tree 0 = NCCL's btree (ncclGetBtree) over positions 0..n-1, rooted at 0: a position r > 0
+//            whose lowest set bit is b has parent (r ^ b) | 2b, or r ^ b when that is >= n, and
+//            children r - b/2 and r + b/2 (the second pulled down to r + b/4, r + b/8, ... while
+//            >= n; none when b = 1). The root 0 has one child, the largest power of two < n.
+//            Interior: the even positions; leaves: the odd ones.
+//   tree 1, n even: the mirror p -> n-1-p of tree 0 (NCCL); rooted at n-1; interior: odd positions.
+//   tree 1, n odd:  the mirror p -> n-2-p of btree(n-1) over positions 0..n-2, rooted at n-2, with
+//            position n-1 added as the root's second child; interior: the odd positions. (NCCL
+//            shifts tree 0 by one instead, which makes position 0 interior in both trees.)
+// So every position is interior (has a child) in at most one tree, and depths are at most
+// floor(log2(n-1)) + 1.
+struct TreeNode {
+  int parent = -1;
+  int child[2] = {-1, -1};
+};
+[[nodiscard]] TreeNode double_tree_node(int group_size, int tree, int position);
+// Depth of a position (root: 0) and the depth of the whole tree.
+[[nodiscard]] int double_tree_depth(int group_size, int tree, int position);
+[[nodiscard]] int double_tree_max_depth(int group_size, int tree);
 
 // One level of the fabric as the cost model sees it.
 struct LevelCost {
@@ -119,7 +193,16 @@ struct CollectiveCostParams {
   double bandwidth_fraction = 1.0; // protocol payload share (LL: 0.5)
 };
 
-// Closed-form time of the shape on an uncontended fabric (the test oracle; docs/collectives.md).
+// Closed-form time of the shape on an uncontended fabric (the test oracle; docs/collectives.md),
+// under the engine semantics above: launch + the sum over steps of the slowest rank's
+// alpha + transfer time, where a rank's step is at the inter level if one of its transfers has a
+// peer in another domain. Transfer time of a rank's step, bytes on the wire = bytes / fraction:
+// switched level max(sum sent, sum received) / B; full mesh the largest volume to or from one
+// peer / (B/(g-1)) (g: GPUs of the domain, or domains for the inter level); switch transfers
+// max(sum up, sum down) / min(B, nvls_bandwidth). Exact up to one byte per chunk (the forms use
+// S/n, schedules whole bytes); tree and the non-power-of-two halving-doubling steps are charged
+// their critical path exactly (O(n log^2 n) for trees). A group of one costs 0 (no launch).
+// Throws racksim::Error where algorithm_applies is false.
 [[nodiscard]] Seconds predict_time(const CollectiveShape& shape, const CollectiveCostParams& p);
 
 // Whether the algorithm can run the shape: the kind supports it, nvls needs nvls_bandwidth > 0

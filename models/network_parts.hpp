@@ -25,6 +25,7 @@ struct NicSpec {
   Seconds latency;
   std::optional<Watts> power;
   std::optional<Seconds> message_overhead;  // per message (transfer) the NIC starts: doorbell, WQE, completion
+  bool ultra_ethernet = false;              // runs the Ultra Ethernet transport (UEC); false: RoCE only
   std::map<std::string, Provenance> provenance;
 };
 
@@ -79,6 +80,9 @@ struct CollectiveLibrarySpec {
   std::string id;                                 // "nccl", "rccl"
   std::string name;
   std::vector<LibraryProtocol> protocols;
+  // The algorithms the library's own selection considers (its tuner): what `auto` chooses among.
+  // Others listed under the protocols run only when a scenario or op names them. Empty: all.
+  std::vector<std::string> chooses;
   std::map<std::string, Provenance> provenance;
 };
 
@@ -87,6 +91,7 @@ struct SystemSpec {
   std::string id;                // helios, mi300x-platform, hgx-h100, ...
   std::string name;
   std::string vendor;
+  std::string domain = "node";   // "node" | "rack": what one system is called (names GPUs)
   std::string gpu;               // catalog GPU id
   int gpus = 0;                  // GPUs in the system = one scale-up domain
   int trays = 1;                 // switched: GPUs are named by tray

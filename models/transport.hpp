@@ -36,6 +36,10 @@ struct TransportEffect {
   std::string recovery;            // "go-back-N", "selective retransmit", "link-level retry", "none (no loss)"
 };
 
+// Bytes on the wire per packet beyond its payload: framing, network and transport headers
+// (transport.cpp derives them; Ultra Ethernet's is an estimate).
+[[nodiscard]] int per_packet_overhead(TransportProtocol p);
+
 // `line_rate` and `rtt` (round trip between NICs) size the window in flight (bandwidth-delay
 // product) that go-back-N resends; `hops` is the number of links a packet crosses NIC to NIC.
 [[nodiscard]] TransportEffect transport_efficiency(const TransportParams& t, BytesPerSecond line_rate, Seconds rtt,

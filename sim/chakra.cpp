@@ -796,12 +796,20 @@ private:
           case pb::ALL_GATHER: op.collective = CollectiveKind::AllGather; break;
           case pb::REDUCE_SCATTER: op.collective = CollectiveKind::ReduceScatter; break;
           case pb::ALL_TO_ALL: op.collective = CollectiveKind::AllToAll; break;
+          case pb::BROADCAST: op.collective = CollectiveKind::Broadcast; break;
+          case pb::REDUCE: op.collective = CollectiveKind::Reduce; break;
           default: nr.fail(fmt::format("comm_type {} is not a collective racksim writes", comm_type_name(ct)));
         }
         op.bytes = bytes();
+        if (op.collective == CollectiveKind::Broadcast || op.collective == CollectiveKind::Reduce) {
+          const auto root = a.get_int("racksim.root");
+          if (!root) need("racksim.root");
+          op.root = static_cast<int>(*root);
+        }
         const std::string an = *a.get_string("racksim.algorithm");
         const auto alg = collective_algorithm_from_string(an);
-        const auto algos = algorithms_for(op.collective);
+        auto algos = algorithms_for(op.collective);
+        algos.push_back(CollectiveAlgorithm::Auto);
         if (!alg || std::find(algos.begin(), algos.end(), *alg) == algos.end())
           nr.fail(fmt::format("racksim.algorithm '{}' is not an algorithm of {}", an, to_string(op.collective)));
         op.algorithm = *alg;
@@ -1055,7 +1063,7 @@ private:
                             "'broadcast_as: all_gather', BROADCAST",
                             comm_type_name(*ct)));
     }
-    op.algorithm = algorithms_for(op.collective).front();
+    op.algorithm = CollectiveAlgorithm::Auto;  // the run chooses, like the libraries do
   }
 
   const ChakraSpec& spec_;
@@ -1215,6 +1223,8 @@ std::string encode_rank(const Workload& w, int rank) {
           attr(n, "pg_name").set_string_val(g.name);
           attr(n, "racksim.bytes").set_uint64_val(op.bytes);
           attr(n, "racksim.algorithm").set_string_val(to_string(op.algorithm));
+          if (op.collective == CollectiveKind::Broadcast || op.collective == CollectiveKind::Reduce)
+            attr(n, "racksim.root").set_int64_val(op.root);
           attr(n, "racksim.sequence").set_int64_val(op.sequence);
           break;
         }

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "sim/chakra.hpp"
+#include "sim/cli_collective.hpp"
 #include "sim/cli_kernel.hpp"
 #include "sim/file_output.hpp"
 #include "sim/run.hpp"
@@ -9,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -35,6 +37,13 @@ usage:
                  | --attention BxHxSxD [--causal]) [--dtype DT] [--clock MHz] [--hbm-clock-ratio R] [--json]
       The GPU kernel model alone: time, achieved rate, compute- or memory-bound, and the
       calibration points used. --bytes is the size of each STREAM array.
+  racksim predict collective --system ID --op OP --gpus N [--nodes M] [--bytes SIZE] [--algorithm A]
+                 [--set KEY=VALUE]... [--json]
+      One collective simulated on M systems of the catalog (joined by a rail-optimized fabric
+      when M > 1): time, algorithm and bus bandwidth as nccl-tests defines them, the algorithm
+      and protocol chosen, and the cost model's time. OP: all_reduce, all_gather,
+      reduce_scatter, all_to_all, broadcast, reduce. Without --bytes, a table from 1 KiB to
+      8 GiB like all_reduce_perf prints (each size simulated in its own process).
   racksim calibrate MEASUREMENTS... --gpu ID --out FILE [--force]
       Fit the GPU's kernel-model efficiency tables from published-measurements files, print
       predicted vs measured per case before and after the fit and with each case left out,
@@ -42,6 +51,10 @@ usage:
   racksim validate MEASUREMENTS... --gpu ID [--budget PERCENT] [--leave-one-out] [--json]
       Predicted vs measured for every kernel case of the GPU; exit status 1 when the median
       |error| exceeds the budget (default 5%). --leave-one-out refits without each case.
+  racksim validate MEASUREMENTS... --system ID [--min-bytes SIZE] [--budget PERCENT] [--json]
+      Collective bus bandwidth predicted vs measured for every collective case of the files
+      measured on the system's GPU (simulated like predict collective); exit status 1 when the
+      median |error| over sizes >= --min-bytes exceeds the budget (default 10%).
   racksim export-chakra SCENARIO DIR [--set KEY=VALUE]... [--force]
       Write the scenario's workload as Chakra ET files, one per rank: DIR/<name>.<rank>.et
       (<name> is the workload's name, other characters than letters, digits, '-' and '_' made
@@ -207,8 +220,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         }
       return cmd_export_chakra(rest, out);
     }
-    if (verb == "predict") return cmd_predict(rest, data_dir(), out);
+    if (verb == "predict") {
+      if (!rest.empty() && rest.front() == "collective") return cmd_predict_collective(rest, data_dir(), out);
+      return cmd_predict(rest, data_dir(), out);
+    }
     if (verb == "calibrate") return cmd_calibrate(rest, data_dir(), out);
+    if (verb == "validate" && std::find(rest.begin(), rest.end(), "--system") != rest.end())
+      return cmd_validate_collectives(rest, data_dir(), out);
     if (verb == "validate") return cmd_validate(rest, data_dir(), out);
     throw UsageError(fmt::format("unknown verb '{}'; verbs: run, predict, calibrate, validate, version, export-chakra (see racksim --help)", verb));
   } catch (const UsageError& e) {

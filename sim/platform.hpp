@@ -10,8 +10,10 @@
 #pragma once
 
 #include "sim/workload.hpp"
+#include "topologies/builders.hpp"
 #include "topologies/graph.hpp"
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,21 +31,54 @@ struct PlatformSpec {
     double latency = 0.0;    // s
   };
   struct Route {
-    int src = -1;            // GPU index
+    int src = -1;            // host index (GPU i is host i)
     int dst = -1;
     std::vector<int> links;  // indices into `links`, in order
   };
-  std::vector<Host> hosts;   // hosts[i] is GPU i
+  // A fault: at `time`, link `link` gets `bandwidth`.
+  struct LinkChange {
+    double time = 0.0;
+    int link = -1;
+    double bandwidth = 0.0;
+  };
+  std::vector<Host> hosts;   // hosts[i] is GPU i for i < number of GPUs; then NVLS switch hosts
   std::vector<Link> links;
   std::vector<Route> routes;
+  std::vector<int> switch_host;     // per GPU: the host of its domain's NVLS switch, or -1
+  std::vector<LinkChange> changes;  // in time order
+  int split_links = 0;              // bandwidth links of weighted (spray/adaptive) routes
+  int mixed_weight_links = 0;       // of those, links whose flows carry different shares of themselves
+};
+
+// How flows use the fabric (topologies/routing.hpp compute_splits) and what changes over time.
+struct FabricOptions {
+  Multipath multipath = Multipath::Ecmp;
+  std::uint64_t ecmp_seed = 0;
+  struct Fault {
+    double time = 0.0;
+    std::vector<int> edges;     // topology edge ids
+    double fraction = 0.0;      // bandwidth left (0: down)
+  };
+  std::vector<Fault> faults;    // in time order
+  bool nvls = false;            // emit each switched domain's NVLS switch host
+  double nvls_bandwidth = 0.0;  // B/s per GPU per direction
 };
 
 // The (source, destination) rank pairs the workload's transfers use, sorted and unique.
+// Collectives use their plans' schedules (or the op's algorithm when unplanned).
 [[nodiscard]] std::vector<std::pair<int, int>> communicating_pairs(const Workload& w);
 
 // `hbm_bandwidth` (B/s) gives every GPU host a loopback link that kernels' memory traffic
 // crosses (replay.hpp): concurrent kernels on one GPU share it.
+//
+// ECMP: each pair's route is its hashed path; every directed edge is one link with its own
+// latency (plus half of each NIC/switch it touches). Spray and adaptive: each directed edge is
+// one zero-latency link of capacity bandwidth x scale / w, where w is the largest share of
+// itself a flow puts on it (exact when all flows on it put the same share, as in the builders'
+// symmetric fabrics); each pair gets one private latency link carrying its path latency. A
+// fault re-splits the flows and the changes set each link's new capacity at the fault's time;
+// a link no flow uses any more gets an unconstraining capacity.
 [[nodiscard]] PlatformSpec emit_platform(const Topology& t, const std::vector<std::pair<int, int>>& pairs,
-                                         double hbm_bandwidth = 0.0);
+                                         double hbm_bandwidth = 0.0, const FabricOptions& opts = {});
 
 }  // namespace racksim

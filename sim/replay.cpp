@@ -33,7 +33,7 @@ void RankExecutor::issue(int op, Action a, std::vector<Action>& out) {
   // The token is the op's index: an op knows how many of its actions are pending, so nothing
   // per action needs to be remembered (a 4,608-rank ring issues ~23,000 actions per rank).
   a.token = static_cast<std::uint64_t>(op);
-  if (a.kind == Action::Kind::Send) {
+  if (a.kind == Action::Kind::Send || a.kind == Action::Kind::SwitchSend) {
     ++record_.transfers;
     record_.bytes_sent += a.bytes;
   }
@@ -126,10 +126,28 @@ void RankExecutor::launch(int op, double now, std::vector<Action>& out) {
     }
     case OpKind::Collective: {
       const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
-      s.schedule = std::make_unique<CollectiveSchedule>(make_shape(o.collective, o.algorithm, static_cast<int>(g.ranks.size()), o.bytes));
+      if (o.plan >= 0) {
+        s.schedule = std::make_unique<CollectiveSchedule>(w_.plans[static_cast<std::size_t>(o.plan)].shape);
+      } else {  // not planned (unit tests of the executor): the op's own algorithm, no library latencies
+        if (o.algorithm == CollectiveAlgorithm::Auto)
+          throw Error(fmt::format("internal error: collective '{}' on rank {} has no plan", o.id, rank_));
+        CollectiveShape shape = make_shape(o.collective, o.algorithm, static_cast<int>(g.ranks.size()), o.bytes);
+        if (o.collective == CollectiveKind::Broadcast || o.collective == CollectiveKind::Reduce)
+          shape.root = g.position[static_cast<std::size_t>(o.root)];
+        s.schedule = std::make_unique<CollectiveSchedule>(std::move(shape));
+      }
       s.step = 0;
       if (s.schedule->num_steps() == 0) {
         finish_op(op, now, out);
+        return;
+      }
+      if (o.plan >= 0 && w_.plans[static_cast<std::size_t>(o.plan)].launch.value() > 0.0) {
+        s.in_latency = true;
+        s.step = -1;  // the launch latency, then step 0
+        Action a;
+        a.kind = Action::Kind::Timer;
+        a.seconds = w_.plans[static_cast<std::size_t>(o.plan)].launch.value();
+        issue(op, a, out);
         return;
       }
       start_step(op, now, out);
@@ -154,32 +172,80 @@ void RankExecutor::issue_kernel(int op, const KernelEstimate& e, std::vector<Act
   }
 }
 
+// A step: its hop latency (if the op has a plan with one), then its transfers and reduction.
 void RankExecutor::start_step(int op, double now, std::vector<Action>& out) {
+  OpState& s = st_[static_cast<std::size_t>(op)];
+  const Op& o = ops_[static_cast<std::size_t>(op)];
+  if (o.plan >= 0) {
+    const CollectivePlan& plan = w_.plans[static_cast<std::size_t>(o.plan)];
+    const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
+    const StepPlan sp = s.schedule->step(g.position[static_cast<std::size_t>(rank_)], s.step);
+    bool crosses = false;
+    if (plan.gpus_per_domain > 0) {
+      const int mine = rank_ / plan.gpus_per_domain;
+      auto other = [&](const StepTransfer& t) {
+        return t.peer != kSwitchPeer && t.bytes > 0 &&
+               g.ranks[static_cast<std::size_t>(t.peer)] / plan.gpus_per_domain != mine;
+      };
+      crosses = std::any_of(sp.sends.begin(), sp.sends.end(), other) || std::any_of(sp.recvs.begin(), sp.recvs.end(), other);
+    }
+    const bool busy = !sp.sends.empty() || !sp.recvs.empty() || sp.reduce_bytes > 0;
+    const double hop = (crosses ? plan.hop_inter : plan.hop_intra).value();
+    if (busy && hop > 0.0) {
+      s.in_latency = true;
+      Action a;
+      a.kind = Action::Kind::Timer;
+      a.seconds = hop;
+      issue(op, a, out);
+      return;
+    }
+  }
+  post_step(op, now, out);
+}
+
+void RankExecutor::post_step(int op, double now, std::vector<Action>& out) {
   OpState& s = st_[static_cast<std::size_t>(op)];
   const Op& o = ops_[static_cast<std::size_t>(op)];
   const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
   const int pos = g.position[static_cast<std::size_t>(rank_)];
   const StepPlan plan = s.schedule->step(pos, s.step);
-  const bool direct = o.algorithm == CollectiveAlgorithm::Direct;
-  auto channel = [&](int receiver) {
+  const CollectiveShape& shape = s.schedule->shape();
+  const double fraction = o.plan >= 0 ? w_.plans[static_cast<std::size_t>(o.plan)].bandwidth_fraction : 1.0;
+  auto wire = [&](std::uint64_t b) {
+    return fraction >= 1.0 ? b : static_cast<std::uint64_t>(std::llround(static_cast<double>(b) / fraction));
+  };
+  const bool by_receiver = shape.algorithm == CollectiveAlgorithm::Ring ||
+                           (shape.algorithm == CollectiveAlgorithm::Direct && shape.counts.empty());
+  const bool direct = shape.algorithm == CollectiveAlgorithm::Direct;
+  auto channel = [&](int sender, int receiver) {
+    if (!by_receiver) return fmt::format("c{}.{}.{}>{}", o.group, o.sequence, sender, receiver);
     return direct ? fmt::format("c{}.{}.s{}.r{}", o.group, o.sequence, s.step, receiver)
                   : fmt::format("c{}.{}.r{}", o.group, o.sequence, receiver);
   };
   for (const auto& t : plan.sends) {
     if (t.bytes == 0) continue;  // both ends skip empty chunks: the schedule is symmetric
     Action a;
-    a.kind = Action::Kind::Send;
-    a.bytes = t.bytes;
-    a.peer = g.ranks[static_cast<std::size_t>(t.peer)];
-    a.channel = channel(a.peer);
+    a.bytes = wire(t.bytes);
+    if (t.peer == kSwitchPeer) {
+      a.kind = Action::Kind::SwitchSend;
+    } else {
+      a.kind = Action::Kind::Send;
+      a.peer = g.ranks[static_cast<std::size_t>(t.peer)];
+      a.channel = channel(rank_, a.peer);
+    }
     issue(op, a, out);
   }
   for (const auto& t : plan.recvs) {
     if (t.bytes == 0) continue;
     Action a;
-    a.kind = Action::Kind::Recv;
-    a.peer = g.ranks[static_cast<std::size_t>(t.peer)];
-    a.channel = channel(rank_);
+    if (t.peer == kSwitchPeer) {
+      a.kind = Action::Kind::SwitchRecv;
+      a.bytes = wire(t.bytes);
+    } else {
+      a.kind = Action::Kind::Recv;
+      a.peer = g.ranks[static_cast<std::size_t>(t.peer)];
+      a.channel = channel(a.peer, rank_);
+    }
     issue(op, a, out);
   }
   if (plan.reduce_bytes > 0) {
@@ -189,10 +255,14 @@ void RankExecutor::start_step(int op, double now, std::vector<Action>& out) {
     issue_kernel(op, estimate_kernel(gpu_, cal_, reduction_work(Bytes(static_cast<double>(plan.reduce_bytes)), Precision::bf16)),
                  out);
   }
-  if (s.pending == 0) {  // every chunk of this step was empty
-    if (++s.step < s.schedule->num_steps()) start_step(op, now, out);
-    else finish_op(op, now, out);
-  }
+  if (s.pending == 0) advance_step(op, now, out);  // every chunk of this step was empty
+}
+
+// The current step is over: start the next one or finish the op.
+void RankExecutor::advance_step(int op, double now, std::vector<Action>& out) {
+  OpState& s = st_[static_cast<std::size_t>(op)];
+  if (++s.step < s.schedule->num_steps()) start_step(op, now, out);
+  else finish_op(op, now, out);
 }
 
 void RankExecutor::finish_op(int op, double now, std::vector<Action>& out) {
@@ -228,8 +298,18 @@ std::vector<Action> RankExecutor::on_complete(std::uint64_t token, double now) {
     issue_kernel(op, *e, out);
     if (s.pending > 0) return out;
   }
-  if (o.kind == OpKind::Collective && ++s.step < s.schedule->num_steps()) {
-    start_step(op, now, out);
+  if (o.kind == OpKind::Collective) {
+    if (s.in_latency) {  // the launch or hop latency is over
+      s.in_latency = false;
+      if (s.step < 0) {
+        s.step = 0;
+        start_step(op, now, out);
+      } else {
+        post_step(op, now, out);
+      }
+      return out;
+    }
+    advance_step(op, now, out);
     return out;
   }
   finish_op(op, now, out);

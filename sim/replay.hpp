@@ -7,8 +7,17 @@
 // owns order and bookkeeping, so it is unit-testable with a fake clock.
 //
 // Channels: a collective's transfers to rank r travel on channel "c<group>.<seq>.r<r>" (ring:
-// one sender per channel, steps in FIFO order); direct algorithms add ".s<step>". Point-to-point
-// ops use "p<src>.<dst>.t<tag>" and match in order, like MPI.
+// one sender per channel, steps in FIFO order); direct algorithms add ".s<step>"; the others
+// (tree, halving-doubling, hierarchical, all-to-allv) use one channel per sender and receiver,
+// "c<group>.<seq>.<src>><dst>", matched in FIFO order (the schedules list a pair's sends and
+// receives in the same order, models/collective.hpp). Transfers to and from the scale-up
+// switch (NVLS) are SwitchSend / SwitchRecv actions with no partner rank. Point-to-point ops
+// use "p<src>.<dst>.t<tag>" and match in order, like MPI.
+//
+// A planned collective (Op::plan, sim/collective_plan.hpp) pays the library's launch latency
+// once (a Timer before the first step) and its hop latency before every step (scale-up or
+// scale-out hop, by whether the step talks to another domain), and puts bytes / fraction on the
+// wire for its protocol.
 #pragma once
 
 #include "models/collective.hpp"
@@ -31,10 +40,10 @@ namespace racksim {
 // says; beside other kernels, compute parts share the cores and memory parts share HBM
 // bandwidth, each resource by max-min fairness. A kernel's launch overhead is a Timer before both.
 struct Action {
-  enum class Kind { Compute, Memory, Send, Recv, Timer } kind = Kind::Compute;
+  enum class Kind { Compute, Memory, Send, Recv, Timer, SwitchSend, SwitchRecv } kind = Kind::Compute;
   std::uint64_t token = 0;   // the op it belongs to (its index on the rank); report it back in on_complete
   double seconds = 0.0;      // Compute (at nominal clock) and Timer
-  std::uint64_t bytes = 0;   // Send; Memory (HBM bytes at the link's catalog bandwidth)
+  std::uint64_t bytes = 0;   // Send, SwitchSend, SwitchRecv; Memory (HBM bytes at the link's catalog bandwidth)
   int peer = -1;             // Send: destination rank; Recv: source rank
   std::string channel;       // Send/Recv
 };
@@ -103,12 +112,15 @@ private:
     double start_time = 0.0;
     int pending = 0;          // outstanding actions of the current step
     int step = 0;             // collective step in progress; compute op: 0 launching, 1 running
+    bool in_latency = false;  // collective: waiting on the launch or hop latency before transfers
     std::unique_ptr<CollectiveSchedule> schedule;
     std::unique_ptr<KernelEstimate> kernel;  // compute op waiting for its launch overhead
   };
 
   void launch(int op, double now, std::vector<Action>& out);
   void start_step(int op, double now, std::vector<Action>& out);
+  void post_step(int op, double now, std::vector<Action>& out);
+  void advance_step(int op, double now, std::vector<Action>& out);
   void finish_op(int op, double now, std::vector<Action>& out);
   void issue_kernel(int op, const KernelEstimate& e, std::vector<Action>& out);
   void issue(int op, Action a, std::vector<Action>& out);

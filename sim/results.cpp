@@ -135,6 +135,27 @@ std::string summary_json(const RunResult& r) {
   j.field("hosts", static_cast<std::uint64_t>(r.sg_hosts)).field("links", static_cast<std::uint64_t>(r.sg_links));
   j.field("routes", static_cast<std::uint64_t>(r.sg_routes));
   j.end_object();
+  j.key("fabric").begin_object();
+  j.field("multipath", r.fabric.multipath).field("ecmp_seed", r.fabric.ecmp_seed);
+  j.field("transport", r.fabric.transport).field("transport_efficiency", r.fabric.transport_efficiency);
+  j.field("loss_recovery", r.fabric.recovery);
+  j.field("split_links", r.fabric.split_links).field("mixed_weight_links", r.fabric.mixed_weight_links);
+  j.key("faults").begin_array();
+  for (const auto& f : r.fabric.faults) {
+    j.begin_object();
+    j.field("at_s", f.at_s).field("target", f.target).field("state", f.state).field("links", f.links);
+    j.field("bandwidth_lost_bytes_per_s", f.bandwidth_lost);
+    j.end_object();
+  }
+  j.end_array().end_object();
+  j.key("collectives").begin_array();
+  for (const auto& c : r.collectives) {
+    j.begin_object();
+    j.field("kind", c.kind).field("algorithm", c.algorithm).field("protocol", c.protocol).field("chosen", c.chosen);
+    j.field("calls", c.calls).field("bytes", c.bytes);
+    j.end_object();
+  }
+  j.end_array();
   std::uint64_t transfers = 0;
   std::uint64_t bytes = 0;
   RankBreakdown sum;

@@ -73,6 +73,36 @@ struct TrainingMetrics {
 [[nodiscard]] TrainingMetrics training_metrics(const TrainingInfo& info, const std::vector<const RankRecord*>& records,
                                                double step_time, double peak, const std::string& peak_precision);
 
+// How the run's collectives ran: one row per (kind, algorithm, protocol, chosen or fixed).
+struct CollectiveUse {
+  std::string kind;
+  std::string algorithm;
+  std::string protocol;
+  bool chosen = false;         // picked by the run (auto) rather than fixed by the op or scenario
+  std::uint64_t calls = 0;     // collective calls (one per group call, not per rank)
+  double bytes = 0.0;          // their buffers' bytes, added up
+};
+
+// A fault the run applied (docs/summary-schema.md "fabric").
+struct FaultReport {
+  double at_s = 0.0;
+  std::string target;          // "link a -- b" or "switch s"
+  std::string state;           // "down" or "degraded to 0.5"
+  int links = 0;               // graph links it touched
+  double bandwidth_lost = 0.0; // B/s per direction, added over those links
+};
+
+struct FabricReport {
+  std::string multipath;       // ecmp | spray | adaptive
+  std::uint64_t ecmp_seed = 0;
+  std::string transport;       // roce | uet, "" without scale-out
+  double transport_efficiency = 1.0;
+  std::string recovery;
+  int split_links = 0;
+  int mixed_weight_links = 0;
+  std::vector<FaultReport> faults;
+};
+
 struct RunResult {
   std::string scenario_name;
   std::string scenario_file;               // file name only, never an absolute path
@@ -106,6 +136,9 @@ struct RunResult {
   std::optional<TrainingMetrics> training;  // generated training workloads only
   std::optional<PowerSummary> power;        // power and thermal (docs/summary-schema.md)
   std::vector<PowerSample> power_samples;   // the time series (timeseries.csv)
+  std::vector<CollectiveUse> collectives;   // sorted by kind, algorithm, protocol, chosen
+  double collective_model_time_s = 0.0;     // the cost model's times of all collective calls, added up
+  FabricReport fabric;
 };
 
 [[nodiscard]] std::string summary_json(const RunResult& r);

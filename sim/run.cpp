@@ -1,9 +1,11 @@
 #include "sim/run.hpp"
 
+#include "sim/collective_plan.hpp"
 #include "sim/platform.hpp"
 #include "sim/simgrid_adapter.hpp"
 #include "sim/workload.hpp"
 #include "topologies/check.hpp"
+#include "topologies/routing.hpp"
 
 #include <fmt/format.h>
 
@@ -11,6 +13,7 @@
 
 #include <filesystem>
 #include <map>
+#include <tuple>
 
 namespace racksim {
 
@@ -19,6 +22,8 @@ struct RunPlan {
   Workload workload;
   PlatformSpec platform;
   PowerSetup power;
+  FabricLevels levels;
+  FabricReport fabric;
 };
 
 namespace {
@@ -104,7 +109,55 @@ Run::Run(const Scenario& scenario, Workload workload) : s_(scenario), plan_(std:
                                                      list += (list.empty() ? "" : ", ") + to_string(p);
                                                    return list;
                                                  }()));
-    plan_->platform = emit_platform(plan_->topology, communicating_pairs(plan_->workload), s_.gpu.hbm_bandwidth.value());
+    // The scale-out transport's payload share (models/transport.hpp) scales every fabric link.
+    plan_->levels = fabric_levels(s_, plan_->topology);
+    if (plan_->levels.transport_efficiency != 1.0)
+      for (const auto e : boost::make_iterator_range(boost::edges(plan_->topology.graph))) {
+        LinkProps& lp = plan_->topology.graph[e];
+        if (lp.kind == LinkKind::ScaleOut) lp.bandwidth = lp.bandwidth * plan_->levels.transport_efficiency;
+      }
+    plan_collectives(plan_->workload, s_.collectives, plan_->levels);
+    FabricOptions fo;
+    fo.multipath = s_.cluster.out.multipath;
+    fo.ecmp_seed = s_.cluster.out.ecmp_seed;
+    fo.nvls_bandwidth = s_.cluster.up.nvls_bandwidth.value();
+    for (const auto& pl : plan_->workload.plans)
+      if (pl.shape.algorithm == CollectiveAlgorithm::Nvls) fo.nvls = true;
+    FabricReport& fr = plan_->fabric;
+    fr.multipath = to_string(fo.multipath);
+    fr.ecmp_seed = fo.ecmp_seed;
+    if (s_.cluster.out.enabled) {
+      fr.transport = to_string(s_.transport.protocol);
+      fr.transport_efficiency = plan_->levels.transport_efficiency;
+      fr.recovery = plan_->levels.loss_recovery;
+    }
+    std::vector<FaultSpec> faults = s_.faults;
+    std::stable_sort(faults.begin(), faults.end(), [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
+    for (const FaultSpec& f : faults) {
+      FabricOptions::Fault ff;
+      ff.time = f.at.value();
+      ff.fraction = f.fraction;
+      try {
+        ff.edges = fault_edges(plan_->topology, f.node_a, f.node_b);
+      } catch (const Error& e) {
+        throw InputError(f.where, e.what());
+      }
+      if (f.fraction == 0.0 && fo.multipath == Multipath::Ecmp)
+        throw InputError(f.where, "a link that goes down under ECMP strands the flows hashed onto it until routing "
+                                  "reconverges, which racksim does not model; use state: degraded, or "
+                                  "cluster.scale_out.multipath: spray or adaptive (traffic then moves to the other paths)");
+      FaultReport rep;
+      rep.at_s = f.at.value();
+      rep.target = f.node_b.empty() ? "switch " + f.node_a : "link " + f.node_a + " -- " + f.node_b;
+      rep.state = f.fraction == 0.0 ? std::string("down") : fmt::format("degraded to {}", f.fraction);
+      rep.links = static_cast<int>(ff.edges.size());
+      for (const int e : ff.edges) rep.bandwidth_lost += plan_->topology.link(e).bandwidth.value() * (1.0 - f.fraction);
+      fr.faults.push_back(rep);
+      fo.faults.push_back(std::move(ff));
+    }
+    plan_->platform = emit_platform(plan_->topology, communicating_pairs(plan_->workload), s_.gpu.hbm_bandwidth.value(), fo);
+    fr.split_links = plan_->platform.split_links;
+    fr.mixed_weight_links = plan_->platform.mixed_weight_links;
     plan_->power = power_setup(s_, plan_->topology);
   } catch (const InputError&) {
     throw;
@@ -144,6 +197,14 @@ std::string Run::header() const {
                      o.oversubscription);
   else
     h += "  scale-out           none\n";
+  if (o.enabled)
+    h += fmt::format("  transport           {} x{:.4f} payload share, multipath {}{}\n", to_string(s_.transport.protocol),
+                     plan_->fabric.transport_efficiency, plan_->fabric.multipath,
+                     o.multipath == Multipath::Ecmp ? fmt::format(" (seed {})", o.ecmp_seed) : std::string());
+  for (const auto& f : plan_->fabric.faults)
+    h += fmt::format("  fault               at {}: {} {}\n", format_seconds(Seconds(f.at_s)), f.target, f.state);
+  h += fmt::format("  collectives         library {}, protocol {}, chunk {}\n", s_.collectives.library.id.empty() ? "none" : s_.collectives.library.id,
+                   s_.collectives.protocol, format_bytes(s_.collectives.chunk_size));
   h += fmt::format("  workload            {} '{}': {} ranks, {} ops\n", s_.workload.kind, w.name, w.ranks, w.total_ops());
   const PowerConfig& pc = s_.power;
   const auto cap = [](const std::optional<Watts>& c) { return c ? fmt::format("{:.6g} W", c->value()) : std::string("none"); };
@@ -223,6 +284,21 @@ RunResult Run::execute() {
   }
   res.power = power.summary(w.training ? std::optional<double>(w.training->tokens_per_step) : std::nullopt);
   res.power_samples = power.samples();
+  res.fabric = plan_->fabric;
+  {
+    std::map<std::tuple<std::string, std::string, std::string, bool>, CollectiveUse> uses;
+    for (const auto& pl : w.plans) {
+      auto& u = uses[{to_string(pl.shape.kind), to_string(pl.shape.algorithm), pl.protocol, pl.chosen}];
+      u.kind = to_string(pl.shape.kind);
+      u.algorithm = to_string(pl.shape.algorithm);
+      u.protocol = pl.protocol;
+      u.chosen = pl.chosen;
+      ++u.calls;
+      u.bytes += static_cast<double>(pl.shape.bytes);
+      res.collective_model_time_s += pl.predicted.value();
+    }
+    for (auto& kv : uses) res.collectives.push_back(std::move(kv.second));
+  }
   for (const auto& ex : ranks)
     res.per_rank.push_back(breakdown(ex.rank(), plan_->platform.hosts[static_cast<std::size_t>(ex.rank())].name, ex.record(),
                                      stats.simulated_time));

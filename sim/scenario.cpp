@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <functional>
+#include <limits>
 
 namespace racksim {
 
@@ -104,6 +106,7 @@ void read_switched(Scenario& s, MapReader& m, const ConfigNode& node, bool helio
                           format_rate(link.bandwidth), port_list(sw)));
   up.port_speed = link.bandwidth;
   up.switch_ports = *ports * chips;
+  up.nvls_bandwidth = sw.reduction_bandwidth.value_or(BytesPerSecond(0.0));
 }
 
 void read_full_mesh(Scenario& s, MapReader& m, const ConfigNode& node, bool mi300x) {
@@ -132,51 +135,149 @@ void read_scale_up(Scenario& s, const ConfigNode& node) {
   m.finish();
 }
 
+// cluster.system: a catalog system (models/catalog/systems.yaml) stands for cluster.scale_up. Its
+// parts were checked against the catalog when it was loaded.
+void read_system(Scenario& s, const ConfigNode& node) {
+  const SystemSpec& y = lookup(node, s.catalog.find_system(node.as_string()), "system", s.catalog.system_ids());
+  s.system = y.id;
+  s.scale_up_kind = y.scale_up_kind;
+  s.gpu = *s.catalog.find_gpu(y.gpu);
+  const LinkSpec& link = *s.catalog.find_link(y.link);
+  const double eff = link.usable_fraction.value_or(1.0);
+  ScaleUpParams& up = s.cluster.up;
+  up.gpus = y.gpus;
+  up.domain_label = y.domain;
+  up.gpu_part = s.gpu.id;
+  up.link_part = link.id;
+  up.link_latency = link.latency;
+  if (y.scale_up_kind == "switched") {
+    // Per GPU: links_per_gpu lanes of the link's rate, at the link's usable fraction.
+    const SwitchSpec& sw = *s.catalog.find_switch(y.scale_up_switch);
+    const auto ports = sw.ports_at(link.bandwidth);
+    if (!ports)  // the catalog checks this; a scenario's own catalog cannot break it either
+      node.fail(fmt::format("switch '{}' has no ports at the link's lane rate {} (its port configurations: {})", sw.id,
+                            format_rate(link.bandwidth), port_list(sw)));
+    up.kind = ScaleUpParams::Kind::Switched;
+    up.trays = y.trays;
+    up.link_bandwidth = link.bandwidth * static_cast<double>(y.links_per_gpu) * eff;
+    up.switch_part = sw.id;
+    up.switch_latency = sw.latency;
+    up.port_speed = link.bandwidth;
+    up.switch_ports = *ports * y.switch_chips;
+    up.nvls_bandwidth = sw.reduction_bandwidth.value_or(BytesPerSecond(0.0));
+  } else {
+    up.kind = ScaleUpParams::Kind::FullMesh;
+    up.links_per_pair = y.links_per_pair;
+    up.link_bandwidth = link.bandwidth * eff;
+  }
+}
+
+// The switch `sn` names, with its port count at the NIC line rate `rate`.
+std::pair<const SwitchSpec*, int> fabric_switch(const Scenario& s, const ConfigNode& sn, BytesPerSecond rate) {
+  const SwitchSpec& sw = switch_of(s.catalog, sn);
+  const auto ports = sw.ports_at(rate);
+  if (!ports)
+    sn.fail(fmt::format("switch '{}' has no ports at the NIC's line rate {} (its port configurations: {})", sw.id,
+                        format_rate(rate), port_list(sw)));
+  return {&sw, *ports};
+}
+
+double ratio_1_to_64(const ConfigNode& n) {
+  const double v = n.as_number();
+  if (!(v >= 1.0 && v <= 64.0)) n.fail(fmt::format("expected an oversubscription ratio from 1 (non-blocking) to 64, got {}", v));
+  return v;
+}
+
+// cluster.scale_out.transport: the scale-out transport (models/transport.hpp).
+void read_transport(Scenario& s, MapReader& parent, const NicSpec& nic) {
+  TransportParams& t = s.transport;
+  t.protocol = nic.ultra_ethernet ? TransportProtocol::Uet : TransportProtocol::Roce;
+  auto node = parent.optional("transport");
+  if (!node) return;
+  MapReader m(*node, "cluster.scale_out.transport");
+  if (auto p = m.optional("protocol"))
+    t.protocol = p->as_choice({"roce", "uet"}) == "uet" ? TransportProtocol::Uet : TransportProtocol::Roce;
+  if (auto n = m.optional("mtu")) {
+    t.mtu = static_cast<int>(n->as_int(256, 9216));
+    if (t.protocol == TransportProtocol::Roce && t.mtu > 4096)
+      n->fail(fmt::format("RoCE carries at most 4096 payload bytes per packet (its MTUs are 256 to 4096), got {}; use "
+                          "protocol: uet for jumbo frames",
+                          t.mtu));
+  }
+  if (auto n = m.optional("loss_rate")) {
+    t.loss_rate = n->as_number();
+    if (!(t.loss_rate >= 0.0 && t.loss_rate < 0.5))
+      n->fail(fmt::format("expected a packet loss rate per hop from 0 to below 0.5, got {}", t.loss_rate));
+  }
+  if (auto n = m.optional("link_level_retry")) t.link_level_retry = n->as_bool();
+  m.finish();
+}
+
 void read_scale_out(Scenario& s, const ConfigNode& node) {
   MapReader m(node, "cluster.scale_out");
-  const std::string kind = m.required("kind").as_choice({"none", "rail_leaf_spine"});
+  const std::string kind = m.required("kind").as_choice({"none", "rail_leaf_spine", "fat_tree"});
   s.scale_out_kind = kind;
   ScaleOutParams& o = s.cluster.out;
   o.enabled = kind != "none";
   if (o.enabled) {
-    const NicSpec& nic = nic_of(s.catalog, m.required("nic"));
+    // With a system, its NIC and NIC count are the defaults.
+    const SystemSpec* sys = s.system.empty() ? nullptr : s.catalog.find_system(s.system);
+    const NicSpec& nic = nic_of(s.catalog, sys ? preset(m, "nic", sys->nic, node) : m.required("nic"));
     o.nic_part = nic.id;
     o.nic_line_rate = nic.line_rate;
     o.host_interface_bandwidth = nic.host_interface_bandwidth;
     o.nic_latency = nic.latency;
-    o.nics_per_gpu = static_cast<int>(m.required("nics_per_gpu").as_int(1, 64));
+    o.message_overhead = nic.message_overhead.value_or(Seconds(0.0));
+    if (auto n = sys ? m.optional("nics_per_gpu") : std::optional<ConfigNode>(m.required("nics_per_gpu")))
+      o.nics_per_gpu = static_cast<int>(n->as_int(1, 64));
+    else
+      o.nics_per_gpu = sys->nics_per_gpu;
     const ConfigNode cable_n = m.required("cable");
     const LinkSpec& cable = link_of(s.catalog, cable_n);
     o.cable_part = cable.id;
     o.cable_latency = cable.latency;
-    for (const char* tier : {"leaf", "spine"}) {
-      const ConfigNode sn = m.required(tier);
-      const SwitchSpec& sw = switch_of(s.catalog, sn);
-      const auto ports = sw.ports_at(nic.line_rate);
-      if (!ports)
-        sn.fail(fmt::format("switch '{}' has no ports at the NIC's line rate {} (its port configurations: {})", sw.id,
-                            format_rate(nic.line_rate), port_list(sw)));
-      if (std::string(tier) == "leaf") {
-        o.leaf_part = sw.id;
-        o.leaf_ports = *ports;
-        o.leaf_latency = sw.latency;
-      } else {
-        o.spine_part = sw.id;
-        o.spine_ports = *ports;
-        o.spine_latency = sw.latency;
-      }
-    }
+    const auto [leaf, leaf_ports] = fabric_switch(s, m.required("leaf"), nic.line_rate);
+    o.leaf_part = leaf->id;
+    o.leaf_ports = leaf_ports;
+    o.leaf_latency = leaf->latency;
+    const auto [spine, spine_ports] = fabric_switch(s, m.required("spine"), nic.line_rate);
+    o.spine_part = spine->id;
+    o.spine_ports = spine_ports;
+    o.spine_latency = spine->latency;
     if (auto pl = m.optional("planes")) {
       o.planes = static_cast<int>(pl->as_int(1, 64));
       if (o.nics_per_gpu % o.planes != 0)
         pl->fail(fmt::format("planes ({}) must divide nics_per_gpu ({}): NIC j of each GPU is on plane j mod planes",
                              o.planes, o.nics_per_gpu));
     }
-    if (auto ov = m.optional("oversubscription")) {
-      o.oversubscription = ov->as_number();
-      if (!(o.oversubscription >= 1.0 && o.oversubscription <= 64.0))
-        ov->fail(fmt::format("expected an oversubscription ratio from 1 (non-blocking) to 64, got {}", o.oversubscription));
+    if (auto ov = m.optional("oversubscription")) o.oversubscription = ratio_1_to_64(*ov);
+    // fat_tree: 2 tiers (leaf/spine) or 3 (leaf/spine per pod/core); rail_leaf_spine is 2 tiers.
+    o.tiers = 2;
+    if (kind == "fat_tree") {
+      if (auto t = m.optional("tiers")) o.tiers = static_cast<int>(t->as_int(2, 3));
+      auto core_n = m.optional("core");
+      auto core_ov = m.optional("core_oversubscription");
+      if (o.tiers == 3) {
+        if (!core_n) node.fail("a 3-tier fat_tree needs 'core': the catalog switch id of its core tier");
+        const auto [core, core_ports] = fabric_switch(s, *core_n, nic.line_rate);
+        o.core_part = core->id;
+        o.core_ports = core_ports;
+        o.core_latency = core->latency;
+        if (core_ov) o.core_oversubscription = ratio_1_to_64(*core_ov);
+      } else {
+        for (const auto& [key, n] : {std::pair{"core", core_n}, std::pair{"core_oversubscription", core_ov}})
+          if (n) n->fail(fmt::format("'{}' applies to a 3-tier fat_tree only; set tiers: 3 or remove it", key));
+      }
     }
+    read_transport(s, m, nic);
+    const bool uet = s.transport.protocol == TransportProtocol::Uet;
+    o.multipath = uet ? Multipath::Spray : Multipath::Ecmp;
+    if (auto mp = m.optional("multipath")) {
+      const std::string v = mp->as_choice({"ecmp", "spray", "adaptive"});
+      o.multipath = v == "ecmp" ? Multipath::Ecmp : v == "spray" ? Multipath::Spray : Multipath::Adaptive;
+    }
+    if (auto seed = m.optional("ecmp_seed"))
+      o.ecmp_seed = static_cast<std::uint64_t>(seed->as_int(0, std::numeric_limits<std::int64_t>::max()));
   }
   m.finish();
 }
@@ -185,9 +286,11 @@ void read_scale_out(Scenario& s, const ConfigNode& node) {
 constexpr double kDefaultPue = 1.10;  // central value for new direct-liquid-cooled builds, 1.05-1.15 (hardware.md S60)
 constexpr double kDefaultControlPeriod = 1e-3;  // firmware power loops act on the order of a millisecond (estimate)
 
-std::string default_rack_for(const std::string& scale_up_kind) {
-  if (scale_up_kind == "helios_rack") return "helios";
-  if (scale_up_kind == "mi300x_node") return "mi300x-platform";
+// The default power.rack: the system's rack entry, or the preset kind's.
+std::string default_rack_for(const Scenario& s) {
+  if (!s.system.empty()) return s.catalog.find_system(s.system)->rack;
+  if (s.scale_up_kind == "helios_rack") return "helios";
+  if (s.scale_up_kind == "mi300x_node") return "mi300x-platform";
   return "";
 }
 
@@ -216,7 +319,7 @@ void read_power(Scenario& s, const ConfigNode& top_node, std::optional<ConfigNod
   std::string rack_id;
   std::optional<ConfigNode> rack_n = opt("rack");
   if (rack_n) rack_id = rack_n->as_string();
-  else rack_id = default_rack_for(s.scale_up_kind);
+  else rack_id = default_rack_for(s);
   if (rack_id == "none") rack_id.clear();
   if (!rack_id.empty()) {
     const RackPowerSpec* r = s.catalog.find_rack(rack_id);
@@ -407,10 +510,140 @@ void read_power(Scenario& s, const ConfigNode& top_node, std::optional<ConfigNod
   if (cm) cm->finish();
 }
 
+// The default collective library: the system's, else RCCL on the AMD preset kinds, else NCCL.
+std::string default_library_for(const Scenario& s) {
+  if (!s.system.empty()) return s.catalog.find_system(s.system)->library;
+  if (s.scale_up_kind == "helios_rack" || s.scale_up_kind == "mi300x_node") return "rccl";
+  return "nccl";
+}
+
+std::vector<std::string> algorithm_names(const std::vector<CollectiveAlgorithm>& algos) {
+  std::vector<std::string> out;
+  for (auto a : algos) out.push_back(to_string(a));
+  return out;
+}
+
+// collectives: {algorithm, <kind>: <algorithm>, protocol, chunk_size, library}; every key optional.
+void read_collectives(Scenario& s, const std::optional<ConfigNode>& node) {
+  CollectiveConfig& cc = s.collectives;
+  std::optional<MapReader> m;
+  if (node) m.emplace(*node, "collectives");
+  auto opt = [&](const std::string& key) -> std::optional<ConfigNode> { return m ? m->optional(key) : std::nullopt; };
+
+  // The library first: protocols and algorithms are checked against it.
+  auto lib_n = opt("library");
+  const std::string lib_id = lib_n ? lib_n->as_string() : default_library_for(s);
+  // `none`: no library constants at all — collectives pay their transfers only (what the
+  // alpha-beta oracles of the tests assume).
+  static const CollectiveLibrarySpec kNoLibrary{"none", "no collective library (transfers only)", {}, {}, {}};
+  const CollectiveLibrarySpec* lib = lib_id == "none" ? &kNoLibrary : s.catalog.find_library(lib_id);
+  if (!lib) {
+    const std::string msg = fmt::format("unknown collective library '{}'; catalog libraries: {}, or none", lib_id,
+                                        join(s.catalog.library_ids()));
+    if (lib_n) lib_n->fail(msg);
+    throw InputError(s.cluster_where, "the default " + msg + "; set collectives.library");
+  }
+  cc.library = *lib;
+
+  std::vector<std::string> protocols = {"auto"};
+  for (const auto& p : lib->protocols) protocols.push_back(p.name);
+  if (auto p = opt("protocol")) cc.protocol = p->as_choice(protocols);
+  // An algorithm the library has no constants for runs with its ring constants (sim/collective_plan.cpp).
+
+  std::vector<CollectiveAlgorithm> all = {CollectiveAlgorithm::Ring, CollectiveAlgorithm::Direct, CollectiveAlgorithm::Tree,
+                                          CollectiveAlgorithm::HalvingDoubling, CollectiveAlgorithm::Hierarchical,
+                                          CollectiveAlgorithm::Nvls, CollectiveAlgorithm::Auto};
+  if (auto a = opt("algorithm")) {
+    cc.algorithm = *collective_algorithm_from_string(a->as_choice(algorithm_names(all)));
+  }
+  for (auto kind : {CollectiveKind::AllReduce, CollectiveKind::AllGather, CollectiveKind::ReduceScatter,
+                    CollectiveKind::AllToAll, CollectiveKind::Broadcast, CollectiveKind::Reduce}) {
+    auto n = opt(to_string(kind));
+    if (!n) continue;
+    std::vector<CollectiveAlgorithm> valid = algorithms_for(kind);
+    valid.push_back(CollectiveAlgorithm::Auto);
+    const std::string name = n->as_string();
+    const auto a = collective_algorithm_from_string(name);
+    if (!a)
+      n->fail(fmt::format("unknown algorithm '{}'; expected one of: {}", name, join(algorithm_names(valid))));
+    bool supported = false;
+    for (auto v : valid) supported = supported || v == *a;
+    if (!supported)
+      n->fail(fmt::format("algorithm '{}' cannot run {}; {} supports: {}", name, to_string(kind), to_string(kind),
+                          join(algorithm_names(valid))));
+    cc.per_kind[kind] = *a;
+  }
+  if (auto c = opt("chunk_size")) {
+    cc.chunk_size = c->as_bytes();
+    if (!(cc.chunk_size.value() >= 1.0))
+      c->fail(fmt::format("expected a chunk size of at least 1 byte, got '{}'", c->as_string()));
+  }
+  if (m) m->finish();
+}
+
+// faults: a list of {at, link: [a, b] | switch: name, state: down | degraded, fraction}. Node
+// names are resolved against the topology when the run builds it.
+void read_faults(Scenario& s, const ConfigNode& list) {
+  if (!list.is_sequence())
+    list.fail("expected a list of faults, each {at: <time>, link: [<node>, <node>] or switch: <name>, state: down | "
+              "degraded, fraction: <share left> (degraded only)}");
+  for (const auto& item : list.items()) {
+    MapReader m(item, "fault");
+    FaultSpec f;
+    f.where = item.location();
+    f.at = m.required("at").as_duration();
+    auto link_n = m.optional("link");
+    auto sw_n = m.optional("switch");
+    if (link_n && sw_n) sw_n->fail("a fault names either a link or a switch, not both");
+    if (!link_n && !sw_n) item.fail("a fault needs 'link: [<node>, <node>]' or 'switch: <name>'");
+    if (link_n) {
+      const auto ends = link_n->is_sequence() ? link_n->items() : std::vector<ConfigNode>{};
+      if (ends.size() != 2)
+        link_n->fail("expected the link as a list of its two end nodes, [<node>, <node>] (for example [node0.gpu0, node0.switch])");
+      f.node_a = ends[0].as_string();
+      f.node_b = ends[1].as_string();
+      if (f.node_a == f.node_b) ends[1].fail(fmt::format("the two ends of a link must differ, got '{}' twice", f.node_a));
+    } else {
+      f.node_a = sw_n->as_string();
+    }
+    const std::string state = m.required("state").as_choice({"down", "degraded"});
+    auto frac = m.optional("fraction");
+    if (state == "down") {
+      if (frac) frac->fail("'fraction' applies to state: degraded only; a part that is down carries nothing");
+      f.fraction = 0.0;
+    } else {
+      if (!frac)
+        item.fail("a degraded fault needs 'fraction': the share of the bandwidth left, greater than 0 and less than 1");
+      f.fraction = frac->as_number();
+      if (!(f.fraction > 0.0 && f.fraction < 1.0))
+        frac->fail(fmt::format("expected the share of the bandwidth left, greater than 0 and less than 1 (use state: "
+                               "down for 0), got {}",
+                               f.fraction));
+    }
+    m.finish();
+    s.faults.push_back(f);
+  }
+}
+
+}  // namespace
+
+namespace {
+Scenario load_scenario_doc(ConfigDoc doc, const std::string& path, const std::vector<std::string>& overrides,
+                           const std::string& data_dir);
 }  // namespace
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides, const std::string& data_dir) {
-  ConfigDoc doc = ConfigDoc::load_file(path);
+  return load_scenario_doc(ConfigDoc::load_file(path), path, overrides, data_dir);
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& path, const std::vector<std::string>& overrides,
+                            const std::string& data_dir) {
+  return load_scenario_doc(ConfigDoc::load_string(text, path), path, overrides, data_dir);
+}
+
+namespace {
+Scenario load_scenario_doc(ConfigDoc doc, const std::string& path, const std::vector<std::string>& overrides,
+                           const std::string& data_dir) {
   for (const auto& o : overrides) doc.apply_override(o);
   Scenario s;
   s.file = path;
@@ -430,7 +663,17 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   s.cluster_where = cluster.location();
   MapReader cm(cluster, "cluster");
   s.cluster.domains = static_cast<int>(cm.required("domains").as_int(1, 1'000'000));
-  read_scale_up(s, cm.required("scale_up"));
+  {
+    // Exactly one of system (a catalog system) and scale_up (a described domain).
+    auto sys_n = cm.optional("system");
+    auto up_n = cm.optional("scale_up");
+    if (sys_n && up_n) up_n->fail("give either cluster.system or cluster.scale_up, not both");
+    if (!sys_n && !up_n)
+      cluster.fail(fmt::format("cluster needs 'system' (a catalog system: {}) or 'scale_up' (a domain described part by part)",
+                               join(s.catalog.system_ids())));
+    if (sys_n) read_system(s, *sys_n);
+    else read_scale_up(s, *up_n);
+  }
   read_scale_out(s, cm.required("scale_out"));
   cm.finish();
   s.calibration = calibration_for(s.gpu, s.catalog, data_dir + "/models/catalog/calibration");
@@ -455,6 +698,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     auto cooling_n = top.optional("cooling");
     read_power(s, doc.root(), power_n, cooling_n);
   }
+  read_collectives(s, top.optional("collectives"));
+  if (auto f = top.optional("faults")) read_faults(s, *f);
   if (auto sim = top.optional("simulation")) {
     MapReader sm(*sim, "simulation");
     if (auto o = sm.optional("out_of_memory")) s.oom_is_error = o->as_choice({"error", "warn"}) == "error";
@@ -463,5 +708,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   top.finish();
   return s;
 }
+
+}  // namespace
 
 }  // namespace racksim

@@ -8,11 +8,15 @@
 //   cluster:
 //     domains: <N>                          # racks or nodes
 //     scale_up: {kind: helios_rack | mi300x_node | switched | full_mesh, ...}
-//     scale_out: {kind: none | rail_leaf_spine, ...}
+//     system: <catalog system id>           # instead of scale_up (models/catalog/systems.yaml)
+//     scale_out: {kind: none | rail_leaf_spine | fat_tree, ..., multipath, ecmp_seed,
+//                 transport: {protocol, mtu, loss_rate, link_level_retry}}
 //   workload: {kind: trace, file: <path>}
 //   simulation: {out_of_memory: error | warn}   # optional; default error
 //   power: {gpu_cap, rack_cap, site_cap, rack, pue | cooling_plant, control_period, sample_period}
 //   cooling: {loop, inlet_temperature, flow, coolant, cold_plate, cdu, plates_in_series}
+//   collectives: {algorithm, <kind>: <algorithm>, protocol, chunk_size, library}   # optional
+//   faults: [{at, link: [a, b] | switch: name, state: down | degraded, fraction}]  # optional
 // Paths are relative to the scenario file. Catalog ids are resolved here, so everything below
 // this layer sees numbers with units, never ids or YAML.
 #pragma once
@@ -107,5 +111,9 @@ struct Scenario {
 // Reads, overrides, validates and resolves a scenario. `data_dir` holds models/catalog.
 [[nodiscard]] Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
                                      const std::string& data_dir);
+// The same for a scenario held in memory; `path` names it in messages and is where its relative
+// paths (catalog files, workload.file) are resolved from, as if the text were that file.
+[[nodiscard]] Scenario load_scenario_text(const std::string& text, const std::string& path,
+                                          const std::vector<std::string>& overrides, const std::string& data_dir);
 
 }  // namespace racksim

@@ -30,7 +30,8 @@ struct Shared {
 
 class RankActor {
 public:
-  RankActor(RankExecutor& ex, sg4::Host* host, Shared& shared) : ex_(ex), host_(host), shared_(shared), failure_(shared.failure) {}
+  RankActor(RankExecutor& ex, sg4::Host* host, sg4::Host* switch_host, Shared& shared)
+      : ex_(ex), host_(host), switch_host_(switch_host), shared_(shared), failure_(shared.failure) {}
 
   [[nodiscard]] bool done() const { return ex_.done(); }
   // True when this rank waits only on transfers (no kernel part, no timer): it cannot move
@@ -46,7 +47,9 @@ public:
   [[nodiscard]] double remaining_bytes() const {
     double sum = 0.0;
     for (std::size_t i = 0; i < acts_.size(); ++i)
-      if (kinds_[i] == Action::Kind::Send || kinds_[i] == Action::Kind::Recv) sum += acts_[i]->get_remaining();
+      if (kinds_[i] == Action::Kind::Send || kinds_[i] == Action::Kind::Recv || kinds_[i] == Action::Kind::SwitchSend ||
+          kinds_[i] == Action::Kind::SwitchRecv)
+        sum += acts_[i]->get_remaining();
     return sum;
   }
 
@@ -118,6 +121,13 @@ private:
         case Action::Kind::Send:
           add(sg4::Mailbox::by_name(a.channel)->put_async(&ex_, a.bytes), a.token, a.kind, nullptr);
           break;
+        case Action::Kind::SwitchSend:  // NVLS: into the scale-up switch, no partner rank
+        case Action::Kind::SwitchRecv:
+          if (!switch_host_) throw Error("internal error: an NVLS transfer on a GPU with no NVLS switch host");
+          add(a.kind == Action::Kind::SwitchSend ? sg4::Comm::sendto_async(host_, switch_host_, a.bytes)
+                                                 : sg4::Comm::sendto_async(switch_host_, host_, a.bytes),
+              a.token, a.kind, nullptr);
+          break;
         case Action::Kind::Recv: {
           auto slot = std::make_unique<void*>(nullptr);
           auto comm = sg4::Mailbox::by_name(a.channel)->get_async<void>(slot.get());
@@ -137,6 +147,7 @@ private:
 
   RankExecutor& ex_;
   sg4::Host* host_;
+  sg4::Host* switch_host_;  // the domain's NVLS switch host, or null
   Shared& shared_;
   std::string& failure_;
   std::vector<sg4::ActivityPtr> acts_;
@@ -209,6 +220,14 @@ private:
   Shared& shared_;
 };
 
+// Faults: sets links' bandwidths at their times (a daemon: it never keeps the run alive).
+void apply_changes(const std::vector<PlatformSpec::LinkChange>& changes, const std::vector<sg4::Link*>& links) {
+  for (const auto& c : changes) {
+    if (c.time > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(c.time);
+    links[static_cast<std::size_t>(c.link)]->set_bandwidth(c.bandwidth);
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> engine_configuration() {
@@ -268,9 +287,18 @@ EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>&
   actors.reserve(ranks.size());
   for (auto& ex : ranks) {
     sg4::Host* host = hosts.at(static_cast<std::size_t>(ex.rank()));
-    auto actor = std::make_shared<RankActor>(ex, host, shared);  // SimGrid copies the callable: share the state
+    const auto r = static_cast<std::size_t>(ex.rank());
+    sg4::Host* sw = r < platform.switch_host.size() && platform.switch_host[r] >= 0
+                        ? hosts.at(static_cast<std::size_t>(platform.switch_host[r]))
+                        : nullptr;
+    auto actor = std::make_shared<RankActor>(ex, host, sw, shared);  // SimGrid copies the callable: share the state
     actors.push_back(actor);
     sg4::Actor::create(fmt::format("rank{}", ex.rank()), host, [actor] { (*actor)(); });
+  }
+  if (!platform.changes.empty() && !hosts.empty()) {
+    const auto* changes = &platform.changes;
+    const auto* all_links = &links;
+    sg4::Actor::create("faults", hosts.front(), [changes, all_links] { apply_changes(*changes, *all_links); })->daemonize();
   }
   if (power && !hosts.empty()) {
     auto gov = std::make_shared<Governor>(*power, hosts, hbm_links, hbm_bw, actors, shared);

@@ -423,7 +423,7 @@ int Generator::collective(RankState& st, const std::string& id, CollectiveKind k
   op.kind = OpKind::Collective;
   op.stream = stream;
   op.collective = kind;
-  op.algorithm = kind == CollectiveKind::AllToAll ? CollectiveAlgorithm::Direct : CollectiveAlgorithm::Ring;
+  op.algorithm = CollectiveAlgorithm::Auto;  // the run chooses, like the libraries do
   op.group = group;
   op.dim = w_.groups[static_cast<std::size_t>(group)].dim;
   op.bytes = static_cast<std::uint64_t>(bytes);

@@ -105,7 +105,8 @@ int stream_index(Workload& w, const std::string& name) {
 }
 
 std::vector<std::string> op_kinds() {
-  return {"compute", "all_reduce", "all_gather", "reduce_scatter", "all_to_all", "send", "recv", "delay", "alloc", "free"};
+  return {"compute", "all_reduce", "all_gather", "reduce_scatter", "all_to_all", "broadcast", "reduce", "send", "recv",
+          "delay", "alloc", "free"};
 }
 
 // Parses one op for one rank. Peers depend on the rank, so ops are parsed per rank.
@@ -210,12 +211,18 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
     if (w.groups[static_cast<std::size_t>(op.group)].position[static_cast<std::size_t>(rank)] < 0)
       gn.fail(fmt::format("rank {} runs a {} on group '{}' but is not a member of it", rank, kind, gname));
     op.bytes = read_byte_count(m.required("bytes"));
-    const auto algos = algorithms_for(op.collective);
-    op.algorithm = algos.front();
+    op.algorithm = CollectiveAlgorithm::Auto;  // the run chooses, like the libraries do
     if (auto a = m.optional("algorithm")) {
-      std::vector<std::string> names;
-      for (auto x : algos) names.push_back(to_string(x));
+      std::vector<std::string> names = {"auto"};
+      for (auto x : algorithms_for(op.collective)) names.push_back(to_string(x));
       op.algorithm = *collective_algorithm_from_string(a->as_choice(names));
+    }
+    const Group& grp = w.groups[static_cast<std::size_t>(op.group)];
+    if (op.collective == CollectiveKind::Broadcast || op.collective == CollectiveKind::Reduce) {
+      const ConfigNode rn = m.required("root");
+      op.root = static_cast<int>(rn.as_int(0, w.ranks - 1));
+      if (grp.position[static_cast<std::size_t>(op.root)] < 0)
+        rn.fail(fmt::format("root {} is not a member of group '{}'", op.root, gname));
     }
   }
   op.stream = stream_index(w, m.optional("stream") ? node.child("stream").as_string() : default_stream);
@@ -288,7 +295,7 @@ void validate_workload(const Workload& w) {
           throw InputError(seq[i]->where, fmt::format("collective '{}' on group '{}' is run by rank {} but not by rank {}",
                                                       seq[i]->id, grp.name, r, ref_rank));
         if (seq[i]->collective != ref[i]->collective || seq[i]->bytes != ref[i]->bytes ||
-            seq[i]->algorithm != ref[i]->algorithm)
+            seq[i]->algorithm != ref[i]->algorithm || seq[i]->root != ref[i]->root)
           throw InputError(seq[i]->where,
                            fmt::format("collective #{} on group '{}' differs between rank {} ({} {} B {}) and rank {} ({} {} B {})",
                                        i, grp.name, ref_rank, to_string(ref[i]->collective), ref[i]->bytes,

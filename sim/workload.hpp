@@ -10,8 +10,8 @@
 //       ops:
 //         - {id, kind, deps: [ids], stream, ...kind-specific keys}
 // Op kinds: compute (flops + precision [+ bytes] | bytes | duration | gemm or attention shape +
-// precision), all_reduce, all_gather,
-// reduce_scatter, all_to_all (group, bytes, algorithm), send (to, bytes, tag), recv (from,
+// precision), all_reduce, all_gather, reduce_scatter, all_to_all, broadcast, reduce (group,
+// bytes, algorithm (default auto), root for broadcast/reduce), send (to, bytes, tag), recv (from,
 // bytes, tag), delay (duration), alloc (bytes, label) and free (alloc: <id>) of HBM. Ops on one
 // stream run in order; ops on different streams run
 // concurrently unless a dependency orders them.
@@ -51,9 +51,11 @@ struct Op {
   std::optional<AttentionShape> attention;  // a flash-attention forward given by its shape
   // collective
   CollectiveKind collective = CollectiveKind::AllReduce;
-  CollectiveAlgorithm algorithm = CollectiveAlgorithm::Ring;
+  CollectiveAlgorithm algorithm = CollectiveAlgorithm::Auto;  // Auto: the run chooses (sim/collective_plan.hpp)
+  int plan = -1;                  // index into Workload::plans once the run has planned it; -1 before
   int group = -1;                 // index into Workload::groups
   int sequence = 0;               // n-th collective of this rank on this group
+  int root = 0;                   // broadcast / reduce: the root's rank
   std::uint64_t bytes = 0;        // collective or point-to-point size
   // send / recv
   int peer = -1;
@@ -83,6 +85,20 @@ struct TrainingInfo {
   std::vector<int> last_backward_op;     // per rank: the op that ends its last backward pass
 };
 
+// How one collective call runs, the same on every member rank (sim/collective_plan.hpp): the
+// resolved schedule shape, the library protocol and its latencies.
+struct CollectivePlan {
+  CollectiveShape shape;           // algorithm resolved (never Auto)
+  std::string protocol;            // the library protocol ("simple", "ll"), or "" when none applies
+  double bandwidth_fraction = 1.0; // payload share on the wire: transfers carry bytes / fraction
+  Seconds launch;                  // once, before the first step
+  Seconds hop_intra;               // before each step whose transfers stay inside the rank's domain
+  Seconds hop_inter;               // before each step with a transfer to another domain
+  int gpus_per_domain = 0;         // rank r is in domain r / gpus_per_domain (0: one domain)
+  Seconds predicted;               // the cost model's time for it on an idle fabric
+  bool chosen = false;             // true when the algorithm was chosen by the run (auto)
+};
+
 struct Workload {
   std::string name;
   std::string source;             // the file it came from
@@ -92,6 +108,7 @@ struct Workload {
   std::vector<std::string> streams;
   std::vector<std::vector<Op>> programs;  // programs[rank]
   std::optional<TrainingInfo> training;
+  std::vector<CollectivePlan> plans;      // filled by plan_collectives() before a run
 
   [[nodiscard]] std::size_t total_ops() const;
 };

@@ -14,6 +14,18 @@
 //     its plane with an equal trunk of uplinks; oversubscription = leaf down ports / up ports.
 //     A plane needs spines with at least as many ports as it has leaves; otherwise the builder
 //     throws and the user must add planes, oversubscribe, or choose larger switches.
+//   - three-tier fat tree (ScaleOutParams::tiers == 3), per plane: the same leaves, grouped into
+//     pods. A spine (aggregation switch) of P ports keeps down = floor(P * oc / (1 + oc)) ports
+//     for leaves (oc = core_oversubscription) and the rest for cores. A pod is `down`
+//     consecutive leaves (the last pod may have fewer); every pod has the same S spines, the
+//     fewest that take its leaves' uplinks as in the two-tier plane (one port per leaf and spine
+//     when a full pod's leaves have S uplinks each: the classic fat tree). Spine s of pod p,
+//     `pod<p>.spine<s>`, uses ceil(its down ports / oc) uplinks. Core group s joins spine s of
+//     every pod: the fewest cores that take those uplinks, each spine joining each core of its
+//     group with an equal trunk; cores are numbered across groups (`core<c>`, group 0 first).
+//     Every core needs a port per pod (pods <= core_ports) or the builder throws. With one leaf
+//     there is no spine tier and with one pod no core tier. With planes > 1 the names carry the
+//     `plane<p>.` prefix. docs/fabrics.md has a worked example.
 #pragma once
 
 #include "topologies/graph.hpp"

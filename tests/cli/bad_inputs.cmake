@@ -233,3 +233,52 @@ racksim_bad_input(power_sample_period RC 3
 racksim_bad_input(power_cap_set_negative RC 3
   ARGS   run ${bad}/valid_scenario.yaml --set power.gpu_cap=-5W
   EXPECT [[--set power\.gpu_cap=-5W]] [[power]])
+
+# Systems, collectives, fabric and faults (the fabrics issue): catalog systems instead of a
+# described scale-up domain, the collectives section, the fat-tree/transport keys of scale_out and
+# the faults list. valid_fabric.yaml is their valid original; the fabric cases are --set overrides
+# of it, so they also show that --set reaches the new keys.
+set(fabric "${RACKSIM_BAD_INPUTS}/valid_fabric.yaml")
+racksim_bad_input(control_valid_fabric RC 0 SIMULATES
+  ARGS   run ${fabric}
+  EXPECT [[result: small-fabric]] [[summary\.json]])
+racksim_bad_input(system_and_scale_up RC 3
+  ARGS   run ${bad}/system_and_scale_up.yaml
+  AT     system_and_scale_up.yaml 10 cluster.scale_up
+  EXPECT [[give either cluster\.system or cluster\.scale_up, not both]])
+racksim_bad_input(unknown_system RC 3
+  ARGS   run ${bad}/unknown_system.yaml
+  AT     unknown_system.yaml 9 cluster.system
+  EXPECT [[unknown system 'hgx-h300'; catalog systems: dgx-a100, helios, hgx-h100, hgx-h200, mi300x-platform, mi355x-platform, nvl72]])
+racksim_bad_input(collectives_unknown_algorithm RC 3
+  ARGS   run ${bad}/collectives_unknown_algorithm.yaml
+  AT     collectives_unknown_algorithm.yaml 12 collectives.all_reduce
+  EXPECT [[unknown algorithm 'rings'; expected one of: ring, .*auto]])
+racksim_bad_input(collectives_unsupported_algorithm RC 3
+  ARGS   run ${bad}/collectives_unsupported_algorithm.yaml
+  AT     collectives_unsupported_algorithm.yaml 14 collectives.all_to_all
+  EXPECT [[algorithm 'ring' cannot run all_to_all; all_to_all supports: direct, auto]])
+racksim_bad_input(fault_degraded_no_fraction RC 3
+  ARGS   run ${bad}/fault_degraded_no_fraction.yaml
+  AT     fault_degraded_no_fraction.yaml 12 faults[0]
+  EXPECT [[a degraded fault needs 'fraction': the share of the bandwidth left, greater than 0 and less than 1]])
+racksim_bad_input(fabric_bad_multipath RC 3
+  ARGS   run ${fabric} --set cluster.scale_out.multipath=random
+  EXPECT [[--set cluster\.scale_out\.multipath=random: key 'cluster\.scale_out\.multipath': ]]
+         [[unknown value 'random'; expected one of: ecmp, spray, adaptive]])
+racksim_bad_input(fabric_bad_transport_protocol RC 3
+  ARGS   run ${fabric} --set cluster.scale_out.transport.protocol=infiniband
+  EXPECT [[--set cluster\.scale_out\.transport\.protocol=infiniband: key 'cluster\.scale_out\.transport\.protocol': ]]
+         [[unknown value 'infiniband'; expected one of: roce, uet]])
+racksim_bad_input(fabric_bad_mtu RC 3
+  ARGS   run ${fabric} --set cluster.scale_out.transport.mtu=128
+  EXPECT [[key 'cluster\.scale_out\.transport\.mtu': expected an integer from 256 to 9216, got 128]])
+racksim_bad_input(fabric_roce_jumbo_mtu RC 3
+  ARGS   run ${fabric} --set cluster.scale_out.transport.mtu=9000
+  EXPECT [[RoCE carries at most 4096 payload bytes per packet]] [[use protocol: uet for jumbo frames]])
+racksim_bad_input(fabric_bad_loss_rate RC 3
+  ARGS   run ${fabric} --set cluster.scale_out.transport.loss_rate=0.7
+  EXPECT [[key 'cluster\.scale_out\.transport\.loss_rate': expected a packet loss rate per hop from 0 to below 0\.5, got 0\.7]])
+racksim_bad_input(fabric_core_needs_three_tiers RC 3
+  ARGS   run ${fabric} --set cluster.scale_out.core=tomahawk5
+  EXPECT [[key 'cluster\.scale_out\.core': 'core' applies to a 3-tier fat_tree only]])

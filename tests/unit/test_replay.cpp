@@ -188,6 +188,8 @@ private:
         case Action::Kind::Compute:
         case Action::Kind::Timer: schedule(now + a.seconds, rank, a.token); break;
         case Action::Kind::Memory: schedule(now + static_cast<double>(a.bytes) / hbm_bandwidth_, rank, a.token); break;
+        case Action::Kind::SwitchSend:  // the fake network has no switch: these tests use no NVLS
+        case Action::Kind::SwitchRecv: FAIL("unexpected NVLS transfer in the fake network"); break;
         case Action::Kind::Send:
           sends_[a.channel].push_back({rank, a, now});
           match(a.channel);

@@ -650,3 +650,150 @@ TEST_CASE("graph: kind names", "[topology]") {
   CHECK(to_string(LinkKind::HostInterface) == "host_interface");
   CHECK(to_string(LinkKind::ScaleOut) == "scale_out");
 }
+
+// ---- three-tier fat tree -----------------------------------------------------------------------
+
+namespace {
+
+// 8 nodes of 2 GPUs, 1 NIC per GPU, 4-port leaves, spines and cores, non-blocking: the classic
+// k = 4 fat tree. Derivation (builders.hpp):
+//   leaf down = floor(4 * 1 / 2) = 2; 8 domains > 2, so each of the 2 rails gets ceil(8 / 2) = 4
+//   leaves: leaf0..3 hold rail 0 of nodes 0-1, 2-3, 4-5, 6-7; leaf4..7 rail 1. 2 NICs and
+//   ceil(2 / 1) = 2 uplinks per leaf.
+//   spine down = floor(4 * 1 / 2) = 2 = leaves per pod: 8 / 2 = 4 pods (pod p = leaves 2p, 2p+1).
+//   spines per pod: fewest s with sum ceil(2 / s) <= 2 over the pod's 2 leaves, from
+//   ceil(4 / 2) = 2: s = 2, one port per leaf and spine. Each spine: 2 down, ceil(2 / 1) = 2 up.
+//   core group j (spine j of the 4 pods, 2 uplinks each): fewest c with 4 * ceil(2 / c) <= 4,
+//   from ceil(8 / 4) = 2: c = 2, one port per spine and core. 2 groups: core0, core1 | core2, core3.
+ClusterParams three_tier(int planes = 1) {
+  ClusterParams p = fabric(8, 2, planes, 4, 4, 1.0);
+  p.out.planes = planes;
+  p.out.tiers = 3;
+  p.out.core_part = "core";
+  p.out.core_ports = 4;
+  p.out.core_latency = Seconds(500e-9);
+  p.out.core_oversubscription = 1.0;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("three-tier: a k=4 fat tree has 8 leaves, 4 pods of 2 spines and 4 cores", "[topology]") {
+  const Topology t = build_cluster(three_tier());
+  CHECK(count_named(t, "leaf") == 8u);
+  CHECK(count_named(t, "pod") == 8u);  // 4 pods x 2 spines
+  CHECK(has_vertex(t, "pod0.spine0"));
+  CHECK(has_vertex(t, "pod3.spine1"));
+  CHECK_FALSE(has_vertex(t, "pod4.spine0"));
+  CHECK_FALSE(has_vertex(t, "pod0.spine2"));
+  CHECK(count_named(t, "core") == 4u);
+  CHECK(has_vertex(t, "core3"));
+  // Switches: 8 domain switches + 8 leaves + 8 spines + 4 cores = 28.
+  CHECK(count_kind(t, NodeKind::Switch) == 28u);
+  // Vertices: 16 GPUs + 16 NICs + 28 switches = 60.
+  CHECK(boost::num_vertices(t.graph) == 60u);
+  // Links: 16 scale-up + 16 host interfaces + 16 NIC-leaf + 8 leaves x 2 spines + 8 spines x 2
+  // cores = 80; scale-out: 16 + 16 + 16 = 48.
+  CHECK(t.num_links() == 80u);
+  CHECK(count_links(t, LinkKind::ScaleOut) == 48u);
+  // Every fabric switch uses exactly its 4 ports: leaf 2 NICs + 2 up; spine 2 down + 2 up; core
+  // one port per pod.
+  for (const Vertex v : boost::make_iterator_range(boost::vertices(t.graph))) {
+    const NodeProps& n = t.graph[v];
+    if (n.kind != NodeKind::Switch || n.domain >= 0) continue;
+    INFO(n.name);
+    CHECK(ports_used(t, v) == 4);
+    CHECK(boost::degree(v, t.graph) == 4u);
+  }
+  CHECK(t.graph[vertex_named(t, "core2")].latency.value() == 500e-9);
+  CHECK(t.graph[vertex_named(t, "core2")].part == "core");
+  CHECK(t.graph[vertex_named(t, "pod1.spine0")].part == "spine");
+  CHECK(check_topology(t).empty());
+  CHECK_THAT(t.description, Contains("three-tier"));
+}
+
+TEST_CASE("three-tier: spine j of every pod joins core group j", "[topology]") {
+  const Topology t = build_cluster(three_tier());
+  // Group 0 = core0, core1 (spine0 of each pod); group 1 = core2, core3 (spine1).
+  auto neighbours = [&](const std::string& name) {
+    std::set<std::string> out;
+    const Vertex v = vertex_named(t, name);
+    for (const Edge e : boost::make_iterator_range(boost::out_edges(v, t.graph)))
+      out.insert(t.graph[boost::target(e, t.graph)].name);
+    return out;
+  };
+  CHECK(neighbours("core0") == std::set<std::string>{"pod0.spine0", "pod1.spine0", "pod2.spine0", "pod3.spine0"});
+  CHECK(neighbours("core3") == std::set<std::string>{"pod0.spine1", "pod1.spine1", "pod2.spine1", "pod3.spine1"});
+  // Pod 1 = leaf2, leaf3; its spine 1 goes up to core2 and core3.
+  CHECK(neighbours("pod1.spine1") == std::set<std::string>{"leaf2", "leaf3", "core2", "core3"});
+}
+
+TEST_CASE("three-tier: planes prefix pod spines and cores", "[topology]") {
+  // 2 NICs per GPU in 2 planes: each plane is the k=4 fat tree above.
+  const Topology t = build_cluster(three_tier(2));
+  CHECK(count_named(t, "plane0.pod") == 8u);
+  CHECK(count_named(t, "plane1.core") == 4u);
+  CHECK(has_vertex(t, "plane1.pod3.spine1"));
+  CHECK(has_vertex(t, "plane0.leaf7"));
+  // 8 domain switches + 2 planes x (8 leaves + 8 spines + 4 cores) = 48 switches.
+  CHECK(count_kind(t, NodeKind::Switch) == 48u);
+  CHECK(check_topology(t).empty());
+}
+
+TEST_CASE("three-tier: core oversubscription 3 leaves one core port per 3 leaf ports", "[topology]") {
+  // 8-port spines, oc = 3: down = floor(8 * 3 / 4) = 6 leaves per pod, up = ceil(down used / 3).
+  // 16 nodes of 2 GPUs, 1 NIC, 4-port leaves: 2 NICs per leaf, 8 leaves per rail, 16 leaves,
+  // 2 uplinks each. Pods: ceil(16 / 6) = 3 (6, 6, 4 leaves). Spines per pod: full pod,
+  // sum ceil(2 / s) <= 6 from ceil(12 / 6) = 2: s = 2. A full pod's spine has 6 down ports and
+  // ceil(6 / 3) = 2 up; the last pod's spines 4 down and ceil(4 / 3) = 2 up.
+  // Core group: 3 spines x 2 uplinks = 6, 4-port cores: from ceil(6 / 4) = 2, 3 * 1 <= 4: 2
+  // cores; 2 groups -> 4 cores.
+  ClusterParams p = fabric(16, 2, 1, 4, 8, 1.0);
+  p.out.tiers = 3;
+  p.out.core_part = "core";
+  p.out.core_ports = 4;
+  p.out.core_oversubscription = 3.0;
+  const Topology t = build_cluster(p);
+  CHECK(count_named(t, "leaf") == 16u);
+  CHECK(count_named(t, "pod") == 6u);
+  CHECK(count_named(t, "core") == 4u);
+  CHECK(ports_used(t, vertex_named(t, "pod0.spine0")) == 6 + 2);
+  CHECK(ports_used(t, vertex_named(t, "pod2.spine1")) == 4 + 2);
+  CHECK(ports_used(t, vertex_named(t, "core0")) == 3);
+  CHECK(check_topology(t).empty());
+}
+
+TEST_CASE("three-tier: impossible parameters throw", "[topology]") {
+  // More pods than a core has ports: 4 pods, 3-port cores.
+  ClusterParams few = three_tier();
+  few.out.core_ports = 3;
+  CHECK_THROWS_WITH(build_cluster(few), Contains("4 pods") && Contains("at least 4 ports"));
+  // A 1-port spine keeps floor(1 / 2) = 0 ports for leaves.
+  ClusterParams tiny = three_tier();
+  tiny.out.spine_ports = 1;
+  CHECK_THROWS_WITH(build_cluster(tiny), Contains("no port left for leaves"));
+  ClusterParams four = three_tier();
+  four.out.tiers = 4;
+  CHECK_THROWS_WITH(build_cluster(four), Contains("tiers must be 2"));
+  ClusterParams under = three_tier();
+  under.out.core_oversubscription = 0.5;
+  CHECK_THROWS_AS(build_cluster(under), Error);
+}
+
+TEST_CASE("three-tier: one pod has no core tier", "[topology]") {
+  // 2 nodes x 2 GPUs, 1 NIC, 4-port leaves: 2 rails, one leaf each (2 domains <= 2 down ports).
+  // 2 leaves fit one pod (spine down = 2): spines but no core.
+  ClusterParams p = three_tier();
+  p.domains = 2;
+  const Topology t = build_cluster(p);
+  CHECK(count_named(t, "leaf") == 2u);
+  CHECK(count_named(t, "pod0.spine") == 2u);
+  CHECK(count_named(t, "core") == 0u);
+  CHECK(check_topology(t).empty());
+}
+
+TEST_CASE("multipath: policy names", "[topology]") {
+  CHECK(to_string(Multipath::Ecmp) == "ecmp");
+  CHECK(to_string(Multipath::Spray) == "spray");
+  CHECK(to_string(Multipath::Adaptive) == "adaptive");
+}

@@ -142,14 +142,14 @@ TEST_CASE("workload: collective sequence numbers count per group", "[workload][c
 
 TEST_CASE("workload: collective kinds algorithms and sizes", "[workload][collectives]") {
   CHECK(op(0, "ar0").collective == CollectiveKind::AllReduce);
-  CHECK(op(0, "ar0").algorithm == CollectiveAlgorithm::Ring);  // default: the first algorithm
+  CHECK(op(0, "ar0").algorithm == CollectiveAlgorithm::Auto);  // default: the run chooses
   CHECK(op(0, "ar0").bytes == 1000000);                         // 1 MB = 1e6 B
   CHECK(op(0, "ag").collective == CollectiveKind::AllGather);
   CHECK(op(0, "ag").algorithm == CollectiveAlgorithm::Direct);  // as written
   CHECK(op(0, "ag").bytes == 4000000);
   CHECK(op(0, "qr").collective == CollectiveKind::ReduceScatter);
   CHECK(op(0, "pa").collective == CollectiveKind::AllToAll);
-  CHECK(op(0, "pa").algorithm == CollectiveAlgorithm::Direct);  // all-to-all's only algorithm
+  CHECK(op(0, "pa").algorithm == CollectiveAlgorithm::Auto);  // not named: the run chooses (direct is all-to-all's only one)
 }
 
 TEST_CASE("workload: compute ops keep flops precision bytes or duration", "[workload]") {
@@ -231,8 +231,8 @@ TEST_CASE("workload: collective sizes that differ across ranks are rejected", "[
   // rank 0: all_reduce of 1 MB = 1000000 B; rank 1: 2 MB = 2000000 B; reported at rank 1's op
   const InputError e = error_of("trace_collective_mismatch.yaml");
   CHECK(e.where().line == 12);
-  CHECK_THAT(e.what(), Contains("collective #0 on group 'world' differs between rank 0 (all_reduce 1000000 B ring) "
-                                "and rank 1 (all_reduce 2000000 B ring)"));
+  CHECK_THAT(e.what(), Contains("collective #0 on group 'world' differs between rank 0 (all_reduce 1000000 B auto) "
+                                "and rank 1 (all_reduce 2000000 B auto)"));
 }
 
 TEST_CASE("workload: a collective missing on one member is rejected", "[workload][errors]") {

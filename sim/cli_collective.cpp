@@ -45,6 +45,7 @@ struct Outcome {
   double model_time_s = 0.0;
   std::string algorithm;
   std::string protocol;
+  std::uint64_t transfers = 0;  // point-to-point transfers the engine simulated, all ranks
 };
 
 std::string join_ids(const std::vector<std::string>& ids) {
@@ -122,15 +123,24 @@ Request parse(const std::vector<std::string>& args) {
   return r;
 }
 
-// The scenario of the request's cluster, as YAML (docs/cli.md explains the defaults).
-std::string scenario_text(const Request& r, const NicSpec* nic, int nodes) {
+// The scenario of the request's cluster, as YAML (the defaults are in cli_collective.hpp): one
+// plane per NIC of a GPU; two tiers while a plane's NICs fit under P/2 leaves x P spine ports,
+// three (pods and cores of the same switch) beyond.
+std::string scenario_text(const Request& r, const Catalog& cat, const SystemSpec& sys, int nodes) {
   std::string out = fmt::format("schema_version: 1\nname: predict-{}-{}\ncluster:\n  domains: {}\n  system: {}\n", r.op,
                                 r.system, nodes, r.system);
   if (nodes > 1) {
+    const NicSpec* nic = cat.find_nic(sys.nic);
     const bool fast = nic && nic->line_rate.value() >= 99e9;
-    out += fmt::format("  scale_out:\n    kind: rail_leaf_spine\n    cable: {}\n    leaf: {}\n    spine: {}\n",
-                       fast ? "ethernet_800g" : "ethernet_400g", fast ? "tomahawk6" : "tomahawk5",
-                       fast ? "tomahawk6" : "tomahawk5");
+    const std::string sw = fast ? "tomahawk6" : "tomahawk5";
+    const SwitchSpec* spec = cat.find_switch(sw);
+    const int ports = (spec && nic) ? spec->ports_at(nic->line_rate).value_or(0) : 0;
+    const long per_plane = static_cast<long>(nodes) * sys.gpus;
+    const bool three = ports > 0 && per_plane > static_cast<long>(ports / 2) * ports;
+    out += fmt::format("  scale_out:\n    kind: {}\n    cable: {}\n    leaf: {}\n    spine: {}\n    planes: {}\n",
+                       three ? "fat_tree" : "rail_leaf_spine", fast ? "ethernet_800g" : "ethernet_400g", sw, sw,
+                       std::max(1, sys.nics_per_gpu));
+    if (three) out += fmt::format("    tiers: 3\n    core: {}\n", sw);
   } else {
     out += "  scale_out: {kind: none}\n";
   }
@@ -143,7 +153,7 @@ std::string scenario_text(const Request& r, const NicSpec* nic, int nodes) {
 Outcome simulate(const Request& r, const std::string& data_dir, std::uint64_t bytes, int nodes, int per_node) {
   const Catalog probe = Catalog::load(shipped_catalog_files(data_dir));
   const SystemSpec* sys = probe.find_system(r.system);
-  const Scenario s = load_scenario_text(scenario_text(r, probe.find_nic(sys->nic), nodes),
+  const Scenario s = load_scenario_text(scenario_text(r, probe, *sys, nodes),
                                         data_dir + "/scenarios/predict-collective.yaml", r.sets, data_dir);
   Workload w;
   w.name = fmt::format("{} of {} B", r.op, bytes);
@@ -178,6 +188,7 @@ Outcome simulate(const Request& r, const std::string& data_dir, std::uint64_t by
     o.protocol = res.collectives.front().protocol;
   }
   o.model_time_s = res.collective_model_time_s;
+  for (const auto& b : res.per_rank) o.transfers += b.transfers;
   return o;
 }
 
@@ -193,8 +204,8 @@ Outcome simulate_in_child(const Request& r, const std::string& data_dir, std::ui
     std::string line;
     try {
       const Outcome o = simulate(r, data_dir, bytes, nodes, per_node);
-      line = fmt::format("ok {} {:.17g} {:.17g} {} {}\n", o.bytes, o.time_s, o.model_time_s, o.algorithm,
-                         o.protocol.empty() ? "-" : o.protocol);
+      line = fmt::format("ok {} {:.17g} {:.17g} {} {} {}\n", o.bytes, o.time_s, o.model_time_s, o.algorithm,
+                         o.protocol.empty() ? "-" : o.protocol, o.transfers);
     } catch (const std::exception& e) {
       line = fmt::format("error {}\n", e.what());
     }
@@ -226,7 +237,7 @@ Outcome simulate_in_child(const Request& r, const std::string& data_dir, std::ui
     throw SimulationError(fmt::format("{} B: {}", bytes, msg));
   }
   Outcome o;
-  in >> o.bytes >> o.time_s >> o.model_time_s >> o.algorithm >> o.protocol;
+  in >> o.bytes >> o.time_s >> o.model_time_s >> o.algorithm >> o.protocol >> o.transfers;
   if (o.protocol == "-") o.protocol.clear();
   return o;
 }
@@ -435,6 +446,7 @@ int cmd_predict_collective(const std::vector<std::string>& args, const std::stri
       const double algbw = o.time_s > 0.0 ? static_cast<double>(o.bytes) / o.time_s : 0.0;
       j.field("algbw_bytes_per_s", algbw).field("busbw_bytes_per_s", algbw * factor);
       j.field("algorithm", o.algorithm).field("protocol", o.protocol).field("model_time_s", o.model_time_s);
+      j.field("transfers", o.transfers);
       j.end_object();
     };
     j.begin_object();
@@ -444,7 +456,7 @@ int cmd_predict_collective(const std::vector<std::string>& args, const std::stri
       const double algbw = o.time_s > 0.0 ? static_cast<double>(o.bytes) / o.time_s : 0.0;
       j.field("bytes", o.bytes).field("time_s", o.time_s).field("algbw_bytes_per_s", algbw);
       j.field("busbw_bytes_per_s", algbw * factor).field("algorithm", o.algorithm).field("protocol", o.protocol);
-      j.field("model_time_s", o.model_time_s);
+      j.field("model_time_s", o.model_time_s).field("transfers", o.transfers);
     } else {
       j.key("rows").begin_array();
       for (const auto& o : rows) row(o);

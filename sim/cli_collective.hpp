@@ -4,8 +4,9 @@
 //                              [--algorithm A] [--set KEY=VALUE]... [--json]
 //
 // The cluster is M systems of the catalog (default: as few as hold N GPUs), joined, when M > 1,
-// by a rail-optimized two-tier fabric of the system's NIC (leaf and spine: Tomahawk 6 for 800G
-// NICs, Tomahawk 5 otherwise); N/M GPUs of each system take part. --set changes any scenario key
+// by a rail-optimized fabric of the system's NIC (switches: Tomahawk 6 for 800G NICs, Tomahawk 5
+// otherwise), one plane per NIC of a GPU, two tiers while a plane's NICs fit (P/2 leaves down x
+// P spine ports), three (pods and cores) beyond; N/M GPUs of each system take part. --set changes any scenario key
 // of that cluster (cluster.scale_out.multipath, collectives.protocol, ...). The collective is
 // simulated like any run — same engine, same algorithm choice — and reported as nccl-tests
 // reports it: time, algorithm bandwidth S/t and bus bandwidth (algbw x 2(n-1)/n for all-reduce,

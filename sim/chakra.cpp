@@ -1210,7 +1210,13 @@ std::string encode_rank(const Workload& w, int rank) {
           switch (op.collective) {
             case CollectiveKind::AllReduce: ct = pb::ALL_REDUCE; break;
             case CollectiveKind::ReduceScatter: ct = pb::REDUCE_SCATTER; break;
-            case CollectiveKind::AllToAll: ct = pb::ALL_TO_ALL; break;
+            case CollectiveKind::AllToAll:
+              if (!op.counts.empty())
+                throw InputError(op.where, fmt::format("op '{}' is an all_to_all with per-peer counts (all-to-all(v)), which "
+                                                       "Chakra ET cannot express (ALL_TO_ALL has one comm_size)",
+                                                       op.id));
+              ct = pb::ALL_TO_ALL;
+              break;
             case CollectiveKind::Broadcast: ct = pb::BROADCAST; break;
             case CollectiveKind::Reduce: ct = pb::REDUCE; break;
             case CollectiveKind::AllGather:  // Chakra's all-gather size: each rank's contribution

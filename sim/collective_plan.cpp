@@ -135,8 +135,10 @@ FabricLevels fabric_levels(const Scenario& s, const Topology& t) {
 }
 
 CollectivePlan plan_call(CollectiveKind kind, const std::vector<int>& group_ranks, std::uint64_t bytes, int root_position,
-                         CollectiveAlgorithm fixed, const CollectiveConfig& cfg, const FabricLevels& f) {
+                         CollectiveAlgorithm fixed, const CollectiveConfig& cfg, const FabricLevels& f,
+                         const std::vector<std::uint64_t>& counts) {
   CollectiveShape base;
+  base.counts = counts;
   base.kind = kind;
   base.group_size = static_cast<int>(group_ranks.size());
   base.bytes = bytes;
@@ -199,7 +201,7 @@ void plan_collectives(Workload& w, const CollectiveConfig& cfg, const FabricLeve
   w.plans.clear();
   std::map<std::pair<int, int>, int> by_call;  // (group, sequence) -> plan
   // Identical calls (group, kind, bytes, root, fixed algorithm) share one choice.
-  std::map<std::tuple<int, int, std::uint64_t, int, int>, CollectivePlan> memo;
+  std::map<std::tuple<int, int, std::uint64_t, int, int, std::vector<std::uint64_t>>, CollectivePlan> memo;
   for (int r = 0; r < w.ranks; ++r) {
     for (Op& op : w.programs[static_cast<std::size_t>(r)]) {
       if (op.kind != OpKind::Collective) continue;
@@ -224,11 +226,12 @@ void plan_collectives(Workload& w, const CollectiveConfig& cfg, const FabricLeve
       const int root_pos = (op.collective == CollectiveKind::Broadcast || op.collective == CollectiveKind::Reduce)
                                ? g.position[static_cast<std::size_t>(op.root)]
                                : 0;
-      const auto mk = std::make_tuple(op.group, static_cast<int>(op.collective), op.bytes, root_pos, static_cast<int>(fixed));
+      const auto mk =
+          std::make_tuple(op.group, static_cast<int>(op.collective), op.bytes, root_pos, static_cast<int>(fixed), op.counts);
       auto m = memo.find(mk);
       if (m == memo.end()) {
         try {
-          m = memo.emplace(mk, plan_call(op.collective, g.ranks, op.bytes, root_pos, fixed, cfg, f)).first;
+          m = memo.emplace(mk, plan_call(op.collective, g.ranks, op.bytes, root_pos, fixed, cfg, f, op.counts)).first;
         } catch (const InputError&) {
           throw;
         } catch (const Error& e) {

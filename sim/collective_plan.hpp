@@ -46,8 +46,9 @@ void plan_collectives(Workload& w, const CollectiveConfig& cfg, const FabricLeve
 
 // The plan of one call of `kind` over `group_ranks` (sorted global ranks) of `bytes`, as
 // plan_collectives() makes it; `fixed` is Auto or an algorithm. Used by `racksim predict`.
+// `counts`: all_to_all(v)'s matrix (empty: uniform).
 [[nodiscard]] CollectivePlan plan_call(CollectiveKind kind, const std::vector<int>& group_ranks, std::uint64_t bytes,
                                        int root_position, CollectiveAlgorithm fixed, const CollectiveConfig& cfg,
-                                       const FabricLevels& f);
+                                       const FabricLevels& f, const std::vector<std::uint64_t>& counts = {});
 
 }  // namespace racksim

@@ -23,6 +23,7 @@ CollectiveShape shape_of(const Workload& w, const Op& op) {
   CollectiveShape s = make_shape(op.collective, op.algorithm, static_cast<int>(g.ranks.size()), op.bytes);
   if (op.collective == CollectiveKind::Broadcast || op.collective == CollectiveKind::Reduce)
     s.root = g.position[static_cast<std::size_t>(op.root)];
+  s.counts = op.counts;
   return s;
 }
 

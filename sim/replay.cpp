@@ -134,6 +134,7 @@ void RankExecutor::launch(int op, double now, std::vector<Action>& out) {
         CollectiveShape shape = make_shape(o.collective, o.algorithm, static_cast<int>(g.ranks.size()), o.bytes);
         if (o.collective == CollectiveKind::Broadcast || o.collective == CollectiveKind::Reduce)
           shape.root = g.position[static_cast<std::size_t>(o.root)];
+        shape.counts = o.counts;
         s.schedule = std::make_unique<CollectiveSchedule>(std::move(shape));
       }
       s.step = 0;

@@ -210,7 +210,28 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
     op.group = git->second;
     if (w.groups[static_cast<std::size_t>(op.group)].position[static_cast<std::size_t>(rank)] < 0)
       gn.fail(fmt::format("rank {} runs a {} on group '{}' but is not a member of it", rank, kind, gname));
-    op.bytes = read_byte_count(m.required("bytes"));
+    const Group& grp0 = w.groups[static_cast<std::size_t>(op.group)];
+    if (auto cn = op.collective == CollectiveKind::AllToAll ? m.optional("counts") : std::nullopt) {
+      // all-to-all(v): one row per member (group order), one entry per member: bytes row -> column.
+      const auto n = grp0.ranks.size();
+      const auto rows = cn->items();
+      if (rows.size() != n)
+        cn->fail(fmt::format("expected {} rows (one per member of group '{}'), got {}", n, gname, rows.size()));
+      for (const auto& row : rows) {
+        const auto cells = row.items();
+        if (cells.size() != n) row.fail(fmt::format("expected {} byte counts (one per member), got {}", n, cells.size()));
+        for (const auto& c : cells) op.counts.push_back(read_byte_count(c));
+      }
+      if (m.optional("bytes")) node.child("bytes").fail("give either bytes or counts for an all_to_all, not both");
+      // bytes: the largest send buffer of the call (the same on every rank, for the cross-rank check).
+      for (std::size_t p = 0; p < n; ++p) {
+        std::uint64_t row = 0;
+        for (std::size_t q = 0; q < n; ++q) row += op.counts[p * n + q];
+        op.bytes = std::max(op.bytes, row);
+      }
+    } else {
+      op.bytes = read_byte_count(m.required("bytes"));
+    }
     op.algorithm = CollectiveAlgorithm::Auto;  // the run chooses, like the libraries do
     if (auto a = m.optional("algorithm")) {
       std::vector<std::string> names = {"auto"};
@@ -295,7 +316,7 @@ void validate_workload(const Workload& w) {
           throw InputError(seq[i]->where, fmt::format("collective '{}' on group '{}' is run by rank {} but not by rank {}",
                                                       seq[i]->id, grp.name, r, ref_rank));
         if (seq[i]->collective != ref[i]->collective || seq[i]->bytes != ref[i]->bytes ||
-            seq[i]->algorithm != ref[i]->algorithm || seq[i]->root != ref[i]->root)
+            seq[i]->algorithm != ref[i]->algorithm || seq[i]->root != ref[i]->root || seq[i]->counts != ref[i]->counts)
           throw InputError(seq[i]->where,
                            fmt::format("collective #{} on group '{}' differs between rank {} ({} {} B {}) and rank {} ({} {} B {})",
                                        i, grp.name, ref_rank, to_string(ref[i]->collective), ref[i]->bytes,

@@ -56,6 +56,7 @@ struct Op {
   int group = -1;                 // index into Workload::groups
   int sequence = 0;               // n-th collective of this rank on this group
   int root = 0;                   // broadcast / reduce: the root's rank
+  std::vector<std::uint64_t> counts;  // all_to_all(v): counts[p*n+q] bytes from group position p to q; empty: uniform
   std::uint64_t bytes = 0;        // collective or point-to-point size
   // send / recv
   int peer = -1;

@@ -172,3 +172,14 @@ TEST_CASE("auto choice picks the algorithm the cost model ranks fastest", "[sim]
   CHECK(r.collectives[0].algorithm == best_algo);
   CHECK(r.simulated_time_s == Approx(best).epsilon(0.005));
 }
+
+TEST_CASE("all-to-all(v): the busiest port sets the time", "[sim][collective]") {
+  // tests/data/sim/alltoallv-4.yaml: rank 0 sends 300 + 100 + 100 MB, rank 1 receives
+  // 300 + 100 + 100 MB; every other port carries 300 MB. On the 50 GB/s switched ports, max-min
+  // sharing gives each of rank 0's three flows 16.7 GB/s until the 100 MB ones end (6 ms), then
+  // the rest of 0 -> 1 (200 MB) runs alone at 50 GB/s (4 ms): alpha + 500 MB / B = 10.005 ms.
+  const RunResult r = simulate("switched.yaml", {"cluster.scale_up.gpus=4", "workload.file=alltoallv-4.yaml"});
+  CHECK(r.simulated_time_s == Approx(5e-6 + 500e6 / 50e9).epsilon(1e-9));
+  REQUIRE(r.collectives.size() == 1);
+  CHECK(r.collectives[0].algorithm == "direct");
+}

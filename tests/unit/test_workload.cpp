@@ -304,3 +304,27 @@ TEST_CASE("workload: next on a one-rank trace is a send to itself and is rejecte
   CHECK_THAT(std::string(e.what()), Catch::Matchers::Contains("rank 0 sends to or receives from itself"));
   CHECK(e.where().line == 7);
 }
+
+TEST_CASE("workload: all-to-all(v) counts and broadcast roots are checked", "[workload][collectives]") {
+  // 3 members need 3 rows of 3 counts; the file has 2 rows (line 7 holds the op).
+  const InputError rows = error_of("trace_alltoallv_rows.yaml");
+  CHECK(rows.where().line == 7);
+  CHECK_THAT(rows.what(), Contains("expected 3 rows (one per member of group 'world'), got 2"));
+  // The root must be a member of the group: rank 3 is not in 'pair'.
+  const InputError root = error_of("trace_broadcast_root.yaml");
+  CHECK_THAT(root.what(), Contains("root 3 is not a member of group 'pair'"));
+}
+
+TEST_CASE("workload: all-to-all(v) reads one row per member", "[workload][collectives]") {
+  // tests/data/sim/alltoallv-4.yaml: counts in MB, row p = what rank p sends; bytes is the
+  // largest send buffer (rank 0's 300 + 100 + 100 MB), the same on every rank.
+  const Workload w = load_native_trace(std::string(RACKSIM_TEST_DATA) + "/sim/alltoallv-4.yaml");
+  for (const auto& prog : w.programs) {
+    REQUIRE(prog.size() == 1);
+    CHECK(prog[0].collective == CollectiveKind::AllToAll);
+    CHECK(prog[0].bytes == 500'000'000ULL);
+    REQUIRE(prog[0].counts.size() == 16);
+    CHECK(prog[0].counts[1] == 300'000'000ULL);  // 0 -> 1
+    CHECK(prog[0].counts[4] == 100'000'000ULL);  // 1 -> 0
+  }
+}

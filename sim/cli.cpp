@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "sim/chakra.hpp"
+#include "sim/child_run.hpp"
 #include "sim/cli_collective.hpp"
 #include "sim/cli_kernel.hpp"
 #include "sim/file_output.hpp"
@@ -15,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <ostream>
 
 namespace racksim {
@@ -175,7 +177,22 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
   const Scenario s = load_scenario(scenario, sets, data_dir());
   Run run(s);
   if (!quiet) out << run.header() << std::flush;
-  const RunResult result = run.execute();
+  // With faults, what they cost: the same run without them, in a child process (SimGrid runs
+  // one simulation per process), before this process runs its own.
+  std::optional<double> baseline;
+  if (!s.faults.empty()) {
+    const std::string t = run_in_child(
+        [&] {
+          Scenario healthy = s;
+          healthy.faults.clear();
+          Run r(healthy);
+          return fmt::format("{:.17g}", r.execute().simulated_time_s);
+        },
+        "the same run without its faults");
+    baseline = std::stod(t);
+  }
+  RunResult result = run.execute();
+  if (baseline) result.fabric.baseline_time_s = *baseline;
   const std::string json = summary_json(result);
   const fs::path dir = out_dir.empty() ? fresh_out_dir(s.name) : fs::path(out_dir);
   std::error_code ec;

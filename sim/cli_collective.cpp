@@ -3,13 +3,11 @@
 #include "core/error.hpp"
 #include "core/json_writer.hpp"
 #include "core/yaml_doc.hpp"
+#include "sim/child_run.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario.hpp"
 
 #include <fmt/format.h>
-
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -194,48 +192,14 @@ Outcome simulate(const Request& r, const std::string& data_dir, std::uint64_t by
 
 // One size in a child process: SimGrid runs one simulation per process.
 Outcome simulate_in_child(const Request& r, const std::string& data_dir, std::uint64_t bytes, int nodes, int per_node) {
-  int fd[2];
-  if (pipe(fd) != 0) throw Error("cannot create a pipe for the child simulation");
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) throw Error("cannot fork the child simulation");
-  if (pid == 0) {
-    close(fd[0]);
-    std::string line;
-    try {
-      const Outcome o = simulate(r, data_dir, bytes, nodes, per_node);
-      line = fmt::format("ok {} {:.17g} {:.17g} {} {} {}\n", o.bytes, o.time_s, o.model_time_s, o.algorithm,
-                         o.protocol.empty() ? "-" : o.protocol, o.transfers);
-    } catch (const std::exception& e) {
-      line = fmt::format("error {}\n", e.what());
-    }
-    const char* p = line.data();
-    std::size_t left = line.size();
-    while (left > 0) {
-      const ssize_t n = write(fd[1], p, left);
-      if (n <= 0) break;
-      p += n;
-      left -= static_cast<std::size_t>(n);
-    }
-    close(fd[1]);
-    _exit(0);
-  }
-  close(fd[1]);
-  std::string text;
-  char buf[4096];
-  ssize_t n = 0;
-  while ((n = read(fd[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  close(fd[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  const std::string text = run_in_child(
+      [&] {
+        const Outcome o = simulate(r, data_dir, bytes, nodes, per_node);
+        return fmt::format("{} {:.17g} {:.17g} {} {} {}\n", o.bytes, o.time_s, o.model_time_s, o.algorithm,
+                           o.protocol.empty() ? "-" : o.protocol, o.transfers);
+      },
+      fmt::format("{} B", bytes));
   std::istringstream in(text);
-  std::string tag;
-  in >> tag;
-  if (tag != "ok") {
-    std::string msg = text.size() > 6 ? text.substr(6) : std::string("the child simulation ended without a result");
-    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    throw SimulationError(fmt::format("{} B: {}", bytes, msg));
-  }
   Outcome o;
   in >> o.bytes >> o.time_s >> o.model_time_s >> o.algorithm >> o.protocol >> o.transfers;
   if (o.protocol == "-") o.protocol.clear();

@@ -147,7 +147,12 @@ std::string summary_json(const RunResult& r) {
     j.field("bandwidth_lost_bytes_per_s", f.bandwidth_lost);
     j.end_object();
   }
-  j.end_array().end_object();
+  j.end_array();
+  if (r.fabric.baseline_time_s) {
+    j.field("baseline_time_s", *r.fabric.baseline_time_s);
+    j.field("fault_cost_s", r.simulated_time_s - *r.fabric.baseline_time_s);
+  }
+  j.end_object();
   j.key("collectives").begin_array();
   for (const auto& c : r.collectives) {
     j.begin_object();
@@ -282,6 +287,11 @@ std::string summary_table(const RunResult& r) {
   const double t = r.simulated_time_s;
   out += fmt::format("\nresult: {} ({} ranks on {} x {})\n", r.scenario_name, r.ranks, r.gpus, r.gpu_id);
   out += fmt::format("  simulated time      {}\n", format_seconds(Seconds(t)));
+  if (r.fabric.baseline_time_s) {
+    const double b = *r.fabric.baseline_time_s;
+    out += fmt::format("  faults cost         {} ({:+.1f}%) against {} without them\n", format_seconds(Seconds(t - b)),
+                       b > 0 ? 100.0 * (t - b) / b : 0.0, format_seconds(Seconds(b)));
+  }
   if (r.per_rank.empty()) return out;
   auto stat = [&](auto get) {
     double lo = get(r.per_rank.front());

@@ -101,6 +101,7 @@ struct FabricReport {
   int split_links = 0;
   int mixed_weight_links = 0;
   std::vector<FaultReport> faults;
+  std::optional<double> baseline_time_s;  // `racksim run` with faults: the same run without them
 };
 
 struct RunResult {

@@ -199,3 +199,13 @@ racksim_kernel_cli(validate_collectives_json RC 0
 racksim_kernel_cli(validate_collectives_unknown_system RC 3
   ARGS   validate ${published} --system hgx-z9
   EXPECT [[unknown system; catalog systems:]])
+
+# --- run with faults: what they cost, against the same run without them --------------------------
+# tests/data/sim/fabric4.yaml sprayed, leaf0 -- spine0 down at 2 ms (the simulation test "a link
+# down mid-transfer" derives both times): without the fault L + S/B = 4.6 us + 100 MB / (25 GB/s
+# x 4096/4178) = 4.085 ms; with it 2S/B - t0 + 2L = 6.169 ms; cost 2.085 ms, +51.0%.
+racksim_kernel_cli(run_fault_cost RC 0
+  ARGS   run ${PROJECT_SOURCE_DIR}/tests/data/sim/fabric4.yaml --set cluster.scale_out.multipath=spray
+         "--set" "faults=[{at: 2 ms, link: [leaf0, spine0], state: down}]"
+  EXPECT [[fault +at 2 ms: link leaf0 -- spine0 down]] [[simulated time +6\.169 ms]]
+         [[faults cost +2\.085 ms \(\+51\.0%\) against 4\.085 ms without them]])

@@ -92,10 +92,14 @@ int fewest_uppers(const std::vector<int>& up, int ports) {
 }
 
 // A trunk per (lower, upper) with trunk_ports() ports; flow-level, a trunk is perfectly balanced.
-void add_trunks(Topology& t, const ScaleOutParams& o, Vertex lower, int up, const std::vector<Vertex>& uppers) {
+// The `up` uplinks are split over `spread` uppers (default: all of `uppers`); when `uppers` holds
+// only the first of them (a pod whose last spines no leaf reaches), the rest get no trunk.
+void add_trunks(Topology& t, const ScaleOutParams& o, Vertex lower, int up, const std::vector<Vertex>& uppers,
+                int spread = 0) {
   const auto n = static_cast<int>(uppers.size());
+  if (spread <= 0) spread = n;
   for (int s = 0; s < n; ++s) {
-    const int ports = trunk_ports(up, n, s);
+    const int ports = trunk_ports(up, spread, s);
     if (ports == 0) continue;  // fewer uplinks than uppers: this switch skips the last ones
     LinkProps l;
     l.kind = LinkKind::ScaleOut;
@@ -158,21 +162,9 @@ void build_pods_and_core(Topology& t, const ScaleOutParams& o, const std::vector
       group[static_cast<std::size_t>(s)].push_back(v);
       group_up[static_cast<std::size_t>(s)].push_back(static_cast<int>(std::ceil(down / oc - 1e-9)));
     }
-    for (int k = first; k < last; ++k) {
-      const int u = up_used[static_cast<std::size_t>(k)];
-      // Trunks are split over all `spines` (a pod may lack the last ones only if no leaf reaches them).
-      for (int s = 0; s < static_cast<int>(pod_spines.size()); ++s) {
-        const int ports = trunk_ports(u, spines, s);
-        if (ports == 0) continue;
-        LinkProps l;
-        l.kind = LinkKind::ScaleOut;
-        l.bandwidth = o.nic_line_rate * static_cast<double>(ports);
-        l.latency = o.cable_latency;
-        l.ports = ports;
-        l.part = o.cable_part;
-        t.add_link(leaves[static_cast<std::size_t>(k)], pod_spines[static_cast<std::size_t>(s)], l);
-      }
-    }
+    // Trunks are split over all `spines` (a pod may lack the last ones only if no leaf reaches them).
+    for (int k = first; k < last; ++k)
+      add_trunks(t, o, leaves[static_cast<std::size_t>(k)], up_used[static_cast<std::size_t>(k)], pod_spines, spines);
   }
   if (npods < 2) return;  // one pod joins every leaf: no core tier
   int next_core = 0;

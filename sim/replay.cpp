@@ -177,10 +177,11 @@ void RankExecutor::issue_kernel(int op, const KernelEstimate& e, std::vector<Act
 void RankExecutor::start_step(int op, double now, std::vector<Action>& out) {
   OpState& s = st_[static_cast<std::size_t>(op)];
   const Op& o = ops_[static_cast<std::size_t>(op)];
+  const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
+  s.plan = s.schedule->step(g.position[static_cast<std::size_t>(rank_)], s.step);
   if (o.plan >= 0) {
     const CollectivePlan& plan = w_.plans[static_cast<std::size_t>(o.plan)];
-    const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
-    const StepPlan sp = s.schedule->step(g.position[static_cast<std::size_t>(rank_)], s.step);
+    const StepPlan& sp = s.plan;
     bool crosses = false;
     if (plan.gpus_per_domain > 0) {
       const int mine = rank_ / plan.gpus_per_domain;
@@ -208,8 +209,8 @@ void RankExecutor::post_step(int op, double now, std::vector<Action>& out) {
   OpState& s = st_[static_cast<std::size_t>(op)];
   const Op& o = ops_[static_cast<std::size_t>(op)];
   const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
-  const int pos = g.position[static_cast<std::size_t>(rank_)];
-  const StepPlan plan = s.schedule->step(pos, s.step);
+  const StepPlan plan = std::move(s.plan);  // computed by start_step
+  s.plan = StepPlan{};
   const CollectiveShape& shape = s.schedule->shape();
   const double fraction = o.plan >= 0 ? w_.plans[static_cast<std::size_t>(o.plan)].bandwidth_fraction : 1.0;
   auto wire = [&](std::uint64_t b) {

@@ -114,6 +114,7 @@ private:
     int step = 0;             // collective step in progress; compute op: 0 launching, 1 running
     bool in_latency = false;  // collective: waiting on the launch or hop latency before transfers
     std::unique_ptr<CollectiveSchedule> schedule;
+    StepPlan plan;            // collective: this rank's current step, from start_step to post_step
     std::unique_ptr<KernelEstimate> kernel;  // compute op waiting for its launch overhead
   };
 

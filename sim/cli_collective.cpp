@@ -148,10 +148,11 @@ std::string scenario_text(const Request& r, const Catalog& cat, const SystemSpec
   return out;
 }
 
-Outcome simulate(const Request& r, const std::string& data_dir, std::uint64_t bytes, int nodes, int per_node) {
-  const Catalog probe = Catalog::load(shipped_catalog_files(data_dir));
-  const SystemSpec* sys = probe.find_system(r.system);
-  const Scenario s = load_scenario_text(scenario_text(r, probe, *sys, nodes),
+// `catalog` is the shipped catalog the caller loaded (it holds r.system).
+Outcome simulate(const Request& r, const std::string& data_dir, const Catalog& catalog, std::uint64_t bytes, int nodes,
+                 int per_node) {
+  const SystemSpec* sys = catalog.find_system(r.system);
+  const Scenario s = load_scenario_text(scenario_text(r, catalog, *sys, nodes),
                                         data_dir + "/scenarios/predict-collective.yaml", r.sets, data_dir);
   Workload w;
   w.name = fmt::format("{} of {} B", r.op, bytes);
@@ -191,10 +192,11 @@ Outcome simulate(const Request& r, const std::string& data_dir, std::uint64_t by
 }
 
 // One size in a child process: SimGrid runs one simulation per process.
-Outcome simulate_in_child(const Request& r, const std::string& data_dir, std::uint64_t bytes, int nodes, int per_node) {
+Outcome simulate_in_child(const Request& r, const std::string& data_dir, const Catalog& catalog, std::uint64_t bytes,
+                          int nodes, int per_node) {
   const std::string text = run_in_child(
       [&] {
-        const Outcome o = simulate(r, data_dir, bytes, nodes, per_node);
+        const Outcome o = simulate(r, data_dir, catalog, bytes, nodes, per_node);
         return fmt::format("{} {:.17g} {:.17g} {} {} {}\n", o.bytes, o.time_s, o.model_time_s, o.algorithm,
                            o.protocol.empty() ? "-" : o.protocol, o.transfers);
       },
@@ -333,7 +335,7 @@ int cmd_validate_collectives(const std::vector<std::string>& args, const std::st
     r.op = c.op;
     r.gpus = c.gpus;
     r.algorithm = c.algorithm;
-    Row row{&c, simulate_in_child(r, data_dir, c.bytes, 1, c.gpus)};
+    Row row{&c, simulate_in_child(r, data_dir, catalog, c.bytes, 1, c.gpus)};
     row.predicted = row.o.time_s > 0.0 ? static_cast<double>(c.bytes) / row.o.time_s * busbw_factor(c.op, c.gpus) : 0.0;
     row.error = (row.predicted - c.busbw) / c.busbw;
     row.counted = c.bytes >= min_bytes;
@@ -397,9 +399,9 @@ int cmd_predict_collective(const std::vector<std::string>& args, const std::stri
   const int per_node = r.gpus / nodes;
   std::vector<Outcome> rows;
   if (r.bytes) {
-    rows.push_back(simulate(r, data_dir, *r.bytes, nodes, per_node));
+    rows.push_back(simulate(r, data_dir, catalog, *r.bytes, nodes, per_node));
   } else {
-    for (std::uint64_t b = 1024; b <= (std::uint64_t{8} << 30); b *= 2) rows.push_back(simulate_in_child(r, data_dir, b, nodes, per_node));
+    for (std::uint64_t b = 1024; b <= (std::uint64_t{8} << 30); b *= 2) rows.push_back(simulate_in_child(r, data_dir, catalog, b, nodes, per_node));
   }
   const double factor = busbw_factor(r.op, r.gpus);
   if (r.json) {

@@ -157,6 +157,7 @@ PlatformSpec emit_platform(const Topology& t, const std::vector<std::pair<int, i
       if (wmax[k][key] <= 0.0) return kUnbounded;
       return t.link(edge).bandwidth.value() * epoch_scale[k][static_cast<std::size_t>(edge)] / wmax[k][key];
     };
+    const std::vector<Seconds> latency = path_latencies(t, splits[0]);
     for (std::size_t i = 0; i < pairs.size(); ++i) {
       PlatformSpec::Route r;
       r.src = pairs[i].first;
@@ -164,7 +165,7 @@ PlatformSpec emit_platform(const Topology& t, const std::vector<std::pair<int, i
       PlatformSpec::Link lat;
       lat.name = fmt::format("{}=>{}", g[t.gpus[static_cast<std::size_t>(r.src)]].name, g[t.gpus[static_cast<std::size_t>(r.dst)]].name);
       lat.bandwidth = kUnbounded;
-      lat.latency = path_latency(t, splits[0][i]).value();
+      lat.latency = latency[i].value();
       r.links.push_back(static_cast<int>(p.links.size()));
       p.links.push_back(std::move(lat));
       std::set<std::size_t> seen;

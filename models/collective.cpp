@@ -696,6 +696,14 @@ CollectiveSchedule::CollectiveSchedule(CollectiveShape shape) : shape_(std::move
 
 StepPlan CollectiveSchedule::step(int p, int s) const {
   StepPlan pl;
+  step_into(p, s, pl);
+  return pl;
+}
+
+void CollectiveSchedule::step_into(int p, int s, StepPlan& pl) const {
+  pl.sends.clear();
+  pl.recvs.clear();
+  pl.reduce_bytes = 0;
   const CollectiveShape& sh = shape_;
   if (p < 0 || p >= sh.group_size || s < 0 || s >= steps_)
     throw Error(fmt::format("internal error: step {} of position {} asked of a collective with {} steps over {} ranks", s,
@@ -718,11 +726,11 @@ StepPlan CollectiveSchedule::step(int p, int s) const {
       }
       pl.reduce_bytes += sub.reduce_bytes;
     }
-    return pl;
+    return;
   }
   if (sh.algorithm != CollectiveAlgorithm::Hierarchical) {
     plain_step(sh, depth0_, depth1_, p, s, pl);
-    return pl;
+    return;
   }
   const int g = sh.domain_size;
   const int l = p % g;
@@ -733,13 +741,13 @@ StepPlan CollectiveSchedule::step(int p, int s) const {
     StepPlan sub;
     plain_step(in, 0, 0, l, s < phase1_ ? s : s - phase2_, sub);
     append_mapped(sub, dom * g, 1, 0, pl);
-    return pl;
+    return;
   }
   // Phase 2: the rail all-reduce of the chunk this local index owns.
   const CollectiveSchedule rail(rail_shape(sh, l));
   const int own = reduce_scatter_owned_chunk(sh.intra, g, l);
   append_mapped(rail.step(dom, s - phase1_), l, g, po(sh.bytes, g, own), pl);
-  return pl;
+  return;
 }
 
 // ---- closed forms --------------------------------------------------------------------------------

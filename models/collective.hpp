@@ -132,6 +132,8 @@ public:
   explicit CollectiveSchedule(CollectiveShape shape);
   [[nodiscard]] int num_steps() const { return steps_; }
   [[nodiscard]] StepPlan step(int position, int s) const;
+  // The same into `out`, reusing its vectors' storage (for loops over millions of steps).
+  void step_into(int position, int s, StepPlan& out) const;
   [[nodiscard]] int group_size() const { return shape_.group_size; }
   [[nodiscard]] const CollectiveShape& shape() const { return shape_; }
   // Size of chunk c of the buffer cut into n pieces (sizes differ by at most one byte).

@@ -13,6 +13,14 @@ std::string to_string(Recompute r) {
   return "none";
 }
 
+std::string to_string(RankOrder o) {
+  switch (o) {
+    case RankOrder::TpCpDpPp: return "tp-cp-dp-pp";
+    case RankOrder::TpCpPpDp: return "tp-cp-pp-dp";
+  }
+  return "tp-cp-dp-pp";
+}
+
 namespace {
 double ffn_matrices(const TransformerShape& m) { return m.gated_ffn ? 3.0 : 2.0; }
 }  // namespace

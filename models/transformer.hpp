@@ -45,11 +45,19 @@ struct TransformerShape {
 enum class Recompute { None, Selective, Full };
 [[nodiscard]] std::string to_string(Recompute r);
 
+// How ranks are numbered over the parallel dimensions, innermost first (Megatron-LM's terms):
+//   TpCpDpPp "tp-cp-dp-pp"  rank = tp_i + tp (cp_i + cp (dp_i + dp pp_i))   Megatron-LM's default
+//   TpCpPpDp "tp-cp-pp-dp"  rank = tp_i + tp (cp_i + cp (pp_i + pp dp_i))   --use-tp-pp-dp-mapping:
+//            one data-parallel replica (tp x cp x pp ranks) is a block of consecutive ranks
+enum class RankOrder { TpCpDpPp, TpCpPpDp };
+[[nodiscard]] std::string to_string(RankOrder o);
+
 struct ParallelLayout {
   std::int64_t tp = 1, pp = 1, dp = 1, ep = 1, cp = 1;
   std::int64_t virtual_stages = 1;  // interleaved 1F1B: model chunks per pipeline rank
   bool sequence_parallel = false;
   int zero_stage = 0;               // 0: replicated; 1: optimizer; 2: + gradients; 3: + weights (FSDP)
+  RankOrder order = RankOrder::TpCpDpPp;
   [[nodiscard]] std::int64_t world() const { return tp * pp * dp * cp; }
 };
 

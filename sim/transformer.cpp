@@ -106,6 +106,10 @@ TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const s
     if (auto n = r.optional("virtual_stages")) l.virtual_stages = n->as_int(1, 1 << 10);
     if (auto n = r.optional("sequence_parallel")) l.sequence_parallel = n->as_bool();
     if (auto n = r.optional("zero")) l.zero_stage = static_cast<int>(n->as_int(0, 3));
+    if (auto n = r.optional("order")) {
+      const std::string v = n->as_choice({"tp-cp-dp-pp", "tp-cp-pp-dp"});
+      l.order = v == "tp-cp-pp-dp" ? RankOrder::TpCpPpDp : RankOrder::TpCpDpPp;
+    }
     r.finish();
   }
   const auto& m = s.model;
@@ -195,13 +199,19 @@ struct Coords {
 
 class Generator {
 public:
-  explicit Generator(const TransformerSpec& s)
-      : s_(s), m_(s.model), l_(s.layout), layer_dense_(dense_params_per_layer()), layer_expert_(expert_params_per_layer()) {}
+  // `materialize`: build the programs of ranks 0..materialize-1 only (< 0: all); generate_transformer.
+  Generator(const TransformerSpec& s, int materialize)
+      : s_(s), m_(s.model), l_(s.layout), layer_dense_(dense_params_per_layer()), layer_expert_(expert_params_per_layer()),
+        materialize_(materialize) {}
   Workload build();
 
 private:
   // --- layout ---
+  // Every rank number, group membership and pipeline peer goes through these two, so the rank
+  // order (l_.order) is decided here alone. Both orders are mixed-radix numberings, strictly
+  // increasing in each coordinate: a group's member with the lowest coordinates is its lowest rank.
   [[nodiscard]] int rank_of(const Coords& c) const {
+    if (l_.order == RankOrder::TpCpPpDp) return static_cast<int>(c.tp + l_.tp * (c.cp + l_.cp * (c.pp + l_.pp * c.dp)));
     return static_cast<int>(c.tp + l_.tp * (c.cp + l_.cp * (c.dp + l_.dp * c.pp)));
   }
   [[nodiscard]] Coords coords_of(int r) const {
@@ -209,10 +219,17 @@ private:
     std::int64_t x = r;
     c.tp = x % l_.tp; x /= l_.tp;
     c.cp = x % l_.cp; x /= l_.cp;
-    c.dp = x % l_.dp; x /= l_.dp;
-    c.pp = x;
+    if (l_.order == RankOrder::TpCpPpDp) {
+      c.pp = x % l_.pp; x /= l_.pp;
+      c.dp = x;
+    } else {
+      c.dp = x % l_.dp; x /= l_.dp;
+      c.pp = x;
+    }
     return c;
   }
+  // Ranks whose programs are built: 0..built_ranks()-1.
+  [[nodiscard]] int built_ranks() const { return materialize_ < 0 ? w_.ranks : materialize_; }
   void make_groups();
 
   // --- one rank ---
@@ -263,6 +280,7 @@ private:
   const ParallelLayout& l_;
   const double layer_dense_;   // dense_params_per_layer(), computed once
   const double layer_expert_;  // expert_params_per_layer()
+  const int materialize_;      // < 0: every rank
   Workload w_;
   std::vector<int> tp_group_, cp_group_, dp_group_, ep_group_, edp_group_;  // per rank
   std::vector<int> last_backward_op_;                                         // per rank
@@ -275,9 +293,12 @@ void Generator::make_groups() {
   dp_group_.assign(n, -1);
   ep_group_.assign(n, -1);
   edp_group_.assign(n, -1);
-  for (int r = 0; r < w_.ranks; ++r) {
+  // Each group is made once, by its lowest-coordinate member, and assigned to all members. That
+  // member is the group's lowest rank (rank_of), so visiting ranks 0..built_ranks()-1 makes
+  // exactly the groups with a member among them, in the same order as a full generation would.
+  const int upto = built_ranks();
+  for (int r = 0; r < upto; ++r) {
     const Coords c = coords_of(r);
-    // Each group is made once, by its lowest-coordinate member, and assigned to all members.
     if (l_.tp > 1 && c.tp == 0) {
       std::vector<int> rs;
       for (std::int64_t i = 0; i < l_.tp; ++i) rs.push_back(rank_of({i, c.cp, c.dp, c.pp}));
@@ -819,7 +840,8 @@ Workload Generator::build() {
   make_groups();
   w_.programs.resize(static_cast<std::size_t>(w_.ranks));
   last_backward_op_.assign(static_cast<std::size_t>(w_.ranks), -1);
-  for (int r = 0; r < w_.ranks; ++r) build_rank(r);
+  const int upto = built_ranks();
+  for (int r = 0; r < upto; ++r) build_rank(r);
 
   TrainingInfo info;
   const StepFlops f = training_flops(m_, s_.batch, s_.recompute);
@@ -831,17 +853,21 @@ Workload Generator::build() {
   info.microbatches = static_cast<int>(s_.batch.microbatches(l_));
   info.last_backward_op = std::move(last_backward_op_);
   w_.training = info;
-  validate_workload(w_);
+  // A partial generation skips the cross-rank checks: the programs of ranks >= materialize_ are
+  // empty, so the other members of a group or a pipeline peer have no matching ops.
+  if (materialize_ < 0) validate_workload(w_);
   return std::move(w_);
 }
 
 }  // namespace
 
-Workload generate_transformer(const TransformerSpec& spec, const GpuSpec& gpu) {
+Workload generate_transformer(const TransformerSpec& spec, const GpuSpec& gpu, int materialize) {
   for (const Precision p : {spec.precision, spec.attention_precision, spec.logits_precision, Precision::bf16})
     if (!gpu.peak(p))
       throw Error(fmt::format("GPU '{}' has no {} rate, which the training step needs", gpu.id, to_string(p)));
-  return Generator(spec).build();
+  if (materialize > spec.layout.world())
+    throw Error(fmt::format("cannot build {} ranks of a training step of {} ranks", materialize, spec.layout.world()));
+  return Generator(spec, materialize).build();
 }
 
 }  // namespace racksim

@@ -195,6 +195,10 @@ racksim_bad_input(transformer_global_batch RC 3
 racksim_bad_input(transformer_unknown_preset RC 3
   ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.model.preset=llama3-9b
   EXPECT [[one of: gpt3-175b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b]])
+racksim_bad_input(transformer_unknown_order RC 3
+  ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=1 --set workload.parallel.order=tp-pp-dp
+  EXPECT [[--set workload\.parallel\.order=tp-pp-dp: key 'workload\.parallel\.order': ]]
+         [[unknown value 'tp-pp-dp'; expected one of: tp-cp-dp-pp, tp-cp-pp-dp]])
 # Llama 3 70B unsharded on one MI300X: its 70.6 G parameters need 2 bytes each of weights
 # (141 GB, which fits in 192 GB of HBM), then 2 bytes each of gradients (141 GB more, which does
 # not): the run stops at the gradients' allocation.

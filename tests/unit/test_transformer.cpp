@@ -378,3 +378,317 @@ TEST_CASE("precision is set per kind of op", "[transformer]") {
   const InputError e = input_error_of([&] { (void)spec_from(base + "options: {precision: {gemm: fp8, attn: fp8}}\n"); });
   CHECK_THAT(std::string(e.what()), Catch::Contains("valid keys: gemm, attention, logits"));
 }
+
+namespace {
+
+// The coordinates of rank r, derived independently of the generator from docs/transformer.md:
+// tp-cp-dp-pp: rank = tp_i + tp (cp_i + cp (dp_i + dp pp_i)); tp-cp-pp-dp: rank = tp_i + tp (cp_i +
+// cp (pp_i + pp dp_i)).
+struct TestCoords {
+  std::int64_t tp = 0, cp = 0, dp = 0, pp = 0;
+};
+TestCoords coords_by_formula(const ParallelLayout& l, int r) {
+  TestCoords c;
+  std::int64_t x = r;
+  c.tp = x % l.tp;
+  x /= l.tp;
+  c.cp = x % l.cp;
+  x /= l.cp;
+  if (l.order == RankOrder::TpCpPpDp) {
+    c.pp = x % l.pp;
+    c.dp = x / l.pp;
+  } else {
+    c.dp = x % l.dp;
+    c.pp = x / l.dp;
+  }
+  return c;
+}
+
+const Group* group_named(const Workload& w, const std::string& name) {
+  for (const Group& g : w.groups)
+    if (g.name == name) return &g;
+  return nullptr;
+}
+
+// Per rank: the peer of every send and receive, by op id ("f0.c0.send" -> 2).
+std::map<std::string, int> p2p_peers(const Workload& w, int rank) {
+  std::map<std::string, int> out;
+  for (const Op& op : w.programs[static_cast<std::size_t>(rank)])
+    if (op.kind == OpKind::Send || op.kind == OpKind::Recv) out[op.id] = op.peer;
+  return out;
+}
+
+const std::string kTinyOrderModel =
+    "kind: transformer_training\nmodel: {hidden: 256, layers: 3, heads: 4, kv_heads: 2, ffn: 512, vocab: 512}\n";
+
+}  // namespace
+
+TEST_CASE("parallel.order tp-cp-pp-dp numbers one replica as consecutive ranks", "[transformer][order]") {
+  // tp 2, pp 3, dp 2 (cp 1): rank = tp_i + 2 (pp_i + 3 dp_i).
+  //   dp 0: (pp 0) 0 1, (pp 1) 2 3, (pp 2) 4 5      dp 1: (pp 0) 6 7, (pp 1) 8 9, (pp 2) 10 11
+  // So replica 0 (dp_i = 0) is ranks 0..5; the DP group of (tp 1, pp 2) is 1 + 2 (2 + 3 dp_i) for
+  // dp_i = 0, 1: {5, 11}; the TP group of (pp p, dp d) is {2 (p + 3d), 2 (p + 3d) + 1}; a stage's
+  // next stage (pp_i + 1) is rank + 2 and its previous one rank - 2.
+  const TransformerSpec s = spec_from(kTinyOrderModel +
+                                      "parallel: {tp: 2, pp: 3, dp: 2, order: tp-cp-pp-dp}\n"
+                                      "batch: {sequence: 128, global: 4}\n");
+  REQUIRE(s.layout.order == RankOrder::TpCpPpDp);
+  CHECK(to_string(s.layout.order) == "tp-cp-pp-dp");
+  const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+  REQUIRE(w.ranks == 12);
+
+  // Replica 0: ranks 0..5 are every (tp, pp) of dp 0.
+  for (int r = 0; r < 6; ++r) {
+    const TestCoords c = coords_by_formula(s.layout, r);
+    CHECK(c.dp == 0);
+  }
+  for (int r = 6; r < 12; ++r) CHECK(coords_by_formula(s.layout, r).dp == 1);
+
+  const Group* dp = group_named(w, "dp.pp2.tp1");
+  REQUIRE(dp != nullptr);
+  CHECK(dp->ranks == std::vector<int>{5, 11});
+  CHECK(dp->dim == ParallelDim::DP);
+  const Group* dp0 = group_named(w, "dp.pp0.tp0");
+  REQUIRE(dp0 != nullptr);
+  CHECK(dp0->ranks == std::vector<int>{0, 6});
+
+  for (int p = 0; p < 3; ++p)
+    for (int d = 0; d < 2; ++d) {
+      const Group* tp = group_named(w, fmt::format("tp.pp{}.dp{}.cp0", p, d));
+      REQUIRE(tp != nullptr);
+      const int base = 2 * (p + 3 * d);
+      CHECK(tp->ranks == std::vector<int>{base, base + 1});
+    }
+
+  // Pipeline peers: forward sends and backward receives go to the next stage (rank + 2), forward
+  // receives and backward sends to the previous one (rank - 2).
+  const std::map<int, std::map<std::string, int>> want = {
+      {0, {{"f0.c0.send", 2}, {"b0.c0.recv", 2}}},
+      {2, {{"f0.c0.recv", 0}, {"f0.c0.send", 4}, {"b0.c0.recv", 4}, {"b0.c0.send", 0}}},
+      {5, {{"f0.c0.recv", 3}, {"b0.c0.send", 3}}},
+      {7, {{"f0.c0.send", 9}, {"b0.c0.recv", 9}}},
+      {9, {{"f0.c0.recv", 7}, {"f0.c0.send", 11}, {"b0.c0.recv", 11}, {"b0.c0.send", 7}}},
+  };
+  for (const auto& [rank, peers] : want) {
+    INFO("rank " << rank);
+    const auto got = p2p_peers(w, rank);
+    for (const auto& [id, peer] : peers) {
+      INFO(id);
+      REQUIRE(got.count(id) == 1);
+      CHECK(got.at(id) == peer);
+    }
+  }
+  // Every send and receive of every rank is with the same (tp, dp) one stage away.
+  for (int r = 0; r < w.ranks; ++r)
+    for (const auto& [id, peer] : p2p_peers(w, r)) {
+      INFO("rank " << r << " op " << id);
+      const TestCoords a = coords_by_formula(s.layout, r), b = coords_by_formula(s.layout, peer);
+      CHECK(a.tp == b.tp);
+      CHECK(a.dp == b.dp);
+      const bool towards_next = (id[0] == 'f') == (id.find(".send") != std::string::npos);
+      CHECK(b.pp == a.pp + (towards_next ? 1 : -1));
+    }
+}
+
+TEST_CASE("the default rank order is tp-cp-dp-pp, unchanged", "[transformer][order]") {
+  // tp 2, pp 3, dp 2: rank = tp_i + 2 (dp_i + 2 pp_i). The TP group of (pp p, dp d) is
+  // {2 (d + 2p), 2 (d + 2p) + 1}, the DP group of (pp p, tp t) {t + 4p, t + 2 + 4p}, and the next
+  // stage of a rank is rank + 4.
+  const TransformerSpec s = spec_from(kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2}\nbatch: {sequence: 128, global: 4}\n");
+  CHECK(s.layout.order == RankOrder::TpCpDpPp);
+  CHECK(to_string(s.layout.order) == "tp-cp-dp-pp");
+  const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+  REQUIRE(w.ranks == 12);
+  for (int p = 0; p < 3; ++p) {
+    for (int d = 0; d < 2; ++d) {
+      const Group* tp = group_named(w, fmt::format("tp.pp{}.dp{}.cp0", p, d));
+      REQUIRE(tp != nullptr);
+      CHECK(tp->ranks == std::vector<int>{2 * (d + 2 * p), 2 * (d + 2 * p) + 1});
+    }
+    for (int t = 0; t < 2; ++t) {
+      const Group* dp = group_named(w, fmt::format("dp.pp{}.tp{}", p, t));
+      REQUIRE(dp != nullptr);
+      CHECK(dp->ranks == std::vector<int>{t + 4 * p, t + 2 + 4 * p});
+    }
+  }
+  CHECK(w.groups.size() == 1 + 6 + 6);  // world, 6 TP, 6 DP
+  CHECK(p2p_peers(w, 1) == std::map<std::string, int>{{"f0.c0.send", 5}, {"f1.c0.send", 5}, {"b0.c0.recv", 5}, {"b1.c0.recv", 5}});
+  CHECK(p2p_peers(w, 6).at("f0.c0.recv") == 2);
+  CHECK(p2p_peers(w, 6).at("f0.c0.send") == 10);
+}
+
+TEST_CASE("every parallel group holds the ranks its coordinates say, under both orders", "[transformer][order]") {
+  // A mixture-of-experts model with every dimension: tp 2, cp 2, pp 2, dp 4, ep 2 (32 ranks).
+  // Each group's members, mapped back to coordinates by the formula, must agree on every
+  // coordinate but the group's own: TP over tp; CP over cp; DP over dp x cp; EP over ep
+  // consecutive dp starting at a multiple of ep; EDP over the dp of one residue mod ep, x cp.
+  for (const std::string order : {"tp-cp-dp-pp", "tp-cp-pp-dp"}) {
+    INFO(order);
+    const TransformerSpec s = spec_from(
+        "kind: transformer_training\nmodel: {hidden: 256, layers: 2, heads: 4, ffn: 512, vocab: 512, experts: 4, top_k: 2}\n"
+        "parallel: {tp: 2, cp: 2, pp: 2, dp: 4, ep: 2, sequence_parallel: true, order: " + order +
+        "}\nbatch: {sequence: 128, global: 8}\n");
+    const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));  // validate_workload passes
+    const ParallelLayout& l = s.layout;
+    REQUIRE(w.ranks == 32);
+    std::map<std::string, std::vector<int>> per_rank_count;  // prefix -> groups per rank
+    for (const std::string prefix : {"tp.", "cp.", "dp.", "ep.", "edp."}) per_rank_count[prefix].assign(32, 0);
+    for (const Group& g : w.groups) {
+      if (g.name == "world") continue;
+      INFO(g.name);
+      const std::string prefix = g.name.substr(0, g.name.find('.') + 1);
+      REQUIRE(per_rank_count.count(prefix) == 1);
+      std::set<std::int64_t> tps, cps, dps, pps;
+      for (int r : g.ranks) {
+        const TestCoords c = coords_by_formula(l, r);
+        tps.insert(c.tp);
+        cps.insert(c.cp);
+        dps.insert(c.dp);
+        pps.insert(c.pp);
+        ++per_rank_count[prefix][static_cast<std::size_t>(r)];
+      }
+      CHECK(pps.size() == 1);
+      const TestCoords first = coords_by_formula(l, g.ranks.front());
+      if (prefix == "tp.") {
+        CHECK((tps.size() == 2 && cps.size() == 1 && dps.size() == 1));
+        CHECK(g.name == fmt::format("tp.pp{}.dp{}.cp{}", first.pp, first.dp, first.cp));
+      } else if (prefix == "cp.") {
+        CHECK((tps.size() == 1 && cps.size() == 2 && dps.size() == 1));
+        CHECK(g.name == fmt::format("cp.pp{}.dp{}.tp{}", first.pp, first.dp, first.tp));
+      } else if (prefix == "dp.") {
+        CHECK((tps.size() == 1 && cps.size() == 2 && dps.size() == 4 && g.ranks.size() == 8));
+        CHECK(g.name == fmt::format("dp.pp{}.tp{}", first.pp, first.tp));
+      } else if (prefix == "ep.") {
+        CHECK((tps.size() == 1 && cps.size() == 1 && g.ranks.size() == 2));
+        CHECK(dps == std::set<std::int64_t>{first.dp, first.dp + 1});
+        CHECK(first.dp % 2 == 0);
+        CHECK(g.name == fmt::format("ep.pp{}.dp{}.cp{}.tp{}", first.pp, first.dp / 2, first.cp, first.tp));
+      } else {
+        CHECK((tps.size() == 1 && cps.size() == 2 && g.ranks.size() == 4));
+        CHECK(dps == std::set<std::int64_t>{first.dp, first.dp + 2});
+        CHECK(g.name == fmt::format("edp.pp{}.e{}.tp{}", first.pp, first.dp, first.tp));
+      }
+    }
+    for (const auto& [prefix, counts] : per_rank_count) {
+      INFO(prefix);
+      CHECK(counts == std::vector<int>(32, 1));  // every rank is in exactly one group of each kind
+    }
+  }
+}
+
+TEST_CASE("a partial generation builds ranks below M exactly as the full one", "[transformer][materialize]") {
+  struct Case {
+    std::string yaml;
+    int m;
+  };
+  const std::vector<Case> cases = {
+      // One replica of tp 2 x pp 3 under tp-cp-pp-dp: ranks 0..5.
+      {kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2, order: tp-cp-pp-dp, zero: 1}\nbatch: {sequence: 128, global: 4}\n", 6},
+      // One replica of tp 2 x cp 2 x pp 2 of a MoE model (EP and EDP groups reach other replicas).
+      {"kind: transformer_training\nmodel: {hidden: 256, layers: 2, heads: 4, ffn: 512, vocab: 512, experts: 4, top_k: 2}\n"
+       "parallel: {tp: 2, cp: 2, pp: 2, dp: 4, ep: 2, sequence_parallel: true, order: tp-cp-pp-dp, zero: 3}\n"
+       "batch: {sequence: 128, global: 8}\n",
+       8},
+      // Not a whole replica, default order; and the degenerate ends.
+      {kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2}\nbatch: {sequence: 128, global: 4}\n", 5},
+      {kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2}\nbatch: {sequence: 128, global: 4}\n", 0},
+      {kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2}\nbatch: {sequence: 128, global: 4}\n", 12},
+  };
+  const auto& gpu = racksim::test::gpu("mi300x");
+  for (const Case& c : cases) {
+    INFO(c.yaml << "M = " << c.m);
+    const TransformerSpec s = spec_from(c.yaml);
+    const Workload full = generate_transformer(s, gpu);
+    const Workload part = generate_transformer(s, gpu, c.m);
+    REQUIRE(part.ranks == full.ranks);
+    REQUIRE(part.programs.size() == full.programs.size());
+    for (std::size_t r = 0; r < full.programs.size(); ++r) {
+      INFO("rank " << r);
+      const auto& a = full.programs[r];
+      const auto& b = part.programs[r];
+      if (static_cast<int>(r) >= c.m) {
+        CHECK(b.empty());
+        continue;
+      }
+      REQUIRE(a.size() == b.size());
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        const Op& x = a[k];
+        const Op& y = b[k];
+        INFO("op " << x.id);
+        CHECK(x.id == y.id);
+        CHECK(x.kind == y.kind);
+        CHECK(x.stream == y.stream);
+        CHECK(x.deps == y.deps);
+        CHECK(x.bytes == y.bytes);
+        CHECK(x.flops.value() == y.flops.value());
+        CHECK(x.hbm_bytes.value() == y.hbm_bytes.value());
+        CHECK(x.peer == y.peer);
+        CHECK(x.tag == y.tag);
+        CHECK(x.sequence == y.sequence);
+        CHECK(x.dim == y.dim);
+        CHECK((x.group < 0) == (y.group < 0));
+        if (x.group >= 0 && y.group >= 0) {
+          const Group& gx = full.groups[static_cast<std::size_t>(x.group)];
+          const Group& gy = part.groups[static_cast<std::size_t>(y.group)];
+          CHECK(gx.name == gy.name);
+          CHECK(gx.ranks == gy.ranks);
+        }
+      }
+    }
+    // The groups: "world", and exactly the full generation's groups with a member below M.
+    std::set<std::string> want, got;
+    for (const Group& g : full.groups)
+      if (g.name == "world" || g.ranks.front() < c.m) want.insert(g.name);
+    for (const Group& g : part.groups) {
+      INFO(g.name);
+      CHECK(got.insert(g.name).second);
+      CHECK((g.name == "world" || g.ranks.front() < c.m));
+      const Group* f = group_named(full, g.name);
+      REQUIRE(f != nullptr);
+      CHECK(f->ranks == g.ranks);
+      CHECK(g.position.size() == static_cast<std::size_t>(part.ranks));
+    }
+    CHECK(got == want);
+    CHECK(part.groups.front().name == "world");
+    // The training totals are the whole step's.
+    REQUIRE(part.training);
+    CHECK(part.training->model_flops_per_step == full.training->model_flops_per_step);
+    CHECK(part.training->tokens_per_step == full.training->tokens_per_step);
+    REQUIRE(part.training->last_backward_op.size() == full.training->last_backward_op.size());
+    for (std::size_t r = 0; r < full.programs.size(); ++r)
+      CHECK(part.training->last_backward_op[r] == (static_cast<int>(r) < c.m ? full.training->last_backward_op[r] : -1));
+  }
+  const TransformerSpec s = spec_from(kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2}\nbatch: {sequence: 128, global: 4}\n");
+  CHECK_THROWS_AS((void)generate_transformer(s, gpu, 13), Error);  // more ranks than the world
+}
+
+TEST_CASE("one replica of a 131,112-rank Llama 3 405B step is built alone", "[transformer][materialize]") {
+  // tp 8 x pp 9 = 72 ranks per replica (one Helios rack under tp-cp-pp-dp), dp 1821.
+  const TransformerSpec s = spec_from(
+      "kind: transformer_training\nmodel: {preset: llama3-405b}\n"
+      "parallel: {tp: 8, pp: 9, dp: 1821, sequence_parallel: true, zero: 1, order: tp-cp-pp-dp}\n"
+      "batch: {sequence: 8192, global: 16389}\n");  // 9 micro batches per replica
+  const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"), 72);
+  REQUIRE(w.ranks == 131'112);
+  REQUIRE(w.programs.size() == 131'112u);
+  for (int r = 0; r < 72; ++r) CHECK(!w.programs[static_cast<std::size_t>(r)].empty());
+  std::size_t built = 0;
+  for (const auto& p : w.programs) built += p.empty() ? 0 : 1;
+  CHECK(built == 72u);
+  // world + 9 TP groups (one per stage) + 72 DP groups (one per (tp, pp), each 1821 ranks, one per rack).
+  CHECK(w.groups.size() == 1u + 9u + 72u);
+  const Group* dp = group_named(w, "dp.pp2.tp5");
+  REQUIRE(dp != nullptr);
+  REQUIRE(dp->ranks.size() == 1821u);
+  for (std::size_t d = 0; d < dp->ranks.size(); ++d) CHECK(dp->ranks[d] == 5 + 8 * 2 + 72 * static_cast<int>(d));
+}
+
+TEST_CASE("an unknown parallel.order is rejected naming the key and the valid orders", "[transformer][errors][order]") {
+  const InputError e = input_error_of([] {
+    (void)spec_from(kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2, order: tp-pp-dp}\nbatch: {sequence: 128, global: 4}\n");
+  });
+  const std::string what = e.what();
+  CHECK_THAT(what, Catch::Contains("workload.yaml:3:"));
+  CHECK_THAT(what, Catch::Contains("key 'parallel.order'"));  // the test's document is the workload map
+  CHECK_THAT(what, Catch::Contains("unknown value 'tp-pp-dp'; expected one of: tp-cp-dp-pp, tp-cp-pp-dp"));
+}

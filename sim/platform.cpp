@@ -29,6 +29,36 @@ CollectiveShape shape_of(const Workload& w, const Op& op) {
 
 }  // namespace
 
+std::vector<std::vector<int>> send_peers(const CollectiveShape& shape) {
+  const int n = shape.group_size;
+  std::vector<std::vector<int>> peers(static_cast<std::size_t>(n));
+  if (n < 2 || shape.algorithm == CollectiveAlgorithm::Nvls) return peers;  // to and from the switch only
+  if (shape.algorithm == CollectiveAlgorithm::Ring && shape.channels == 1) {  // reduce's chain runs toward the root: backwards
+    for (int p = 0; p < n; ++p)
+      peers[static_cast<std::size_t>(p)] = {shape.kind == CollectiveKind::Reduce ? (p + n - 1) % n : (p + 1) % n};
+    return peers;
+  }
+  if (shape.algorithm == CollectiveAlgorithm::Direct) {
+    for (int p = 0; p < n; ++p)
+      for (int q = 0; q < n; ++q)
+        if (q != p) peers[static_cast<std::size_t>(p)].push_back(q);
+    return peers;
+  }
+  // Walk the schedule once for every position: which peers does each one send to?
+  CollectiveShape probe = shape;
+  probe.bytes = std::max<std::uint64_t>(shape.bytes, static_cast<std::uint64_t>(n) * 64);  // no empty chunks
+  probe.chunks = 1;
+  const CollectiveSchedule sched(probe);
+  for (int pos = 0; pos < n; ++pos) {
+    std::set<int> set;
+    for (int s = 0; s < sched.num_steps(); ++s)
+      for (const auto& t : sched.step(pos, s).sends)
+        if (t.peer != kSwitchPeer) set.insert(t.peer);
+    peers[static_cast<std::size_t>(pos)].assign(set.begin(), set.end());
+  }
+  return peers;
+}
+
 std::vector<std::pair<int, int>> communicating_pairs(const Workload& w) {
   std::vector<std::pair<int, int>> pairs;
   // Peers by position of each distinct schedule layout of a group (bytes aside).
@@ -38,41 +68,21 @@ std::vector<std::pair<int, int>> communicating_pairs(const Workload& w) {
     for (const Op& op : w.programs[static_cast<std::size_t>(r)]) {
       if (op.kind == OpKind::Send) pairs.emplace_back(r, op.peer);
       if (op.kind != OpKind::Collective) continue;
+      if (op.plan >= 0 && w.plans[static_cast<std::size_t>(op.plan)].closed_form) continue;
       const Group& g = w.groups[static_cast<std::size_t>(op.group)];
       const int n = static_cast<int>(g.ranks.size());
       if (n < 2) continue;
       const int p = g.position[static_cast<std::size_t>(r)];
       const CollectiveShape shape = shape_of(w, op);
-      if (shape.algorithm == CollectiveAlgorithm::Ring && shape.channels == 1) {  // reduce's chain runs toward the root: backwards
-        const int q = shape.kind == CollectiveKind::Reduce ? (p + n - 1) % n : (p + 1) % n;
-        pairs.emplace_back(r, g.ranks[static_cast<std::size_t>(q)]);
-        continue;
-      }
       if (shape.algorithm == CollectiveAlgorithm::Direct) {
         for (const int q : g.ranks)
           if (q != r) pairs.emplace_back(r, q);
         continue;
       }
-      if (shape.algorithm == CollectiveAlgorithm::Nvls) continue;  // to and from the switch only
       const Key key{op.group, static_cast<int>(shape.kind), static_cast<int>(shape.algorithm), shape.domain_size,
                     shape.root, static_cast<int>(shape.intra), static_cast<int>(shape.inter), shape.channels};
       auto it = peers_memo.find(key);
-      if (it == peers_memo.end()) {
-        // Walk the schedule once for every position: which peers does each one send to?
-        CollectiveShape probe = shape;
-        probe.bytes = std::max<std::uint64_t>(shape.bytes, static_cast<std::uint64_t>(n) * 64);  // no empty chunks
-        probe.chunks = 1;
-        const CollectiveSchedule sched(probe);
-        std::vector<std::vector<int>> peers(static_cast<std::size_t>(n));
-        for (int pos = 0; pos < n; ++pos) {
-          std::set<int> set;
-          for (int s = 0; s < sched.num_steps(); ++s)
-            for (const auto& t : sched.step(pos, s).sends)
-              if (t.peer != kSwitchPeer) set.insert(t.peer);
-          peers[static_cast<std::size_t>(pos)].assign(set.begin(), set.end());
-        }
-        it = peers_memo.emplace(key, std::move(peers)).first;
-      }
+      if (it == peers_memo.end()) it = peers_memo.emplace(key, send_peers(shape)).first;
       for (const int q : it->second[static_cast<std::size_t>(p)]) pairs.emplace_back(r, g.ranks[static_cast<std::size_t>(q)]);
     }
   }

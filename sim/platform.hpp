@@ -64,8 +64,13 @@ struct FabricOptions {
   double nvls_bandwidth = 0.0;  // B/s per GPU per direction
 };
 
+// Peers each position of a group sends to over the whole schedule of `shape` (bytes aside; by
+// position in the group). NVLS transfers (to and from the switch) have none.
+[[nodiscard]] std::vector<std::vector<int>> send_peers(const CollectiveShape& shape);
+
 // The (source, destination) rank pairs the workload's transfers use, sorted and unique.
-// Collectives use their plans' schedules (or the op's algorithm when unplanned).
+// Collectives use their plans' schedules (or the op's algorithm when unplanned); calls timed in
+// closed form (CollectivePlan::closed_form) put nothing on the platform.
 [[nodiscard]] std::vector<std::pair<int, int>> communicating_pairs(const Workload& w);
 
 // `hbm_bandwidth` (B/s) gives every GPU host a loopback link that kernels' memory traffic

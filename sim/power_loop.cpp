@@ -274,7 +274,7 @@ PowerSummary PowerLoop::summary(std::optional<double> tokens) const {
   s.rack_entry = setup_.rack ? setup_.rack->id : "none";
   s.control_period_s = gc.period.value();
   const double T = end_;
-  const double n = static_cast<double>(g_.size());
+  const double n = static_cast<double>(g_.size()) * static_cast<double>(setup_.replicas);
   const double fref = setup_.gpu.dvfs.reference.value() / 1e6;
   s.reference_clock_mhz = fref;
   double e_gpu = 0.0, clk = 0.0;
@@ -286,7 +286,12 @@ PowerSummary PowerLoop::summary(std::optional<double> tokens) const {
     min_level = std::max(min_level, g.min_level);
     for (int l = 0; l < kLimitCount; ++l) s.throttled_by[static_cast<std::size_t>(l)] += g.throttled[static_cast<std::size_t>(l)];
   }
-  const double nr = static_cast<double>(racks());
+  // Every replica of the simulated racks draws what they draw (PowerSetup::replicas).
+  const double reps = static_cast<double>(setup_.replicas);
+  e_gpu *= reps;
+  clk *= reps;
+  for (auto& f : s.throttled_by) f *= reps;
+  const double nr = static_cast<double>(racks()) * reps;
   const double other = other_dc();
   const double eff = efficiency();
   const double e_racks = (e_gpu + other * nr * T) / eff;

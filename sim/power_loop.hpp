@@ -41,8 +41,13 @@ struct ThermalSetup {
 
 struct PowerSetup {
   GpuPowerSpec gpu;                // power.max filled (board power)
-  int gpus = 0;
+  int gpus = 0;                    // simulated GPUs
   int gpus_per_rack = 0;
+  // Identical copies of the simulated racks the cluster holds (a reduced run simulates one
+  // data-parallel replica, sim/reduction.hpp): cluster totals (energy, IT and site power, the
+  // breakdown) count every copy; per-GPU and per-rack figures and the time series are the
+  // simulated racks'.
+  int replicas = 1;
   std::optional<RackPowerSpec> rack;  // none: the racks hold GPUs only
   Watts fabric_switches;           // scale-out switches, all together (network racks)
   int fabric_switch_count = 0;

@@ -126,6 +126,14 @@ void RankExecutor::launch(int op, double now, std::vector<Action>& out) {
     }
     case OpKind::Collective: {
       const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
+      if (o.plan >= 0 && w_.plans[static_cast<std::size_t>(o.plan)].closed_form) {
+        // Timed in closed form by a reduced run (sim/reduction.hpp): one timer, no schedule.
+        Action a;
+        a.kind = Action::Kind::Timer;
+        a.seconds = w_.plans[static_cast<std::size_t>(o.plan)].closed_form->value();
+        issue(op, a, out);
+        return;
+      }
       if (o.plan >= 0) {
         s.schedule = std::make_unique<CollectiveSchedule>(w_.plans[static_cast<std::size_t>(o.plan)].shape);
       } else {  // not planned (unit tests of the executor): the op's own algorithm, no library latencies
@@ -301,6 +309,10 @@ std::vector<Action> RankExecutor::on_complete(std::uint64_t token, double now) {
     if (s.pending > 0) return out;
   }
   if (o.kind == OpKind::Collective) {
+    if (!s.schedule) {  // a closed-form call's timer
+      finish_op(op, now, out);
+      return out;
+    }
     if (s.in_latency) {  // the launch or hop latency is over
       s.in_latency = false;
       if (s.step < 0) {

@@ -17,7 +17,8 @@
 // A planned collective (Op::plan, sim/collective_plan.hpp) pays the library's launch latency
 // once (a Timer before the first step) and its hop latency before every step (scale-up or
 // scale-out hop, by whether the step talks to another domain), and puts bytes / fraction on the
-// wire for its protocol.
+// wire for its protocol. A plan with a closed_form (a reduced run's data-parallel call,
+// sim/reduction.hpp) is one Timer of that length instead.
 #pragma once
 
 #include "models/collective.hpp"

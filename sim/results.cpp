@@ -62,18 +62,19 @@ RankBreakdown breakdown(int rank, const std::string& gpu, const RankRecord& rec,
 }
 
 TrainingMetrics training_metrics(const TrainingInfo& info, const std::vector<const RankRecord*>& records,
-                                 double step_time, double peak, const std::string& peak_precision) {
+                                 double step_time, double peak, const std::string& peak_precision, int world) {
   TrainingMetrics m;
   const double n = static_cast<double>(records.size());
+  const double world_n = world > 0 ? static_cast<double>(world) : n;
   m.step_time_s = step_time;
   m.peak_flops_per_gpu = peak;
   m.peak_precision = peak_precision;
   if (step_time > 0.0 && n > 0.0) {
     m.tokens_per_s = info.tokens_per_step / step_time;
-    m.tokens_per_s_per_gpu = m.tokens_per_s / n;
-    m.achieved_flops_per_gpu = info.model_flops_per_step / (step_time * n);
+    m.tokens_per_s_per_gpu = m.tokens_per_s / world_n;
+    m.achieved_flops_per_gpu = info.model_flops_per_step / (step_time * world_n);
     m.mfu = m.achieved_flops_per_gpu / peak;
-    m.hfu = info.hardware_flops_per_step / (step_time * n) / peak;
+    m.hfu = info.hardware_flops_per_step / (step_time * world_n) / peak;
   }
   // The pipeline phase: until the last backward pass on any rank ends.
   std::vector<double> own_end(records.size(), 0.0);
@@ -151,6 +152,23 @@ std::string summary_json(const RunResult& r) {
   if (r.fabric.baseline_time_s) {
     j.field("baseline_time_s", *r.fabric.baseline_time_s);
     j.field("fault_cost_s", r.simulated_time_s - *r.fabric.baseline_time_s);
+  }
+  j.end_object();
+  j.key("simulation").begin_object();
+  {
+    const ReductionReport& d = r.reduction;
+    j.field("fidelity", d.fidelity).field("reduced", d.applied);
+    if (d.applied) {
+      j.field("simulated_ranks", d.simulated_ranks).field("replicas", d.replicas);
+      j.field("closed_form_calls", static_cast<std::uint64_t>(d.closed_form_calls));
+      j.field("evaluations", static_cast<std::uint64_t>(d.evaluations)).field("evaluated_transfers", d.evaluated_transfers);
+      j.field("max_member_spread_s", d.max_member_spread_s);
+    } else {
+      j.field("not_reduced_because", d.reason);
+    }
+    if (d.dp_pairs > 0) {
+      j.field("dp_pairs", static_cast<std::uint64_t>(d.dp_pairs)).field("dp_max_link_load", d.max_link_load);
+    }
   }
   j.end_object();
   j.key("collectives").begin_array();

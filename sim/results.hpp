@@ -11,6 +11,7 @@
 #pragma once
 
 #include "sim/power_loop.hpp"
+#include "sim/reduction.hpp"
 #include "sim/replay.hpp"
 
 #include <cstdint>
@@ -69,9 +70,12 @@ struct TrainingMetrics {
   std::vector<std::pair<std::string, double>> comm_total_s;    // same, overlapped or not
 };
 
-// `records[r]` is rank r's record; `peak` the GPU's dense rate at info.precision.
+// `records[r]` is rank r's record; `peak` the GPU's dense rate at info.precision. `world`: the
+// step's ranks when `records` holds only some of them (a reduced run's replica, which stands
+// for all); 0: records.size(). Per-rank averages are over `records`.
 [[nodiscard]] TrainingMetrics training_metrics(const TrainingInfo& info, const std::vector<const RankRecord*>& records,
-                                               double step_time, double peak, const std::string& peak_precision);
+                                               double step_time, double peak, const std::string& peak_precision,
+                                               int world = 0);
 
 // How the run's collectives ran: one row per (kind, algorithm, protocol, chosen or fixed).
 struct CollectiveUse {
@@ -140,6 +144,7 @@ struct RunResult {
   std::vector<CollectiveUse> collectives;   // sorted by kind, algorithm, protocol, chosen
   double collective_model_time_s = 0.0;     // the cost model's times of all collective calls, added up
   FabricReport fabric;
+  ReductionReport reduction;                // simulation.fidelity: what was simulated (sim/reduction.hpp)
 };
 
 [[nodiscard]] std::string summary_json(const RunResult& r);

@@ -16,6 +16,8 @@ namespace racksim {
 [[nodiscard]] Workload build_workload(const Scenario& s);
 
 struct RunPlan;  // topology, workload and platform of one run (run.cpp)
+struct ReplicaLayout;  // sim/reduction.hpp
+struct FabricOptions;  // sim/platform.hpp
 
 class Run {
 public:
@@ -33,6 +35,11 @@ public:
   [[nodiscard]] RunResult execute();
 
 private:
+  void build_topology();
+  void setup_levels();
+  void prepare(Workload workload);                          // every rank simulated
+  [[nodiscard]] std::string prepare_reduced(const ReplicaLayout& layout);  // "" or why not
+  [[nodiscard]] FabricOptions fabric_options(const Workload& w);
   const Scenario& s_;
   std::unique_ptr<RunPlan> plan_;
 };

@@ -703,6 +703,10 @@ Scenario load_scenario_doc(ConfigDoc doc, const std::string& path, const std::ve
   if (auto sim = top.optional("simulation")) {
     MapReader sm(*sim, "simulation");
     if (auto o = sm.optional("out_of_memory")) s.oom_is_error = o->as_choice({"error", "warn"}) == "error";
+    if (auto o = sm.optional("fidelity")) {
+      s.full_fidelity = o->as_choice({"auto", "full"}) == "full";
+      s.fidelity_where = o->location();
+    }
     sm.finish();
   }
   top.finish();

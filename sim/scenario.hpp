@@ -12,7 +12,8 @@
 //     scale_out: {kind: none | rail_leaf_spine | fat_tree, ..., multipath, ecmp_seed,
 //                 transport: {protocol, mtu, loss_rate, link_level_retry}}
 //   workload: {kind: trace, file: <path>}
-//   simulation: {out_of_memory: error | warn}   # optional; default error
+//   simulation: {out_of_memory: error | warn,    # optional; default error
+//                fidelity: auto | full}          # optional; default auto (sim/reduction.hpp)
 //   power: {gpu_cap, rack_cap, site_cap, rack, pue | cooling_plant, control_period, sample_period}
 //   cooling: {loop, inlet_temperature, flow, coolant, cold_plate, cdu, plates_in_series}
 //   collectives: {algorithm, <kind>: <algorithm>, protocol, chunk_size, library}   # optional
@@ -102,6 +103,8 @@ struct Scenario {
   Location cluster_where;
   WorkloadSpec workload;
   bool oom_is_error = true;            // simulation.out_of_memory: error (default) | warn
+  bool full_fidelity = false;          // simulation.fidelity: full (every rank and flow) | auto (default)
+  Location fidelity_where;
   PowerConfig power;
   CollectiveConfig collectives;
   TransportParams transport;           // cluster.scale_out.transport

@@ -98,6 +98,9 @@ struct CollectivePlan {
   int gpus_per_domain = 0;         // rank r is in domain r / gpus_per_domain (0: one domain)
   Seconds predicted;               // the cost model's time for it on an idle fabric
   bool chosen = false;             // true when the algorithm was chosen by the run (auto)
+  // Set by a reduced run (sim/reduction.hpp) for a call whose transfers leave the simulated
+  // ranks: the whole call, launch included, is one timer of this length on every member.
+  std::optional<Seconds> closed_form;
 };
 
 struct Workload {

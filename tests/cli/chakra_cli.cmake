@@ -6,8 +6,9 @@
 #   - included from tests/cli/CMakeLists.txt, it registers the tests (label "cli"):
 #       cli/chakra/time/<case>       racksim run, then simulated_time_s within [LO, HI]
 #       cli/chakra/roundtrip/<case>  export-chakra, then the exported files replay identically:
-#                                    summary.json byte for byte but for the scenario's identity
-#                                    and workload.kind
+#                                    summary.json byte for byte but for the scenario's identity,
+#                                    workload.kind and why the run was not reduced (a generated
+#                                    step and a Chakra replay are refused for different reasons)
 #       cli/chakra/export/<case>     export-chakra's command line and refusals
 #       cli/bad_input/chakra_<case>  malformed Chakra inputs (tests/bad_inputs/chakra_*.yaml)
 #   - run as a script (cmake -DMODE=time|roundtrip ... -P chakra_cli.cmake), it performs one of
@@ -34,9 +35,12 @@ if(CMAKE_SCRIPT_MODE_FILE)
   endfunction()
 
   # A summary.json as a round trip must reproduce it byte for byte: everything but the
-  # scenario's identity (name, file, --set overrides) and the workload's kind.
+  # scenario's identity (name, file, --set overrides), the workload's kind and the reason the
+  # run was not reduced (sim/reduction.hpp: neither is; the generated step and the replayed
+  # files are refused for different reasons).
   function(chakra_comparable json out_var)
     string(REGEX REPLACE "\"scenario\": {[^}]*}" "\"scenario\": <differs>" json "${json}")
+    string(REGEX REPLACE "\"not_reduced_because\": \"[^\"]*\"" "\"not_reduced_because\": <differs>" json "${json}")
     string(REGEX REPLACE "(\"workload\": {[ \n]*\"kind\": )\"[a-z_]+\"" "\\1<differs>" json "${json}")
     set(${out_var} "${json}" PARENT_SCOPE)
   endfunction()

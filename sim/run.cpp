@@ -88,7 +88,32 @@ Run::Run(const Scenario& scenario) : s_(scenario), plan_(std::make_unique<RunPla
     rep.reason = prepare_reduced(layout);
     if (rep.reason.empty()) return;
   }
+  if (!s_.full_fidelity) refuse_oversized_full_run(rep.reason);
   prepare(build_workload(s_));
+}
+
+// A generated step that was not reduced is about to be built for every rank. Estimate its op
+// count from one pipeline's worth of ranks and refuse, in auto mode, what would not fit in a
+// machine's memory, rather than fail after minutes in the allocator.
+void Run::refuse_oversized_full_run(const std::string& why) const {
+  if (!s_.workload.transformer) return;
+  const TransformerSpec& spec = *s_.workload.transformer;
+  const std::int64_t world = spec.layout.world();
+  const std::int64_t sample = std::min<std::int64_t>(world, spec.layout.tp * spec.layout.cp * spec.layout.pp);
+  if (world <= sample) return;
+  const Workload part = generate_transformer(spec, s_.gpu, static_cast<int>(sample));
+  const double ops = static_cast<double>(part.total_ops()) * static_cast<double>(world) / static_cast<double>(sample);
+  // Measured: the full 1,152-GPU llama3-405b-16rack step builds 9.43 million ops and peaks at
+  // 6.9 GiB (~750 bytes per op, SimGrid included; bench/README.md).
+  constexpr double kBytesPerOp = 750.0;
+  constexpr double kLimitOps = 20e6;  // ~15 GB
+  if (ops <= kLimitOps) return;
+  throw InputError(spec.where,
+                   fmt::format("this training step cannot be simulated reduced ({}), and simulating all {} ranks would build "
+                               "about {:.0f} million ops (about {:.0f} GB at the ~750 bytes per op measured on a full "
+                               "1,152-GPU step); make it reducible (docs/scale.md) or set simulation.fidelity: full to run "
+                               "it anyway",
+                               why, world, ops / 1e6, ops * kBytesPerOp / 1e9));
 }
 
 Run::Run(const Scenario& scenario, Workload workload) : s_(scenario), plan_(std::make_unique<RunPlan>()) {

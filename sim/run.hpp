@@ -40,6 +40,7 @@ private:
   void prepare(Workload workload);                          // every rank simulated
   [[nodiscard]] std::string prepare_reduced(const ReplicaLayout& layout);  // "" or why not
   [[nodiscard]] FabricOptions fabric_options(const Workload& w);
+  void refuse_oversized_full_run(const std::string& why) const;
   const Scenario& s_;
   std::unique_ptr<RunPlan> plan_;
 };

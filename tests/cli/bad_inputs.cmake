@@ -199,6 +199,16 @@ racksim_bad_input(transformer_unknown_order RC 3
   ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=1 --set workload.parallel.order=tp-pp-dp
   EXPECT [[--set workload\.parallel\.order=tp-pp-dp: key 'workload\.parallel\.order': ]]
          [[unknown value 'tp-pp-dp'; expected one of: tp-cp-dp-pp, tp-cp-pp-dp]])
+# A run that cannot be reduced (docs/scale.md) and would build more ops than a machine holds is
+# refused in auto mode: llama3-405b-16rack scaled to 64 racks with the default rank order
+# (data-parallel ranks inside a rack): 9,427,200 ops for 1,152 ranks (its golden) x 4 = 37.7
+# million, past the 20 million limit; ~750 bytes per op gives 28 GB.
+racksim_bad_input(full_run_too_large RC 3
+  ARGS   run ${PROJECT_SOURCE_DIR}/scenarios/llama3-405b-16rack.yaml --set workload.parallel.order=tp-cp-dp-pp
+         --set cluster.domains=64 --set workload.parallel.dp=64 --set workload.batch.global=1024
+  EXPECT [[key 'workload': this training step cannot be simulated reduced \(parallel\.order is tp-cp-dp-pp: ]]
+         [[and simulating all 4608 ranks would build about 38 million ops \(about 28 GB ]]
+         [[set simulation\.fidelity: full to run it anyway]])
 # Llama 3 70B unsharded on one MI300X: its 70.6 G parameters need 2 bytes each of weights
 # (141 GB, which fits in 192 GB of HBM), then 2 bytes each of gradients (141 GB more, which does
 # not): the run stops at the gradients' allocation.

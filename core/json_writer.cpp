@@ -34,6 +34,12 @@ std::string JsonWriter::number(double v) {
   return fmt::format("{:.10g}", v);
 }
 
+std::string JsonWriter::number_exact(double v) {
+  if (!std::isfinite(v)) throw Error("internal error: a non-finite number reached the JSON writer");
+  if (v == 0.0) return "0";
+  return fmt::format("{}", v);  // fmt's default for a double: shortest round-trip form
+}
+
 void JsonWriter::before_value() {
   if (after_key_) {
     after_key_ = false;
@@ -94,6 +100,7 @@ JsonWriter& JsonWriter::end_array() {
 }
 
 JsonWriter& JsonWriter::value(double v) { before_value(); out_ += number(v); return *this; }
+JsonWriter& JsonWriter::value_exact(double v) { before_value(); out_ += number_exact(v); return *this; }
 JsonWriter& JsonWriter::value(std::int64_t v) { before_value(); out_ += fmt::format("{}", v); return *this; }
 JsonWriter& JsonWriter::value(std::uint64_t v) { before_value(); out_ += fmt::format("{}", v); return *this; }
 JsonWriter& JsonWriter::value(bool v) { before_value(); out_ += v ? "true" : "false"; return *this; }

@@ -2,7 +2,9 @@
 //
 // Keys appear in the order written; numbers use a fixed format (up to 10 significant digits,
 // no locale), so the same results always give byte-identical files. Used for summary.json and
-// any other machine-readable output.
+// any other machine-readable output. value_exact() writes a number at full precision instead
+// (the shortest text that reads back as the same double), for files whose numbers are compared
+// exactly later (racksim check's baselines).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,7 @@ public:
   JsonWriter& end_array();
   JsonWriter& key(const std::string& k);
   JsonWriter& value(double v);
+  JsonWriter& value_exact(double v);  // full precision: number_exact(v)
   JsonWriter& value(std::int64_t v);
   JsonWriter& value(int v) { return value(static_cast<std::int64_t>(v)); }
   JsonWriter& value(std::uint64_t v);
@@ -32,6 +35,8 @@ public:
 
   static std::string escape(const std::string& s);
   static std::string number(double v);  // the fixed number format
+  // The shortest text that strtod reads back as exactly v (-0 folded to 0); v must be finite.
+  static std::string number_exact(double v);
 
 private:
   void before_value();

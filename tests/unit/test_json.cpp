@@ -7,6 +7,7 @@
 #include "core/json_writer.hpp"
 
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -123,6 +124,23 @@ TEST_CASE("json: number format uses at most 10 significant digits", "[json][numb
   // 1.23456789012e11 -> 10 digits 1.234567890e+11 -> trailing zero dropped
   CHECK(JsonWriter::number(1234567890.0) == "1234567890");
   CHECK(JsonWriter::number(123456789012.0) == "1.23456789e+11");
+}
+
+TEST_CASE("json: value_exact keeps every bit of a double", "[json][number]") {
+  // Each reads back (strtod, as the YAML reader does) as exactly the same double.
+  for (const double v : {0.1 + 0.2, 1.0 / 3.0, 123456789012.0, 1e-7, -2.5e-300, 6.02214076e23,
+                         std::numeric_limits<double>::max(), std::numeric_limits<double>::denorm_min()}) {
+    const std::string t = JsonWriter::number_exact(v);
+    CHECK(std::strtod(t.c_str(), nullptr) == v);
+    CHECK(t.find_first_not_of("0123456789+-.e") == std::string::npos);  // a JSON number
+  }
+  CHECK(JsonWriter::number_exact(0.1 + 0.2) == "0.30000000000000004");  // where number() says 0.3
+  CHECK(JsonWriter::number_exact(1.5) == "1.5");
+  CHECK(JsonWriter::number_exact(-0.0) == "0");
+  JsonWriter w;
+  w.begin_array().value_exact(1.0 / 3.0).end_array();
+  CHECK(w.str() == "[\n  0.3333333333333333\n]\n");
+  CHECK_THROWS_AS(JsonWriter::number_exact(std::numeric_limits<double>::infinity()), Error);
 }
 
 TEST_CASE("json: integers are printed in full", "[json][number]") {

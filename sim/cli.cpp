@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "sim/chakra.hpp"
 #include "sim/child_run.hpp"
+#include "sim/cli_check.hpp"
 #include "sim/cli_collective.hpp"
 #include "sim/cli_kernel.hpp"
 #include "sim/file_output.hpp"
@@ -63,12 +64,21 @@ usage:
       '_'). A scenario with workload {kind: chakra, prefix: DIR/<name>} replays them
       identically; other tools (astra-sim) read them too (docs/chakra.md). Existing files of
       that name are never replaced without --force.
+  racksim check [SCENARIO...] --baseline DIR [--tolerance [METRIC=]REL]... [--junit FILE] [--update]
+      Regression of the predictions: simulate each SCENARIO (default: every scenarios/*.yaml of
+      the data directory), each in its own process, and compare its metrics (simulated time,
+      step time, tokens/s, MFU, energy, power, clock, temperatures, HBM peak, collective model
+      time) with DIR/<scenario name>.json. Prints ok or MOVED per scenario and each moved metric;
+      exit status 1 when one moved past its tolerance (relative; default 1e-9, --tolerance 0.01
+      for all, --tolerance power.energy_j=0.02 for one; later wins). --junit FILE writes a JUnit
+      report; --update (re)writes the baseline files instead (docs/check.md).
   racksim version      print the version
   racksim --help       print this help
 
 exit codes:
-  0 success   1 internal error (validate: past the error budget)   2 bad command line   3 invalid input (scenario, catalog,
-  trace, --set)   4 simulation failed (e.g. deadlock)   5 results could not be written
+  0 success   1 internal error (validate: past the error budget; check: a metric moved past its tolerance)
+  2 bad command line   3 invalid input (scenario, catalog, trace, --set; check: a missing or invalid baseline file)
+  4 simulation failed (e.g. deadlock)   5 results could not be written
 
 environment:
   RACKSIM_DATA_DIR  where models/catalog and scenarios live (default: the source tree racksim
@@ -241,11 +251,19 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (!rest.empty() && rest.front() == "collective") return cmd_predict_collective(rest, data_dir(), out);
       return cmd_predict(rest, data_dir(), out);
     }
+    if (verb == "check") {
+      for (const auto& a : rest)
+        if (a == "--help" || a == "-h") {
+          out << kUsage;
+          return 0;
+        }
+      return cmd_check(rest, data_dir(), out);
+    }
     if (verb == "calibrate") return cmd_calibrate(rest, data_dir(), out);
     if (verb == "validate" && std::find(rest.begin(), rest.end(), "--system") != rest.end())
       return cmd_validate_collectives(rest, data_dir(), out);
     if (verb == "validate") return cmd_validate(rest, data_dir(), out);
-    throw UsageError(fmt::format("unknown verb '{}'; verbs: run, predict, calibrate, validate, version, export-chakra (see racksim --help)", verb));
+    throw UsageError(fmt::format("unknown verb '{}'; verbs: run, predict, calibrate, validate, version, export-chakra, check (see racksim --help)", verb));
   } catch (const UsageError& e) {
     err << "racksim: " << e.what() << "\n(racksim --help lists verbs and options)\n";
     return static_cast<int>(e.exit_code());

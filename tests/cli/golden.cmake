@@ -23,8 +23,17 @@ add_custom_target(update-goldens
   COMMAND ${CMAKE_COMMAND} -DRACKSIM=$<TARGET_FILE:racksim> -DSCENARIOS_DIR=${PROJECT_SOURCE_DIR}/scenarios
           -DGOLDEN_DIR=${RACKSIM_GOLDEN_DIR} -DOUT=${CMAKE_CURRENT_BINARY_DIR}/golden-update
           -P ${CMAKE_CURRENT_SOURCE_DIR}/update_goldens.cmake
+  COMMAND $<TARGET_FILE:racksim> check --update --baseline ${PROJECT_SOURCE_DIR}/tests/check-baseline
   DEPENDS racksim
-  COMMENT "Re-running every scenario and rewriting tests/golden/*.summary.json")
+  COMMENT "Re-running every scenario and rewriting tests/golden/*.summary.json and tests/check-baseline/*.json")
+
+# The project's own cost-model regression check (docs/check.md): every shipped scenario against
+# the committed baseline tests/check-baseline/ (refreshed by update-goldens), with a JUnit
+# report. The goldens catch any byte that changes; this is the same suite as a user's CI runs it.
+add_test(NAME "cli/check/scenarios"
+         COMMAND $<TARGET_FILE:racksim> check --baseline ${PROJECT_SOURCE_DIR}/tests/check-baseline
+                 --junit ${CMAKE_CURRENT_BINARY_DIR}/check/scenarios.xml)
+set_tests_properties("cli/check/scenarios" PROPERTIES LABELS "cli;slow")
 
 # Determinism: the default scenario twice, in two processes, gives byte-identical summaries.
 add_test(NAME "cli/determinism/helios"

@@ -110,10 +110,10 @@ void Run::refuse_oversized_full_run(const std::string& why) const {
   if (ops <= kLimitOps) return;
   throw InputError(spec.where,
                    fmt::format("this training step cannot be simulated reduced ({}), and simulating all {} ranks would build "
-                               "about {:.0f} million ops (about {:.0f} GB at the ~750 bytes per op measured on a full "
+                               "about {:.0f} million ops (about {:.0f} GB at the ~{:.0f} bytes per op measured on a full "
                                "1,152-GPU step); make it reducible (docs/scale.md) or set simulation.fidelity: full to run "
                                "it anyway",
-                               why, world, ops / 1e6, ops * kBytesPerOp / 1e9));
+                               why, world, ops / 1e6, ops * kBytesPerOp / 1e9, kBytesPerOp));
 }
 
 Run::Run(const Scenario& scenario, Workload workload) : s_(scenario), plan_(std::make_unique<RunPlan>()) {
@@ -250,16 +250,6 @@ FabricOptions Run::fabric_options(const Workload& w) {
 std::string Run::prepare_reduced(const ReplicaLayout& layout) {
   ReductionReport& rep = plan_->reduction;
   const Topology& full = plan_->topology;
-  for (const FaultSpec& f : s_.faults) {
-    std::vector<int> edges;
-    try {
-      edges = fault_edges(full, f.node_a, f.node_b);
-    } catch (const Error& e) {
-      throw InputError(f.where, e.what());
-    }
-    for (const int e : edges)
-      if (full.link(e).kind != LinkKind::ScaleOut) return "a fault inside a scale-up domain makes the domains differ";
-  }
   Workload w = generate_transformer(*s_.workload.transformer, s_.gpu, layout.block);
   plan_collectives(w, s_.collectives, plan_->levels);
   // The calls that leave the replica: its ranks' collectives on groups reaching past it.
@@ -280,7 +270,7 @@ std::string Run::prepare_reduced(const ReplicaLayout& layout) {
   plan_ids.erase(std::unique(plan_ids.begin(), plan_ids.end()), plan_ids.end());
   // Each leaving group's (source, destination) pairs over all its calls' schedules, by position.
   std::map<int, std::set<std::pair<int, int>>> group_pairs;
-  std::map<std::tuple<int, int, int, int, int, int, int, int>, bool> walked;
+  std::set<std::tuple<int, int, int, int, int, int, int, int>> walked;
   for (const int id : plan_ids) {
     const CollectivePlan& pl = w.plans[static_cast<std::size_t>(id)];
     if (pl.shape.algorithm == CollectiveAlgorithm::Nvls) return "an NVLS call leaves the replica";
@@ -289,8 +279,7 @@ std::string Run::prepare_reduced(const ReplicaLayout& layout) {
     const std::tuple<int, int, int, int, int, int, int, int> key{group, static_cast<int>(sh.kind), static_cast<int>(sh.algorithm),
                                                                sh.domain_size, sh.root, static_cast<int>(sh.intra),
                                                                static_cast<int>(sh.inter), sh.channels};
-    if (walked.count(key)) continue;
-    walked[key] = true;
+    if (!walked.insert(key).second) continue;
     const auto peers = send_peers(sh);
     auto& set = group_pairs[group];
     for (std::size_t p = 0; p < peers.size(); ++p)
@@ -305,7 +294,10 @@ std::string Run::prepare_reduced(const ReplicaLayout& layout) {
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
 
   // The whole fabric with those pairs' routes, as it is after the faults (all at t = 0).
-  const FabricOptions fo = fabric_options(w);
+  const FabricOptions fo = fabric_options(w);  // resolves the faults' links (errors at the fault)
+  for (const auto& f : fo.faults)
+    for (const int e : f.edges)
+      if (full.link(e).kind != LinkKind::ScaleOut) return "a fault inside a scale-up domain makes the domains differ";
   PlatformSpec fabric;
   try {
     fabric = emit_platform(full, pairs, 0.0, fo);

@@ -150,6 +150,13 @@ TEST_CASE("fidelity full and layouts that are not one replica per domain are not
     const Run run(s);
     CHECK(run.header().find("parallel.order is tp-cp-dp-pp") != std::string::npos);
   }
+  SECTION("a fault inside one domain makes the domains differ") {
+    const Scenario s = load_scenario(kData + "replicas.yaml",
+                                     {"faults=[{at: 0 s, switch: node0.switch, state: degraded, fraction: 0.5}]"},
+                                     RACKSIM_SOURCE_DIR);
+    const Run run(s);
+    CHECK(run.header().find("(a fault inside a scale-up domain makes the domains differ)") != std::string::npos);
+  }
   SECTION("a replica smaller than a domain") {
     const Scenario s = load_scenario(kData + "replicas.yaml", {"workload.parallel.pp=1", "workload.parallel.dp=16"},
                                      RACKSIM_SOURCE_DIR);

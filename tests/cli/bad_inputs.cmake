@@ -199,6 +199,11 @@ racksim_bad_input(transformer_unknown_order RC 3
   ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=1 --set workload.parallel.order=tp-pp-dp
   EXPECT [[--set workload\.parallel\.order=tp-pp-dp: key 'workload\.parallel\.order': ]]
          [[unknown value 'tp-pp-dp'; expected one of: tp-cp-dp-pp, tp-cp-pp-dp]])
+# simulation.fidelity takes auto or full only.
+racksim_bad_input(simulation_unknown_fidelity RC 3
+  ARGS   run ${PROJECT_SOURCE_DIR}/scenarios/helios.yaml --set simulation.fidelity=fast
+  EXPECT [[--set simulation\.fidelity=fast: key 'simulation\.fidelity': unknown value 'fast'; ]]
+         [[expected one of: auto, full]])
 # A run that cannot be reduced (docs/scale.md) and would build more ops than a machine holds is
 # refused in auto mode: llama3-405b-16rack scaled to 64 racks with the default rank order
 # (data-parallel ranks inside a rack): 9,427,200 ops for 1,152 ranks (its golden) x 4 = 37.7

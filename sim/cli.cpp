@@ -6,9 +6,13 @@
 #include "sim/cli_check.hpp"
 #include "sim/cli_collective.hpp"
 #include "sim/cli_kernel.hpp"
+#include "sim/cli_plan.hpp"
+#include "sim/cli_sweep.hpp"
 #include "sim/file_output.hpp"
+#include "sim/report.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario.hpp"
+#include "sim/timeline.hpp"
 
 #include <fmt/format.h>
 
@@ -168,13 +172,18 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
   std::string out_dir;
   std::vector<std::string> sets;
   bool quiet = false;
+  bool want_timeline = true, want_timeseries = true, want_report = true;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* opt) -> std::string {
       if (i + 1 >= args.size()) throw UsageError(fmt::format("{} needs a value", opt));
       return args[++i];
     };
-    if (a == "--out") out_dir = value("--out");
+    if (a == "--no-timeline") want_timeline = false;
+    else if (a == "--no-timeseries") want_timeseries = false;
+    else if (a == "--no-report") want_report = false;
+    else if (a == "--summary-only") want_timeline = want_timeseries = want_report = false;
+    else if (a == "--out") out_dir = value("--out");
     else if (a.rfind("--out=", 0) == 0) out_dir = a.substr(6);
     else if (a == "--set") sets.push_back(value("--set"));
     else if (a.rfind("--set=", 0) == 0) sets.push_back(a.substr(6));
@@ -208,18 +217,27 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw OutputError(fmt::format("cannot create output folder {}: {}", dir.string(), ec.message()));
-  write_atomic(dir / "summary.json", json);
-  write_atomic(dir / "timeseries.csv", timeseries_csv(result));
+  std::vector<std::string> written;
+  auto write = [&](const char* file, const std::string& content) {
+    write_atomic(dir / file, content);
+    written.push_back((dir / file).string());
+  };
+  write("summary.json", json);
+  if (want_timeline) write("timeline.json", timeline_json(result));
+  if (want_timeseries) write("timeseries.csv", timeseries_csv(result));
+  if (want_report) write("report.html", report_html(result));
   if (!quiet) {
     out << summary_table(result);
-    out << fmt::format("\n  wrote               {}, {}\n", (dir / "summary.json").string(), (dir / "timeseries.csv").string());
+    std::string list;
+    for (const auto& f : written) list += (list.empty() ? "" : ", ") + f;
+    out << fmt::format("\n  wrote               {}\n", list);
   }
   return 0;
 }
 
 }  // namespace
 
-int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, std::ostream* tty) {
   try {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
       out << kUsage;
@@ -259,11 +277,27 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         }
       return cmd_check(rest, data_dir(), out);
     }
+    if (verb == "sweep" || verb == "merge") {
+      for (const auto& a : rest)
+        if (a == "--help" || a == "-h") {
+          out << kUsage;
+          return 0;
+        }
+      return verb == "sweep" ? cmd_sweep(rest, data_dir(), out, tty) : cmd_merge(rest, out);
+    }
+    if (verb == "plan") {
+      for (const auto& a : rest)
+        if (a == "--help" || a == "-h") {
+          out << kUsage;
+          return 0;
+        }
+      return cmd_plan(rest, data_dir(), out);
+    }
     if (verb == "calibrate") return cmd_calibrate(rest, data_dir(), out);
     if (verb == "validate" && std::find(rest.begin(), rest.end(), "--system") != rest.end())
       return cmd_validate_collectives(rest, data_dir(), out);
     if (verb == "validate") return cmd_validate(rest, data_dir(), out);
-    throw UsageError(fmt::format("unknown verb '{}'; verbs: run, predict, calibrate, validate, version, export-chakra, check (see racksim --help)", verb));
+    throw UsageError(fmt::format("unknown verb '{}'; verbs: run, sweep, merge, plan, predict, calibrate, validate, version, export-chakra, check (see racksim --help)", verb));
   } catch (const UsageError& e) {
     err << "racksim: " << e.what() << "\n(racksim --help lists verbs and options)\n";
     return static_cast<int>(e.exit_code());

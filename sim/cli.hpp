@@ -7,7 +7,8 @@
 
 namespace racksim {
 
-// Runs the CLI with `args` (without the program name); returns the process exit code.
-int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// Runs the CLI with `args` (without the program name); returns the process exit code. `tty`:
+// where progress meters go (main passes stderr when it is a terminal); null: no progress.
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, std::ostream* tty = nullptr);
 
 }  // namespace racksim

@@ -15,6 +15,8 @@
 #                               SLURM_ARRAY_TASK_ID set, then merged: equals the single run
 #       cli/sweep/failed_point  a point whose simulation fails is a row with its reason, the
 #                               others run, and the sweep exits 0
+#       cli/sweep/progress      on a terminal (a pseudo-terminal from util-linux `script`) the
+#                               progress line shows on stderr; without one, stderr stays empty
 #       cli/sweep/<case>        command-line and input errors (expect_error.cmake)
 #   - run as a script (cmake -DMODE=... -P sweep_cli.cmake), it performs one of the first four.
 #
@@ -79,7 +81,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
   file(MAKE_DIRECTORY "${OUT}")
   unset(ENV{RACKSIM_DATA_DIR})
 
-  if(NOT MODE STREQUAL "failed_point")
+  if(NOT MODE STREQUAL "failed_point" AND NOT MODE STREQUAL "progress")
     # The reference: the whole sweep in one go, two points at a time.
     sweep_run(out 0 sweep "${scenario}" ${axes} --out whole --jobs 2)
     check_matches("sweep" "${out}" "sweep .*mi300x-node\\.yaml: 6 points, 3 x power\\.gpu_cap, 2 x cooling\\.inlet_temperature"
@@ -178,6 +180,26 @@ if(CMAKE_SCRIPT_MODE_FILE)
     # Point 1 ran with warn: its HBM peak is 40 + 70 = 110 GB on rank 1.
     check_matches("oom/results.csv" "${row1}" "^1,warn,ok,,.*,110000000000,")
     message(STATUS "ok: the failing point is a row with its reason; the other ran")
+  elseif(MODE STREQUAL "progress")
+    # Not a terminal (this process's pipes): stdout has the results, stderr nothing at all.
+    execute_process(COMMAND "${RACKSIM}" sweep "${scenario}" ${axes} --out piped --jobs 1 WORKING_DIRECTORY "${OUT}"
+                    INPUT_FILE /dev/null RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0 OR NOT err STREQUAL "")
+      message(FATAL_ERROR "sweep without a terminal: exit ${rc}, stderr '${err}' (expected 0 and nothing)")
+    endif()
+    # On a pseudo-terminal: the meter's line, rewritten with a carriage return, counts the points.
+    find_program(SCRIPT script)
+    if(NOT SCRIPT)
+      message(FATAL_ERROR "util-linux 'script' (package bsdutils, essential on Debian) is missing")
+    endif()
+    execute_process(COMMAND "${SCRIPT}" -qec "'${RACKSIM}' sweep '${scenario}' --axis power.gpu_cap=400W,600W,750W --out tty --jobs 1"
+                            /dev/null
+                    WORKING_DIRECTORY "${OUT}" INPUT_FILE /dev/null RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    check_matches("sweep on a terminal" "${out}" "\rsweep  [0-3]/3 points \\([0-9]+%\\)" "\rsweep  3/3 points \\(100%\\)")
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "sweep on a terminal: exit ${rc}\n${out}${err}")
+    endif()
+    message(STATUS "ok: progress on a terminal only")
   else()
     message(FATAL_ERROR "sweep_cli.cmake: unknown MODE '${MODE}'")
   endif()
@@ -186,7 +208,7 @@ endif()
 
 # ---- registration ------------------------------------------------------------------------------
 
-foreach(mode resume shards slurm failed_point)
+foreach(mode resume shards slurm failed_point progress)
   add_test(NAME "cli/sweep/${mode}"
            COMMAND ${CMAKE_COMMAND} "-DRACKSIM=$<TARGET_FILE:racksim>" "-DMODE=${mode}"
                    "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}" "-DOUT=${CMAKE_CURRENT_BINARY_DIR}/out/sweep/${mode}"

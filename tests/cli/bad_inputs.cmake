@@ -75,7 +75,7 @@ racksim_bad_input(control_valid RC 0 SIMULATES
 # --- command line (exit 2) ---
 racksim_bad_input(usage_unknown_verb RC 2
   ARGS   frobnicate
-  EXPECT [[unknown verb 'frobnicate']] [[verbs: run, predict, calibrate, validate, version]] [[racksim --help]])
+  EXPECT [[unknown verb 'frobnicate']] [[verbs: run, sweep, merge, plan, predict, calibrate, validate, version]] [[racksim --help]])
 racksim_bad_input(usage_unknown_option RC 2
   ARGS   run --frobnicate
   EXPECT [[unknown option '--frobnicate' for 'run']] [[racksim --help]])

@@ -1,8 +1,10 @@
 #include "sim/cli_plan.hpp"
 
 #include "core/error.hpp"
+#include "sim/child_run.hpp"
 #include "sim/file_output.hpp"
 #include "sim/plan.hpp"
+#include "sim/progress.hpp"
 #include "sim/results.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario.hpp"
@@ -10,16 +12,10 @@
 
 #include <fmt/format.h>
 
-#include <poll.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -159,98 +155,29 @@ std::string evaluate_point(const Scenario& s, const std::string& summary_file) {
   }
 }
 
-// ---- the pool of children ---------------------------------------------------------------------
-
-struct Child {
-  std::size_t slot = 0;
-  pid_t pid = -1;
-  int fd = -1;
-  std::string text;
-};
-
-Child start_child(std::size_t slot, const std::function<std::string()>& f) {
-  int fd[2];
-  if (pipe(fd) != 0) throw Error(fmt::format("cannot create a pipe for a plan point: {}", std::strerror(errno)));
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) {
-    close(fd[0]);
-    close(fd[1]);
-    throw Error(fmt::format("cannot fork a process for a plan point: {}", std::strerror(errno)));
-  }
-  if (pid == 0) {
-    close(fd[0]);
-    std::string text;
-    try {
-      text = f();
-    } catch (const std::exception& e) {
-      text = std::string("failed ") + e.what();
-    }
-    const char* p = text.data();
-    std::size_t left = text.size();
-    while (left > 0) {
-      const ssize_t n = write(fd[1], p, left);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      p += n;
-      left -= static_cast<std::size_t>(n);
-    }
-    close(fd[1]);
-    _exit(0);
-  }
-  close(fd[1]);
-  return Child{slot, pid, fd[0], {}};
-}
-
-// Runs f(i) for every i in `slots`, each in a child, up to `jobs` at once; returns each one's
-// text by slot. A child that dies without an answer gets "failed <how it ended>".
+// Runs f(i) for every i in `slots`, each in a child (ChildPool), up to `jobs` at once; returns each
+// one's text by slot. A child that throws or dies without an answer gets "failed <why>".
 std::map<std::size_t, std::string> run_children(const std::vector<std::size_t>& slots, int jobs,
-                                                const std::function<std::string(std::size_t)>& f) {
+                                                const std::function<std::string(std::size_t)>& f, std::ostream* tty) {
   std::map<std::size_t, std::string> done;
-  std::vector<Child> running;
+  ProgressMeter meter(tty, "plan", static_cast<double>(slots.size()), "points");
+  ChildPool pool(jobs);
   std::size_t next = 0;
-  while (next < slots.size() || !running.empty()) {
-    while (running.size() < static_cast<std::size_t>(jobs) && next < slots.size()) {
+  while (next < slots.size() || !pool.idle()) {
+    while (next < slots.size() && !pool.full()) {
       const std::size_t slot = slots[next++];
-      running.push_back(start_child(slot, [&f, slot] { return f(slot); }));
+      pool.start(slot, [&f, slot] { return f(slot); });
     }
-    std::vector<pollfd> fds;
-    for (const auto& c : running) fds.push_back(pollfd{c.fd, POLLIN, 0});
-    if (poll(fds.data(), fds.size(), -1) < 0) {
-      if (errno == EINTR) continue;
-      throw Error(fmt::format("poll failed while waiting for plan points: {}", std::strerror(errno)));
-    }
-    for (std::size_t i = running.size(); i-- > 0;) {
-      if (fds[i].revents == 0) continue;
-      Child& c = running[i];
-      char buf[65536];
-      const ssize_t n = read(c.fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n > 0) {
-        c.text.append(buf, static_cast<std::size_t>(n));
-        continue;
-      }
-      close(c.fd);
-      int status = 0;
-      while (waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      std::string text = std::move(c.text);
-      if (text.empty()) {
-        text = WIFSIGNALED(status) ? fmt::format("failed the point's process was killed by signal {} ({})", WTERMSIG(status),
-                                                 strsignal(WTERMSIG(status)))
-                                   : fmt::format("failed the point's process ended with status {} and no result",
-                                                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-      }
-      done[c.slot] = std::move(text);
-      running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
-    }
+    ChildPool::Finished fin = pool.wait_any();
+    done[fin.id] = fin.ok ? std::move(fin.text) : "failed " + fin.text;
+    meter.update(static_cast<double>(done.size()));
   }
   return done;
 }
 
 }  // namespace
 
-int cmd_plan(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out) {
+int cmd_plan(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out, std::ostream* tty) {
   const Options o = parse_options(args);
   const PlanSpec plan = load_plan(o.plan, o.sets);
 
@@ -315,7 +242,7 @@ int cmd_plan(const std::vector<std::string>& args, const std::string& data_dir, 
     const std::string summary =
         o.out.empty() ? std::string() : (fs::path(o.out) / "points" / fmt::format("{:03}", points[i].id) / "summary.json").string();
     return evaluate_point(*scenarios[i], summary);
-  });
+  }, tty);
 
   bool failed = false;
   for (const auto& [i, text] : answers) {

@@ -20,6 +20,7 @@
 
 namespace racksim {
 
-int cmd_plan(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out);
+// `tty`: where the progress meter goes (null: nowhere).
+int cmd_plan(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out, std::ostream* tty = nullptr);
 
 }  // namespace racksim

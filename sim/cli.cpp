@@ -9,6 +9,7 @@
 #include "sim/cli_plan.hpp"
 #include "sim/cli_sweep.hpp"
 #include "sim/file_output.hpp"
+#include "sim/progress.hpp"
 #include "sim/report.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario.hpp"
@@ -33,13 +34,39 @@ namespace {
 constexpr const char* kUsage = R"(racksim - predicts how AI workloads run on rack-scale GPU clusters
 
 usage:
-  racksim run [SCENARIO] [--out DIR] [--set KEY=VALUE]... [--quiet]
+  racksim run [SCENARIO] [--out DIR] [--set KEY=VALUE]... [--no-timeline] [--no-timeseries] [--no-report]
+              [--summary-only] [--timeline-events N] [--quiet]
       Simulate SCENARIO (default: scenarios/helios.yaml of the racksim data directory), print
-      a summary and write summary.json into DIR (default: a fresh racksim-out/<name>-NNN
-      folder under the current directory).
+      a summary and write into DIR (default: a fresh racksim-out/<name>-NNN folder under the
+      current directory) summary.json, timeline.json (Chrome trace events: Perfetto,
+      chrome://tracing), timeseries.csv and report.html (self-contained); --no-<file> skips
+      one, --summary-only all but summary.json. The timeline holds whole ranks, in order, up to
+      --timeline-events spans (default 200000, about 50 MB); the run says which it left out.
       --set KEY=VALUE  override any scenario key, e.g. --set cluster.domains=4 (repeatable);
                        VALUE is YAML and is checked like the file's own values
-      --quiet          print nothing but errors
+      --quiet          print nothing but errors (and no progress)
+      On a terminal, progress (simulated time, ops done, ETA) shows on stderr while it runs.
+  racksim sweep SCENARIO --axis KEY=V1,V2,... [--axis ...] [--set KEY=VALUE]... [--out DIR] [--jobs N]
+                [--shard I/N] [--max-points K] [--metric NAME]... [--no-report] [--quiet]
+      Simulate every point of the axes' grid (values: YAML; A..B or A..B:STEP for integer ranges),
+      --jobs at once (default: all cores), each in its own process; append each finished point to
+      DIR/results.jsonl and DIR/results.csv (default DIR: racksim-out/<name>-sweep) and draw
+      DIR/report.html. Rerunning the same command resumes. --shard I/N runs the points p with
+      p mod N = I-1 into DIR/shard-I-of-N.*; --max-points K stops after K new points (docs/sweep.md).
+  racksim sweep SCENARIO --axis ... --slurm FILE --shards N [--jobs N] [--out DIR]
+      Write a Slurm job-array script running the sweep as N shards; run nothing.
+  racksim merge DIR [--metric NAME]... [--no-report] [--quiet]
+      Join a sweep's shard files into DIR/results.{jsonl,csv} and DIR/report.html; exit status 1
+      when points are missing (they are named).
+  racksim plan PLAN [--set KEY=VALUE]... [--jobs N] [--json FILE] [--out DIR]
+      Capacity planning (docs/plan.md): for the plan's base training scenario, try every rack
+      count x layout x global batch of its search, simulate one training step of each point
+      that passes screening (each in its own process, N at once; default: the machine's
+      cores), and print the Pareto set of time to train, energy, GPUs and peak site power,
+      the dominated points, and every rejected point with its reason (over limit, invalid
+      layout, out of memory, cannot evaluate, over power, too slow). --set overrides a key of
+      the plan file; --json FILE writes every point; --out DIR writes plan.txt, plan.json and
+      each simulated point's points/<id>/summary.json.
   racksim predict kernel --gpu ID (--gemm MxNxK[xBATCH] | --stream copy|scale|add|triad|dot --bytes SIZE
                  | --attention BxHxSxD [--causal]) [--dtype DT] [--clock MHz] [--hbm-clock-ratio R] [--json]
       The GPU kernel model alone: time, achieved rate, compute- or memory-bound, and the
@@ -80,7 +107,8 @@ usage:
   racksim --help       print this help
 
 exit codes:
-  0 success   1 internal error (validate: past the error budget; check: a metric moved past its tolerance)
+  0 success   1 internal error (validate: past the error budget; check: a metric moved past its tolerance;
+              merge: points missing)
   2 bad command line   3 invalid input (scenario, catalog, trace, --set; check: a missing or invalid baseline file)
   4 simulation failed (e.g. deadlock)   5 results could not be written
 
@@ -167,12 +195,13 @@ int cmd_export_chakra(const std::vector<std::string>& args, std::ostream& out) {
   return 0;
 }
 
-int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
+int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream* tty) {
   std::string scenario;
   std::string out_dir;
   std::vector<std::string> sets;
   bool quiet = false;
   bool want_timeline = true, want_timeseries = true, want_report = true;
+  std::size_t timeline_events = kTimelineMaxEvents;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* opt) -> std::string {
@@ -183,6 +212,14 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
     else if (a == "--no-timeseries") want_timeseries = false;
     else if (a == "--no-report") want_report = false;
     else if (a == "--summary-only") want_timeline = want_timeseries = want_report = false;
+    else if (a == "--timeline-events" || a.rfind("--timeline-events=", 0) == 0) {
+      const std::string v = a == "--timeline-events" ? value("--timeline-events") : a.substr(18);
+      char* end = nullptr;
+      const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || end != v.c_str() + v.size() || v[0] == '-' || n < 1)
+        throw InputError(Location{"--timeline-events " + v, 0, 0, ""}, "expected a whole number of events >= 1");
+      timeline_events = static_cast<std::size_t>(n);
+    }
     else if (a == "--out") out_dir = value("--out");
     else if (a.rfind("--out=", 0) == 0) out_dir = a.substr(6);
     else if (a == "--set") sets.push_back(value("--set"));
@@ -210,7 +247,17 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
         "the same run without its faults");
     baseline = std::stod(t);
   }
+  if (want_timeline) run.keep_timeline(timeline_events);
+  std::optional<ProgressMeter> meter;
+  if (!quiet && tty) {
+    meter.emplace(tty, "simulating", 0.0, "ops");
+    run.on_progress([&meter](double now, std::size_t done, std::size_t total) {
+      meter->set_total(static_cast<double>(total));
+      meter->update(static_cast<double>(done), fmt::format("t = {:.6g} s simulated", now));
+    });
+  }
   RunResult result = run.execute();
+  if (meter) meter->finish();
   if (baseline) result.fabric.baseline_time_s = *baseline;
   const std::string json = summary_json(result);
   const fs::path dir = out_dir.empty() ? fresh_out_dir(s.name) : fs::path(out_dir);
@@ -231,6 +278,9 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out) {
     std::string list;
     for (const auto& f : written) list += (list.empty() ? "" : ", ") + f;
     out << fmt::format("\n  wrote               {}\n", list);
+    if (want_timeline)
+      if (const std::string left_out = timeline_coverage(result); !left_out.empty())
+        out << fmt::format("  timeline            {} (--timeline-events N raises the cap)\n", left_out);
   }
   return 0;
 }
@@ -255,7 +305,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
           out << kUsage;
           return 0;
         }
-      return cmd_run(rest, out);
+      return cmd_run(rest, out, tty);
     }
     if (verb == "export-chakra") {
       for (const auto& a : rest)
@@ -291,7 +341,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
           out << kUsage;
           return 0;
         }
-      return cmd_plan(rest, data_dir(), out);
+      return cmd_plan(rest, data_dir(), out, tty);
     }
     if (verb == "calibrate") return cmd_calibrate(rest, data_dir(), out);
     if (verb == "validate" && std::find(rest.begin(), rest.end(), "--system") != rest.end())

@@ -22,6 +22,8 @@ public:
 
   // `done` units so far; `note` is appended (e.g. the simulated time). Cheap when not printing.
   void update(double done, const std::string& note = "");
+  // Changes the total (a run learns its op count once it starts).
+  void set_total(double total) { total_ = total; }
   // Clears the line (call before printing results).
   void finish();
 

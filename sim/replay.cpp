@@ -20,6 +20,8 @@ RankExecutor::RankExecutor(int rank, const Workload& workload, const GpuSpec& gp
   }
 }
 
+void RankExecutor::keep_op_starts() { record_.op_start.assign(ops_.size(), -1.0); }
+
 std::vector<Action> RankExecutor::start(double now) {
   std::vector<Action> out;
   // An instant op (alloc, free) finishes inside launch() and may start its dependents first.
@@ -46,6 +48,7 @@ void RankExecutor::launch(int op, double now, std::vector<Action>& out) {
   const Op& o = ops_[static_cast<std::size_t>(op)];
   s.started = true;
   s.start_time = now;
+  if (!record_.op_start.empty()) record_.op_start[static_cast<std::size_t>(op)] = now;
   switch (o.kind) {
     case OpKind::Compute: {
       if (o.duration) {  // a measured duration replays as it is

@@ -78,6 +78,8 @@ struct RankRecord {
   // generated training workloads tag their ops, traces leave them under None.
   std::array<std::vector<Interval>, 6> comm_by_dim;
   std::vector<double> op_finish;   // when each op finished (by op index; -1 while unfinished)
+  std::vector<double> op_start;    // when each op started (by op index; -1 before), only after
+                                   // RankExecutor::keep_op_starts() (the timeline); empty otherwise
   double finish = 0.0;             // when the rank's last op completed
   std::uint64_t transfers = 0;     // sends issued
   std::uint64_t bytes_sent = 0;
@@ -98,7 +100,12 @@ public:
   // Reports that the action with `token` completed at `now`; returns newly ready actions.
   [[nodiscard]] std::vector<Action> on_complete(std::uint64_t token, double now);
 
+  // Records every op's start time in record().op_start (for the timeline, sim/timeline.hpp).
+  // Call before start(); off by default, as it costs 8 bytes per op.
+  void keep_op_starts();
+
   [[nodiscard]] bool done() const { return completed_ == ops_.size(); }
+  [[nodiscard]] std::size_t completed() const { return completed_; }  // ops finished so far
   [[nodiscard]] int rank() const { return rank_; }
   [[nodiscard]] const RankRecord& record() const { return record_; }
   // Ids of ops started but not finished, and of ops still waiting: for deadlock reports.

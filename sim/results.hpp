@@ -13,6 +13,7 @@
 #include "sim/power_loop.hpp"
 #include "sim/reduction.hpp"
 #include "sim/replay.hpp"
+#include "sim/timeline.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -145,6 +146,7 @@ struct RunResult {
   double collective_model_time_s = 0.0;     // the cost model's times of all collective calls, added up
   FabricReport fabric;
   ReductionReport reduction;                // simulation.fidelity: what was simulated (sim/reduction.hpp)
+  std::optional<TimelineData> timeline;     // the ranks' spans for timeline.json, when Run::keep_timeline asked for them
 };
 
 [[nodiscard]] std::string summary_json(const RunResult& r);

@@ -487,6 +487,8 @@ std::string Run::header() const {
   return h;
 }
 
+void Run::keep_timeline(std::size_t max_events) { timeline_events_ = max_events; }
+
 RunResult Run::execute() {
   const Workload& w = plan_->workload;
   std::vector<RankExecutor> ranks;
@@ -496,8 +498,22 @@ RunResult Run::execute() {
   mem.capacity = static_cast<std::uint64_t>(s_.gpu.hbm_capacity.value());
   mem.oom_is_error = s_.oom_is_error;
   for (int r = 0; r < plan_->simulated_ranks; ++r) ranks.emplace_back(r, w, s_.gpu, cal, mem);
+  // The timeline's ranks (decided from the op graphs, before the run) record their ops' starts.
+  const int timeline_ranks = timeline_events_ ? timeline_rank_count(w, plan_->simulated_ranks, *timeline_events_) : 0;
+  for (int r = 0; r < timeline_ranks; ++r) ranks[static_cast<std::size_t>(r)].keep_op_starts();
   PowerLoop power(plan_->power);
-  const EngineStats stats = run_simgrid(plan_->platform, ranks, &power);
+  std::function<void(double)> tick;
+  if (progress_) {
+    const std::size_t total = w.total_ops();
+    // Summing the ranks' counts costs a pass over them: once per 256 clock advances is enough.
+    tick = [this, &ranks, total, calls = std::uint64_t{0}](double now) mutable {
+      if (++calls % 256 != 0) return;
+      std::size_t done = 0;
+      for (const auto& ex : ranks) done += ex.completed();
+      progress_(now, done, total);
+    };
+  }
+  const EngineStats stats = run_simgrid(plan_->platform, ranks, &power, tick);
 
   RunResult res;
   res.scenario_name = s_.name;
@@ -559,6 +575,15 @@ RunResult Run::execute() {
   for (const auto& ex : ranks)
     res.per_rank.push_back(breakdown(ex.rank(), plan_->platform.hosts[static_cast<std::size_t>(ex.rank())].name, ex.record(),
                                      stats.simulated_time));
+  if (timeline_events_) {
+    std::vector<const RankRecord*> records;
+    std::vector<std::string> gpus;
+    for (int r = 0; r < timeline_ranks; ++r) {
+      records.push_back(&ranks[static_cast<std::size_t>(r)].record());
+      gpus.push_back(plan_->platform.hosts[static_cast<std::size_t>(r)].name);
+    }
+    res.timeline = collect_timeline(w, records, gpus, plan_->simulated_ranks, *timeline_events_);
+  }
   return res;
 }
 

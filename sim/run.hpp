@@ -6,7 +6,10 @@
 #include "sim/scenario.hpp"
 #include "sim/workload.hpp"
 
+#include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace racksim {
@@ -31,6 +34,16 @@ public:
 
   // Human-readable header: scenario, cluster, workload and the resolved engine configuration.
   [[nodiscard]] std::string header() const;
+  // Asks execute() to collect the ranks' spans for timeline.json (RunResult::timeline,
+  // sim/timeline.hpp): ranks in order, whole, while their events stay within `max_events`. Off
+  // by default (recording costs 8 bytes per op of the kept ranks, plus their spans). Call before
+  // execute().
+  void keep_timeline(std::size_t max_events = kTimelineMaxEvents);
+  // Called while execute() runs, every few hundred advances of the simulated clock: the simulated
+  // time, the ops finished so far and the ops of the simulated ranks (a progress meter). It
+  // observes only: results are the same with it or without it.
+  using Progress = std::function<void(double simulated_s, std::size_t ops_done, std::size_t ops_total)>;
+  void on_progress(Progress progress) { progress_ = std::move(progress); }
   // Simulates (once per process) and returns the results.
   [[nodiscard]] RunResult execute();
 
@@ -43,6 +56,8 @@ private:
   void refuse_oversized_full_run(const std::string& why) const;
   const Scenario& s_;
   std::unique_ptr<RunPlan> plan_;
+  std::optional<std::size_t> timeline_events_;  // keep_timeline's cap; unset: no timeline
+  Progress progress_;
 };
 
 }  // namespace racksim

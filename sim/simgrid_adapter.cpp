@@ -234,7 +234,8 @@ std::vector<std::string> engine_configuration() {
   return {"network/model:CM02", "network/crosstraffic:0", "network/TCP-gamma:0"};
 }
 
-EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power) {
+EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power,
+                        const std::function<void(double)>& on_time_advance) {
   // SimGrid's own deadlock report is replaced by racksim's, which names ranks and ops.
   std::vector<std::string> args = {"racksim", "--log=root.thresh:critical", "--log=ker_engine.app:file:/dev/null", "--log=ker_engine.add:no"};
 #if defined(__SANITIZE_ADDRESS__)
@@ -304,6 +305,7 @@ EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>&
     auto gov = std::make_shared<Governor>(*power, hosts, hbm_links, hbm_bw, actors, shared);
     sg4::Actor::create("governor", hosts.front(), [gov] { (*gov)(); })->daemonize();
   }
+  if (on_time_advance) sg4::Engine::on_time_advance_cb([&on_time_advance](double) { on_time_advance(sg4::Engine::get_clock()); });
   engine.run();
   if (power) power->finish(sg4::Engine::get_clock());
 

@@ -29,6 +29,7 @@
 #include "sim/replay.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,11 @@ struct EngineStats {
 // Runs the ranks to completion on the platform. Throws SimulationError on deadlock, naming the
 // stuck ranks and ops. Call at most once per process.
 // With `power`, the closed power/thermal loop runs alongside (its finish() is called at the end).
+// With `on_time_advance`, it is called with the simulated time each time the clock moves (from
+// SimGrid's Engine::on_time_advance signal: it adds no event, so results are the same with it or
+// without it); a progress meter paces itself from there.
 [[nodiscard]] EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks,
-                                      PowerLoop* power = nullptr);
+                                      PowerLoop* power = nullptr,
+                                      const std::function<void(double)>& on_time_advance = {});
 
 }  // namespace racksim

@@ -1,6 +1,8 @@
 # cmake -DRACKSIM=... -DSCENARIO=... -DGOLDEN=... -DOUT=... -P golden_check.cmake
 file(REMOVE_RECURSE "${OUT}")
-execute_process(COMMAND "${RACKSIM}" run "${SCENARIO}" --out "${OUT}" --quiet
+# Every output is written (the default path runs on every scenario); the timeline is capped at
+# 20,000 events (~5 MB) to keep the suite's disk and time small.
+execute_process(COMMAND "${RACKSIM}" run "${SCENARIO}" --out "${OUT}" --quiet --timeline-events 20000
                 INPUT_FILE /dev/null RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "racksim run ${SCENARIO} failed with exit code ${rc}:\n${out}${err}")
@@ -8,6 +10,11 @@ endif()
 if(NOT EXISTS "${GOLDEN}")
   message(FATAL_ERROR "no golden summary ${GOLDEN}; create it with: cmake --build <build> --target update-goldens")
 endif()
+foreach(f timeline.json timeseries.csv report.html)
+  if(NOT EXISTS "${OUT}/${f}")
+    message(FATAL_ERROR "racksim run ${SCENARIO} wrote no ${f}")
+  endif()
+endforeach()
 file(READ "${OUT}/summary.json" new_text)
 file(READ "${GOLDEN}" golden_text)
 if(NOT new_text STREQUAL golden_text)

@@ -16,7 +16,8 @@
 #       cli/sweep/failed_point  a point whose simulation fails is a row with its reason, the
 #                               others run, and the sweep exits 0
 #       cli/sweep/progress      on a terminal (a pseudo-terminal from util-linux `script`) the
-#                               progress line shows on stderr; without one, stderr stays empty
+#                               progress line of a sweep and of a run shows on stderr; without
+#                               one, stderr stays empty; a run's files are the same either way
 #       cli/sweep/<case>        command-line and input errors (expect_error.cmake)
 #   - run as a script (cmake -DMODE=... -P sweep_cli.cmake), it performs one of the first four.
 #
@@ -199,7 +200,24 @@ if(CMAKE_SCRIPT_MODE_FILE)
     if(NOT rc EQUAL 0)
       message(FATAL_ERROR "sweep on a terminal: exit ${rc}\n${out}${err}")
     endif()
-    message(STATUS "ok: progress on a terminal only")
+    # racksim run on a terminal: the meter counts the ops and the simulated time, and what the run
+    # writes is byte for byte what it writes without a terminal (the meter only observes).
+    set(helios "${SOURCE_DIR}/scenarios/helios.yaml")
+    execute_process(COMMAND "${SCRIPT}" -qec "'${RACKSIM}' run '${helios}' --out run-tty" /dev/null
+                    WORKING_DIRECTORY "${OUT}" INPUT_FILE /dev/null RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "run on a terminal: exit ${rc}\n${out}${err}")
+    endif()
+    check_matches("run on a terminal" "${out}" "\rsimulating  [0-9]+/[0-9]+ ops \\([0-9]+%\\).* t = [0-9.e-]+ s simulated")
+    execute_process(COMMAND "${RACKSIM}" run "${helios}" --out run-piped WORKING_DIRECTORY "${OUT}" INPUT_FILE /dev/null
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0 OR NOT err STREQUAL "")
+      message(FATAL_ERROR "run without a terminal: exit ${rc}, stderr '${err}' (expected 0 and nothing)")
+    endif()
+    foreach(f summary.json timeline.json timeseries.csv report.html)
+      check_same("${OUT}/run-tty/${f}" "${OUT}/run-piped/${f}")
+    endforeach()
+    message(STATUS "ok: progress on a terminal only, and it changes no result")
   else()
     message(FATAL_ERROR "sweep_cli.cmake: unknown MODE '${MODE}'")
   endif()

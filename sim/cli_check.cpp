@@ -128,28 +128,6 @@ Options parse_options(const std::vector<std::string>& args) {
   return o;
 }
 
-// ---- metrics between the child and this process ----------------------------------------------
-
-// One "name hex-float" line per metric: the exact doubles, whatever the locale.
-std::string encode_metrics(const Metrics& m) {
-  std::string s;
-  for (const auto& [name, v] : m) s += fmt::format("{} {:a}\n", name, v);
-  return s;
-}
-
-Metrics decode_metrics(const std::string& text) {
-  Metrics m;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const auto sp = line.find(' ');
-    if (sp == std::string::npos) throw Error(fmt::format("internal error: bad metric line from a child run: '{}'", line));
-    m.emplace_back(line.substr(0, sp), std::strtod(line.c_str() + sp + 1, nullptr));
-  }
-  return m;
-}
-
 // ---- baselines -------------------------------------------------------------------------------
 
 std::string baseline_json(const std::string& scenario, const Metrics& m) {
@@ -358,6 +336,27 @@ Metrics check_metrics(const RunResult& r) {
   return m;
 }
 
+// One "name hex-float" line per metric: the exact doubles, whatever the locale.
+std::string encode_metric_lines(const std::vector<std::pair<std::string, double>>& m) {
+  std::string s;
+  for (const auto& [name, v] : m) s += fmt::format("{} {:a}\n", name, v);
+  return s;
+}
+
+std::vector<std::pair<std::string, double>> decode_metric_lines(const std::string& text) {
+  std::vector<std::pair<std::string, double>> m;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto sp = line.find(' ');
+    if (sp == std::string::npos) throw Error(fmt::format("internal error: bad metric line from a child run: '{}'", line));
+    m.emplace_back(line.substr(0, sp), std::strtod(line.c_str() + sp + 1, nullptr));
+  }
+  return m;
+}
+
+
 int cmd_check(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out) {
   const Options o = parse_options(args);
   const std::vector<std::string> files = o.scenarios.empty() ? default_scenarios(data_dir) : o.scenarios;
@@ -420,14 +419,14 @@ int cmd_check(const std::vector<std::string>& args, const std::string& data_dir,
           [&]() -> std::string {
             try {
               Run run(p.scenario);
-              return "metrics\n" + encode_metrics(check_metrics(run.execute()));
+              return "metrics\n" + encode_metric_lines(check_metrics(run.execute()));
             } catch (const InputError& e) {
               return std::string("input ") + e.what();
             }
           },
           fmt::format("scenario '{}'", p.scenario.name));
       if (text.rfind("metrics\n", 0) == 0) {
-        now = decode_metrics(text.substr(8));
+        now = decode_metric_lines(text.substr(8));
       } else {
         r.failure = "invalid input: " + (text.rfind("input ", 0) == 0 ? text.substr(6) : text);
         r.failure_is_input = true;

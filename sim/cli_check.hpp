@@ -29,4 +29,9 @@ int cmd_check(const std::vector<std::string>& args, const std::string& data_dir,
 // The metrics of one run that exist for it (docs/check.md), in check_metric_names() order.
 [[nodiscard]] std::vector<std::pair<std::string, double>> check_metrics(const RunResult& r);
 
+// Metrics as text between a child process and its parent: one "name value" line each, the value
+// as a hexadecimal float (exact, whatever the locale); and back.
+[[nodiscard]] std::string encode_metric_lines(const std::vector<std::pair<std::string, double>>& m);
+[[nodiscard]] std::vector<std::pair<std::string, double>> decode_metric_lines(const std::string& text);
+
 }  // namespace racksim

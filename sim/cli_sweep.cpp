@@ -204,31 +204,17 @@ std::string rows_table(const std::vector<SweepRow>& rows, const std::vector<Swee
   return s;
 }
 
-// What a point's child sends back: "metrics\n" + "name value" lines (values exact), or throws.
+// What a point's child sends back: its metrics (encode_metric_lines), or it throws why not.
 std::string run_point(const std::string& scenario, const std::vector<std::string>& sets, const std::string& data_dir) {
   try {
     const Scenario s = load_scenario(scenario, sets, data_dir);
     Run run(s);
-    std::string text;
-    for (const auto& [name, v] : check_metrics(run.execute())) text += name + " " + JsonWriter::number_exact(v) + "\n";
-    return text;
+    return encode_metric_lines(check_metrics(run.execute()));
   } catch (const InputError& e) {
     throw std::runtime_error(std::string("invalid input: ") + e.what());
   } catch (const SimulationError& e) {
     throw std::runtime_error(std::string("simulation failed: ") + e.what());
   }
-}
-
-std::vector<std::pair<std::string, double>> decode_point(const std::string& text) {
-  std::vector<std::pair<std::string, double>> m;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto sp = line.find(' ');
-    if (sp == std::string::npos) throw Error(fmt::format("internal error: bad metric line from a sweep point: '{}'", line));
-    m.emplace_back(line.substr(0, sp), std::strtod(line.c_str() + sp + 1, nullptr));
-  }
-  return m;
 }
 
 std::string absolute(const std::string& p) {
@@ -390,7 +376,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& data_dir,
       row.point = f.id;
       row.values = point_values(m.axes, f.id);
       row.ok = f.ok;
-      if (f.ok) row.metrics = decode_point(f.text);
+      if (f.ok) row.metrics = decode_metric_lines(f.text);
       else {
         row.error = f.text;
         ++failed_now;

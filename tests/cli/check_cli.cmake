@@ -19,37 +19,6 @@ if(CMAKE_SCRIPT_MODE_FILE)
   cmake_minimum_required(VERSION 3.19)  # string(JSON)
   include(${CMAKE_CURRENT_LIST_DIR}/run_checks.cmake)
 
-  # Runs racksim with ARGN; fails the test unless it exits <rc>. Sets <out_var> to stdout.
-  function(check_run out_var rc)
-    set(ARGS ${ARGN})
-    execute_process(COMMAND "${RACKSIM}" ${ARGN} INPUT_FILE /dev/null RESULT_VARIABLE got OUTPUT_VARIABLE out
-                    ERROR_VARIABLE err)
-    set(problems "")
-    racksim_exit_problems("${got}" "${rc}" "${out}${err}" problems)
-    if(NOT problems STREQUAL "")
-      racksim_command_line(line)
-      message(FATAL_ERROR "command: ${line}\nRACKSIM_DATA_DIR=$ENV{RACKSIM_DATA_DIR}\nproblems:\n${problems}"
-                          "----- stdout -----\n${out}----- stderr -----\n${err}----- end -----")
-    endif()
-    set(${out_var} "${out}" PARENT_SCOPE)
-  endfunction()
-
-  # Fails unless <text> matches every regex in ARGN.
-  function(check_matches what text)
-    foreach(regex IN LISTS ARGN)
-      if(NOT text MATCHES "${regex}")
-        message(FATAL_ERROR "${what}: no match for regex '${regex}' in:\n${text}")
-      endif()
-    endforeach()
-  endfunction()
-
-  # Fails when <text> matches <regex>.
-  function(check_not_matches what text regex)
-    if(text MATCHES "${regex}")
-      message(FATAL_ERROR "${what}: unexpected match for regex '${regex}' in:\n${text}")
-    endif()
-  endfunction()
-
   set(helios "${SOURCE_DIR}/scenarios/helios.yaml")
   set(mi300x "${SOURCE_DIR}/scenarios/mi300x-node.yaml")
   file(REMOVE_RECURSE "${OUT}")
@@ -57,7 +26,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
   unset(ENV{RACKSIM_DATA_DIR})  # the shipped catalog of the source tree racksim was built from
 
   # The baseline of both scenarios from the shipped catalog, into a folder that does not exist yet.
-  check_run(out 0 check "${helios}" "${mi300x}" --baseline "${OUT}/baseline" --update)
+  racksim_run_expect(out 0 check "${helios}" "${mi300x}" --baseline "${OUT}/baseline" --update)
   check_matches("check --update" "${out}" "racksim check: 2 scenarios into baseline"
                 "helios +written .*/baseline/helios\\.json \\([0-9]+ metrics\\)"
                 "mi300x-node +written .*/baseline/mi300x-node\\.json" "summary: 2 baselines written")
@@ -86,7 +55,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
     check_not_matches("helios.json" "${json}" "workload\\.mfu")
 
     # Checked against itself: nothing moves, whatever the tolerance (the default 1e-9 here).
-    check_run(out 0 check "${helios}" "${mi300x}" --baseline "${OUT}/baseline" --junit "${OUT}/junit.xml")
+    racksim_run_expect(out 0 check "${helios}" "${mi300x}" --baseline "${OUT}/baseline" --junit "${OUT}/junit.xml")
     check_matches("check" "${out}" "racksim check: 2 scenarios against baseline" "\nhelios +ok +[0-9]+ metrics within tolerance"
                   "\nmi300x-node +ok +[0-9]+ metrics within tolerance"
                   "summary: 2 scenarios checked, [0-9]+ metrics compared, 0 moved past tolerance \\(0 scenarios MOVED, 0 failed\\)")
@@ -113,7 +82,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
     set(ENV{RACKSIM_DATA_DIR} "${OUT}/data")
 
     # helios (MI455X) moves; mi300x-node does not use the MI455X and stays ok.
-    check_run(out 1 check "${helios}" "${mi300x}" --baseline "${OUT}/baseline" --junit "${OUT}/junit.xml")
+    racksim_run_expect(out 1 check "${helios}" "${mi300x}" --baseline "${OUT}/baseline" --junit "${OUT}/junit.xml")
     check_matches("check with a changed catalog" "${out}" "\nhelios +MOVED +[0-9]+ of [0-9]+ metrics past tolerance"
                   "\nmi300x-node +ok "
                   "\n  helios  simulated_time_s +baseline [0-9.e+-]+  now [0-9.e+-]+  change -[0-9.e+-]+%"
@@ -138,9 +107,9 @@ if(CMAKE_SCRIPT_MODE_FILE)
     # time -0.04%, energy -0.33%, IT power -0.29%, GPU peak power -2.3%, coolant -0.45% — all far
     # inside 50%, so --tolerance 0.5 lets every metric pass (exit 0), while a per-metric
     # tolerance of 1e-6 on simulated_time_s, given after it, catches that one alone (exit 1).
-    check_run(out 0 check "${helios}" "${mi300x}" --baseline "${OUT}/baseline" --tolerance 0.5)
+    racksim_run_expect(out 0 check "${helios}" "${mi300x}" --baseline "${OUT}/baseline" --tolerance 0.5)
     check_matches("check --tolerance 0.5" "${out}" "\nhelios +ok " "0 moved past tolerance")
-    check_run(out 1 check "${helios}" --baseline "${OUT}/baseline" --tolerance 0.5 --tolerance simulated_time_s=1e-6)
+    racksim_run_expect(out 1 check "${helios}" --baseline "${OUT}/baseline" --tolerance 0.5 --tolerance simulated_time_s=1e-6)
     check_matches("check --tolerance 0.5 --tolerance simulated_time_s=1e-6" "${out}" "\nhelios +MOVED +1 of "
                   "\n  helios  simulated_time_s +baseline .*\\(tolerance 1e-06\\)")
     message(STATUS "ok: the changed catalog value moved helios (named, JUnit failure), a 50% tolerance lets it pass")

@@ -20,27 +20,6 @@ if(CMAKE_SCRIPT_MODE_FILE)
   cmake_minimum_required(VERSION 3.19)  # string(JSON)
   include(${CMAKE_CURRENT_LIST_DIR}/run_checks.cmake)
 
-  function(plan_run out_var rc)
-    execute_process(COMMAND "${RACKSIM}" ${ARGN} INPUT_FILE /dev/null RESULT_VARIABLE got OUTPUT_VARIABLE out
-                    ERROR_VARIABLE err)
-    set(ARGS ${ARGN})
-    set(problems "")
-    racksim_exit_problems("${got}" "${rc}" "${out}${err}" problems)
-    if(NOT problems STREQUAL "")
-      racksim_command_line(line)
-      message(FATAL_ERROR "command: ${line}\nproblems:\n${problems}----- stdout -----\n${out}----- stderr -----\n${err}----- end -----")
-    endif()
-    set(${out_var} "${out}" PARENT_SCOPE)
-  endfunction()
-
-  function(plan_matches what text)
-    foreach(regex IN LISTS ARGN)
-      if(NOT text MATCHES "${regex}")
-        message(FATAL_ERROR "${what}: no match for regex '${regex}' in:\n${text}")
-      endif()
-    endforeach()
-  endfunction()
-
   # Fails unless the JSON value at the path (ARGN) is `want`.
   function(json_is json want)
     if(want STREQUAL "null")
@@ -61,10 +40,10 @@ if(CMAKE_SCRIPT_MODE_FILE)
   unset(ENV{RACKSIM_DATA_DIR})
   set(plan "${SOURCE_DIR}/tests/data/plan/plan.yaml")
 
-  plan_run(out 0 plan "${plan}" --jobs 2 --json "${OUT}/a/plan.json" --out "${OUT}/dir")
+  racksim_run_expect(out 0 plan "${plan}" --jobs 2 --json "${OUT}/a/plan.json" --out "${OUT}/dir")
   # Point ids are grid order: racks [1, 2, 4, 8] outermost, layouts [tp4, tp2 pp2, tp1, tp3,
   # tp4 mb3] inside (plan.yaml), so #1-#5 are 1 rack, #6-#10 2 racks, #11-#15 4, #16-#20 8.
-  plan_matches("plan" "${out}"
+  check_matches("plan" "${out}"
     "racksim plan: 20 points, 12 rejected by the plan or the generator, 8 to evaluate"
     "search +4 rack counts x 5 layouts x 1 global batch = 20 points, 4 GPUs per rack"
     "evaluated +6 simulated \\(one training step each\\), 14 rejected before simulating"
@@ -134,7 +113,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
   endif()
 
   # One process at a time: the same results, byte for byte.
-  plan_run(out1 0 plan "${plan}" --jobs 1 --json "${OUT}/b/plan.json")
+  racksim_run_expect(out1 0 plan "${plan}" --jobs 1 --json "${OUT}/b/plan.json")
   file(READ "${OUT}/b/plan.json" json1)
   if(NOT json1 STREQUAL json)
     message(FATAL_ERROR "plan.json with --jobs 1 differs from --jobs 2")
@@ -146,9 +125,9 @@ if(CMAKE_SCRIPT_MODE_FILE)
   #   attention 2Th + 2Th + 2T(a+2g)d/tp + 2Th/tp + 4Ta/tp = 2.147 + 2.147 + 1.611 + 0.537 + 0.008 GB
   #   MLP       2Th + 2Th + 2T F/tp + 2T F/tp             = 2.147 + 2.147 + 2.147 + 2.147 GB
   #   = 15.04 GB; 8 layers 120.3 GB + 25.8 GB of model state = 146.1 GB > 100 GB.
-  plan_run(out2 0 plan "${plan}" --set "search.racks=[1]" --set "search.layouts=[{tp: 4, micro: 128}]"
+  racksim_run_expect(out2 0 plan "${plan}" --set "search.racks=[1]" --set "search.layouts=[{tp: 4, micro: 128}]"
                  --set "search.global_batch=[128]")
-  plan_matches("plan, activations out of HBM" "${out2}" "\n +#1 +1 +4 +tp4 pp1 dp1 mb128 +128 +out of memory +out of HBM: rank [0-9]+ allocates 15\\.04 GB for '[^']*' \\(activations\\) with [0-9.]+ GB free; the step would need 146\\.1 GB per GPU of 100 GB"
+  check_matches("plan, activations out of HBM" "${out2}" "\n +#1 +1 +4 +tp4 pp1 dp1 mb128 +128 +out of memory +out of HBM: rank [0-9]+ allocates 15\\.04 GB for '[^']*' \\(activations\\) with [0-9.]+ GB free; the step would need 146\\.1 GB per GPU of 100 GB"
                  "no point meets every limit and the deadline")
   message(STATUS "ok: the plan's table, JSON and --out folder; --jobs 1 and 2 agree; activations out of HBM")
   return()

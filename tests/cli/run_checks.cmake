@@ -32,3 +32,42 @@ function(racksim_exit_problems rc expected_rc output problems_var)
   endforeach()
   set(${problems_var} "${p}" PARENT_SCOPE)
 endfunction()
+
+# The scripted CLI tests (check_cli, sweep_cli, plan_cli) share these three.
+
+# Runs ${RACKSIM} with ARGN (in ${RACKSIM_WORKDIR} when that is set, stdin /dev/null); fails the
+# test with the command and its whole output unless it exits <rc> without a crash marker. Sets
+# <out_var> to its stdout.
+function(racksim_run_expect out_var rc)
+  set(ARGS ${ARGN})
+  set(wd)
+  if(RACKSIM_WORKDIR)
+    set(wd WORKING_DIRECTORY "${RACKSIM_WORKDIR}")
+  endif()
+  execute_process(COMMAND "${RACKSIM}" ${ARGN} ${wd} INPUT_FILE /dev/null RESULT_VARIABLE got OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  set(problems "")
+  racksim_exit_problems("${got}" "${rc}" "${out}${err}" problems)
+  if(NOT problems STREQUAL "")
+    racksim_command_line(line)
+    message(FATAL_ERROR "command: ${line}\nRACKSIM_DATA_DIR=$ENV{RACKSIM_DATA_DIR}\nproblems:\n${problems}"
+                        "----- stdout -----\n${out}----- stderr -----\n${err}----- end -----")
+  endif()
+  set(${out_var} "${out}" PARENT_SCOPE)
+endfunction()
+
+# Fails unless <text> matches every regex in ARGN.
+function(check_matches what text)
+  foreach(regex IN LISTS ARGN)
+    if(NOT text MATCHES "${regex}")
+      message(FATAL_ERROR "${what}: no match for regex '${regex}' in:\n${text}")
+    endif()
+  endforeach()
+endfunction()
+
+# Fails when <text> matches <regex>.
+function(check_not_matches what text regex)
+  if(text MATCHES "${regex}")
+    message(FATAL_ERROR "${what}: unexpected match for regex '${regex}' in:\n${text}")
+  endif()
+endfunction()

@@ -28,27 +28,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
   cmake_minimum_required(VERSION 3.19)
   include(${CMAKE_CURRENT_LIST_DIR}/run_checks.cmake)
 
-  # Runs racksim with ARGN in ${OUT}; fails the test unless it exits <rc>. Sets <out_var> to stdout.
-  function(sweep_run out_var rc)
-    set(ARGS ${ARGN})
-    execute_process(COMMAND "${RACKSIM}" ${ARGN} WORKING_DIRECTORY "${OUT}" INPUT_FILE /dev/null RESULT_VARIABLE got
-                    OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    set(problems "")
-    racksim_exit_problems("${got}" "${rc}" "${out}${err}" problems)
-    if(NOT problems STREQUAL "")
-      racksim_command_line(line)
-      message(FATAL_ERROR "command: ${line}\nproblems:\n${problems}----- stdout -----\n${out}----- stderr -----\n${err}----- end -----")
-    endif()
-    set(${out_var} "${out}" PARENT_SCOPE)
-  endfunction()
-
-  function(check_matches what text)
-    foreach(regex IN LISTS ARGN)
-      if(NOT text MATCHES "${regex}")
-        message(FATAL_ERROR "${what}: no match for regex '${regex}' in:\n${text}")
-      endif()
-    endforeach()
-  endfunction()
+  set(RACKSIM_WORKDIR "${OUT}")  # racksim_run_expect runs there: the sweep folders are relative
 
   # Fails unless files <a> and <b> are byte-identical.
   function(check_same a b)
@@ -84,7 +64,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
 
   if(NOT MODE STREQUAL "failed_point" AND NOT MODE STREQUAL "progress")
     # The reference: the whole sweep in one go, two points at a time.
-    sweep_run(out 0 sweep "${scenario}" ${axes} --out whole --jobs 2)
+    racksim_run_expect(out 0 sweep "${scenario}" ${axes} --out whole --jobs 2)
     check_matches("sweep" "${out}" "sweep .*mi300x-node\\.yaml: 6 points, 3 x power\\.gpu_cap, 2 x cooling\\.inlet_temperature"
                   "running +6 points, 2 at a time" "points +6 of 6 done \\(6 this run, 0 before\\), 0 failed"
                   "wrote +whole/results\\.jsonl, whole/results\\.csv, whole/report\\.html")
@@ -106,7 +86,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
   endif()
 
   if(MODE STREQUAL "resume")
-    sweep_run(out 0 sweep "${scenario}" ${axes} --out stopped --jobs 1 --max-points 2)
+    racksim_run_expect(out 0 sweep "${scenario}" ${axes} --out stopped --jobs 1 --max-points 2)
     check_matches("sweep --max-points 2" "${out}" "points +2 of 6 done" "incomplete +rerun the same command to run the other 4")
     file(STRINGS "${OUT}/stopped/results.jsonl" rows)
     list(LENGTH rows n)
@@ -115,7 +95,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
     endif()
     # A kill in the middle of writing point 5's row leaves it without its newline.
     file(APPEND "${OUT}/stopped/results.jsonl" "{\"point\":5,\"values\":[\"750W\",\"40C\"],\"status\":\"ok\",\"met")
-    sweep_run(out 0 sweep "${scenario}" ${axes} --out stopped --jobs 2)
+    racksim_run_expect(out 0 sweep "${scenario}" ${axes} --out stopped --jobs 2)
     check_matches("the resumed sweep" "${out}"
                   "resumed +2 points already done \\(a row cut short by an interruption was dropped and runs again\\)"
                   "running +4 points" "points +6 of 6 done \\(4 this run, 2 before\\), 0 failed")
@@ -123,29 +103,29 @@ if(CMAKE_SCRIPT_MODE_FILE)
     check_same("${OUT}/whole/results.csv" "${OUT}/stopped/results.csv")
     check_same("${OUT}/whole/results.jsonl" "${OUT}/stopped/results.jsonl")
     # Once more: nothing left to run, nothing changes.
-    sweep_run(out 0 sweep "${scenario}" ${axes} --out stopped)
+    racksim_run_expect(out 0 sweep "${scenario}" ${axes} --out stopped)
     check_matches("a finished sweep rerun" "${out}" "resumed +6 points already done" "running +0 points")
     check_same("${OUT}/whole/results.jsonl" "${OUT}/stopped/results.jsonl")
     message(STATUS "ok: stopped after 2 points and cut short, resumed to exactly the 6 rows of one run")
 
   elseif(MODE STREQUAL "shards")
-    sweep_run(out 0 sweep "${scenario}" ${axes} --out sharded --shard 1/3)
+    racksim_run_expect(out 0 sweep "${scenario}" ${axes} --out sharded --shard 1/3)
     # Shard 1 of 3 holds points 0 and 3 (p mod 3 = 0).
     check_matches("shard 1/3" "${out}" "shard 1/3 holds 2" "shard complete +join the shards with: racksim merge sharded")
-    sweep_run(out 0 sweep "${scenario}" ${axes} --out sharded --shard 2/3 --quiet)
-    sweep_run(out 1 merge sharded)
+    racksim_run_expect(out 0 sweep "${scenario}" ${axes} --out sharded --shard 2/3 --quiet)
+    racksim_run_expect(out 1 merge sharded)
     # Shard 3 (points 2 and 5) has not run.
     check_matches("merge without shard 3" "${out}" "merged 2 files of sweep .*: 4 of 6 points, 0 failed"
                   "incomplete, missing 2 points: 2, 5")
-    sweep_run(out 0 sweep "${scenario}" ${axes} --out sharded --shard 3/3 --quiet)
-    sweep_run(out 0 merge sharded)
+    racksim_run_expect(out 0 sweep "${scenario}" ${axes} --out sharded --shard 3/3 --quiet)
+    racksim_run_expect(out 0 merge sharded)
     check_matches("merge" "${out}" "6 of 6 points, 0 failed" "wrote +sharded/results\\.jsonl, sharded/results\\.csv, sharded/report\\.html")
     check_same("${OUT}/whole/results.csv" "${OUT}/sharded/results.csv")
     check_same("${OUT}/whole/results.jsonl" "${OUT}/sharded/results.jsonl")
     message(STATUS "ok: three shards merged equal the single run; a missing shard is named")
 
   elseif(MODE STREQUAL "slurm")
-    sweep_run(out 0 sweep "${scenario}" ${axes} --out slurm --slurm job.sbatch --shards 2 --jobs 1)
+    racksim_run_expect(out 0 sweep "${scenario}" ${axes} --out slurm --slurm job.sbatch --shards 2 --jobs 1)
     check_matches("sweep --slurm" "${out}" "wrote job\\.sbatch: a Slurm job array of 2 tasks \\(6 points, 3 per task at most"
                   "submit it with: sbatch job\\.sbatch" "then join the shards with: racksim merge slurm")
     file(READ "${OUT}/job.sbatch" script)
@@ -161,7 +141,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
         message(FATAL_ERROR "job.sbatch as array task ${task}: exit ${rc}\n${o}${e}\n----- script -----\n${script}")
       endif()
     endforeach()
-    sweep_run(out 0 merge slurm)
+    racksim_run_expect(out 0 merge slurm)
     check_same("${OUT}/whole/results.csv" "${OUT}/slurm/results.csv")
     check_same("${OUT}/whole/results.jsonl" "${OUT}/slurm/results.jsonl")
     message(STATUS "ok: the job-array script's two tasks, merged, equal the single run")
@@ -170,7 +150,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
     # tests/data/sim/switched.yaml with the memory-oom trace: rank 1 asks for 70 GB with 60 GB free
     # of 100 GB (test_oracles.cpp derives it). out_of_memory: error stops that run (a failed
     # point); warn lets it finish.
-    sweep_run(out 0 sweep "${SOURCE_DIR}/tests/data/sim/switched.yaml" --set workload.file=memory-oom.yaml
+    racksim_run_expect(out 0 sweep "${SOURCE_DIR}/tests/data/sim/switched.yaml" --set workload.file=memory-oom.yaml
               --axis simulation.out_of_memory=error,warn --out oom)
     check_matches("sweep with a failing point" "${out}"
                   "point 0 failed: simulation failed: .*out of HBM on rank 1" "points +2 of 2 done .*, 1 failed")

@@ -79,7 +79,8 @@ if(CMAKE_SCRIPT_MODE_FILE)
   # Renders <html_file> in headless Chromium; sets <dom_var> to the DOM and <console_var> to the
   # console lines (empty when none).
   function(report_render html_file name dom_var console_var)
-    execute_process(COMMAND "${CHROMIUM}" --headless=new --no-sandbox --disable-gpu --no-first-run
+    execute_process(COMMAND "${CHROMIUM}" --headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking
+                            --disable-component-update --disable-sync --disable-quic
                             "--user-data-dir=${OUT}/${name}-profile" --virtual-time-budget=2000
                             --enable-logging=stderr --v=0 --dump-dom "file://${html_file}"
                     INPUT_FILE /dev/null RESULT_VARIABLE rc OUTPUT_VARIABLE dom ERROR_VARIABLE log TIMEOUT 60)

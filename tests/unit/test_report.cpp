@@ -223,7 +223,7 @@ Rendered render(const std::string& chromium, const fs::path& html, const fs::pat
   const fs::path dom = dir / (name + ".dom.html");
   const fs::path log = dir / (name + ".log");
   const std::string cmd = fmt::format(
-      "timeout 60 '{}' --headless=new --no-sandbox --disable-gpu --no-first-run --user-data-dir='{}' "
+      "timeout 60 '{}' --headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking --disable-component-update --disable-sync --disable-quic --user-data-dir='{}' "
       "--virtual-time-budget=2000 --enable-logging=stderr --v=0 --dump-dom 'file://{}' > '{}' 2> '{}' < /dev/null",
       chromium, (dir / (name + "-profile")).string(), fs::absolute(html).string(), dom.string(), log.string());
   Rendered r;

@@ -63,6 +63,11 @@ std::string ConfigNode::as_string() const {
   return node_.Scalar();
 }
 
+std::string ConfigNode::as_text() const {
+  if (!node_.IsScalar()) fail(fmt::format("expected a text value, got {}", node_kind(node_)));
+  return node_.Scalar();
+}
+
 bool ConfigNode::as_bool() const {
   if (node_.IsScalar()) {
     const std::string& s = node_.Scalar();

@@ -45,6 +45,7 @@ public:
   [[nodiscard]] bool is_null() const { return node_.IsNull(); }
 
   [[nodiscard]] std::string as_string() const;     // a non-empty scalar
+  [[nodiscard]] std::string as_text() const;       // a scalar, possibly empty ("")
   [[nodiscard]] bool as_bool() const;              // true/false only
   [[nodiscard]] std::int64_t as_int(std::int64_t min, std::int64_t max) const;
   [[nodiscard]] double as_number() const;          // a plain (unitless) number

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/yaml_doc.hpp"
+#include "models/measurements.hpp"
 
 #include <fmt/format.h>
 
@@ -11,9 +12,6 @@
 
 namespace racksim {
 
-namespace {
-
-// The hardware names of published-measurements.yaml for the GPUs it covers.
 std::string hardware_token(const std::string& gpu_id) {
   if (gpu_id == "mi300x") return "MI300X";
   if (gpu_id == "h100") return "H100";
@@ -22,6 +20,8 @@ std::string hardware_token(const std::string& gpu_id) {
   if (gpu_id == "mi355x") return "MI355X";
   return gpu_id;
 }
+
+namespace {
 
 std::optional<Precision> published_dtype(const std::string& s) {
   if (s.rfind("fp16", 0) == 0) return Precision::fp16;  // "fp16 in / fp32 out"
@@ -47,6 +47,7 @@ std::vector<MeasuredCase> read_published_cases(const std::vector<std::string>& p
 }
 
 std::vector<MeasuredCase> read_published_cases(const std::string& path, const std::string& gpu_id) {
+  if (is_racksim_measurements(path)) return read_racksim_measurements(path, gpu_id, hardware_token(gpu_id));
   const ConfigDoc doc = ConfigDoc::load_file(path);
   const ConfigNode root = doc.root();
   if (!root.has("cases")) root.fail("expected a published-measurements file with a 'cases:' list");
@@ -255,6 +256,16 @@ std::vector<CaseResult> compare_cases(const GpuSpec& gpu, const GpuCalibration* 
   for (const auto& m : cases) {
     CaseResult r;
     r.id = m.id;
+    if (m.launch) {  // seconds per launch against the catalog's launch overhead, in microseconds
+      r.what = "kernel launch spacing";
+      r.unit = "us";
+      r.measured = m.measured * 1e6;
+      r.predicted = gpu.launch_overhead.value() * 1e6;
+      r.error = (gpu.launch_overhead.value() - m.measured) / m.measured;
+      r.note = "validation only";
+      out.push_back(r);
+      continue;
+    }
     if (!m.work) {
       r.skipped = true;
       r.note = m.skip_reason;

@@ -30,14 +30,19 @@ namespace racksim {
 struct MeasuredCase {
   std::string id;
   std::string metric;              // achieved_tflops, achieved_bandwidth, ...
-  double measured = 0.0;           // SI: FLOP/s or B/s
-  std::optional<KernelWork> work;  // empty when the case is skipped
+  double measured = 0.0;           // SI: FLOP/s or B/s (a launch case: seconds per launch)
+  std::optional<KernelWork> work;  // empty when the case is skipped or a launch case
+  bool launch = false;             // kernel launch spacing, compared with the GPU's launch_overhead
   std::string skip_reason;
   bool fit_point = false;          // used to fit a table (else validation only)
 };
 
+// The name a GPU goes by in measurement files' hardware and device names (h100 -> "H100").
+[[nodiscard]] std::string hardware_token(const std::string& gpu_id);
+
 // Reads the kernel cases of `gpu_id` (mi300x, h100, ...) from a file in the format of
-// shared/reference/published-measurements.yaml. Throws InputError on a malformed file.
+// shared/reference/published-measurements.yaml, or from a measurements file of racksim's own
+// microbenchmarks (models/measurements.hpp). Throws InputError on a malformed file.
 [[nodiscard]] std::vector<MeasuredCase> read_published_cases(const std::string& path, const std::string& gpu_id);
 [[nodiscard]] std::vector<MeasuredCase> read_published_cases(const std::vector<std::string>& paths, const std::string& gpu_id);
 

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/json_writer.hpp"
 #include "models/calibration.hpp"
+#include "models/measurements.hpp"
 #include "sim/file_output.hpp"
 
 #include <fmt/format.h>
@@ -284,6 +285,14 @@ int cmd_validate(const std::vector<std::string>& raw, const std::string& data_di
   } else {
     std::string files;
     for (const auto& p : a.positional) files += (files.empty() ? "" : ", ") + p;
+    // Where racksim's own measurements were taken (the file's provenance).
+    for (const auto& p : a.positional)
+      if (is_racksim_measurements(p)) {
+        MeasurementProvenance m;
+        (void)read_racksim_measurements(p, gpu.id, hardware_token(gpu.id), &m);
+        out << fmt::format("{}: {} ({}), driver {}, {}, measured {} on {}\n", p, m.device, m.arch, m.driver, m.runtime, m.date,
+                           m.host);
+      }
     print_results(out, rs,
                   fmt::format("{} kernel model vs {}{}:", gpu.id, files,
                               a.options.count("--leave-one-out") ? " (leave-one-out refits)" : "").c_str());

@@ -301,3 +301,14 @@ racksim_bad_input(fabric_bad_loss_rate RC 3
 racksim_bad_input(fabric_core_needs_three_tiers RC 3
   ARGS   run ${fabric} --set cluster.scale_out.core=tomahawk5
   EXPECT [[key 'cluster\.scale_out\.core': 'core' applies to a 3-tier fat_tree only]])
+
+# --- racksim's own microbenchmark measurements (models/measurements.hpp): the device is checked ---
+set(measurements "${PROJECT_SOURCE_DIR}/tests/data/measurements/fixture-h100.json")
+racksim_bad_input(measurements_other_device RC 3
+  ARGS   validate ${measurements} --gpu mi300x
+  AT     fixture-h100.json 4 gpu
+  EXPECT [[unknown device: 'NVIDIA H100 80GB HBM3 .*' is not a MI300X \(catalog id 'mi300x'\)]] [[--gpu-id ID]])
+racksim_bad_input(measurements_calibrate_other_device RC 3
+  ARGS   calibrate ${measurements} --gpu mi300x --out never-written.yaml
+  AT     fixture-h100.json 4 gpu
+  EXPECT [[unknown device]])

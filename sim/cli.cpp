@@ -41,7 +41,7 @@ usage:
       current directory) summary.json, timeline.json (Chrome trace events: Perfetto,
       chrome://tracing), timeseries.csv and report.html (self-contained); --no-<file> skips
       one, --summary-only all but summary.json. The timeline holds whole ranks, in order, up to
-      --timeline-events spans (default 200000, about 50 MB); the run says which it left out.
+      --timeline-events events (default 200000, about 50 MB); the run says which it left out.
       --set KEY=VALUE  override any scenario key, e.g. --set cluster.domains=4 (repeatable);
                        VALUE is YAML and is checked like the file's own values
       --quiet          print nothing but errors (and no progress)
@@ -79,9 +79,11 @@ usage:
       reduce_scatter, all_to_all, broadcast, reduce. Without --bytes, a table from 1 KiB to
       8 GiB like all_reduce_perf prints (each size simulated in its own process).
   racksim calibrate MEASUREMENTS... --gpu ID --out FILE [--force]
-      Fit the GPU's kernel-model efficiency tables from published-measurements files, print
-      predicted vs measured per case before and after the fit and with each case left out,
-      write the tables to FILE (never over an existing file without --force).
+      Fit the GPU's kernel-model efficiency tables from measurements files (published ones like
+      validation/reference/*.yaml, or the racksim-measurements JSON that tools/microbench.sh
+      writes from the HIP microbenchmarks of validation/hip), print predicted vs measured per
+      case before and after the fit and with each case left out, write the tables to FILE
+      (never over an existing file without --force).
   racksim validate MEASUREMENTS... --gpu ID [--budget PERCENT] [--leave-one-out] [--json]
       Predicted vs measured for every kernel case of the GPU; exit status 1 when the median
       |error| exceeds the budget (default 5%). --leave-one-out refits without each case.

@@ -15,6 +15,6 @@ std::string Location::str() const {
 }
 
 InputError::InputError(Location where, const std::string& what_expected)
-    : Error(fmt::format("{}: {}", where.str(), what_expected)), where_(std::move(where)) {}
+    : Error(fmt::format("{}: {}", where.str(), what_expected)), where_(std::move(where)), expected_(what_expected) {}
 
 }  // namespace racksim

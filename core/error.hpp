@@ -39,9 +39,12 @@ public:
   InputError(Location where, const std::string& what_expected);
   [[nodiscard]] ExitCode exit_code() const override { return ExitCode::BadInput; }
   [[nodiscard]] const Location& where() const { return where_; }
+  // The message without its location: for re-throwing it at another location.
+  [[nodiscard]] const std::string& expected() const { return expected_; }
 
 private:
   Location where_;
+  std::string expected_;
 };
 
 class UsageError : public Error {

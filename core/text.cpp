@@ -1,9 +1,16 @@
 #include "core/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <vector>
 
 namespace racksim {
+
+std::string safe_file_name(const std::string& name, const std::string& fallback) {
+  std::string safe;
+  for (const char c : name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+  return safe.empty() ? fallback : safe;
+}
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);

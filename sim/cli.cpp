@@ -1,6 +1,7 @@
 #include "sim/cli.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "sim/chakra.hpp"
 #include "sim/child_run.hpp"
 #include "sim/cli_check.hpp"
@@ -18,7 +19,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -124,20 +124,14 @@ std::string data_dir() {
   return RACKSIM_DATA_DIR;
 }
 
+// `name` is a scenario's name, never empty.
 fs::path fresh_out_dir(const std::string& name) {
-  std::string safe;
-  for (const char c : name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+  const std::string safe = safe_file_name(name, "run");
   for (int i = 1; i < 100000; ++i) {
     const fs::path p = fs::path("racksim-out") / fmt::format("{}-{:03}", safe, i);
     if (!fs::exists(p)) return p;
   }
   throw OutputError("no free output folder name under racksim-out/");
-}
-
-std::string safe_name(const std::string& name) {
-  std::string safe;
-  for (const char c : name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
-  return safe.empty() ? std::string("workload") : safe;
 }
 
 int cmd_export_chakra(const std::vector<std::string>& args, std::ostream& out) {
@@ -167,7 +161,7 @@ int cmd_export_chakra(const std::vector<std::string>& args, std::ostream& out) {
   const fs::path dir(positional[1]);
   const Scenario s = load_scenario(scenario, sets, data_dir());
   const Workload w = build_workload(s);
-  const std::string name = safe_name(w.name);
+  const std::string name = safe_file_name(w.name, "workload");
   const std::string prefix = (dir / name).string();
   // Files of an earlier export under the same name: refused, or with --force replaced, and the
   // ranks beyond this workload's removed (a reader would take them for more ranks).
@@ -301,50 +295,25 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       out << "racksim " << RACKSIM_VERSION << "\n";
       return 0;
     }
-    if (verb == "run") {
-      for (const auto& a : rest)
-        if (a == "--help" || a == "-h") {
-          out << kUsage;
-          return 0;
-        }
-      return cmd_run(rest, out, tty);
-    }
-    if (verb == "export-chakra") {
-      for (const auto& a : rest)
-        if (a == "--help" || a == "-h") {
-          out << kUsage;
-          return 0;
-        }
-      return cmd_export_chakra(rest, out);
-    }
+    // These verbs answer --help (or -h) anywhere among their arguments with the usage; the
+    // others (predict, calibrate, validate) read their arguments themselves.
+    const bool help = std::find(rest.begin(), rest.end(), "--help") != rest.end() ||
+                      std::find(rest.begin(), rest.end(), "-h") != rest.end();
+    for (const char* v : {"run", "export-chakra", "check", "sweep", "merge", "plan"})
+      if (verb == v && help) {
+        out << kUsage;
+        return 0;
+      }
+    if (verb == "run") return cmd_run(rest, out, tty);
+    if (verb == "export-chakra") return cmd_export_chakra(rest, out);
     if (verb == "predict") {
       if (!rest.empty() && rest.front() == "collective") return cmd_predict_collective(rest, data_dir(), out);
       return cmd_predict(rest, data_dir(), out);
     }
-    if (verb == "check") {
-      for (const auto& a : rest)
-        if (a == "--help" || a == "-h") {
-          out << kUsage;
-          return 0;
-        }
-      return cmd_check(rest, data_dir(), out);
-    }
-    if (verb == "sweep" || verb == "merge") {
-      for (const auto& a : rest)
-        if (a == "--help" || a == "-h") {
-          out << kUsage;
-          return 0;
-        }
-      return verb == "sweep" ? cmd_sweep(rest, data_dir(), out, tty) : cmd_merge(rest, out);
-    }
-    if (verb == "plan") {
-      for (const auto& a : rest)
-        if (a == "--help" || a == "-h") {
-          out << kUsage;
-          return 0;
-        }
-      return cmd_plan(rest, data_dir(), out, tty);
-    }
+    if (verb == "check") return cmd_check(rest, data_dir(), out);
+    if (verb == "sweep") return cmd_sweep(rest, data_dir(), out, tty);
+    if (verb == "merge") return cmd_merge(rest, out);
+    if (verb == "plan") return cmd_plan(rest, data_dir(), out, tty);
     if (verb == "calibrate") return cmd_calibrate(rest, data_dir(), out);
     if (verb == "validate" && std::find(rest.begin(), rest.end(), "--system") != rest.end())
       return cmd_validate_collectives(rest, data_dir(), out);

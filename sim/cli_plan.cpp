@@ -79,9 +79,7 @@ Options parse_options(const std::vector<std::string>& args) {
 
 // What an InputError says without its location (the point's overrides are listed beside it).
 std::string what_without_location(const InputError& e, bool expected = false) {
-  const std::string where = e.where().str() + ": ";
-  const std::string what = e.what();
-  const std::string rest = what.rfind(where, 0) == 0 ? what.substr(where.size()) : what;
+  const std::string& rest = e.expected();
   if (e.where().key.empty() || !expected) return e.where().key.empty() ? rest : fmt::format("{}: {}", e.where().key, rest);
   return rest.rfind("expected", 0) == 0 || rest.rfind("unknown", 0) == 0 ? fmt::format("{}: {}", e.where().key, rest)
                                                                          : fmt::format("{}: expected {}", e.where().key, rest);

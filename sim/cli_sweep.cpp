@@ -1,7 +1,7 @@
 #include "sim/cli_sweep.hpp"
 
 #include "core/error.hpp"
-#include "core/json_writer.hpp"
+#include "core/text.hpp"
 #include "sim/child_run.hpp"
 #include "sim/cli_check.hpp"
 #include "sim/file_output.hpp"
@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -124,12 +123,6 @@ void append_line(const fs::path& p, const std::string& line) {
   ::close(fd);
   if (n != static_cast<ssize_t>(line.size()))
     throw OutputError(fmt::format("cannot append to {}: {}", p.string(), n < 0 ? std::strerror(write_errno) : "short write"));
-}
-
-std::string safe_name(const std::string& name) {
-  std::string safe;
-  for (const char c : name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
-  return safe.empty() ? std::string("sweep") : safe;
 }
 
 // The metrics the report draws: the user's, or these where some row has them.
@@ -266,15 +259,13 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& data_dir,
       } catch (const InputError& e) {
         // Named as the user wrote it: the axis and the value, not the --set it became.
         if (e.where().file != "--set " + sets.back()) throw;
-        const std::string prefix = e.where().str() + ": ";
-        const std::string what = e.what();
         Location loc = e.where();
         loc.file = fmt::format("--axis {} (value '{}')", a.key, v);
-        throw InputError(loc, what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what);
+        throw InputError(loc, e.expected());
       }
     }
 
-  const fs::path dir = o.out_dir.empty() ? fs::path("racksim-out") / (safe_name(base.name) + "-sweep") : fs::path(o.out_dir);
+  const fs::path dir = o.out_dir.empty() ? fs::path("racksim-out") / (safe_file_name(base.name, "sweep") + "-sweep") : fs::path(o.out_dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw OutputError(fmt::format("cannot create the sweep folder {}: {}", dir.string(), ec.message()));
@@ -301,7 +292,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& data_dir,
     for (const auto& mt : o.metrics) sargs.insert(sargs.end(), {"--metric", mt});
     sargs.insert(sargs.end(), {"--out", absolute(dir.string()), "--quiet"});
     const std::string script = slurm_script(self_exe(), sargs, absolute(dir.string()), o.slurm_shards, jobs,
-                                            "racksim-" + safe_name(base.name));
+                                            "racksim-" + safe_file_name(base.name, "sweep"));
     write_atomic(o.slurm_file, script);
     fs::permissions(o.slurm_file, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add, ec);
     if (!o.quiet)

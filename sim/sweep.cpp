@@ -95,12 +95,6 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
-std::string strip_location(const InputError& e) {
-  const std::string prefix = e.where().str() + ": ";
-  const std::string w = e.what();
-  return w.rfind(prefix, 0) == 0 ? w.substr(prefix.size()) : w;
-}
-
 bool same_row(const SweepRow& a, const SweepRow& b) {
   if (a.point != b.point || a.values != b.values || a.ok != b.ok || a.error != b.error || a.metrics.size() != b.metrics.size())
     return false;
@@ -314,7 +308,7 @@ ReadRows parse_rows(const std::string& text, const std::string& file, const Swee
       loc.file = file;
       loc.line = line_no;
       loc.column = 0;
-      throw InputError(loc, strip_location(e));
+      throw InputError(loc, e.expected());
     }
     if (const auto it = index.find(r.point); it != index.end()) {
       if (!same_row(out.rows[it->second], r))

@@ -37,19 +37,26 @@ constexpr double kDefaultStreamArrayBytes = 33554432.0 * 8.0;
 
 }  // namespace
 
-std::vector<MeasuredCase> read_published_cases(const std::vector<std::string>& paths, const std::string& gpu_id) {
+std::vector<MeasuredCase> read_published_cases(const std::vector<std::string>& paths, const std::string& gpu_id,
+                                               std::vector<MeasurementProvenance>* provenance) {
   std::vector<MeasuredCase> all;
   for (const auto& p : paths) {
-    auto v = read_published_cases(p, gpu_id);
+    auto v = read_published_cases(p, gpu_id, provenance);
     all.insert(all.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
   }
   return all;
 }
 
-std::vector<MeasuredCase> read_published_cases(const std::string& path, const std::string& gpu_id) {
-  if (is_racksim_measurements(path)) return read_racksim_measurements(path, gpu_id, hardware_token(gpu_id));
+std::vector<MeasuredCase> read_published_cases(const std::string& path, const std::string& gpu_id,
+                                               std::vector<MeasurementProvenance>* provenance) {
   const ConfigDoc doc = ConfigDoc::load_file(path);
   const ConfigNode root = doc.root();
+  if (is_racksim_measurements(root)) {
+    MeasurementProvenance prov;
+    auto cases = read_racksim_measurements(doc, gpu_id, hardware_token(gpu_id), &prov);
+    if (provenance) provenance->push_back(std::move(prov));
+    return cases;
+  }
   if (!root.has("cases")) root.fail("expected a published-measurements file with a 'cases:' list");
   const std::string token = hardware_token(gpu_id);
   std::vector<MeasuredCase> out;

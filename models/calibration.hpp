@@ -37,14 +37,29 @@ struct MeasuredCase {
   bool fit_point = false;          // used to fit a table (else validation only)
 };
 
+// Where a measurements file of racksim's own microbenchmarks was measured (models/measurements.hpp).
+struct MeasurementProvenance {
+  std::string file;
+  std::string device;   // device.name
+  std::string arch;
+  std::string driver;
+  std::string runtime;
+  std::string date;
+  std::string host;
+};
+
 // The name a GPU goes by in measurement files' hardware and device names (h100 -> "H100").
 [[nodiscard]] std::string hardware_token(const std::string& gpu_id);
 
 // Reads the kernel cases of `gpu_id` (mi300x, h100, ...) from a file in the format of
 // shared/reference/published-measurements.yaml, or from a measurements file of racksim's own
 // microbenchmarks (models/measurements.hpp). Throws InputError on a malformed file.
-[[nodiscard]] std::vector<MeasuredCase> read_published_cases(const std::string& path, const std::string& gpu_id);
-[[nodiscard]] std::vector<MeasuredCase> read_published_cases(const std::vector<std::string>& paths, const std::string& gpu_id);
+// With `provenance`, each racksim measurements file read adds where it was measured. Each file
+// is parsed once.
+[[nodiscard]] std::vector<MeasuredCase> read_published_cases(const std::string& path, const std::string& gpu_id,
+                                                             std::vector<MeasurementProvenance>* provenance = nullptr);
+[[nodiscard]] std::vector<MeasuredCase> read_published_cases(const std::vector<std::string>& paths, const std::string& gpu_id,
+                                                             std::vector<MeasurementProvenance>* provenance = nullptr);
 
 // Fits tables from the cases (see the header comment).
 [[nodiscard]] GpuCalibration fit_calibration(const GpuSpec& gpu, const std::vector<MeasuredCase>& cases,

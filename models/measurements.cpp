@@ -133,15 +133,19 @@ MeasuredCase read_case(const ConfigNode& c, double l2_bytes) {
 
 }  // namespace
 
-bool is_racksim_measurements(const std::string& path) {
-  const ConfigDoc doc = ConfigDoc::load_file(path);
-  const ConfigNode root = doc.root();
+bool is_racksim_measurements(const ConfigNode& root) {
   return root.is_map() && root.has("format") && root.child("format").is_scalar() && root.child("format").as_string() == kFormat;
 }
 
+bool is_racksim_measurements(const std::string& path) { return is_racksim_measurements(ConfigDoc::load_file(path).root()); }
+
 std::vector<MeasuredCase> read_racksim_measurements(const std::string& path, const std::string& gpu_id, const std::string& token,
                                                     MeasurementProvenance* provenance) {
-  const ConfigDoc doc = ConfigDoc::load_file(path);
+  return read_racksim_measurements(ConfigDoc::load_file(path), gpu_id, token, provenance);
+}
+
+std::vector<MeasuredCase> read_racksim_measurements(const ConfigDoc& doc, const std::string& gpu_id, const std::string& token,
+                                                    MeasurementProvenance* provenance) {
   MapReader top(doc.root(), "racksim measurements file");
   const ConfigNode format = top.required("format");
   if (format.as_string() != kFormat) format.fail(fmt::format("expected '{}'", kFormat));
@@ -151,6 +155,7 @@ std::vector<MeasuredCase> read_racksim_measurements(const std::string& path, con
   const std::string measured_on = gpu.as_text();
 
   MeasurementProvenance prov;
+  prov.file = doc.file();
   double l2_bytes = 0.0;
   {
     MapReader d(top.required("device"), "device");

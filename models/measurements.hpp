@@ -25,6 +25,7 @@
 // runner was not given one, the device name containing the GPU's marketing name (H100, MI300X).
 #pragma once
 
+#include "core/yaml_doc.hpp"
 #include "models/calibration.hpp"
 
 #include <string>
@@ -32,23 +33,18 @@
 
 namespace racksim {
 
-// What the file says about where it was measured (printed beside the comparison).
-struct MeasurementProvenance {
-  std::string device;   // device.name
-  std::string arch;
-  std::string driver;
-  std::string runtime;
-  std::string date;
-  std::string host;
-};
-
-// True when `path` is a racksim measurements file (its top level has "format":
+// True when a document is a racksim measurements file (its top level has "format":
 // "racksim-measurements"); false for other files (published-measurements.yaml).
+[[nodiscard]] bool is_racksim_measurements(const ConfigNode& root);
 [[nodiscard]] bool is_racksim_measurements(const std::string& path);
 
 // Reads the cases of a racksim measurements file measured on `gpu_id` (`token` is the GPU's
 // marketing name, e.g. "H100"). Throws InputError naming file, line and key on a malformed file
 // (missing keys, wrong units, unknown kinds) and on a file measured on another device.
+// `provenance` gets where it was measured (its `file` is the document's).
+[[nodiscard]] std::vector<MeasuredCase> read_racksim_measurements(const ConfigDoc& doc, const std::string& gpu_id,
+                                                                  const std::string& token,
+                                                                  MeasurementProvenance* provenance = nullptr);
 [[nodiscard]] std::vector<MeasuredCase> read_racksim_measurements(const std::string& path, const std::string& gpu_id,
                                                                   const std::string& token,
                                                                   MeasurementProvenance* provenance = nullptr);

@@ -3,7 +3,6 @@
 #include "core/error.hpp"
 #include "core/json_writer.hpp"
 #include "models/calibration.hpp"
-#include "models/measurements.hpp"
 #include "sim/file_output.hpp"
 
 #include <fmt/format.h>
@@ -260,7 +259,8 @@ int cmd_validate(const std::vector<std::string>& raw, const std::string& data_di
     budget = std::strtod(t.c_str(), &end) / 100.0;
     if (end != t.c_str() + t.size() || !(budget > 0.0)) throw InputError(opt_loc("--budget", t), "expected a percentage greater than zero");
   }
-  const auto cases = read_published_cases(a.positional, gpu.id);
+  std::vector<MeasurementProvenance> provenance;
+  const auto cases = read_published_cases(a.positional, gpu.id, &provenance);
   const auto cal = calibration_for(gpu, catalog, calibration_dir(data_dir));
   const auto rs = a.options.count("--leave-one-out") ? leave_one_out(gpu, cases, "validation")
                                                      : compare_cases(gpu, cal ? &*cal : nullptr, cases);
@@ -285,14 +285,10 @@ int cmd_validate(const std::vector<std::string>& raw, const std::string& data_di
   } else {
     std::string files;
     for (const auto& p : a.positional) files += (files.empty() ? "" : ", ") + p;
-    // Where racksim's own measurements were taken (the file's provenance).
-    for (const auto& p : a.positional)
-      if (is_racksim_measurements(p)) {
-        MeasurementProvenance m;
-        (void)read_racksim_measurements(p, gpu.id, hardware_token(gpu.id), &m);
-        out << fmt::format("{}: {} ({}), driver {}, {}, measured {} on {}\n", p, m.device, m.arch, m.driver, m.runtime, m.date,
-                           m.host);
-      }
+    // Where racksim's own measurements were taken (the files' provenance).
+    for (const auto& m : provenance)
+      out << fmt::format("{}: {} ({}), driver {}, {}, measured {} on {}\n", m.file, m.device, m.arch, m.driver, m.runtime, m.date,
+                         m.host);
     print_results(out, rs,
                   fmt::format("{} kernel model vs {}{}:", gpu.id, files,
                               a.options.count("--leave-one-out") ? " (leave-one-out refits)" : "").c_str());

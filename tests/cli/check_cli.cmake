@@ -133,37 +133,26 @@ foreach(mode roundtrip catalog_change)
   set_tests_properties("${name}" PROPERTIES LABELS "cli" TIMEOUT 300)
 endforeach()
 
-# racksim_check_error(<case> RC <exit code> ARGS <racksim arguments>... EXPECT <regex>...)
-# runs in ${CMAKE_CURRENT_BINARY_DIR}/out/check/<case> (expect_error.cmake).
-function(racksim_check_error case)
-  cmake_parse_arguments(PARSE_ARGV 1 X "" "RC" "ARGS;EXPECT")
-  set(out "${CMAKE_CURRENT_BINARY_DIR}/out/check/${case}")
-  add_test(NAME "cli/check/${case}"
-           COMMAND ${CMAKE_COMMAND} "-DRACKSIM=$<TARGET_FILE:racksim>" "-DARGS=${X_ARGS}" "-DEXPECT_RC=${X_RC}"
-                   "-DEXPECT_REGEX=${X_EXPECT}" "-DWORKDIR=${out}" -P "${CMAKE_CURRENT_SOURCE_DIR}/expect_error.cmake")
-  set_tests_properties("cli/check/${case}" PROPERTIES LABELS "cli" TIMEOUT 120)
-endfunction()
-
 set(check_out "${CMAKE_CURRENT_BINARY_DIR}/out/check")
 set(check_mi300x "${PROJECT_SOURCE_DIR}/scenarios/mi300x-node.yaml")
 
 # --- invalid input (exit 3): nothing is simulated ---
-racksim_check_error(missing_baseline RC 3
+racksim_error_test(check missing_baseline RC 3
   ARGS   check ${check_mi300x} --baseline ${check_out}/missing_baseline/none
   EXPECT [[invalid input: .*/missing_baseline/none/mi300x-node\.json: no baseline for scenario 'mi300x-node']]
          [[run racksim check with --update to write it]])
-racksim_check_error(unknown_metric RC 3
+racksim_error_test(check unknown_metric RC 3
   ARGS   check ${check_mi300x} --baseline ${check_out}/unknown_metric --tolerance power.energy=0.1
   EXPECT [[--tolerance power\.energy=0\.1: unknown metric 'power\.energy'; known metrics: simulated_time_s, ]]
          [[power\.energy_j, .*thermal\.max_junction_c, .*collectives\.model_time_s]])
-racksim_check_error(bad_tolerance RC 3
+racksim_error_test(check bad_tolerance RC 3
   ARGS   check ${check_mi300x} --baseline ${check_out}/bad_tolerance --tolerance=-1
   EXPECT [[--tolerance -1: expected a relative tolerance, a number >= 0 \(0\.01 = 1%\), got '-1']])
 # A baseline whose metric is not a number: the file, line and key are named.
 file(WRITE "${check_out}/bad_baseline_value/base/mi300x-node.json"
      "{\"schema_version\": 1, \"scenario\": \"mi300x-node\", \"racksim_version\": \"0\",\n"
      " \"metrics\": {\"simulated_time_s\": \"fast\"}}\n")
-racksim_check_error(bad_baseline_value RC 3
+racksim_error_test(check bad_baseline_value RC 3
   ARGS   check ${check_mi300x} --baseline ${check_out}/bad_baseline_value/base
   EXPECT [[/base/mi300x-node\.json:2:[0-9]+: key 'metrics\.simulated_time_s': expected a plain number, got 'fast']])
 # A trace racksim rejects when the run builds its workload (in the child): reported as FAILED
@@ -172,21 +161,21 @@ file(READ "${PROJECT_SOURCE_DIR}/tests/bad_inputs/valid_scenario.yaml" check_val
 string(REPLACE "file: valid_trace.yaml" "file: ${PROJECT_SOURCE_DIR}/tests/bad_inputs/trace_unknown_op_kind.yaml"
        check_bad_trace "${check_valid}")
 file(WRITE "${check_out}/bad_trace/bad_trace.yaml" "${check_bad_trace}")
-racksim_check_error(bad_trace RC 3
+racksim_error_test(check bad_trace RC 3
   ARGS   check ${check_out}/bad_trace/bad_trace.yaml --baseline ${check_out}/bad_trace/base --update
   EXPECT [[small  FAILED +invalid input: .*trace_unknown_op_kind\.yaml:]] [[summary: 0 baselines written to .*, 1 scenario failed]])
 # A simulation that deadlocks (exit 4, like racksim run): reported as FAILED, no baseline written.
 string(REPLACE "file: valid_trace.yaml" "file: ${PROJECT_SOURCE_DIR}/tests/bad_inputs/deadlock.yaml"
        check_deadlock "${check_valid}")
 file(WRITE "${check_out}/deadlock/deadlock.yaml" "${check_deadlock}")
-racksim_check_error(deadlock RC 4
+racksim_error_test(check deadlock RC 4
   ARGS   check ${check_out}/deadlock/deadlock.yaml --baseline ${check_out}/deadlock/base --update
   EXPECT [[small  FAILED +simulation failed: scenario 'small': deadlock]] [[1 scenario failed]])
 
 # --- bad command line (exit 2) ---
-racksim_check_error(no_baseline RC 2
+racksim_error_test(check no_baseline RC 2
   ARGS   check ${check_mi300x}
   EXPECT [[check needs --baseline DIR; usage: racksim check \[SCENARIO\.\.\.\] --baseline DIR]])
-racksim_check_error(unknown_option RC 2
+racksim_error_test(check unknown_option RC 2
   ARGS   check ${check_mi300x} --baseline ${check_out}/unknown_option --frobnicate
   EXPECT [[unknown option '--frobnicate' for 'check']])

@@ -140,16 +140,6 @@ add_test(NAME "cli/plan/small"
                  "-DOUT=${CMAKE_CURRENT_BINARY_DIR}/out/plan/small" -P "${CMAKE_CURRENT_SOURCE_DIR}/plan_cli.cmake")
 set_tests_properties("cli/plan/small" PROPERTIES LABELS "cli" TIMEOUT 300)
 
-# racksim_plan_error(<case> RC <exit code> ARGS <racksim arguments>... EXPECT <regex>...)
-function(racksim_plan_error case)
-  cmake_parse_arguments(PARSE_ARGV 1 X "" "RC" "ARGS;EXPECT")
-  add_test(NAME "cli/plan/${case}"
-           COMMAND ${CMAKE_COMMAND} "-DRACKSIM=$<TARGET_FILE:racksim>" "-DARGS=${X_ARGS}" "-DEXPECT_RC=${X_RC}"
-                   "-DEXPECT_REGEX=${X_EXPECT}" "-DWORKDIR=${CMAKE_CURRENT_BINARY_DIR}/out/plan/${case}"
-                   -P "${CMAKE_CURRENT_SOURCE_DIR}/expect_error.cmake")
-  set_tests_properties("cli/plan/${case}" PROPERTIES LABELS "cli" TIMEOUT 120)
-endfunction()
-
 # Bad plans, each a copy of tests/data/plan/plan.yaml with one defect, written beside it in the
 # build folder with the base scenario's absolute path. Lines: the copies keep plan.yaml's lines.
 set(plan_bad "${CMAKE_CURRENT_BINARY_DIR}/out/plan/inputs")
@@ -168,19 +158,19 @@ endfunction()
 string(REPLACE "deadline: 9 d" "deadline: 9" plan_text "${plan_good}")
 file(WRITE "${plan_bad}/deadline_unit.yaml" "${plan_text}")
 plan_line(l "deadline:")
-racksim_plan_error(deadline_unit RC 3
+racksim_error_test(plan deadline_unit RC 3
   ARGS   plan ${plan_bad}/deadline_unit.yaml
   EXPECT "invalid input: .*/deadline_unit\\.yaml:${l}:[0-9]+: key 'deadline': expected a deadline, a duration with a unit: d \\(days, 86400 s\\)")
 
 string(REPLACE "  layouts:" "  layout:" plan_text "${plan_good}")
 file(WRITE "${plan_bad}/misspelt.yaml" "${plan_text}")
-racksim_plan_error(misspelt_key RC 3
+racksim_error_test(plan misspelt_key RC 3
   ARGS   plan ${plan_bad}/misspelt.yaml
   EXPECT "/misspelt\\.yaml:[0-9]+:[0-9]+: key 'search': search is missing required key 'layouts' \\(found 'layout': misspelt\\?\\)")
 
 string(REPLACE "{tp: 2, pp: 2}" "{tp: 2, pp: 2, dp: 4}" plan_text "${plan_good}")
 file(WRITE "${plan_bad}/layout_dp.yaml" "${plan_text}")
-racksim_plan_error(layout_dp RC 3
+racksim_error_test(plan layout_dp RC 3
   ARGS   plan ${plan_bad}/layout_dp.yaml
   EXPECT "/layout_dp\\.yaml:[0-9]+:[0-9]+: key 'search\\.layouts\\[1\\]\\.dp': dp is not set by a layout: it is derived")
 
@@ -188,13 +178,13 @@ string(REPLACE "scenario: ${PROJECT_SOURCE_DIR}/tests/data/plan/base.yaml" "scen
        plan_text "${plan_good}")
 file(WRITE "${plan_bad}/trace_base.yaml" "${plan_text}")
 plan_line(l "scenario:")
-racksim_plan_error(trace_base RC 3
+racksim_error_test(plan trace_base RC 3
   ARGS   plan ${plan_bad}/trace_base.yaml
   EXPECT "/trace_base\\.yaml:${l}:[0-9]+: key 'scenario': expected a base scenario whose workload is a generated training step .* kind 'trace'")
 
 string(REPLACE "scenario: ${PROJECT_SOURCE_DIR}/tests/data/plan/base.yaml" "scenario: no-such-base.yaml" plan_text "${plan_good}")
 file(WRITE "${plan_bad}/missing_base.yaml" "${plan_text}")
-racksim_plan_error(missing_base RC 3
+racksim_error_test(plan missing_base RC 3
   ARGS   plan ${plan_bad}/missing_base.yaml
   EXPECT "/missing_base\\.yaml:${l}:[0-9]+: key 'scenario': the base scenario is not valid: .*/no-such-base\\.yaml: cannot open file")
 
@@ -202,20 +192,20 @@ string(REPLACE "deadline: 9 d" "deadline: 9 d\noverrides: [power.pue=high]" plan
 file(WRITE "${plan_bad}/bad_override.yaml" "${plan_text}")
 plan_line(l "deadline:")
 math(EXPR l "${l} + 1")  # the line added after the deadline
-racksim_plan_error(bad_override RC 3
+racksim_error_test(plan bad_override RC 3
   ARGS   plan ${plan_bad}/bad_override.yaml
   EXPECT "/bad_override\\.yaml:${l}:[0-9]+: key 'overrides': the base scenario is not valid: --set power\\.pue=high: key 'power\\.pue'")
 
-racksim_plan_error(set_without_unit RC 3
+racksim_error_test(plan set_without_unit RC 3
   ARGS   plan ${PROJECT_SOURCE_DIR}/tests/data/plan/plan.yaml --set limits.site_power=12
   EXPECT "invalid input: --set limits\\.site_power=12: key 'limits\\.site_power': .*power")
 
-racksim_plan_error(no_plan RC 2
+racksim_error_test(plan no_plan RC 2
   ARGS   plan --jobs 2
   EXPECT "'plan' needs a plan file; usage: racksim plan PLAN")
-racksim_plan_error(bad_jobs RC 2
+racksim_error_test(plan bad_jobs RC 2
   ARGS   plan ${PROJECT_SOURCE_DIR}/tests/data/plan/plan.yaml --jobs 0
   EXPECT "--jobs needs a number of processes from 1 to 1024, got '0'")
-racksim_plan_error(unknown_option RC 2
+racksim_error_test(plan unknown_option RC 2
   ARGS   plan ${PROJECT_SOURCE_DIR}/tests/data/plan/plan.yaml --fast
   EXPECT "unknown option '--fast' for 'plan'")

@@ -1,4 +1,5 @@
-# Checks shared by expect_error.cmake and expect_output.cmake (included by both).
+# Checks shared by the CLI test scripts (expect_error.cmake, expect_output.cmake and the scripted
+# tests of each verb; included by each).
 
 # Sets <out_var> to ${RACKSIM} ${ARGS} as one could paste it into a shell (arguments with
 # spaces or quotes quoted).
@@ -33,7 +34,7 @@ function(racksim_exit_problems rc expected_rc output problems_var)
   set(${problems_var} "${p}" PARENT_SCOPE)
 endfunction()
 
-# The scripted CLI tests (check_cli, sweep_cli, plan_cli) share these three.
+# The scripted CLI tests (check_cli, sweep_cli, plan_cli, report_cli, timeline_cli) share these.
 
 # Runs ${RACKSIM} with ARGN (in ${RACKSIM_WORKDIR} when that is set, stdin /dev/null); fails the
 # test with the command and its whole output unless it exits <rc> without a crash marker. Sets

@@ -214,45 +214,36 @@ foreach(mode resume shards slurm failed_point progress)
   set_tests_properties("cli/sweep/${mode}" PROPERTIES LABELS "cli" TIMEOUT 300)
 endforeach()
 
-# racksim_sweep_error(<case> RC <exit code> ARGS <racksim arguments>... EXPECT <regex>...)
-function(racksim_sweep_error case)
-  cmake_parse_arguments(PARSE_ARGV 1 X "" "RC" "ARGS;EXPECT")
-  set(out "${CMAKE_CURRENT_BINARY_DIR}/out/sweep/${case}")
-  add_test(NAME "cli/sweep/${case}"
-           COMMAND ${CMAKE_COMMAND} "-DRACKSIM=$<TARGET_FILE:racksim>" "-DARGS=${X_ARGS}" "-DEXPECT_RC=${X_RC}"
-                   "-DEXPECT_REGEX=${X_EXPECT}" "-DWORKDIR=${out}" -P "${CMAKE_CURRENT_SOURCE_DIR}/expect_error.cmake")
-  set_tests_properties("cli/sweep/${case}" PROPERTIES LABELS "cli" TIMEOUT 120)
-endfunction()
-
+# Errors: racksim_error_test (tests/cli/CMakeLists.txt), in out/sweep/<case>.
 set(sweep_out "${CMAKE_CURRENT_BINARY_DIR}/out/sweep")
 set(sweep_mi300x "${PROJECT_SOURCE_DIR}/scenarios/mi300x-node.yaml")
 
 # --- bad command lines (exit 2) ---
-racksim_sweep_error(no_axis RC 2 ARGS sweep ${sweep_mi300x} EXPECT [['sweep' needs at least one --axis KEY=V1,V2,...]])
-racksim_sweep_error(unknown_option RC 2 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --fast
+racksim_error_test(sweep no_axis RC 2 ARGS sweep ${sweep_mi300x} EXPECT [['sweep' needs at least one --axis KEY=V1,V2,...]])
+racksim_error_test(sweep unknown_option RC 2 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --fast
                     EXPECT [[unknown option '--fast' for 'sweep']])
-racksim_sweep_error(slurm_without_shards RC 2 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --slurm job.sbatch
+racksim_error_test(sweep slurm_without_shards RC 2 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --slurm job.sbatch
                     EXPECT [[--slurm FILE needs --shards N]])
-racksim_sweep_error(merge_no_dir RC 2 ARGS merge EXPECT [[usage: racksim merge DIR]])
+racksim_error_test(sweep merge_no_dir RC 2 ARGS merge EXPECT [[usage: racksim merge DIR]])
 # --- invalid input (exit 3): nothing runs ---
-racksim_sweep_error(bad_axis_value RC 3 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W,30C --out bad
+racksim_error_test(sweep bad_axis_value RC 3 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W,30C --out bad
                     EXPECT [[--axis power\.gpu_cap \(value '30C'\): key 'power\.gpu_cap': unknown unit 'C' for a power]])
-racksim_sweep_error(bad_axis_key RC 3 ARGS sweep ${sweep_mi300x} --axis cooling.inlet=30C --out bad
+racksim_error_test(sweep bad_axis_key RC 3 ARGS sweep ${sweep_mi300x} --axis cooling.inlet=30C --out bad
                     EXPECT [[--axis cooling\.inlet \(value '30C'\): key 'cooling\.inlet': unknown key 'inlet' in cooling; valid keys: .*inlet_temperature]])
-racksim_sweep_error(bad_shard RC 3 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --shard 4/3
+racksim_error_test(sweep bad_shard RC 3 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --shard 4/3
                     EXPECT [[--shard 4/3: expected 1 <= I <= N, got I = 4 and N = 3]])
-racksim_sweep_error(same_key_twice RC 3 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --axis power.gpu_cap=600W
+racksim_error_test(sweep same_key_twice RC 3 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --axis power.gpu_cap=600W
                     EXPECT [[the key is swept by two --axis options]])
-racksim_sweep_error(bad_metric RC 3 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --metric power.energy
+racksim_error_test(sweep bad_metric RC 3 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --metric power.energy
                     EXPECT [[--metric power\.energy: unknown metric; known metrics: simulated_time_s, ]])
-racksim_sweep_error(merge_not_a_sweep RC 3 ARGS merge ${sweep_out}/merge_not_a_sweep
+racksim_error_test(sweep merge_not_a_sweep RC 3 ARGS merge ${sweep_out}/merge_not_a_sweep
                     EXPECT [[merge_not_a_sweep/sweep\.json: cannot open the sweep manifest: is this a sweep folder\?]])
 # A folder that holds another sweep is never mixed with this one.
 file(MAKE_DIRECTORY "${sweep_out}/other_sweep/dir")
 file(WRITE "${sweep_out}/other_sweep/dir/sweep.json"
      "{\"schema_version\": 1, \"scenario\": \"${sweep_mi300x}\", \"scenario_fnv1a64\": \"0000000000000000\", \"sets\": [],\n"
      " \"axes\": [{\"key\": \"power.gpu_cap\", \"values\": [\"400W\"]}], \"points\": 1}\n")
-racksim_sweep_error(other_sweep RC 3 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --out dir
+racksim_error_test(sweep other_sweep RC 3 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --out dir
                     EXPECT [[dir/sweep\.json: dir holds another sweep: the scenario file .*mi300x-node\.yaml changed since that sweep ran]]
                            [[Use another --out folder, or remove this one to start over]])
 # A results file that is not a sweep's rows: file and line named.
@@ -262,5 +253,5 @@ file(WRITE "${sweep_out}/bad_rows/dir/sweep.json"
      " \"axes\": [{\"key\": \"power.gpu_cap\", \"values\": [\"400W\", \"600W\"]}], \"points\": 2}\n")
 file(WRITE "${sweep_out}/bad_rows/dir/shard-1-of-2.jsonl"
      "{\"point\":0,\"values\":[\"400W\"],\"status\":\"ok\",\"metrics\":{}}\n{\"point\":1,\"values\":[\"400W\"],\"status\":\"ok\",\"metrics\":{}}\n")
-racksim_sweep_error(bad_rows RC 3 ARGS merge dir
+racksim_error_test(sweep bad_rows RC 3 ARGS merge dir
                     EXPECT [[dir/shard-1-of-2\.jsonl:2: key 'values': expected the values of point 1 in sweep\.json's grid]])

@@ -17,6 +17,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../unit/trace_checks.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -26,6 +28,7 @@
 #include <vector>
 
 using namespace racksim;
+using namespace racksim::test;
 
 namespace {
 
@@ -36,45 +39,6 @@ RunResult simulate(const std::string& scenario, const std::vector<std::string>& 
   Run run(s);
   run.keep_timeline(max_events);
   return run.execute();
-}
-
-std::vector<YAML::Node> events(const YAML::Node& doc) {
-  std::vector<YAML::Node> v;
-  for (const auto& e : doc["traceEvents"]) v.push_back(e);
-  return v;
-}
-
-long long ns(const YAML::Node& n) { return std::llround(n.as<double>() * 1000.0); }
-
-// Every event has ph, name, pid, tid, ts; X events a dur; on every (pid, tid) track the X
-// events nest properly (sorted by start, longer first, each inside the innermost open one or
-// after its end).
-void check_trace(const std::vector<YAML::Node>& ev) {
-  std::map<std::pair<int, int>, std::vector<std::pair<long long, long long>>> tracks;
-  for (const auto& e : ev) {
-    INFO(YAML::Dump(e));
-    REQUIRE(e["ph"]);
-    REQUIRE(e["name"]);
-    REQUIRE(e["pid"]);
-    REQUIRE(e["tid"]);
-    REQUIRE(e["ts"]);
-    if (e["ph"].as<std::string>() != "X") continue;
-    REQUIRE(e["dur"]);
-    CHECK(ns(e["dur"]) >= 0);
-    tracks[{e["pid"].as<int>(), e["tid"].as<int>()}].emplace_back(ns(e["ts"]), ns(e["ts"]) + ns(e["dur"]));
-  }
-  for (auto& [track, spans] : tracks) {
-    std::sort(spans.begin(), spans.end(), [](const auto& a, const auto& b) {
-      return std::make_tuple(a.first, -a.second) < std::make_tuple(b.first, -b.second);
-    });
-    std::vector<std::pair<long long, long long>> open;
-    for (const auto& s : spans) {
-      while (!open.empty() && open.back().second <= s.first) open.pop_back();
-      INFO("pid " << track.first << " tid " << track.second << " span " << s.first << "-" << s.second);
-      if (!open.empty()) CHECK(s.second <= open.back().second);
-      open.push_back(s);
-    }
-  }
 }
 
 }  // namespace

@@ -312,3 +312,17 @@ racksim_bad_input(measurements_calibrate_other_device RC 3
   ARGS   calibrate ${measurements} --gpu mi300x --out never-written.yaml
   AT     fixture-h100.json 4 gpu
   EXPECT [[unknown device]])
+
+# --- run's and sweep's numeric options ---
+racksim_bad_input(run_timeline_events_zero RC 3
+  ARGS   run ${valid} --timeline-events 0
+  EXPECT [[--timeline-events 0: expected a whole number of events >= 1]])
+racksim_bad_input(run_timeline_events_text RC 3
+  ARGS   run ${valid} --timeline-events=abc
+  EXPECT [[--timeline-events abc: expected a whole number of events >= 1]])
+racksim_bad_input(sweep_max_points_zero RC 3
+  ARGS   sweep ${valid} --axis power.gpu_cap=400W --max-points 0
+  EXPECT [[--max-points 0: expected an integer >= 1]])
+racksim_bad_input(sweep_jobs_zero RC 3
+  ARGS   sweep ${valid} --axis power.gpu_cap=400W --jobs 0
+  EXPECT [[--jobs 0: expected an integer >= 1]])

@@ -35,6 +35,7 @@
 #include "models/gpu.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -125,5 +126,18 @@ struct LoopTemperatures {
 // branch i / series at position i % series) and `other_heat` W of further liquid heat.
 [[nodiscard]] LoopTemperatures loop_temperatures(const RackLoop& loop, const std::vector<double>& gpu_heat, double other_heat);
 
+
+// A rack's cooling as a scenario resolved it from the catalog: the loop, the cold plate's
+// resistance at the loop's flow, the CDU, and the ids for the summary.
+struct ThermalSetup {
+  RackLoop loop;                   // per rack (all racks alike)
+  double r_plate = 0.0;            // K/W, cold plate at the loop's flow per plate
+  std::string coolant;             // ids, for the summary
+  std::string cold_plate;
+  std::string loop_id;
+  std::optional<Watts> cdu_capacity;  // heat one CDU rejects
+  int cdu_racks = 1;               // racks one CDU serves
+  std::string cdu;
+};
 
 }  // namespace racksim

@@ -13,8 +13,8 @@
 // default 4096 B MTU (models/transport.hpp).
 #include "models/collective.hpp"
 #include "models/transport.hpp"
-#include "sim/run.hpp"
-#include "sim/scenario.hpp"
+#include "sim/engine/run.hpp"
+#include "sim/scenario/scenario.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

@@ -8,8 +8,8 @@
 // share at the default 4096 B MTU (models/transport.hpp, tested by hand in test_transport.cpp):
 // B = 25 GB/s x eta. The 64 GB/s host interface is never the bottleneck.
 #include "models/transport.hpp"
-#include "sim/run.hpp"
-#include "sim/scenario.hpp"
+#include "sim/engine/run.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "topologies/builders.hpp"
 #include "topologies/routing.hpp"
 

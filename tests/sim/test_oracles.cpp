@@ -6,9 +6,9 @@
 // pays alpha = 2 + 1 + 2 = 5 us. The test GPU (oracle-parts.yaml): 100 TFLOP/s BF16, 10 TB/s
 // HBM, no launch overhead.
 #include "models/collective.hpp"
-#include "sim/run.hpp"
+#include "sim/engine/run.hpp"
 #include "core/error.hpp"
-#include "sim/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 
 #include <catch2/catch.hpp>
 

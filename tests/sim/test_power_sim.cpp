@@ -5,8 +5,8 @@
 // overhead; power idle 200 W, board 1000 W, a_c 0.8, a_m 0.2, gamma 2; DVFS 2000 MHz down to
 // 1000 MHz in 100 MHz steps (ratios 1, 0.95, ..., 0.5), no transition latency; control period
 // 1 ms (default). A compute-only kernel draws 200 + 800 x 0.8 r^2 = 200 + 640 r^2 W at ratio r.
-#include "sim/run.hpp"
-#include "sim/scenario.hpp"
+#include "sim/engine/run.hpp"
+#include "sim/scenario/scenario.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -9,9 +9,9 @@
 // accepts (spraying, ECMP with an oversubscribed spine, a spine down, degraded spines that slow
 // the data-parallel transfers) and the ones it must refuse (a fault during the step, transfers
 // that would contend), where it must run in full and say why.
-#include "sim/child_run.hpp"
-#include "sim/run.hpp"
-#include "sim/scenario.hpp"
+#include "sim/cli/child_run.hpp"
+#include "sim/engine/run.hpp"
+#include "sim/scenario/scenario.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -8,10 +8,10 @@
 // comm stream; the 1 TFLOP kernel 'gemm' runs from 0 on the compute stream, 10 ms plus 0.625 us
 // for each of the four reductions it meets = 10.0025 ms; 'after' waits for 'ar' and runs
 // 1 TFLOP / 100 TFLOP/s = 10 ms, from 35.07 to 45.07 ms.
-#include "sim/child_run.hpp"
-#include "sim/run.hpp"
-#include "sim/scenario.hpp"
-#include "sim/timeline.hpp"
+#include "sim/cli/child_run.hpp"
+#include "sim/engine/run.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/output/timeline.hpp"
 
 #include <yaml-cpp/yaml.h>
 

@@ -1,7 +1,7 @@
 // Generated training steps simulated end to end. Each TEST_CASE runs in its own process.
 #include "core/error.hpp"
-#include "sim/run.hpp"
-#include "sim/scenario.hpp"
+#include "sim/engine/run.hpp"
+#include "sim/scenario/scenario.hpp"
 
 #include <catch2/catch.hpp>
 

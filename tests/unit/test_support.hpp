@@ -2,7 +2,6 @@
 #pragma once
 
 #include "core/error.hpp"
-#include "models/catalog.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -20,19 +19,6 @@ InputError input_error_of(F&& f) {
     return e;
   }
   throw std::runtime_error("expected an InputError, but none was thrown");
-}
-
-// The shipped catalog, loaded once per test process.
-inline const Catalog& shipped() {
-  static const Catalog c = Catalog::load(shipped_catalog_files(RACKSIM_SOURCE_DIR));
-  return c;
-}
-
-// A GPU of the shipped catalog; a missing id fails the test with its name.
-inline const GpuSpec& gpu(const std::string& id) {
-  const GpuSpec* g = shipped().find_gpu(id);
-  if (g == nullptr) throw std::runtime_error("GPU '" + id + "' is not in the shipped catalog");
-  return *g;
 }
 
 // A file of tests/data/unit.

@@ -1,0 +1,365 @@
+#include "sim/engine/power_loop.hpp"
+
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace racksim {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// HBM bandwidth levels under thermal throttling: 100% down to 50% in steps of 10%. One report
+// shows Hopper HBM falling from 3.1 to 2.3 TB/s (74%) when hot (hardware.md, S65).
+const std::vector<double> kHbmFractions = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5};
+}  // namespace
+
+PowerLoop::PowerLoop(PowerSetup setup) : setup_(std::move(setup)) {
+  if (setup_.gpus <= 0 || setup_.gpus_per_rack <= 0 || setup_.gpus % setup_.gpus_per_rack != 0)
+    throw Error("power loop: the GPUs must fill whole racks");
+  if (!(setup_.governor.period.value() > 0.0)) throw Error("power loop: the control period must be positive");
+  ratios_ = setup_.gpu.dvfs.ratios();
+  hbm_fractions_ = kHbmFractions;
+  setup_.governor.clock_ratios = ratios_;
+  setup_.governor.hbm_fractions = hbm_fractions_;
+  const double period = setup_.governor.period.value();
+  ticks_per_sample_ = std::max(1, static_cast<int>(std::llround(setup_.sample_period.value() / period)));
+  g_.resize(static_cast<std::size_t>(setup_.gpus));
+  rack_peak_.assign(static_cast<std::size_t>(racks()), 0.0);
+  outlet_.assign(static_cast<std::size_t>(racks()), Celsius(kNaN));
+
+  if (setup_.thermal) {
+    // Initial state: steady at board power, or at the limit if lower (see the header).
+    const GpuPowerParams& p = setup_.gpu.power;
+    const RackLoop& loop = setup_.thermal->loop;
+    std::vector<double> heat(static_cast<std::size_t>(setup_.gpus_per_rack), p.max.value());
+    const double other = setup_.rack ? setup_.rack->liquid_fraction * other_dc() : 0.0;
+    const LoopTemperatures lt = loop_temperatures(loop, heat, other);
+    const double hbm = hbm_heat(p, 1.0, 1.0).value();
+    const double rj = setup_.gpu.r_junction_case + setup_.thermal->r_plate;
+    const double rh = setup_.gpu.r_hbm_case + setup_.thermal->r_plate;
+    for (std::size_t i = 0; i < g_.size(); ++i) {
+      Gpu& g = g_[i];
+      g.coolant = lt.plate[i % static_cast<std::size_t>(setup_.gpus_per_rack)];
+      g.t_j = std::min(rc_steady(g.coolant, Watts(p.max.value() - hbm), rj), setup_.gpu.junction_limit);
+      g.t_h = std::min(rc_steady(g.coolant, Watts(hbm), rh), setup_.gpu.hbm_limit);
+    }
+    for (auto& o : outlet_) o = loop.inlet;
+    for (const Gpu& g : g_) {
+      max_tj_ = std::max(max_tj_, g.t_j - Celsius(0.0));
+      max_th_ = std::max(max_th_, g.t_h - Celsius(0.0));
+    }
+  }
+}
+
+double PowerLoop::other_dc() const { return setup_.rack ? rack_other_power(*setup_.rack).value() : 0.0; }
+double PowerLoop::efficiency() const { return setup_.rack ? setup_.rack->conversion_efficiency : 1.0; }
+
+double PowerLoop::power(const Gpu& g) const {
+  return gpu_power(setup_.gpu.power, g.compute > 0 ? 1.0 : 0.0, g.memory > 0 ? 1.0 : 0.0, ratios_[g.level],
+                   hbm_fractions_[g.hbm_level])
+      .value();
+}
+
+double PowerLoop::gpu_power_now(int gpu) const { return power(g_.at(static_cast<std::size_t>(gpu))); }
+
+void PowerLoop::advance(Gpu& g, double now) const {
+  const double dt = now - g.t_last;
+  if (dt <= 0.0) return;
+  g.energy += power(g) * dt;
+  if (g.compute > 0) g.busy_c += dt;
+  if (g.memory > 0) g.busy_m += dt;
+  g.clock_s += ratios_[g.level] * dt;
+  // Throttled time: a kernel part runs slower than at the reference settings.
+  if ((g.level > 0 && g.compute > 0) || (g.hbm_level > 0 && g.memory > 0)) g.throttled[static_cast<std::size_t>(g.limit)] += dt;
+  g.t_last = now;
+}
+
+void PowerLoop::activity(int gpu, double now, int dc, int dm) {
+  Gpu& g = g_.at(static_cast<std::size_t>(gpu));
+  advance(g, now);
+  g.compute += dc;
+  g.memory += dm;
+  if (g.compute < 0 || g.memory < 0) throw Error(fmt::format("internal error: GPU {} ended an activity it did not start", gpu));
+}
+
+void PowerLoop::thermal_step(double dt, const std::vector<double>& avg_power, const std::vector<double>& avg_um) {
+  if (!setup_.thermal || dt <= 0.0) return;
+  const GpuPowerParams& p = setup_.gpu.power;
+  const ThermalSetup& th = *setup_.thermal;
+  const double rj = setup_.gpu.r_junction_case + th.r_plate;
+  const double rh = setup_.gpu.r_hbm_case + th.r_plate;
+  const auto per = static_cast<std::size_t>(setup_.gpus_per_rack);
+  const double other = setup_.rack ? setup_.rack->liquid_fraction * other_dc() : 0.0;
+  for (int k = 0; k < racks(); ++k) {
+    const std::vector<double> heat(avg_power.begin() + static_cast<std::ptrdiff_t>(k * per),
+                                   avg_power.begin() + static_cast<std::ptrdiff_t>((k + 1) * per));
+    const LoopTemperatures lt = loop_temperatures(th.loop, heat, other);
+    outlet_[static_cast<std::size_t>(k)] = lt.outlet;
+    max_outlet_ = std::max(max_outlet_, lt.outlet - Celsius(0.0));
+    for (std::size_t i = 0; i < per; ++i) {
+      Gpu& g = g_[k * per + i];
+      g.coolant = lt.plate[i];
+      // The period's mean HBM heat: the model is affine in u_m, so the mean activity gives it.
+      const double hbm = hbm_heat(p, avg_um[k * per + i], hbm_fractions_[g.hbm_level]).value();
+      g.t_j = rc_step(g.t_j, g.coolant, Watts(avg_power[k * per + i] - hbm), rj, setup_.gpu.c_junction, Seconds(dt));
+      g.t_h = rc_step(g.t_h, g.coolant, Watts(hbm), rh, setup_.gpu.c_hbm, Seconds(dt));
+      max_tj_ = std::max(max_tj_, g.t_j - Celsius(0.0));
+      max_th_ = std::max(max_th_, g.t_h - Celsius(0.0));
+    }
+  }
+}
+
+void PowerLoop::record_peaks(const std::vector<double>& avg_p) {
+  const auto per = static_cast<std::size_t>(setup_.gpus_per_rack);
+  // Each rack's liquid heat is compared with its share of its CDU (capacity / racks served), the
+  // share the governor enforces.
+  const bool cdu = setup_.thermal && setup_.thermal->cdu_capacity;
+  const double cdu_share = cdu ? setup_.thermal->cdu_capacity->value() / setup_.thermal->cdu_racks : 0.0;
+  const double lf_other = setup_.rack ? setup_.rack->liquid_fraction * other_dc() : 0.0;
+  for (std::size_t i = 0; i < g_.size(); ++i) g_[i].peak = std::max(g_[i].peak, avg_p[i]);
+  for (int k = 0; k < racks(); ++k) {
+    const auto rk = static_cast<std::size_t>(k);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < per; ++i) sum += avg_p[rk * per + i];
+    rack_peak_[rk] = std::max(rack_peak_[rk], (sum + other_dc()) / efficiency());
+    if (cdu) cdu_peak_ = std::max(cdu_peak_, (sum + lf_other) / cdu_share);
+  }
+}
+
+std::vector<PowerLoop::Change> PowerLoop::control(double now) {
+  const double dt = now - last_tick_;
+  std::vector<double> avg_p(g_.size()), avg_uc(g_.size()), avg_um(g_.size());
+  for (std::size_t i = 0; i < g_.size(); ++i) {
+    Gpu& g = g_[i];
+    advance(g, now);
+    if (dt > 0.0) {
+      avg_p[i] = (g.energy - g.e_tick) / dt;
+      avg_uc[i] = (g.busy_c - g.c_tick) / dt;
+      avg_um[i] = (g.busy_m - g.m_tick) / dt;
+    } else {
+      avg_p[i] = power(g);
+    }
+    g.e_tick = g.energy;
+    g.c_tick = g.busy_c;
+    g.m_tick = g.busy_m;
+  }
+  record_peaks(avg_p);
+  full_period_seen_ = true;
+  thermal_step(dt, avg_p, avg_um);
+  last_tick_ = now;
+  if (++ticks_ % ticks_per_sample_ == 0) sample(now);
+
+  // Ask the governor.
+  std::vector<GpuObservation> obs(g_.size());
+  const double rj = setup_.thermal ? setup_.gpu.r_junction_case + setup_.thermal->r_plate : 0.0;
+  const double rh = setup_.thermal ? setup_.gpu.r_hbm_case + setup_.thermal->r_plate : 0.0;
+  for (std::size_t i = 0; i < g_.size(); ++i) {
+    GpuObservation& o = obs[i];
+    o.u_c = avg_uc[i];
+    o.u_m = avg_um[i];
+    o.junction = g_[i].t_j;
+    o.hbm = g_[i].t_h;
+    o.coolant = g_[i].coolant;
+    o.r_junction = rj;
+    o.c_junction = setup_.gpu.c_junction;
+    o.r_hbm = rh;
+    o.c_hbm = setup_.gpu.c_hbm;
+    o.junction_limit = setup_.gpu.junction_limit;
+    o.hbm_limit = setup_.gpu.hbm_limit;
+  }
+  std::vector<RackObservation> rk(static_cast<std::size_t>(racks()));
+  for (int k = 0; k < racks(); ++k) {
+    RackObservation& r = rk[static_cast<std::size_t>(k)];
+    r.first_gpu = k * setup_.gpus_per_rack;
+    r.gpus = setup_.gpus_per_rack;
+    r.other_dc = Watts(other_dc());
+    r.conversion_efficiency = efficiency();
+    r.liquid_fraction = setup_.rack ? setup_.rack->liquid_fraction : 1.0;
+    if (setup_.thermal && setup_.thermal->cdu_capacity)
+      r.cdu_share = Watts(setup_.thermal->cdu_capacity->value() / setup_.thermal->cdu_racks);
+  }
+  const std::vector<GpuDecision> d = govern(setup_.governor, setup_.gpu.power, obs, rk);
+  std::vector<Change> changes;
+  for (std::size_t i = 0; i < g_.size(); ++i) {
+    Gpu& g = g_[i];
+    if (d[i].level == g.level && d[i].hbm_level == g.hbm_level) {
+      g.limit = d[i].limit;  // same state; the cause may have changed
+      continue;
+    }
+    changes.push_back({static_cast<int>(i), d[i].level, d[i].hbm_level, d[i].limit});
+  }
+  return changes;
+}
+
+void PowerLoop::apply(const std::vector<Change>& changes, double now) {
+  for (const Change& c : changes) {
+    Gpu& g = g_.at(static_cast<std::size_t>(c.gpu));
+    advance(g, now);
+    g.level = c.level;
+    g.hbm_level = c.hbm_level;
+    g.limit = c.limit;
+    g.min_level = std::max(g.min_level, g.level);
+  }
+}
+
+void PowerLoop::sample(double now) {
+  const double dt = now - last_sample_;
+  if (dt <= 0.0) return;
+  const auto per = static_cast<std::size_t>(setup_.gpus_per_rack);
+  const double fref = setup_.gpu.dvfs.reference.value() / 1e6;
+  for (int k = 0; k < racks(); ++k) {
+    PowerSample s;
+    s.time = now;
+    s.rack = k;
+    double sum = 0.0, maxp = 0.0, clk = 0.0, uc = 0.0, um = 0.0;
+    double clk_min = 1e300, tj = -1e300, th = -1e300;
+    for (std::size_t i = 0; i < per; ++i) {
+      Gpu& g = g_[k * per + i];
+      const double p = (g.energy - g.e_sample) / dt;
+      sum += p;
+      maxp = std::max(maxp, p);
+      clk += (g.clock_s - g.f_sample) / dt * fref;
+      uc += (g.busy_c - g.c_sample) / dt;
+      um += (g.busy_m - g.m_sample) / dt;
+      clk_min = std::min(clk_min, ratios_[g.level] * fref);
+      tj = std::max(tj, g.t_j - Celsius(0.0));
+      th = std::max(th, g.t_h - Celsius(0.0));
+      if (g.level > 0 || g.hbm_level > 0) ++s.throttled_gpus;  // clocks held down at the window's end
+      g.e_sample = g.energy;
+      g.f_sample = g.clock_s;
+      g.c_sample = g.busy_c;
+      g.m_sample = g.busy_m;
+    }
+    const double n = static_cast<double>(per);
+    s.rack_power_w = (sum + other_dc()) / efficiency();
+    s.gpu_power_avg_w = sum / n;
+    s.gpu_power_max_w = maxp;
+    s.clock_avg_mhz = clk / n;
+    s.clock_min_mhz = clk_min;
+    s.compute_util = uc / n;
+    s.memory_util = um / n;
+    s.junction_max_c = setup_.thermal ? tj : kNaN;
+    s.hbm_max_c = setup_.thermal ? th : kNaN;
+    s.coolant_out_c = setup_.thermal ? outlet_[static_cast<std::size_t>(k)] - Celsius(0.0) : kNaN;
+    samples_.push_back(s);
+  }
+  last_sample_ = now;
+}
+
+void PowerLoop::finish(double now) {
+  end_ = now;
+  const double dt = now - last_tick_;
+  std::vector<double> avg_p(g_.size()), avg_um(g_.size());
+  for (std::size_t i = 0; i < g_.size(); ++i) {
+    Gpu& g = g_[i];
+    advance(g, now);
+    avg_p[i] = dt > 0.0 ? (g.energy - g.e_tick) / dt : power(g);
+    avg_um[i] = dt > 0.0 ? (g.busy_m - g.m_tick) / dt : 0.0;
+  }
+  if (!full_period_seen_) record_peaks(avg_p);  // the whole run is one window
+  thermal_step(dt, avg_p, avg_um);
+  if (now > last_sample_) sample(now);  // the last, partial window
+}
+
+PowerSummary PowerLoop::summary(std::optional<double> tokens) const {
+  PowerSummary s;
+  const GovernorConfig& gc = setup_.governor;
+  if (gc.gpu_cap) s.gpu_cap_w = gc.gpu_cap->value();
+  if (gc.rack_cap) s.rack_cap_w = gc.rack_cap->value();
+  if (gc.site_cap) s.site_cap_w = gc.site_cap->value();
+  s.rack_entry = setup_.rack ? setup_.rack->id : "none";
+  s.control_period_s = gc.period.value();
+  const double T = end_;
+  const double n = static_cast<double>(g_.size()) * static_cast<double>(setup_.replicas);
+  const double fref = setup_.gpu.dvfs.reference.value() / 1e6;
+  s.reference_clock_mhz = fref;
+  double e_gpu = 0.0, clk = 0.0;
+  std::size_t min_level = 0;
+  for (const Gpu& g : g_) {
+    e_gpu += g.energy;
+    clk += g.clock_s;
+    s.gpu_peak_w = std::max(s.gpu_peak_w, g.peak);
+    min_level = std::max(min_level, g.min_level);
+    for (int l = 0; l < kLimitCount; ++l) s.throttled_by[static_cast<std::size_t>(l)] += g.throttled[static_cast<std::size_t>(l)];
+  }
+  // Every replica of the simulated racks draws what they draw (PowerSetup::replicas).
+  const double reps = static_cast<double>(setup_.replicas);
+  e_gpu *= reps;
+  clk *= reps;
+  for (auto& f : s.throttled_by) f *= reps;
+  const double nr = static_cast<double>(racks()) * reps;
+  const double other = other_dc();
+  const double eff = efficiency();
+  const double e_racks = (e_gpu + other * nr * T) / eff;
+  const double e_fabric = setup_.fabric_switches.value() * T;
+  s.energy_j = e_racks + e_fabric;
+  if (T > 0.0) {
+    s.gpu_avg_w = e_gpu / (n * T);
+    s.rack_avg_w = e_racks / (nr * T);
+    s.it_avg_w = s.energy_j / T;
+    s.site_avg_w = site_power(gc.site, Watts(s.it_avg_w)).value();
+    s.clock_avg_mhz = clk / (n * T) * fref;
+    double throttled = 0.0;
+    for (auto& f : s.throttled_by) {
+      f /= n * T;
+      throttled += f;
+    }
+    s.throttled_fraction = throttled;
+  }
+  s.site_energy_j = s.site_avg_w * T;
+  s.site_model = gc.site.kind == SiteParams::Kind::Pue
+                     ? fmt::format("PUE {}", gc.site.pue)
+                     : fmt::format("cooling plant, COP {}, fixed {} W", gc.site.cop, gc.site.plant_fixed.value());
+  s.rack_peak_w = *std::max_element(rack_peak_.begin(), rack_peak_.end());
+  s.clock_min_mhz = ratios_[min_level] * fref;
+  if (s.throttled_fraction > 0.0) {
+    int best = 0;
+    for (int l = 1; l < kLimitCount; ++l)
+      if (s.throttled_by[static_cast<std::size_t>(l)] > s.throttled_by[static_cast<std::size_t>(best)]) best = l;
+    s.throttle_limit = to_string(static_cast<Limit>(best));
+  } else {
+    s.throttle_limit = "none";
+  }
+  if (tokens && *tokens > 0.0) {
+    s.energy_per_token_j = s.energy_j / *tokens;
+    s.site_energy_per_token_j = s.site_energy_j / *tokens;
+  }
+  if (T > 0.0) {
+    const double gpus_w = e_gpu / T;
+    const RackPowerSpec* r = setup_.rack ? &*setup_.rack : nullptr;
+    s.breakdown_w = {{"gpus", gpus_w},
+                     {"cpus", r ? r->cpus * r->cpu_power.value() * nr : 0.0},
+                     {"nics", r ? r->nics * r->nic_power.value() * nr : 0.0},
+                     {"scale_up_switches", r ? r->switches * r->switch_power.value() * nr : 0.0},
+                     {"pumps_fans", r ? r->pumps_fans.value() * nr : 0.0},
+                     {"conversion_loss", (gpus_w + other * nr) * (1.0 / eff - 1.0)},
+                     {"scale_out_switches", setup_.fabric_switches.value()}};
+  }
+  s.uncounted = setup_.uncounted;
+  if (setup_.thermal) {
+    const ThermalSetup& th = *setup_.thermal;
+    s.thermal = true;
+    s.cooling_loop = th.loop_id;
+    s.coolant = th.coolant;
+    s.cold_plate = th.cold_plate;
+    s.cdu = th.cdu;
+    s.inlet_c = th.loop.inlet - Celsius(0.0);
+    s.flow_l_per_min = th.loop.flow * 60e3;
+    s.plates_in_series = th.loop.series;
+    s.max_junction_c = max_tj_;
+    s.max_hbm_c = max_th_;
+    s.max_coolant_c = max_outlet_;
+    s.junction_limit_c = setup_.gpu.junction_limit - Celsius(0.0);
+    s.hbm_limit_c = setup_.gpu.hbm_limit - Celsius(0.0);
+    if (th.cdu_capacity) s.cdu_capacity_w = th.cdu_capacity->value();
+    s.cdu_racks = th.cdu_racks;
+    s.cdu_peak_load = cdu_peak_;
+  }
+  return s;
+}
+
+}  // namespace racksim

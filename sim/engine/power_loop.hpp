@@ -1,0 +1,136 @@
+// racksim sim: the closed power/thermal loop of one run — what each GPU draws, how hot it and
+// its coolant get, and what the governor does about it. Independent of SimGrid: the adapter
+// reports when kernels' compute and memory parts start and end, calls control() once per
+// control period from its governor actor, and applies the clock and HBM changes it returns
+// after the DVFS transition latency (apply()). Unit-testable with a fake clock.
+//
+// Exactness. Between two events a GPU's power is constant (models/power.hpp), so energy is
+// integrated exactly, event by event. Temperatures advance once per control period with that
+// period's average power (models/thermal.hpp: exact for constant power; the thermal time
+// constants, seconds, are three orders of magnitude above the 1 ms period). Coolant
+// temperatures are quasi-static: recomputed each period from the rack's heat.
+//
+// Statistics (docs/summary-schema.md, "power" and "thermal"): averages are time averages over the
+// whole run; peaks are the largest control-period average (what a power meter sampling at the
+// control period reports); a run shorter than one period has the whole run as its one window.
+// Initial temperatures: each node starts at the steady state it would reach at board power, or at
+// its limit if that is lower (a rack that has been running, throttled where it must be).
+#pragma once
+
+#include "sim/output/run_record.hpp"
+#include "models/governor.hpp"
+#include "models/power.hpp"
+#include "models/thermal.hpp"
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace racksim {
+
+struct PowerSetup {
+  GpuPowerSpec gpu;                // power.max filled (board power)
+  int gpus = 0;                    // simulated GPUs
+  int gpus_per_rack = 0;
+  // Identical copies of the simulated racks the cluster holds (a reduced run simulates one
+  // data-parallel replica, sim/reduction.hpp): cluster totals (energy, IT and site power, the
+  // breakdown) count every copy; per-GPU and per-rack figures and the time series are the
+  // simulated racks'.
+  int replicas = 1;
+  std::optional<RackPowerSpec> rack;  // none: the racks hold GPUs only
+  Watts fabric_switches;           // scale-out switches, all together (network racks)
+  int fabric_switch_count = 0;
+  std::vector<std::string> uncounted;  // parts whose power the catalog does not give
+  GovernorConfig governor;         // caps, control period, site model; ladders filled by the loop
+  Seconds sample_period;           // time-series period: a whole multiple of the control period
+  std::optional<ThermalSetup> thermal;
+};
+
+class PowerLoop {
+public:
+  explicit PowerLoop(PowerSetup setup);
+
+  // A kernel's compute (memory) part started or ended on `gpu` at `now`.
+  void compute_started(int gpu, double now) { activity(gpu, now, +1, 0); }
+  void compute_ended(int gpu, double now) { activity(gpu, now, -1, 0); }
+  void memory_started(int gpu, double now) { activity(gpu, now, 0, +1); }
+  void memory_ended(int gpu, double now) { activity(gpu, now, 0, -1); }
+
+  struct Change {
+    int gpu = 0;
+    std::size_t level = 0;
+    std::size_t hbm_level = 0;
+    Limit limit = Limit::None;
+  };
+  // The end of a control period at `now`: integrates, updates temperatures, records samples and
+  // asks the governor. Returns the GPUs whose clock or HBM bandwidth must change; the caller
+  // applies them (apply()) after the DVFS transition latency.
+  [[nodiscard]] std::vector<Change> control(double now);
+  void apply(const std::vector<Change>& changes, double now);
+  // The run ended at `now`.
+  void finish(double now);
+
+  [[nodiscard]] double clock_ratio(std::size_t level) const { return ratios_.at(level); }
+  [[nodiscard]] double hbm_fraction(std::size_t level) const { return hbm_fractions_.at(level); }
+  [[nodiscard]] const std::vector<double>& clock_ratios() const { return ratios_; }
+  [[nodiscard]] const std::vector<double>& hbm_fractions() const { return hbm_fractions_; }
+  [[nodiscard]] Seconds period() const { return setup_.governor.period; }
+  [[nodiscard]] Seconds transition_latency() const { return setup_.gpu.dvfs.transition_latency; }
+
+  // Instantaneous board power of `gpu` now (for tests and the timeline).
+  [[nodiscard]] double gpu_power_now(int gpu) const;
+  [[nodiscard]] double gpu_energy(int gpu) const { return g_.at(static_cast<std::size_t>(gpu)).energy; }
+  [[nodiscard]] Celsius junction(int gpu) const { return g_.at(static_cast<std::size_t>(gpu)).t_j; }
+  [[nodiscard]] std::size_t level(int gpu) const { return g_.at(static_cast<std::size_t>(gpu)).level; }
+
+  [[nodiscard]] PowerSummary summary(std::optional<double> tokens) const;
+  [[nodiscard]] const std::vector<PowerSample>& samples() const { return samples_; }
+
+private:
+  struct Gpu {
+    int compute = 0, memory = 0;       // activities in flight
+    std::size_t level = 0, hbm_level = 0;
+    Limit limit = Limit::None;
+    double t_last = 0.0;
+    // cumulative integrals since t = 0
+    double energy = 0.0, busy_c = 0.0, busy_m = 0.0, clock_s = 0.0;
+    std::array<double, kLimitCount> throttled{};
+    // at the last control tick and the last sample
+    double e_tick = 0.0, c_tick = 0.0, m_tick = 0.0;
+    double e_sample = 0.0, c_sample = 0.0, m_sample = 0.0, f_sample = 0.0;
+    Celsius t_j, t_h, coolant;
+    double peak = 0.0;
+    std::size_t min_level = 0;
+  };
+
+  void activity(int gpu, double now, int dc, int dm);
+  void advance(Gpu& g, double now) const;
+  [[nodiscard]] double power(const Gpu& g) const;
+  // Peaks are the largest window averages: GPU, rack (AC) and CDU load, for one window.
+  void record_peaks(const std::vector<double>& avg_p);
+  void thermal_step(double dt, const std::vector<double>& avg_power, const std::vector<double>& avg_um);
+  void sample(double now);
+  [[nodiscard]] int racks() const { return setup_.gpus / setup_.gpus_per_rack; }
+  [[nodiscard]] double other_dc() const;
+  [[nodiscard]] double efficiency() const;
+
+  PowerSetup setup_;
+  std::vector<double> ratios_;
+  std::vector<double> hbm_fractions_;
+  std::vector<Gpu> g_;
+  double last_tick_ = 0.0;
+  double last_sample_ = 0.0;
+  int ticks_ = 0;
+  int ticks_per_sample_ = 1;
+  bool full_period_seen_ = false;
+  double end_ = 0.0;
+  std::vector<double> rack_peak_;
+  std::vector<Celsius> outlet_;       // per rack, now
+  double max_outlet_ = -1e300;
+  double max_tj_ = -1e300, max_th_ = -1e300;
+  double cdu_peak_ = 0.0;
+  std::vector<PowerSample> samples_;
+};
+
+}  // namespace racksim

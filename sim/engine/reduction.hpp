@@ -1,0 +1,86 @@
+// racksim sim: reduced simulation of large training runs (simulation.fidelity: auto; docs/scale.md).
+//
+// A generated training step whose data-parallel replicas are identical and each fill one
+// scale-up domain (parallel.order tp-cp-pp-dp, tp x cp x pp = the domain's GPUs, no expert
+// parallelism) is simulated on ONE replica: its ranks run event by event in SimGrid, with every
+// kernel, tensor- and pipeline-parallel transfer and the power loop, exactly as in a full run.
+// The only traffic that leaves a replica is its data-parallel collectives, over the scale-out
+// fabric; each such call takes the time an exact evaluation of its schedule gives on the full
+// fabric (evaluate_isolated below), and the replica stands for all of them.
+//
+// When this is exact. The other replicas run the same op graphs on identical domains, so they
+// start each data-parallel call at the same time as the simulated one. The call's transfers
+// contend with nothing when every data-parallel transfer of every group, all at once and each at
+// the rate it would get alone, fits every fabric link (check_dp_load): then each transfer takes
+// its route's latency plus bytes over its bottleneck bandwidth, exactly what SimGrid's CM02 model
+// gives, and the evaluation is the engine's own arithmetic. Two things are approximated and both
+// are bounded in the tests (within 0.5% of the full simulation): the simulated replica continues
+// after the LAST member of each call has finished (members far apart in the fabric finish a few
+// microseconds apart; ReductionReport::max_member_spread_s reports the largest spread), and a
+// call's reductions run at the uncontended kernel time (in a full run they share the GPU's HBM
+// with the compute kernels they overlap).
+//
+// Anything else — traces, idle GPUs, a fault after t = 0 or inside a domain, a site power cap,
+// data-parallel traffic that would contend (an ECMP collision, an oversubscribed tier the
+// pattern fills, two transfers of one member at once) — runs in full, and the report says why.
+#pragma once
+
+#include "sim/output/run_record.hpp"
+#include "sim/engine/platform.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/workload/workload.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace racksim {
+
+// The replica layout of a reducible run: `block` consecutive ranks per replica, `replicas` of them.
+struct ReplicaLayout {
+  int block = 0;
+  int replicas = 0;
+};
+
+// Why `s` (on a cluster of `gpus` GPUs, `gpus_per_domain` per scale-up domain) cannot be reduced,
+// or "" when it can, with `out` filled. Static checks only; the contention check comes later.
+[[nodiscard]] std::string replica_layout_problem(const Scenario& s, int gpus, int gpus_per_domain, ReplicaLayout& out);
+
+// One transfer on an idle fabric: latency (s) and bottleneck bandwidth (B/s) of its route.
+struct PairCost {
+  double latency = 0.0;
+  double bandwidth = 0.0;
+};
+
+// The (source, destination) rank pairs the routes of `p` serve, with their idle-fabric cost.
+class PairCosts {
+public:
+  explicit PairCosts(const PlatformSpec& p);
+  // Throws Error when the platform has no route for the pair.
+  [[nodiscard]] const PairCost& at(int src, int dst) const;
+
+private:
+  std::vector<std::pair<std::uint64_t, PairCost>> table_;  // sorted by key src << 32 | dst
+};
+
+// The highest demand / capacity over the links of `p` when every pair of `pairs` transfers at
+// once at the rate its route allows alone; `worst` gets the link's name.
+[[nodiscard]] double max_link_load(const PlatformSpec& p, const std::vector<std::pair<int, int>>& pairs,
+                                   std::string& worst);
+
+struct IsolatedTiming {
+  double makespan = 0.0;      // from the call's start on every member to the last member's finish
+  double first_finish = 0.0;  // the earliest member's finish
+  std::uint64_t transfers = 0;  // non-empty sends of all members
+};
+
+// Evaluates one call of `plan` on `g`, every member starting at time 0 on an idle fabric, by the
+// engine's rules (sim/replay.hpp): the launch latency, then per step the hop latency (scale-out
+// when the step talks to another domain), then the step's transfers — each starting when both
+// ends have reached the step (SimGrid's rendezvous) and taking latency + wire bytes / bandwidth —
+// and its reduction (`reduce_time` of the bytes), the step ending when all are done. Throws Error
+// for a transfer to the scale-up switch (NVLS), which has no pair cost.
+[[nodiscard]] IsolatedTiming evaluate_isolated(const CollectivePlan& plan, const Group& g, const PairCosts& costs,
+                                               const std::function<double(std::uint64_t)>& reduce_time);
+
+}  // namespace racksim

@@ -1,0 +1,330 @@
+#include "sim/engine/simgrid_adapter.hpp"
+
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+#include <simgrid/s4u.hpp>
+#include <simgrid/version.h>
+
+#include <map>
+#include <memory>
+
+namespace sg4 = simgrid::s4u;
+
+namespace racksim {
+
+namespace {
+
+// Work units a host executes per second at nominal clock: an Exec of t seconds is t * kSpeed
+// units. Large enough that SimGrid's precision thresholds (1e-9 relative) never round a
+// microsecond kernel away.
+constexpr double kSpeed = 1e12;
+
+
+// What rank actors and the governor share.
+struct Shared {
+  PowerLoop* power = nullptr;
+  std::uint64_t completions = 0;   // activities and timers completed, all ranks
+  std::string failure;
+};
+
+class RankActor {
+public:
+  RankActor(RankExecutor& ex, sg4::Host* host, sg4::Host* switch_host, Shared& shared)
+      : ex_(ex), host_(host), switch_host_(switch_host), shared_(shared), failure_(shared.failure) {}
+
+  [[nodiscard]] bool done() const { return ex_.done(); }
+  // True when this rank waits only on transfers (no kernel part, no timer): it cannot move
+  // unless a transfer does.
+  [[nodiscard]] bool waits_on_transfers_only() const {
+    if (ex_.done()) return true;
+    if (!timers_.empty()) return false;
+    for (const auto k : kinds_)
+      if (k == Action::Kind::Compute || k == Action::Kind::Memory) return false;
+    return true;
+  }
+  // Bytes still to move over all its transfers in flight (0 for one not yet matched).
+  [[nodiscard]] double remaining_bytes() const {
+    double sum = 0.0;
+    for (std::size_t i = 0; i < acts_.size(); ++i)
+      if (kinds_[i] == Action::Kind::Send || kinds_[i] == Action::Kind::Recv || kinds_[i] == Action::Kind::SwitchSend ||
+          kinds_[i] == Action::Kind::SwitchRecv)
+        sum += acts_[i]->get_remaining();
+    return sum;
+  }
+
+  // An exception must not escape a SimGrid actor (it aborts the process): keep the first one
+  // and report it after the run.
+  void operator()() {
+    try {
+      run();
+    } catch (const SimulationError& e) {  // names its rank already
+      if (failure_.empty()) failure_ = e.what();
+    } catch (const std::exception& e) {
+      if (failure_.empty()) failure_ = fmt::format("rank {}: {}", ex_.rank(), e.what());
+    }
+  }
+
+private:
+  void run() {
+    post(ex_.start(sg4::Engine::get_clock()));
+    while (!ex_.done()) {
+      const double now = sg4::Engine::get_clock();
+      if (!timers_.empty() && timers_.begin()->first <= now) {
+        const std::uint64_t tok = timers_.begin()->second;
+        timers_.erase(timers_.begin());
+        ++shared_.completions;
+        post(ex_.on_complete(tok, now));
+        continue;
+      }
+      if (acts_.empty()) {
+        if (timers_.empty()) return;  // nothing to wait for: reported as stuck after the run
+        sg4::this_actor::sleep_until(timers_.begin()->first);
+        continue;
+      }
+      ssize_t idx = 0;
+      if (timers_.empty()) {
+        idx = sg4::Activity::wait_any(acts_);
+      } else {
+        idx = sg4::Activity::wait_any_for(acts_, timers_.begin()->first - now);
+        if (idx < 0) continue;  // the timer is due: handled at the top of the loop
+      }
+      const auto i = static_cast<std::size_t>(idx);
+      const std::uint64_t tok = toks_[i];
+      const Action::Kind kind = kinds_[i];
+      acts_.erase(acts_.begin() + idx);
+      toks_.erase(toks_.begin() + idx);
+      kinds_.erase(kinds_.begin() + idx);
+      slots_.erase(slots_.begin() + idx);
+      const double t = sg4::Engine::get_clock();
+      ++shared_.completions;
+      if (shared_.power && kind == Action::Kind::Compute) shared_.power->compute_ended(ex_.rank(), t);
+      if (shared_.power && kind == Action::Kind::Memory) shared_.power->memory_ended(ex_.rank(), t);
+      post(ex_.on_complete(tok, t));
+    }
+  }
+
+  void post(std::vector<Action> actions) {
+    for (auto& a : actions) {
+      switch (a.kind) {
+        case Action::Kind::Compute:
+          if (shared_.power) shared_.power->compute_started(ex_.rank(), sg4::Engine::get_clock());
+          add(sg4::this_actor::exec_async(a.seconds * kSpeed), a.token, a.kind, nullptr);
+          break;
+        case Action::Kind::Memory:  // over the GPU's HBM loopback link
+          if (shared_.power) shared_.power->memory_started(ex_.rank(), sg4::Engine::get_clock());
+          add(sg4::Comm::sendto_async(host_, host_, a.bytes), a.token, a.kind, nullptr);
+          break;
+        case Action::Kind::Timer:
+          timers_.emplace(sg4::Engine::get_clock() + a.seconds, a.token);
+          break;
+        case Action::Kind::Send:
+          add(sg4::Mailbox::by_name(a.channel)->put_async(&ex_, a.bytes), a.token, a.kind, nullptr);
+          break;
+        case Action::Kind::SwitchSend:  // NVLS: into the scale-up switch, no partner rank
+        case Action::Kind::SwitchRecv:
+          if (!switch_host_) throw Error("internal error: an NVLS transfer on a GPU with no NVLS switch host");
+          add(a.kind == Action::Kind::SwitchSend ? sg4::Comm::sendto_async(host_, switch_host_, a.bytes)
+                                                 : sg4::Comm::sendto_async(switch_host_, host_, a.bytes),
+              a.token, a.kind, nullptr);
+          break;
+        case Action::Kind::Recv: {
+          auto slot = std::make_unique<void*>(nullptr);
+          auto comm = sg4::Mailbox::by_name(a.channel)->get_async<void>(slot.get());
+          add(comm, a.token, a.kind, std::move(slot));
+          break;
+        }
+      }
+    }
+  }
+
+  void add(sg4::ActivityPtr act, std::uint64_t tok, Action::Kind kind, std::unique_ptr<void*> slot) {
+    acts_.push_back(std::move(act));
+    toks_.push_back(tok);
+    kinds_.push_back(kind);
+    slots_.push_back(std::move(slot));
+  }
+
+  RankExecutor& ex_;
+  sg4::Host* host_;
+  sg4::Host* switch_host_;  // the domain's NVLS switch host, or null
+  Shared& shared_;
+  std::string& failure_;
+  std::vector<sg4::ActivityPtr> acts_;
+  std::vector<std::uint64_t> toks_;
+  std::vector<Action::Kind> kinds_;
+  std::vector<std::unique_ptr<void*>> slots_;  // where each pending receive stores its payload
+  std::multimap<double, std::uint64_t> timers_;  // deadline -> token, in deadline then issue order
+};
+
+// The governor: a daemon that runs the power loop's control step every period.
+class Governor {
+public:
+  Governor(PowerLoop& loop, std::vector<sg4::Host*>& hosts, std::vector<sg4::Link*>& hbm, std::vector<double>& hbm_bw,
+           const std::vector<std::shared_ptr<RankActor>>& actors, Shared& shared)
+      : loop_(loop), hosts_(hosts), hbm_(hbm), hbm_bw_(hbm_bw), actors_(actors), shared_(shared) {}
+
+  void operator()() {
+    try {
+      run();
+    } catch (const std::exception& e) {
+      if (shared_.failure.empty()) shared_.failure = fmt::format("power governor: {}", e.what());
+    }
+  }
+
+private:
+  void run() {
+    const double period = loop_.period().value();
+    const double latency = loop_.transition_latency().value();
+    int stalled = 0;
+    std::uint64_t last_completions = 0;
+    double last_remaining = -1.0;
+    for (long k = 1;; ++k) {
+      sg4::this_actor::sleep_until(static_cast<double>(k) * period);
+      // Deadlock watch (see the header): nothing completed, nothing timed in flight, no
+      // transfer moving, for two periods in a row.
+      bool only_transfers = true;
+      double remaining = 0.0;
+      for (const auto& a : actors_) {
+        if (!a->waits_on_transfers_only()) {
+          only_transfers = false;
+          break;
+        }
+        remaining += a->remaining_bytes();
+      }
+      if (only_transfers && shared_.completions == last_completions && remaining == last_remaining) {
+        if (++stalled >= 2) return;
+      } else {
+        stalled = 0;
+      }
+      last_completions = shared_.completions;
+      last_remaining = only_transfers ? remaining : -1.0;
+
+      const std::vector<PowerLoop::Change> changes = loop_.control(sg4::Engine::get_clock());
+      if (changes.empty()) continue;
+      if (latency > 0.0) sg4::this_actor::sleep_for(latency);
+      for (const auto& c : changes) {
+        const auto g = static_cast<std::size_t>(c.gpu);
+        hosts_[g]->set_pstate(static_cast<unsigned long>(c.level));
+        if (hbm_[g]) hbm_[g]->set_bandwidth(hbm_bw_[g] * loop_.hbm_fraction(c.hbm_level));
+      }
+      loop_.apply(changes, sg4::Engine::get_clock());
+    }
+  }
+
+  PowerLoop& loop_;
+  std::vector<sg4::Host*>& hosts_;
+  std::vector<sg4::Link*>& hbm_;
+  std::vector<double>& hbm_bw_;
+  const std::vector<std::shared_ptr<RankActor>>& actors_;
+  Shared& shared_;
+};
+
+// Faults: sets links' bandwidths at their times (a daemon: it never keeps the run alive).
+void apply_changes(const std::vector<PlatformSpec::LinkChange>& changes, const std::vector<sg4::Link*>& links) {
+  for (const auto& c : changes) {
+    if (c.time > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(c.time);
+    links[static_cast<std::size_t>(c.link)]->set_bandwidth(c.bandwidth);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> engine_configuration() {
+  return {"network/model:CM02", "network/crosstraffic:0", "network/TCP-gamma:0"};
+}
+
+EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power,
+                        const std::function<void(double)>& on_time_advance) {
+  // SimGrid's own deadlock report is replaced by racksim's, which names ranks and ops.
+  std::vector<std::string> args = {"racksim", "--log=root.thresh:critical", "--log=ker_engine.app:file:/dev/null", "--log=ker_engine.add:no"};
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan cannot follow SimGrid's default context switching; threads are slower but exact.
+  args.emplace_back("--cfg=contexts/factory:thread");
+#endif
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  sg4::Engine engine(&argc, argv.data());
+  for (const auto& c : engine_configuration()) sg4::Engine::set_config(c);
+
+  auto* zone = sg4::create_full_zone("cluster");
+  std::vector<sg4::Host*> hosts;
+  std::vector<sg4::Link*> hbm_links(platform.hosts.size(), nullptr);
+  std::vector<double> hbm_bw(platform.hosts.size(), 0.0);
+  hosts.reserve(platform.hosts.size());
+  std::vector<double> speeds = {kSpeed};  // one pstate per DVFS level: speed follows the clock
+  if (power) {
+    speeds.clear();
+    for (const double r : power->clock_ratios()) speeds.push_back(kSpeed * r);
+  }
+  for (std::size_t i = 0; i < platform.hosts.size(); ++i) {
+    const auto& h = platform.hosts[i];
+    sg4::Host* host = zone->create_host(h.name, speeds);
+    hosts.push_back(host);
+    if (h.hbm_bandwidth > 0.0) {  // the GPU's HBM: a loopback link its kernels' memory traffic shares
+      sg4::Link* hbm = zone->create_link(h.name + ".hbm", h.hbm_bandwidth)->set_latency(0.0);
+      zone->add_route(host->get_netpoint(), host->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(hbm)}, false);
+      hbm_links[i] = hbm;
+      hbm_bw[i] = h.hbm_bandwidth;
+    }
+  }
+  std::vector<sg4::Link*> links;
+  links.reserve(platform.links.size());
+  for (const auto& l : platform.links) links.push_back(zone->create_link(l.name, l.bandwidth)->set_latency(l.latency));
+  for (const auto& r : platform.routes) {
+    std::vector<sg4::LinkInRoute> path;
+    path.reserve(r.links.size());
+    for (const int li : r.links) path.emplace_back(links[static_cast<std::size_t>(li)]);
+    zone->add_route(hosts[static_cast<std::size_t>(r.src)]->get_netpoint(),
+                    hosts[static_cast<std::size_t>(r.dst)]->get_netpoint(), nullptr, nullptr, path, false);
+  }
+  zone->seal();
+
+  Shared shared;
+  shared.power = power;
+  std::string& failure = shared.failure;
+  std::vector<std::shared_ptr<RankActor>> actors;
+  actors.reserve(ranks.size());
+  for (auto& ex : ranks) {
+    sg4::Host* host = hosts.at(static_cast<std::size_t>(ex.rank()));
+    const auto r = static_cast<std::size_t>(ex.rank());
+    sg4::Host* sw = r < platform.switch_host.size() && platform.switch_host[r] >= 0
+                        ? hosts.at(static_cast<std::size_t>(platform.switch_host[r]))
+                        : nullptr;
+    auto actor = std::make_shared<RankActor>(ex, host, sw, shared);  // SimGrid copies the callable: share the state
+    actors.push_back(actor);
+    sg4::Actor::create(fmt::format("rank{}", ex.rank()), host, [actor] { (*actor)(); });
+  }
+  if (!platform.changes.empty() && !hosts.empty()) {
+    const auto* changes = &platform.changes;
+    const auto* all_links = &links;
+    sg4::Actor::create("faults", hosts.front(), [changes, all_links] { apply_changes(*changes, *all_links); })->daemonize();
+  }
+  if (power && !hosts.empty()) {
+    auto gov = std::make_shared<Governor>(*power, hosts, hbm_links, hbm_bw, actors, shared);
+    sg4::Actor::create("governor", hosts.front(), [gov] { (*gov)(); })->daemonize();
+  }
+  if (on_time_advance) sg4::Engine::on_time_advance_cb([&on_time_advance](double) { on_time_advance(sg4::Engine::get_clock()); });
+  engine.run();
+  if (power) power->finish(sg4::Engine::get_clock());
+
+  if (!failure.empty()) throw SimulationError(fmt::format("at t = {:.9g} s, {}", sg4::Engine::get_clock(), failure));
+  EngineStats stats;
+  stats.simulated_time = sg4::Engine::get_clock();
+  stats.simgrid_version = fmt::format("{}.{}", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR);
+  std::string stuck;
+  int nstuck = 0;
+  for (const auto& ex : ranks) {
+    if (ex.done()) continue;
+    if (nstuck++ < 8) stuck += "\n  " + ex.describe_pending();
+  }
+  if (nstuck > 0)
+    throw SimulationError(fmt::format("deadlock at t = {:.9g} s: {} of {} ranks cannot finish (unmatched or "
+                                      "cyclically dependent communication):{}{}",
+                                      stats.simulated_time, nstuck, ranks.size(), stuck,
+                                      nstuck > 8 ? fmt::format("\n  ... and {} more", nstuck - 8) : ""));
+  return stats;
+}
+
+}  // namespace racksim

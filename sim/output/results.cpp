@@ -1,0 +1,388 @@
+#include "sim/output/results.hpp"
+
+#include "core/json_writer.hpp"
+#include "core/units.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace racksim {
+
+namespace {
+std::vector<Interval> merged(std::vector<Interval> v) {
+  std::sort(v.begin(), v.end(), [](const Interval& a, const Interval& b) { return a.start < b.start || (a.start == b.start && a.end < b.end); });
+  std::vector<Interval> out;
+  for (const auto& i : v) {
+    if (i.end <= i.start) continue;
+    if (!out.empty() && i.start <= out.back().end) out.back().end = std::max(out.back().end, i.end);
+    else out.push_back(i);
+  }
+  return out;
+}
+}  // namespace
+
+double union_length(std::vector<Interval> v) {
+  double s = 0.0;
+  for (const auto& i : merged(std::move(v))) s += i.end - i.start;
+  return s;
+}
+
+double intersection_length(std::vector<Interval> a, std::vector<Interval> b) {
+  const auto ma = merged(std::move(a));
+  const auto mb = merged(std::move(b));
+  double s = 0.0;
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < ma.size() && j < mb.size()) {
+    const double lo = std::max(ma[i].start, mb[j].start);
+    const double hi = std::min(ma[i].end, mb[j].end);
+    if (hi > lo) s += hi - lo;
+    (ma[i].end < mb[j].end) ? ++i : ++j;
+  }
+  return s;
+}
+
+RankBreakdown breakdown(int rank, const std::string& gpu, const RankRecord& rec, double total_time) {
+  RankBreakdown b;
+  b.rank = rank;
+  b.gpu = gpu;
+  b.compute_s = union_length(rec.compute);
+  b.comm_total_s = union_length(rec.comm);
+  b.overlap_s = intersection_length(rec.compute, rec.comm);
+  b.comm_s = b.comm_total_s - b.overlap_s;
+  b.idle_s = std::max(0.0, total_time - b.compute_s - b.comm_s);
+  b.finish_s = rec.finish;
+  b.transfers = rec.transfers;
+  b.bytes_sent = rec.bytes_sent;
+  b.hbm_peak = rec.hbm_peak;
+  return b;
+}
+
+TrainingMetrics training_metrics(const TrainingInfo& info, const std::vector<const RankRecord*>& records,
+                                 double step_time, double peak, const std::string& peak_precision, int world) {
+  TrainingMetrics m;
+  const double n = static_cast<double>(records.size());
+  const double world_n = world > 0 ? static_cast<double>(world) : n;
+  m.step_time_s = step_time;
+  m.peak_flops_per_gpu = peak;
+  m.peak_precision = peak_precision;
+  if (step_time > 0.0 && n > 0.0) {
+    m.tokens_per_s = info.tokens_per_step / step_time;
+    m.tokens_per_s_per_gpu = m.tokens_per_s / world_n;
+    m.achieved_flops_per_gpu = info.model_flops_per_step / (step_time * world_n);
+    m.mfu = m.achieved_flops_per_gpu / peak;
+    m.hfu = info.hardware_flops_per_step / (step_time * world_n) / peak;
+  }
+  // The pipeline phase: until the last backward pass on any rank ends.
+  std::vector<double> own_end(records.size(), 0.0);
+  double phase = 0.0;
+  for (std::size_t r = 0; r < records.size(); ++r) {
+    const int op = r < info.last_backward_op.size() ? info.last_backward_op[r] : -1;
+    own_end[r] = op >= 0 ? records[r]->op_finish[static_cast<std::size_t>(op)] : records[r]->finish;
+    phase = std::max(phase, own_end[r]);
+  }
+  const std::vector<ParallelDim> dims = {ParallelDim::TP, ParallelDim::PP, ParallelDim::DP, ParallelDim::EP, ParallelDim::CP};
+  double bubble = 0.0;
+  std::vector<double> exposed(dims.size(), 0.0), total(dims.size(), 0.0);
+  for (std::size_t r = 0; r < records.size(); ++r) {
+    const RankRecord& rec = *records[r];
+    std::vector<Interval> busy = rec.compute;
+    for (std::size_t d = 0; d < rec.comm_by_dim.size(); ++d)
+      if (static_cast<ParallelDim>(d) != ParallelDim::PP)
+        busy.insert(busy.end(), rec.comm_by_dim[d].begin(), rec.comm_by_dim[d].end());
+    const double busy_in_phase = intersection_length(busy, {Interval{0.0, own_end[r]}});
+    if (phase > 0.0) bubble += (phase - busy_in_phase) / phase;
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+      const auto& c = rec.comm_by_dim[static_cast<std::size_t>(dims[i])];
+      const double all = union_length(c);
+      total[i] += all;
+      exposed[i] += all - intersection_length(c, rec.compute);
+    }
+  }
+  if (n > 0.0) {
+    m.pipeline_bubble_fraction = bubble / n;
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+      m.exposed_comm_s.push_back({to_string(dims[i]), exposed[i] / n});
+      m.comm_total_s.push_back({to_string(dims[i]), total[i] / n});
+    }
+  }
+  return m;
+}
+
+std::string summary_json(const RunResult& r) {
+  JsonWriter j;
+  j.begin_object();
+  j.field("schema_version", kSummarySchemaVersion);
+  j.field("racksim_version", std::string(RACKSIM_VERSION));
+  j.key("scenario").begin_object();
+  j.field("name", r.scenario_name).field("file", r.scenario_file);
+  j.key("overrides").begin_array();
+  for (const auto& o : r.overrides) j.value(o);
+  j.end_array().end_object();
+  j.field("simulated_time_s", r.simulated_time_s);
+  j.field("gpus", r.gpus);
+  j.key("cluster").begin_object();
+  j.field("domains", r.domains).field("gpu", r.gpu_id).field("gpu_model", r.gpu_model).field("scale_up", r.scale_up_kind).field("scale_out", r.scale_out_kind);
+  j.field("graph_vertices", static_cast<std::uint64_t>(r.vertices)).field("graph_links", static_cast<std::uint64_t>(r.graph_links));
+  j.end_object();
+  j.key("engine").begin_object();
+  j.field("simgrid_version", r.simgrid_version);
+  j.key("configuration").begin_array();
+  for (const auto& c : r.engine_config) j.value(c);
+  j.end_array();
+  j.field("hosts", static_cast<std::uint64_t>(r.sg_hosts)).field("links", static_cast<std::uint64_t>(r.sg_links));
+  j.field("routes", static_cast<std::uint64_t>(r.sg_routes));
+  j.end_object();
+  j.key("fabric").begin_object();
+  j.field("multipath", r.fabric.multipath).field("ecmp_seed", r.fabric.ecmp_seed);
+  j.field("transport", r.fabric.transport).field("transport_efficiency", r.fabric.transport_efficiency);
+  j.field("loss_recovery", r.fabric.recovery);
+  j.field("split_links", r.fabric.split_links).field("mixed_weight_links", r.fabric.mixed_weight_links);
+  j.key("faults").begin_array();
+  for (const auto& f : r.fabric.faults) {
+    j.begin_object();
+    j.field("at_s", f.at_s).field("target", f.target).field("state", f.state).field("links", f.links);
+    j.field("bandwidth_lost_bytes_per_s", f.bandwidth_lost);
+    j.end_object();
+  }
+  j.end_array();
+  if (r.fabric.baseline_time_s) {
+    j.field("baseline_time_s", *r.fabric.baseline_time_s);
+    j.field("fault_cost_s", r.simulated_time_s - *r.fabric.baseline_time_s);
+  }
+  j.end_object();
+  j.key("simulation").begin_object();
+  {
+    const ReductionReport& d = r.reduction;
+    j.field("fidelity", d.fidelity).field("reduced", d.applied);
+    if (d.applied) {
+      j.field("simulated_ranks", d.simulated_ranks).field("replicas", d.replicas);
+      j.field("closed_form_calls", static_cast<std::uint64_t>(d.closed_form_calls));
+      j.field("evaluations", static_cast<std::uint64_t>(d.evaluations)).field("evaluated_transfers", d.evaluated_transfers);
+      j.field("max_member_spread_s", d.max_member_spread_s);
+    } else {
+      j.field("not_reduced_because", d.reason);
+    }
+    if (d.dp_pairs > 0) {
+      j.field("dp_pairs", static_cast<std::uint64_t>(d.dp_pairs)).field("dp_max_link_load", d.max_link_load);
+    }
+  }
+  j.end_object();
+  j.key("collectives").begin_array();
+  for (const auto& c : r.collectives) {
+    j.begin_object();
+    j.field("kind", c.kind).field("algorithm", c.algorithm).field("protocol", c.protocol).field("chosen", c.chosen);
+    j.field("calls", c.calls).field("bytes", c.bytes);
+    j.end_object();
+  }
+  j.end_array();
+  std::uint64_t transfers = 0;
+  std::uint64_t bytes = 0;
+  RankBreakdown sum;
+  for (const auto& b : r.per_rank) {
+    transfers += b.transfers;
+    bytes += b.bytes_sent;
+    sum.compute_s += b.compute_s;
+    sum.comm_s += b.comm_s;
+    sum.comm_total_s += b.comm_total_s;
+    sum.overlap_s += b.overlap_s;
+    sum.idle_s += b.idle_s;
+  }
+  j.key("workload").begin_object();
+  j.field("kind", r.workload_kind).field("name", r.workload_name).field("ranks", r.ranks);
+  j.field("ops", static_cast<std::uint64_t>(r.ops)).field("transfers", transfers).field("bytes_sent", bytes);
+  if (r.training) {
+    const TrainingMetrics& t = *r.training;
+    j.field("step_time_s", t.step_time_s).field("tokens_per_s", t.tokens_per_s);
+    j.field("tokens_per_s_per_gpu", t.tokens_per_s_per_gpu).field("mfu", t.mfu).field("hfu", t.hfu);
+    j.field("achieved_flops_per_gpu", t.achieved_flops_per_gpu).field("peak_flops_per_gpu", t.peak_flops_per_gpu);
+    j.field("peak_precision", t.peak_precision).field("pipeline_bubble_fraction", t.pipeline_bubble_fraction);
+    j.key("exposed_comm_s").begin_object();
+    for (const auto& [d, v] : t.exposed_comm_s) j.field(d, v);
+    j.end_object();
+    j.key("comm_total_s").begin_object();
+    for (const auto& [d, v] : t.comm_total_s) j.field(d, v);
+    j.end_object();
+  }
+  j.end_object();
+  std::uint64_t peak = 0;
+  int peak_rank = -1;
+  for (const auto& b : r.per_rank)
+    if (peak_rank < 0 || b.hbm_peak > peak) {
+      peak = b.hbm_peak;
+      peak_rank = b.rank;
+    }
+  j.key("memory").begin_object();
+  j.field("hbm_capacity_bytes", r.hbm_capacity).field("peak_bytes_max", peak).field("peak_rank", peak_rank);
+  j.field("peak_fraction_of_capacity", r.hbm_capacity > 0 ? static_cast<double>(peak) / static_cast<double>(r.hbm_capacity) : 0.0);
+  j.key("out_of_memory").begin_array();
+  for (const auto& e : r.oom_events) {
+    j.begin_object().field("rank", e.rank).field("op", e.op).field("label", e.label).field("requested_bytes", e.requested);
+    j.field("free_bytes", e.free).field("capacity_bytes", e.capacity).field("time_s", e.time).end_object();
+  }
+  j.end_array().end_object();
+  j.key("breakdown").begin_object();
+  j.field("compute_s", sum.compute_s).field("comm_s", sum.comm_s).field("idle_s", sum.idle_s);
+  j.field("comm_total_s", sum.comm_total_s).field("overlap_s", sum.overlap_s);
+  j.key("per_rank").begin_array();
+  for (const auto& b : r.per_rank) {
+    j.begin_object();
+    j.field("rank", b.rank).field("gpu", b.gpu).field("compute_s", b.compute_s).field("comm_s", b.comm_s);
+    j.field("idle_s", b.idle_s).field("comm_total_s", b.comm_total_s).field("overlap_s", b.overlap_s);
+    j.field("finish_s", b.finish_s).field("transfers", b.transfers).field("bytes_sent", b.bytes_sent);
+    j.field("hbm_peak_bytes", b.hbm_peak);
+    j.end_object();
+  }
+  j.end_array().end_object();
+  if (r.power) {
+    const PowerSummary& p = *r.power;
+    auto opt = [&](const char* k, const std::optional<double>& v) {
+      j.key(k);
+      if (v) j.value(*v);
+      else j.null();
+    };
+    j.key("power").begin_object();
+    opt("gpu_cap_w", p.gpu_cap_w);
+    opt("rack_cap_w", p.rack_cap_w);
+    opt("site_cap_w", p.site_cap_w);
+    j.field("rack_entry", p.rack_entry).field("site_model", p.site_model).field("control_period_s", p.control_period_s);
+    j.field("gpu_avg_w", p.gpu_avg_w).field("gpu_peak_w", p.gpu_peak_w);
+    j.field("rack_avg_w", p.rack_avg_w).field("rack_peak_w", p.rack_peak_w);
+    j.field("it_avg_w", p.it_avg_w).field("site_avg_w", p.site_avg_w);
+    j.field("energy_j", p.energy_j).field("site_energy_j", p.site_energy_j);
+    opt("energy_per_token_j", p.energy_per_token_j);
+    opt("site_energy_per_token_j", p.site_energy_per_token_j);
+    j.key("breakdown_avg_w").begin_object();
+    for (const auto& [k, v] : p.breakdown_w) j.field(k, v);
+    j.end_object();
+    j.key("uncounted").begin_array();
+    for (const auto& u : p.uncounted) j.value(u);
+    j.end_array();
+    j.field("reference_clock_mhz", p.reference_clock_mhz).field("clock_avg_mhz", p.clock_avg_mhz);
+    j.field("clock_min_mhz", p.clock_min_mhz);
+    j.field("throttled_fraction", p.throttled_fraction).field("throttle_limit", p.throttle_limit);
+    j.key("throttled_by").begin_object();
+    for (int l = 1; l < kLimitCount; ++l) j.field(to_string(static_cast<Limit>(l)), p.throttled_by[static_cast<std::size_t>(l)]);
+    j.end_object();
+    j.end_object();
+    j.key("thermal");
+    if (!p.thermal) {
+      j.null();
+    } else {
+      j.begin_object();
+      j.field("cooling_loop", p.cooling_loop).field("coolant", p.coolant).field("cold_plate", p.cold_plate);
+      j.field("inlet_c", p.inlet_c).field("flow_l_per_min", p.flow_l_per_min).field("plates_in_series", p.plates_in_series);
+      j.field("max_junction_c", p.max_junction_c).field("junction_limit_c", p.junction_limit_c);
+      j.field("max_hbm_c", p.max_hbm_c).field("hbm_limit_c", p.hbm_limit_c);
+      j.field("max_coolant_c", p.max_coolant_c);
+      j.field("cdu", p.cdu);
+      opt("cdu_capacity_w", p.cdu_capacity_w);
+      j.field("cdu_racks", p.cdu_racks).field("cdu_peak_load", p.cdu_peak_load);
+      j.end_object();
+    }
+  }
+  j.end_object();
+  return j.str();
+}
+
+std::string timeseries_csv(const RunResult& r) {
+  std::string out =
+      "time_s,rack,rack_power_w,gpu_power_avg_w,gpu_power_max_w,clock_avg_mhz,clock_min_mhz,compute_util,memory_util,"
+      "junction_max_c,hbm_max_c,coolant_out_c,throttled_gpus\n";
+  auto num = [](double v) { return std::isnan(v) ? std::string() : JsonWriter::number(v); };
+  for (const auto& s : r.power_samples)
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", num(s.time), s.rack, num(s.rack_power_w), num(s.gpu_power_avg_w),
+                       num(s.gpu_power_max_w), num(s.clock_avg_mhz), num(s.clock_min_mhz), num(s.compute_util),
+                       num(s.memory_util), num(s.junction_max_c), num(s.hbm_max_c), num(s.coolant_out_c), s.throttled_gpus);
+  return out;
+}
+
+std::string summary_table(const RunResult& r) {
+  std::string out;
+  const double t = r.simulated_time_s;
+  out += fmt::format("\nresult: {} ({} ranks on {} x {})\n", r.scenario_name, r.ranks, r.gpus, r.gpu_id);
+  out += fmt::format("  simulated time      {}\n", format_seconds(Seconds(t)));
+  if (r.fabric.baseline_time_s) {
+    const double b = *r.fabric.baseline_time_s;
+    out += fmt::format("  faults cost         {} ({:+.1f}%) against {} without them\n", format_seconds(Seconds(t - b)),
+                       b > 0 ? 100.0 * (t - b) / b : 0.0, format_seconds(Seconds(b)));
+  }
+  if (r.per_rank.empty()) return out;
+  auto stat = [&](auto get) {
+    double lo = get(r.per_rank.front());
+    double hi = lo;
+    double sum = 0.0;
+    for (const auto& b : r.per_rank) {
+      const double v = get(b);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+      sum += v;
+    }
+    return std::array<double, 3>{lo, sum / static_cast<double>(r.per_rank.size()), hi};
+  };
+  out += fmt::format("\n  per rank            {:>12} {:>12} {:>12} {:>8}\n", "min", "mean", "max", "mean %");
+  auto row = [&](const char* name, auto get) {
+    const auto s = stat(get);
+    out += fmt::format("  {:<19} {:>12} {:>12} {:>12} {:>7.1f}%\n", name, format_seconds(Seconds(s[0])),
+                       format_seconds(Seconds(s[1])), format_seconds(Seconds(s[2])), t > 0 ? 100.0 * s[1] / t : 0.0);
+  };
+  row("compute", [](const RankBreakdown& b) { return b.compute_s; });
+  row("exposed comm", [](const RankBreakdown& b) { return b.comm_s; });
+  row("idle", [](const RankBreakdown& b) { return b.idle_s; });
+  row("comm (total)", [](const RankBreakdown& b) { return b.comm_total_s; });
+  row("comm overlapped", [](const RankBreakdown& b) { return b.overlap_s; });
+  std::uint64_t transfers = 0;
+  double bytes = 0;
+  for (const auto& b : r.per_rank) {
+    transfers += b.transfers;
+    bytes += static_cast<double>(b.bytes_sent);
+  }
+  out += fmt::format("\n  transfers           {} ({} sent)\n", transfers, format_bytes(Bytes(bytes)));
+  std::uint64_t peak = 0;
+  for (const auto& b : r.per_rank) peak = std::max(peak, b.hbm_peak);
+  out += fmt::format("  HBM peak            {} of {} per GPU ({:.1f}%)\n", format_bytes(Bytes(static_cast<double>(peak))),
+                     format_bytes(Bytes(static_cast<double>(r.hbm_capacity))),
+                     r.hbm_capacity ? 100.0 * static_cast<double>(peak) / static_cast<double>(r.hbm_capacity) : 0.0);
+  if (r.training) {
+    const TrainingMetrics& m = *r.training;
+    out += "\n  training step\n";
+    out += fmt::format("  step time           {}\n", format_seconds(Seconds(m.step_time_s)));
+    out += fmt::format("  tokens/s            {:.4g} ({:.4g} per GPU)\n", m.tokens_per_s, m.tokens_per_s_per_gpu);
+    out += fmt::format("  MFU / HFU           {:.1f}% / {:.1f}% of {:.4g} TFLOP/s {} per GPU\n", 100.0 * m.mfu, 100.0 * m.hfu,
+                       m.peak_flops_per_gpu / 1e12, m.peak_precision);
+    out += fmt::format("  pipeline bubble     {:.1f}%\n", 100.0 * m.pipeline_bubble_fraction);
+    std::string ex;
+    for (const auto& [d, v] : m.exposed_comm_s)
+      if (v > 0.0) ex += fmt::format("{}{} {}", ex.empty() ? "" : ", ", d, format_seconds(Seconds(v)));
+    out += fmt::format("  exposed comm        {}\n", ex.empty() ? "none" : ex);
+  }
+  if (r.power) {
+    const PowerSummary& p = *r.power;
+    out += "\n  power and thermal\n";
+    out += fmt::format("  GPU power           {:.4g} W average, {:.4g} W peak ({})\n", p.gpu_avg_w, p.gpu_peak_w,
+                       p.gpu_cap_w ? fmt::format("GPU cap {:.4g} W", *p.gpu_cap_w) : std::string("no GPU cap"));
+    out += fmt::format("  rack power          {:.4g} kW average, {:.4g} kW peak{}\n", p.rack_avg_w / 1e3, p.rack_peak_w / 1e3,
+                       p.rack_entry == "none" ? " (GPUs only: no rack entry)" : fmt::format(" ({})", p.rack_entry));
+    out += fmt::format("  site power          {:.4g} kW average ({})\n", p.site_avg_w / 1e3, p.site_model);
+    out += fmt::format("  energy              {:.4g} kJ IT, {:.4g} kJ site", p.energy_j / 1e3, p.site_energy_j / 1e3);
+    if (p.energy_per_token_j) out += fmt::format("; {:.4g} J per token IT", *p.energy_per_token_j);
+    out += "\n";
+    out += fmt::format("  clock               {:.4g} MHz average of {:.4g} MHz reference; throttled {:.1f}% of GPU time ({})\n",
+                       p.clock_avg_mhz, p.reference_clock_mhz, 100.0 * p.throttled_fraction, p.throttle_limit);
+    if (p.thermal)
+      out += fmt::format("  temperatures        junction max {:.1f} C (limit {:.0f}), HBM max {:.1f} C (limit {:.0f}), coolant "
+                         "{:.1f} C in, {:.1f} C out max\n",
+                         p.max_junction_c, p.junction_limit_c, p.max_hbm_c, p.hbm_limit_c, p.inlet_c, p.max_coolant_c);
+    else
+      out += "  temperatures        not modelled (no cooling loop)\n";
+  }
+  for (const auto& e : r.oom_events)
+    out += fmt::format("  WARNING             out of HBM on rank {}: op '{}' requested {} with {} free\n", e.rank, e.op,
+                       format_bytes(Bytes(static_cast<double>(e.requested))), format_bytes(Bytes(static_cast<double>(e.free))));
+  return out;
+}
+
+}  // namespace racksim

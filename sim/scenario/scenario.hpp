@@ -1,0 +1,122 @@
+// racksim sim: a scenario — which cluster runs which workload — read from YAML into typed structs.
+//
+// Scenario format, version 1 (docs/scenario-format.md has every key):
+//   schema_version: 1
+//   name: <text>
+//   description: <text>                     # optional
+//   catalog: [extra-parts.yaml]             # optional, added to the shipped catalog
+//   cluster:
+//     domains: <N>                          # racks or nodes
+//     scale_up: {kind: helios_rack | mi300x_node | switched | full_mesh, ...}
+//     system: <catalog system id>           # instead of scale_up (models/catalog/systems.yaml)
+//     scale_out: {kind: none | rail_leaf_spine | fat_tree, ..., multipath, ecmp_seed,
+//                 transport: {protocol, mtu, loss_rate, link_level_retry}}
+//   workload: {kind: trace, file: <path>}
+//   simulation: {out_of_memory: error | warn,    # optional; default error
+//                fidelity: auto | full}          # optional; default auto (sim/reduction.hpp)
+//   power: {gpu_cap, rack_cap, site_cap, rack, pue | cooling_plant, control_period, sample_period}
+//   cooling: {loop, inlet_temperature, flow, coolant, cold_plate, cdu, plates_in_series}
+//   collectives: {algorithm, <kind>: <algorithm>, protocol, chunk_size, library}   # optional
+//   faults: [{at, link: [a, b] | switch: name, state: down | degraded, fraction}]  # optional
+// Paths are relative to the scenario file. Catalog ids are resolved here, so everything below
+// this layer sees numbers with units, never ids or YAML.
+#pragma once
+
+#include "core/error.hpp"
+#include "models/calibration.hpp"
+#include "models/catalog.hpp"
+#include "models/collective.hpp"
+#include "models/transport.hpp"
+#include "sim/workload/chakra.hpp"
+#include "models/thermal.hpp"
+#include "sim/workload/training_generator.hpp"
+#include "topologies/builders.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace racksim {
+
+// The workload part of a scenario. Exactly one of the kind-specific parts is set:
+//   trace                 -> file (a native trace, docs/trace-format.md)
+//   chakra                -> chakra (Chakra ET files, docs/chakra.md; sim/chakra.hpp)
+//   transformer_training  -> transformer (the generator, docs/transformer.md; sim/transformer.hpp)
+struct WorkloadSpec {
+  std::string kind;   // "trace" | "chakra" | "transformer_training"
+  std::string file;   // trace: resolved path
+  std::optional<ChakraSpec> chakra;
+  std::optional<TransformerSpec> transformer;
+  Location where;
+};
+
+// The power and cooling part of a scenario, resolved against the catalog (docs/scenario-format.md
+// "power" and "cooling"). Every GPU gets a power model; the racks' other parts need a rack entry
+// (default by cluster kind) and temperatures need a cooling loop (default: the rack entry's).
+struct PowerConfig {
+  GpuPowerSpec gpu;                       // power.max = the GPU's board power
+  std::optional<RackPowerSpec> rack;
+  std::string rack_absent_reason;         // why there is none, for the run header
+  std::optional<Watts> gpu_cap, rack_cap, site_cap;
+  SiteParams site;
+  Seconds control_period;
+  Seconds sample_period;
+  std::optional<ThermalSetup> thermal;
+  std::string thermal_absent_reason;
+  Location where;                         // the power: section, or the scenario top
+};
+
+// How collectives run (docs/scenario-format.md "collectives"): the algorithm for ops that leave
+// it to the run (auto), per kind or for all, the library's protocol and cost constants, the
+// pipeline slice.
+struct CollectiveConfig {
+  CollectiveAlgorithm algorithm = CollectiveAlgorithm::Auto;      // collectives.algorithm
+  std::map<CollectiveKind, CollectiveAlgorithm> per_kind;         // collectives.<kind>: overrides algorithm
+  std::string protocol = "auto";                                  // auto | a protocol of the library
+  Bytes chunk_size{1048576.0};                                    // pipeline slice (tree, broadcast, reduce)
+  CollectiveLibrarySpec library;                                  // the system's, or collectives.library
+};
+
+// A part of the fabric that goes down or slows at a simulated time (docs/scenario-format.md
+// "faults"): the link(s) between two named nodes, or every link of a switch.
+struct FaultSpec {
+  Seconds at;
+  std::string node_a;      // link: one end; switch: the switch
+  std::string node_b;      // link: the other end; empty for a switch
+  double fraction = 0.0;   // bandwidth left: 0 = down, (0, 1) = degraded
+  Location where;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string file;                    // as given on the command line
+  std::vector<std::string> overrides;  // the --set assignments, in order
+  Catalog catalog;
+  GpuSpec gpu;                         // the cluster's GPU, resolved from the catalog
+  std::optional<GpuCalibration> calibration;  // its kernel-model tables (own or family's); none: roofline
+  std::string system;                  // cluster.system id, or empty
+  std::string scale_up_kind;
+  std::string scale_out_kind;
+  ClusterParams cluster;
+  Location cluster_where;
+  WorkloadSpec workload;
+  bool oom_is_error = true;            // simulation.out_of_memory: error (default) | warn
+  bool full_fidelity = false;          // simulation.fidelity: full (every rank and flow) | auto (default)
+  Location fidelity_where;
+  PowerConfig power;
+  CollectiveConfig collectives;
+  TransportParams transport;           // cluster.scale_out.transport
+  std::vector<FaultSpec> faults;
+};
+
+// Reads, overrides, validates and resolves a scenario. `data_dir` holds models/catalog.
+[[nodiscard]] Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
+                                     const std::string& data_dir);
+// The same for a scenario held in memory; `path` names it in messages and is where its relative
+// paths (catalog files, workload.file) are resolved from, as if the text were that file.
+[[nodiscard]] Scenario load_scenario_text(const std::string& text, const std::string& path,
+                                          const std::vector<std::string>& overrides, const std::string& data_dir);
+
+}  // namespace racksim

@@ -1,0 +1,873 @@
+#include "sim/workload/training_generator.hpp"
+
+#include "models/kernel.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <optional>
+#include <tuple>
+
+namespace racksim {
+
+// ---------------------------------------------------------------------------------------------
+// Reading the scenario keys
+// ---------------------------------------------------------------------------------------------
+namespace {
+
+constexpr std::int64_t kMaxDim = 1LL << 24;
+
+// Reads the shape keys of one map (a preset entry or the scenario's `model:`) into `m`; keys
+// absent from the map leave `m` as it is. Returns nothing; MapReader::finish is the caller's.
+void read_shape_keys(MapReader& r, TransformerShape& m) {
+  if (auto n = r.optional("hidden")) m.hidden = n->as_int(1, kMaxDim);
+  if (auto n = r.optional("layers")) m.layers = n->as_int(1, 100'000);
+  if (auto n = r.optional("heads")) m.heads = n->as_int(1, kMaxDim);
+  if (auto n = r.optional("kv_heads")) m.kv_heads = n->as_int(1, kMaxDim);
+  if (auto n = r.optional("ffn")) m.ffn = n->as_int(1, kMaxDim);
+  if (auto n = r.optional("vocab")) m.vocab = n->as_int(1, 1LL << 30);
+  if (auto n = r.optional("ffn_kind")) m.gated_ffn = n->as_choice({"swiglu", "gelu"}) == "swiglu";
+  if (auto n = r.optional("experts")) m.experts = n->as_int(2, 1 << 16);
+  if (auto n = r.optional("top_k")) m.top_k = n->as_int(1, 1 << 16);
+}
+
+TransformerShape load_preset(const ConfigNode& name_node, const std::string& data_dir) {
+  const std::string name = name_node.as_string();
+  const std::string file = data_dir + "/models/catalog/transformers.yaml";
+  const ConfigDoc doc = ConfigDoc::load_file(file);
+  MapReader top(doc.root(), "transformer presets");
+  const ConfigNode sources = top.required("sources");
+  const ConfigNode models = top.required("models");
+  top.finish();
+  std::string known;
+  for (const auto& [id, entry] : models.entries()) {
+    known += (known.empty() ? "" : ", ") + id;
+    if (id != name) continue;
+    MapReader r(entry, "transformer preset '" + id + "'");
+    const ConfigNode src = r.required("source");
+    if (!sources.has(src.as_string())) src.fail("a source id listed under 'sources'");
+    TransformerShape m;
+    m.name = id;
+    read_shape_keys(r, m);
+    r.finish();
+    return m;
+  }
+  name_node.fail(fmt::format("a model preset of {} (one of: {})", file, known));
+}
+
+void require(bool ok, const ConfigNode& n, const std::string& what) {
+  if (!ok) n.fail(what);
+}
+
+}  // namespace
+
+TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const std::string& data_dir) {
+  TransformerSpec s;
+  s.where = wm.node().location();
+
+  // model
+  const ConfigNode mn = wm.required("model");
+  {
+    MapReader r(mn, "workload.model");
+    if (auto p = r.optional("preset")) s.model = load_preset(*p, data_dir);
+    read_shape_keys(r, s.model);
+    if (auto n = r.optional("name")) s.model.name = n->as_string();
+    r.finish();
+    auto& m = s.model;
+    const std::string hint = " (give it, or a 'preset')";
+    if (m.hidden == 0) mn.fail("'hidden'" + hint);
+    if (m.layers == 0) mn.fail("'layers'" + hint);
+    if (m.heads == 0) mn.fail("'heads'" + hint);
+    if (m.ffn == 0) mn.fail("'ffn'" + hint);
+    if (m.vocab == 0) mn.fail("'vocab'" + hint);
+    if (m.kv_heads == 0) m.kv_heads = m.heads;
+    if (m.name.empty()) m.name = "transformer";
+    require(m.hidden % m.heads == 0, mn,
+            fmt::format("heads ({}) dividing hidden ({}) into whole head dimensions", m.heads, m.hidden));
+    require(m.heads % m.kv_heads == 0, mn, fmt::format("kv_heads ({}) dividing heads ({})", m.kv_heads, m.heads));
+    if (m.experts > 0 || m.top_k > 0) {
+      require(m.experts > 0 && m.top_k > 0, mn, "both 'experts' and 'top_k' for a mixture-of-experts model");
+      require(m.top_k <= m.experts, mn, fmt::format("top_k ({}) at most experts ({})", m.top_k, m.experts));
+    }
+  }
+
+  // parallel layout
+  const ConfigNode pn = wm.required("parallel");
+  auto& l = s.layout;
+  {
+    MapReader r(pn, "workload.parallel");
+    if (auto n = r.optional("tp")) l.tp = n->as_int(1, 1 << 16);
+    if (auto n = r.optional("pp")) l.pp = n->as_int(1, 1 << 16);
+    l.dp = r.required("dp").as_int(1, 1 << 24);
+    if (auto n = r.optional("ep")) l.ep = n->as_int(1, 1 << 16);
+    if (auto n = r.optional("cp")) l.cp = n->as_int(1, 1 << 16);
+    if (auto n = r.optional("virtual_stages")) l.virtual_stages = n->as_int(1, 1 << 10);
+    if (auto n = r.optional("sequence_parallel")) l.sequence_parallel = n->as_bool();
+    if (auto n = r.optional("zero")) l.zero_stage = static_cast<int>(n->as_int(0, 3));
+    if (auto n = r.optional("order")) {
+      const std::string v = n->as_choice({"tp-cp-dp-pp", "tp-cp-pp-dp"});
+      l.order = v == "tp-cp-pp-dp" ? RankOrder::TpCpPpDp : RankOrder::TpCpDpPp;
+    }
+    r.finish();
+  }
+  const auto& m = s.model;
+  require(m.heads % l.tp == 0, pn, fmt::format("tp ({}) dividing the attention heads ({})", l.tp, m.heads));
+  require(m.kv_heads % l.tp == 0, pn, fmt::format("tp ({}) dividing the key/value heads ({})", l.tp, m.kv_heads));
+  require(m.ffn % l.tp == 0 || m.moe(), pn, fmt::format("tp ({}) dividing the FFN size ({})", l.tp, m.ffn));
+  require(m.layers % (l.pp * l.virtual_stages) == 0, pn,
+          fmt::format("pp x virtual_stages ({} x {}) dividing the layers ({})", l.pp, l.virtual_stages, m.layers));
+  require(l.virtual_stages == 1 || l.pp > 1, pn, "pp > 1 for virtual_stages > 1 (interleaving needs a pipeline)");
+  require(!l.sequence_parallel || l.tp > 1, pn, "tp > 1 for sequence_parallel (it splits activations over the TP group)");
+  if (l.ep > 1) {
+    require(m.moe(), pn, fmt::format("ep: 1 for a dense model (ep {} needs 'experts')", l.ep));
+    require(m.experts % l.ep == 0, pn, fmt::format("ep ({}) dividing the experts ({})", l.ep, m.experts));
+    require(l.dp % l.ep == 0, pn, fmt::format("ep ({}) dividing dp ({}): experts are spread over data-parallel ranks", l.ep, l.dp));
+  }
+  if (m.moe() && l.tp > 1)
+    require(l.sequence_parallel, pn,
+            "sequence_parallel: true for a mixture-of-experts model with tp > 1 (each TP rank routes its share of the tokens)");
+
+  // batch
+  const ConfigNode bn = wm.required("batch");
+  {
+    MapReader r(bn, "workload.batch");
+    s.batch.seq = r.required("sequence").as_int(1, 1 << 24);
+    if (auto n = r.optional("micro")) s.batch.micro = n->as_int(1, 1 << 20);
+    s.batch.global = r.required("global").as_int(1, 1LL << 32);
+    r.finish();
+  }
+  const auto& b = s.batch;
+  require(b.global % (b.micro * l.dp) == 0, bn,
+          fmt::format("a global batch ({}) divisible by micro x dp ({} x {})", b.global, b.micro, l.dp));
+  require(b.seq % l.cp == 0, bn, fmt::format("a sequence ({}) divisible by cp ({})", b.seq, l.cp));
+  require(!l.sequence_parallel || (b.micro * b.seq / l.cp) % l.tp == 0, bn,
+          fmt::format("micro x sequence / cp ({}) divisible by tp ({}) for sequence parallelism", b.micro * b.seq / l.cp, l.tp));
+  const std::int64_t mb = b.microbatches(l);
+  require(l.virtual_stages == 1 || mb % l.pp == 0, bn,
+          fmt::format("micro batches per step ({}) divisible by pp ({}) for the interleaved schedule", mb, l.pp));
+
+  // options
+  if (auto on = wm.optional("options")) {
+    MapReader r(*on, "workload.options");
+    if (auto n = r.optional("recompute")) {
+      const std::string v = n->as_choice({"none", "selective", "full"});
+      s.recompute = v == "full" ? Recompute::Full : v == "selective" ? Recompute::Selective : Recompute::None;
+    }
+    if (auto n = r.optional("precision")) {
+      auto read = [&](const ConfigNode& v) {
+        const auto p = precision_from_string(v.as_string());
+        if (!p) v.fail("a precision (bf16, fp16, fp8, fp4, ...)");
+        if (!gpu.peak(*p)) v.fail(fmt::format("a precision GPU '{}' computes in (it has no {} rate)", gpu.id, to_string(*p)));
+        return *p;
+      };
+      if (n->is_map()) {  // per op: {gemm, attention, logits}
+        MapReader pr(*n, "workload.options.precision");
+        if (auto v = pr.optional("gemm")) s.precision = s.logits_precision = read(*v);
+        if (auto v = pr.optional("attention")) s.attention_precision = read(*v);
+        if (auto v = pr.optional("logits")) s.logits_precision = read(*v);
+        pr.finish();
+      } else {  // one precision for every GEMM; attention stays bf16
+        s.precision = s.logits_precision = read(*n);
+      }
+    }
+    if (auto n = r.optional("overlap_grad_reduce")) s.overlap_grad_reduce = n->as_bool();
+    if (auto n = r.optional("overlap_tp_comm")) s.overlap_tp_comm = n->as_bool();
+    r.finish();
+  }
+  if (!gpu.peak(Precision::bf16))
+    wm.node().fail(fmt::format("a GPU with a bf16 rate for attention and norms (GPU '{}' has none)", gpu.id));
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generating the op graphs
+// ---------------------------------------------------------------------------------------------
+namespace {
+
+enum Stream : int { kCompute = 0, kTp = 1, kPpFwd = 2, kPpBwd = 3, kDp = 4 };
+const std::vector<std::string> kStreams = {"compute", "tp_comm", "pp_send_fwd", "pp_send_bwd", "dp_comm"};
+
+// Chunks a GEMM and its TP collective are cut into when overlap_tp_comm is on: the collective of
+// chunk i runs while chunk i+1 computes (the pipelined overlap of Megatron-LM's --tp-comm-overlap).
+constexpr int kOverlapChunks = 4;
+
+struct Coords {
+  std::int64_t tp = 0, cp = 0, dp = 0, pp = 0;
+};
+
+class Generator {
+public:
+  // `materialize`: build the programs of ranks 0..materialize-1 only (< 0: all); generate_transformer.
+  Generator(const TransformerSpec& s, int materialize)
+      : s_(s), m_(s.model), l_(s.layout), layer_dense_(dense_params_per_layer()), layer_expert_(expert_params_per_layer()),
+        materialize_(materialize) {}
+  Workload build();
+
+private:
+  // --- layout ---
+  // Every rank number, group membership and pipeline peer goes through these two, so the rank
+  // order (l_.order) is decided here alone. Both orders are mixed-radix numberings, strictly
+  // increasing in each coordinate: a group's member with the lowest coordinates is its lowest rank.
+  [[nodiscard]] int rank_of(const Coords& c) const {
+    if (l_.order == RankOrder::TpCpPpDp) return static_cast<int>(c.tp + l_.tp * (c.cp + l_.cp * (c.pp + l_.pp * c.dp)));
+    return static_cast<int>(c.tp + l_.tp * (c.cp + l_.cp * (c.dp + l_.dp * c.pp)));
+  }
+  [[nodiscard]] Coords coords_of(int r) const {
+    Coords c;
+    std::int64_t x = r;
+    c.tp = x % l_.tp; x /= l_.tp;
+    c.cp = x % l_.cp; x /= l_.cp;
+    if (l_.order == RankOrder::TpCpPpDp) {
+      c.pp = x % l_.pp; x /= l_.pp;
+      c.dp = x;
+    } else {
+      c.dp = x % l_.dp; x /= l_.dp;
+      c.pp = x;
+    }
+    return c;
+  }
+  // Ranks whose programs are built: 0..built_ranks()-1.
+  [[nodiscard]] int built_ranks() const { return materialize_ < 0 ? w_.ranks : materialize_; }
+  void make_groups();
+
+  // --- one rank ---
+  struct RankState {
+    Coords c;
+    std::vector<Op>* ops = nullptr;
+    std::vector<int> last;                 // last op per stream
+    std::map<int, int> seq;                // collective sequence per group
+    int tp = -1, cp = -1, dpg = -1, ep = -1, edp = -1;  // group indices (-1: a group of one)
+  };
+  int add(RankState& st, Op op, const std::vector<int>& deps);
+  int gemm(RankState& st, const std::string& id, std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch,
+           int stream, const std::vector<int>& deps, Precision p);
+  int attention(RankState& st, const std::string& id, bool backward, const std::vector<int>& deps);
+  int memory(RankState& st, const std::string& id, double bytes, const std::vector<int>& deps = {});
+  // A zero-length delay on the compute stream that waits for `deps`: how compute waits for
+  // communication running on another stream.
+  int join(RankState& st, const std::string& id, const std::vector<int>& deps);
+  int collective(RankState& st, const std::string& id, CollectiveKind kind, int group, double bytes, int stream,
+                 const std::vector<int>& deps);
+  int alloc(RankState& st, const std::string& id, double bytes, const std::string& label, const std::vector<int>& deps = {});
+  // A pipeline send or receive of `bytes` with `peer` (tag: which virtual stage and direction).
+  int p2p(RankState& st, const std::string& id, OpKind kind, int stream, int peer, std::int64_t tag, double bytes,
+          const std::vector<int>& deps);
+  int free_op(RankState& st, const std::string& id, int alloc_op, const std::vector<int>& deps = {});
+  // A GEMM followed by a TP reduction (reduce-scatter or all-reduce) of its output, or a TP
+  // all-gather followed by the GEMM that consumes it; chunked when overlap_tp_comm is on.
+  int gemm_then_reduce(RankState& st, const std::string& id, std::int64_t m, std::int64_t n, std::int64_t k,
+                       double reduce_bytes, bool scatter, std::optional<Precision> precision = std::nullopt);
+  int gather_then_gemms(RankState& st, const std::string& id, double gather_bytes,
+                        const std::vector<std::array<std::int64_t, 3>>& shapes,
+                        std::optional<Precision> precision = std::nullopt);
+
+  void layer_forward(RankState& st, const std::string& p, bool recompute_pass);
+  void layer_backward(RankState& st, const std::string& p);
+  void build_rank(int r);
+
+  // --- sizes ---
+  [[nodiscard]] std::int64_t tokens() const { return s_.batch.micro * s_.batch.seq / l_.cp; }   // T
+  [[nodiscard]] std::int64_t sharded_tokens() const { return l_.sequence_parallel ? tokens() / l_.tp : tokens(); }
+  [[nodiscard]] std::int64_t vocab_shard() const { return (m_.vocab + l_.tp - 1) / l_.tp; }
+  [[nodiscard]] double dense_params_per_layer() const;   // one layer, one rank: attention/t + FFN/t + norms (+ router)
+  [[nodiscard]] double expert_params_per_layer() const;  // one layer, one rank: its E/ep experts
+  [[nodiscard]] double rank_params(const Coords& c) const;
+
+  const TransformerSpec& s_;
+  const TransformerShape& m_;
+  const ParallelLayout& l_;
+  const double layer_dense_;   // dense_params_per_layer(), computed once
+  const double layer_expert_;  // expert_params_per_layer()
+  const int materialize_;      // < 0: every rank
+  Workload w_;
+  std::vector<int> tp_group_, cp_group_, dp_group_, ep_group_, edp_group_;  // per rank
+  std::vector<int> last_backward_op_;                                         // per rank
+};
+
+void Generator::make_groups() {
+  const auto n = static_cast<std::size_t>(w_.ranks);
+  tp_group_.assign(n, -1);
+  cp_group_.assign(n, -1);
+  dp_group_.assign(n, -1);
+  ep_group_.assign(n, -1);
+  edp_group_.assign(n, -1);
+  // Each group is made once, by its lowest-coordinate member, and assigned to all members. That
+  // member is the group's lowest rank (rank_of), so visiting ranks 0..built_ranks()-1 makes
+  // exactly the groups with a member among them, in the same order as a full generation would.
+  const int upto = built_ranks();
+  for (int r = 0; r < upto; ++r) {
+    const Coords c = coords_of(r);
+    if (l_.tp > 1 && c.tp == 0) {
+      std::vector<int> rs;
+      for (std::int64_t i = 0; i < l_.tp; ++i) rs.push_back(rank_of({i, c.cp, c.dp, c.pp}));
+      const int g = add_group(w_, fmt::format("tp.pp{}.dp{}.cp{}", c.pp, c.dp, c.cp), rs, ParallelDim::TP);
+      for (int x : rs) tp_group_[static_cast<std::size_t>(x)] = g;
+    }
+    if (l_.cp > 1 && c.cp == 0) {
+      std::vector<int> rs;
+      for (std::int64_t i = 0; i < l_.cp; ++i) rs.push_back(rank_of({c.tp, i, c.dp, c.pp}));
+      const int g = add_group(w_, fmt::format("cp.pp{}.dp{}.tp{}", c.pp, c.dp, c.tp), rs, ParallelDim::CP);
+      for (int x : rs) cp_group_[static_cast<std::size_t>(x)] = g;
+    }
+    if (l_.dp * l_.cp > 1 && c.dp == 0 && c.cp == 0) {  // dense gradients: over data and context ranks
+      std::vector<int> rs;
+      for (std::int64_t d = 0; d < l_.dp; ++d)
+        for (std::int64_t i = 0; i < l_.cp; ++i) rs.push_back(rank_of({c.tp, i, d, c.pp}));
+      const int g = add_group(w_, fmt::format("dp.pp{}.tp{}", c.pp, c.tp), rs, ParallelDim::DP);
+      for (int x : rs) dp_group_[static_cast<std::size_t>(x)] = g;
+    }
+    if (m_.moe() && l_.ep > 1 && c.dp % l_.ep == 0) {  // experts: ep consecutive data-parallel ranks
+      std::vector<int> rs;
+      for (std::int64_t d = c.dp; d < c.dp + l_.ep; ++d) rs.push_back(rank_of({c.tp, c.cp, d, c.pp}));
+      const int g = add_group(w_, fmt::format("ep.pp{}.dp{}.cp{}.tp{}", c.pp, c.dp / l_.ep, c.cp, c.tp), rs, ParallelDim::EP);
+      for (int x : rs) ep_group_[static_cast<std::size_t>(x)] = g;
+    }
+    if (m_.moe() && (l_.dp / l_.ep) * l_.cp > 1 && c.dp < l_.ep && c.cp == 0) {  // expert gradients
+      std::vector<int> rs;
+      for (std::int64_t d = c.dp; d < l_.dp; d += l_.ep)
+        for (std::int64_t i = 0; i < l_.cp; ++i) rs.push_back(rank_of({c.tp, i, d, c.pp}));
+      const int g = add_group(w_, fmt::format("edp.pp{}.e{}.tp{}", c.pp, c.dp, c.tp), rs, ParallelDim::DP);
+      for (int x : rs) edp_group_[static_cast<std::size_t>(x)] = g;
+    }
+  }
+}
+
+double Generator::dense_params_per_layer() const {
+  const double h = static_cast<double>(m_.hidden), t = static_cast<double>(l_.tp);
+  const ParameterCount pc = count_parameters(m_);
+  // per_layer_dense = attention + 2h norms + (dense FFN | router hE); norms and router are
+  // replicated over the TP group, the rest is split.
+  const double replicated = 2.0 * h + (m_.moe() ? h * static_cast<double>(m_.experts) : 0.0);
+  return (pc.per_layer_dense - replicated) / t + replicated;
+}
+
+double Generator::expert_params_per_layer() const {
+  if (!m_.moe()) return 0.0;
+  return count_parameters(m_).per_layer_expert * static_cast<double>(m_.experts / l_.ep);
+}
+
+double Generator::rank_params(const Coords& c) const {
+  const double layers = static_cast<double>(m_.layers / l_.pp);
+  double psi = layers * (layer_dense_ + layer_expert_);
+  const double emb = static_cast<double>(vocab_shard()) * static_cast<double>(m_.hidden);
+  if (c.pp == 0) psi += emb;                                                  // input embedding
+  if (c.pp == l_.pp - 1) psi += emb + static_cast<double>(m_.hidden);         // output layer + final norm
+  return psi;
+}
+
+int Generator::add(RankState& st, Op op, const std::vector<int>& deps) {
+  auto& ops = *st.ops;
+  const int idx = static_cast<int>(ops.size());
+  for (int d : deps)
+    if (d >= 0) op.deps.push_back(d);
+  int& prev = st.last[static_cast<std::size_t>(op.stream)];
+  if (prev >= 0) op.deps.push_back(prev);
+  prev = idx;
+  std::sort(op.deps.begin(), op.deps.end());
+  op.deps.erase(std::unique(op.deps.begin(), op.deps.end()), op.deps.end());
+  if (op.kind == OpKind::Collective) op.sequence = st.seq[op.group]++;
+  op.where = s_.where;
+  ops.push_back(std::move(op));
+  return idx;
+}
+
+int Generator::gemm(RankState& st, const std::string& id, std::int64_t m, std::int64_t n, std::int64_t k,
+                    std::int64_t batch, int stream, const std::vector<int>& deps, Precision p) {
+  Op op;
+  op.id = id;
+  op.kind = OpKind::Compute;
+  op.stream = stream;
+  op.precision = p;
+  GemmShape g;
+  g.m = m; g.n = n; g.k = k; g.batch = batch;
+  op.gemm = g;
+  const KernelWork kw = gemm_work(g, p);
+  op.flops = kw.flops;
+  op.hbm_bytes = kw.bytes;
+  return add(st, std::move(op), deps);
+}
+
+int Generator::attention(RankState& st, const std::string& id, bool backward, const std::vector<int>& deps) {
+  // Context parallelism: the rank's queries (s/c of them) meet the keys of all c chunks, as c
+  // causal blocks of s/c x s/c (the load-balanced ring-attention layout does 1/c of the causal work).
+  const std::int64_t blocks = l_.cp;
+  int last = -1;
+  for (std::int64_t i = 0; i < blocks; ++i) {
+    Op op;
+    op.id = blocks > 1 ? fmt::format("{}.b{}", id, i) : id;
+    op.kind = OpKind::Compute;
+    op.stream = kCompute;
+    op.precision = s_.attention_precision;
+    AttentionShape a;
+    a.batch = s_.batch.micro;
+    a.heads = m_.heads / l_.tp;
+    a.kv_heads = m_.kv_heads / l_.tp;
+    a.seq = s_.batch.seq / l_.cp;
+    a.head_dim = m_.head_dim();
+    a.causal = true;
+    a.backward = backward;
+    op.attention = a;
+    const KernelWork kw = attention_work(a, op.precision);
+    op.flops = kw.flops;
+    op.hbm_bytes = kw.bytes;
+    last = add(st, std::move(op), i == 0 ? deps : std::vector<int>{});
+  }
+  return last;
+}
+
+int Generator::memory(RankState& st, const std::string& id, double bytes, const std::vector<int>& deps) {
+  Op op;
+  op.id = id;
+  op.kind = OpKind::Compute;
+  op.stream = kCompute;
+  op.precision = Precision::bf16;
+  op.hbm_bytes = Bytes(bytes);
+  return add(st, std::move(op), deps);
+}
+
+int Generator::join(RankState& st, const std::string& id, const std::vector<int>& deps) {
+  Op op;
+  op.id = id;
+  op.kind = OpKind::Delay;
+  op.stream = kCompute;
+  op.duration = Seconds(0.0);
+  return add(st, std::move(op), deps);
+}
+
+int Generator::collective(RankState& st, const std::string& id, CollectiveKind kind, int group, double bytes,
+                          int stream, const std::vector<int>& deps) {
+  if (group < 0) return -1;  // a group of one: nothing to exchange
+  Op op;
+  op.id = id;
+  op.kind = OpKind::Collective;
+  op.stream = stream;
+  op.collective = kind;
+  op.algorithm = CollectiveAlgorithm::Auto;  // the run chooses, like the libraries do
+  op.group = group;
+  op.dim = w_.groups[static_cast<std::size_t>(group)].dim;
+  op.bytes = static_cast<std::uint64_t>(bytes);
+  return add(st, std::move(op), deps);
+}
+
+int Generator::alloc(RankState& st, const std::string& id, double bytes, const std::string& label,
+                     const std::vector<int>& deps) {
+  Op op;
+  op.id = id;
+  op.kind = OpKind::Alloc;
+  op.stream = kCompute;
+  op.bytes = static_cast<std::uint64_t>(bytes);
+  op.label = label;
+  return add(st, std::move(op), deps);
+}
+
+int Generator::p2p(RankState& st, const std::string& id, OpKind kind, int stream, int peer, std::int64_t tag,
+                   double bytes, const std::vector<int>& deps) {
+  Op op;
+  op.id = id;
+  op.kind = kind;
+  op.stream = stream;
+  op.peer = peer;
+  op.tag = static_cast<int>(tag);
+  op.bytes = static_cast<std::uint64_t>(bytes);
+  op.dim = ParallelDim::PP;
+  return add(st, std::move(op), deps);
+}
+
+int Generator::free_op(RankState& st, const std::string& id, int alloc_op, const std::vector<int>& deps) {
+  const Op& a = (*st.ops)[static_cast<std::size_t>(alloc_op)];
+  Op op;
+  op.id = id;
+  op.kind = OpKind::Free;
+  op.stream = kCompute;
+  op.frees = alloc_op;
+  op.bytes = a.bytes;
+  op.label = a.label;
+  std::vector<int> d = deps;
+  d.push_back(alloc_op);
+  return add(st, std::move(op), d);
+}
+
+int Generator::gemm_then_reduce(RankState& st, const std::string& id, std::int64_t m, std::int64_t n, std::int64_t k,
+                                double reduce_bytes, bool scatter, std::optional<Precision> precision) {
+  const Precision p = precision.value_or(s_.precision);
+  const CollectiveKind kind = scatter ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce;
+  if (st.tp < 0) return gemm(st, id, m, n, k, 1, kCompute, {}, p);
+  if (!s_.overlap_tp_comm) {
+    gemm(st, id, m, n, k, 1, kCompute, {}, p);
+    return collective(st, id + ".tp", kind, st.tp, reduce_bytes, kCompute, {});
+  }
+  std::vector<int> colls;
+  for (int i = 0; i < kOverlapChunks; ++i) {
+    const int g = gemm(st, fmt::format("{}.c{}", id, i), m / kOverlapChunks, n, k, 1, kCompute, {}, p);
+    colls.push_back(collective(st, fmt::format("{}.tp.c{}", id, i), kind, st.tp, reduce_bytes / kOverlapChunks, kTp, {g}));
+  }
+  // The next compute op waits for every chunk's reduction: a zero-byte join on the compute stream.
+  return join(st, id + ".join", colls);
+}
+
+int Generator::gather_then_gemms(RankState& st, const std::string& id, double gather_bytes,
+                                 const std::vector<std::array<std::int64_t, 3>>& shapes, std::optional<Precision> precision) {
+  const Precision p = precision.value_or(s_.precision);
+  const bool gather = l_.sequence_parallel && st.tp >= 0;
+  int last = -1;
+  if (!gather || !s_.overlap_tp_comm) {
+    if (gather) collective(st, id + ".ag", CollectiveKind::AllGather, st.tp, gather_bytes, kCompute, {});
+    for (std::size_t i = 0; i < shapes.size(); ++i)
+      last = gemm(st, shapes.size() > 1 ? fmt::format("{}.{}", id, i == 0 ? "dgrad" : "wgrad") : id, shapes[i][0],
+                  shapes[i][1], shapes[i][2], 1, kCompute, {}, p);
+    return last;
+  }
+  // Chunk i of the gathered input arrives while chunk i-1 is multiplied.
+  for (int c = 0; c < kOverlapChunks; ++c) {
+    const int ag = collective(st, fmt::format("{}.ag.c{}", id, c), CollectiveKind::AllGather, st.tp,
+                              gather_bytes / kOverlapChunks, kTp, {});
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+      // The GEMM's token dimension is split: m for a forward or data-gradient GEMM, k for a weight gradient.
+      auto sh = shapes[i];
+      if (shapes.size() > 1 && i == 1) sh[2] /= kOverlapChunks; else sh[0] /= kOverlapChunks;
+      last = gemm(st, fmt::format("{}{}.c{}", id, shapes.size() > 1 ? (i == 0 ? ".dgrad" : ".wgrad") : "", c), sh[0], sh[1],
+                  sh[2], 1, kCompute, {ag}, p);
+    }
+  }
+  return last;
+}
+
+// One layer's forward pass on one micro batch. `p` prefixes op ids ("f<mb>.l<layer>").
+void Generator::layer_forward(RankState& st, const std::string& p, bool recompute_pass) {
+  const std::int64_t T = tokens(), Tt = sharded_tokens(), h = m_.hidden, t = l_.tp, d = m_.head_dim();
+  const std::int64_t qkv = (m_.heads + 2 * m_.kv_heads) * d / t;
+  const double act = 2.0;  // bytes per activation element
+  const bool sp = l_.sequence_parallel;
+  const double Th = act * static_cast<double>(T) * static_cast<double>(h);
+  const double Tth = act * static_cast<double>(Tt) * static_cast<double>(h);
+  const std::string r = recompute_pass ? ".re" : "";
+
+  memory(st, p + ".norm1" + r, 2.0 * Tth);                                  // read x, write norm(x)
+  gather_then_gemms(st, p + ".qkv" + r, Th, {{T, qkv, h}});
+  if (l_.cp > 1)  // every context rank needs the keys and values of all chunks
+    collective(st, p + ".kv_ag" + r, CollectiveKind::AllGather, st.cp,
+               act * static_cast<double>(T * 2 * m_.kv_heads * d / t * l_.cp), kCompute, {});
+  attention(st, p + ".attn" + r, false, {});
+  gemm_then_reduce(st, p + ".proj" + r, T, h, m_.heads * d / t, Th, sp);
+  memory(st, p + ".resid1" + r, 3.0 * Tth);                                 // x + attn: read 2, write 1
+  memory(st, p + ".norm2" + r, 2.0 * Tth);
+  if (!m_.moe()) {
+    const std::int64_t up = (m_.gated_ffn ? 2 : 1) * m_.ffn / t;
+    gather_then_gemms(st, p + ".fc1" + r, Th, {{T, up, h}});
+    memory(st, p + ".act" + r, act * static_cast<double>(T) * static_cast<double>(up + m_.ffn / t));
+    gemm_then_reduce(st, p + ".fc2" + r, T, h, m_.ffn / t, Th, sp);
+  } else {
+    // Each rank routes its Tt tokens; with ep ranks exchanging, each of its E/ep experts gets
+    // ep Tt k / E tokens on average (balanced routing).
+    const std::int64_t local = m_.experts / l_.ep;
+    const std::int64_t per_expert = std::max<std::int64_t>(1, (l_.ep * Tt * m_.top_k + m_.experts - 1) / m_.experts);
+    const std::int64_t up = (m_.gated_ffn ? 2 : 1) * m_.ffn;
+    const double dispatch = act * static_cast<double>(Tt * m_.top_k * h);
+    gemm(st, p + ".router" + r, Tt, m_.experts, h, 1, kCompute, {}, s_.precision);
+    collective(st, p + ".dispatch" + r, CollectiveKind::AllToAll, st.ep, dispatch, kCompute, {});
+    gemm(st, p + ".expert_fc1" + r, per_expert, up, h, local, kCompute, {}, s_.precision);
+    memory(st, p + ".act" + r, act * static_cast<double>(per_expert * local) * static_cast<double>(up + m_.ffn));
+    gemm(st, p + ".expert_fc2" + r, per_expert, h, m_.ffn, local, kCompute, {}, s_.precision);
+    collective(st, p + ".combine" + r, CollectiveKind::AllToAll, st.ep, dispatch, kCompute, {});
+  }
+  memory(st, p + ".resid2" + r, 3.0 * Tth);
+}
+
+// One layer's backward pass: data gradients (dgrad) and weight gradients (wgrad) of every GEMM.
+void Generator::layer_backward(RankState& st, const std::string& p) {
+  const std::int64_t T = tokens(), Tt = sharded_tokens(), h = m_.hidden, t = l_.tp, d = m_.head_dim();
+  const std::int64_t qkv = (m_.heads + 2 * m_.kv_heads) * d / t;
+  const double act = 2.0;
+  const bool sp = l_.sequence_parallel;
+  const double Th = act * static_cast<double>(T) * static_cast<double>(h);
+  const double Tth = act * static_cast<double>(Tt) * static_cast<double>(h);
+  const Precision pr = s_.precision;
+
+  memory(st, p + ".resid2", 3.0 * Tth);
+  if (!m_.moe()) {
+    const std::int64_t up = (m_.gated_ffn ? 2 : 1) * m_.ffn / t;
+    // fc2: the reduce-scatter's backward is an all-gather of dY; then dX = dY W^T, dW = X^T dY.
+    gather_then_gemms(st, p + ".fc2", Th, {{T, m_.ffn / t, h}, {m_.ffn / t, h, T}});
+    memory(st, p + ".act", act * static_cast<double>(T) * static_cast<double>(2 * up + m_.ffn / t));
+    // fc1: its input (the norm's output) is gathered again for the weight gradient; dX is reduced.
+    if (sp) collective(st, p + ".fc1.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
+    gemm(st, p + ".fc1.wgrad", h, up, T, 1, kCompute, {}, pr);
+    gemm_then_reduce(st, p + ".fc1.dgrad", T, h, up, Th, sp);
+  } else {
+    const std::int64_t local = m_.experts / l_.ep;
+    const std::int64_t per_expert = std::max<std::int64_t>(1, (l_.ep * Tt * m_.top_k + m_.experts - 1) / m_.experts);
+    const std::int64_t up = (m_.gated_ffn ? 2 : 1) * m_.ffn;
+    const double dispatch = act * static_cast<double>(Tt * m_.top_k * h);
+    collective(st, p + ".combine", CollectiveKind::AllToAll, st.ep, dispatch, kCompute, {});
+    gemm(st, p + ".expert_fc2.dgrad", per_expert, m_.ffn, h, local, kCompute, {}, pr);
+    gemm(st, p + ".expert_fc2.wgrad", m_.ffn, h, per_expert, local, kCompute, {}, pr);
+    memory(st, p + ".act", act * static_cast<double>(per_expert * local) * static_cast<double>(2 * up + m_.ffn));
+    gemm(st, p + ".expert_fc1.dgrad", per_expert, h, up, local, kCompute, {}, pr);
+    gemm(st, p + ".expert_fc1.wgrad", h, up, per_expert, local, kCompute, {}, pr);
+    collective(st, p + ".dispatch", CollectiveKind::AllToAll, st.ep, dispatch, kCompute, {});
+    gemm(st, p + ".router.dgrad", Tt, h, m_.experts, 1, kCompute, {}, pr);
+    gemm(st, p + ".router.wgrad", h, m_.experts, Tt, 1, kCompute, {}, pr);
+  }
+  memory(st, p + ".norm2", 3.0 * Tth);
+  memory(st, p + ".resid1", 3.0 * Tth);
+  gather_then_gemms(st, p + ".proj", Th, {{T, m_.heads * d / t, h}, {m_.heads * d / t, h, T}});
+  if (s_.recompute == Recompute::Selective) attention(st, p + ".attn.re", false, {});
+  attention(st, p + ".attn_bwd", true, {});
+  if (l_.cp > 1)  // the gathered keys' and values' gradients go back to their owners
+    collective(st, p + ".kv_rs", CollectiveKind::ReduceScatter, st.cp,
+               act * static_cast<double>(T * 2 * m_.kv_heads * d / t * l_.cp), kCompute, {});
+  if (sp) collective(st, p + ".qkv.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
+  gemm(st, p + ".qkv.wgrad", h, qkv, T, 1, kCompute, {}, pr);
+  gemm_then_reduce(st, p + ".qkv.dgrad", T, h, qkv, Th, sp);
+  memory(st, p + ".norm1", 3.0 * Tth);
+}
+
+
+// The order of forward and backward steps on pipeline rank `stage`: 1F1B (PipeDream-Flush, as in
+// Megatron-LM) and, with virtual stages, Megatron-LM's interleaved 1F1B (Narayanan et al. 2021,
+// section 2.2). Step k of the forward sequence runs model chunk (k / p) mod v on micro batch
+// (k / pv) p + k mod p; backward steps visit the chunks in reverse.
+struct Step {
+  bool forward = true;
+  std::int64_t chunk = 0, mb = 0;
+};
+
+std::vector<Step> pipeline_schedule(std::int64_t p, std::int64_t v, std::int64_t m, std::int64_t stage) {
+  const std::int64_t total = m * v;
+  auto at = [&](std::int64_t k, bool fwd) {
+    Step s;
+    s.forward = fwd;
+    const std::int64_t c = (k / p) % v;
+    s.chunk = fwd ? c : v - 1 - c;
+    s.mb = (k / (p * v)) * p + k % p;
+    return s;
+  };
+  std::int64_t warmup = 0;
+  if (v == 1) warmup = std::min(p - stage - 1, m);
+  else if (m == p) warmup = total;
+  else warmup = std::min((p - stage - 1) * 2 + (v - 1) * p, total);
+  std::vector<Step> out;
+  out.reserve(static_cast<std::size_t>(2 * total));
+  for (std::int64_t k = 0; k < warmup; ++k) out.push_back(at(k, true));
+  for (std::int64_t j = 0; j < total - warmup; ++j) {
+    out.push_back(at(warmup + j, true));
+    out.push_back(at(j, false));
+  }
+  for (std::int64_t j = total - warmup; j < total; ++j) out.push_back(at(j, false));
+  return out;
+}
+
+void Generator::build_rank(int r) {
+  RankState st;
+  st.c = coords_of(r);
+  st.ops = &w_.programs[static_cast<std::size_t>(r)];
+  st.last.assign(kStreams.size(), -1);
+  const auto ur = static_cast<std::size_t>(r);
+  st.tp = tp_group_[ur];
+  st.cp = cp_group_[ur];
+  st.dpg = dp_group_[ur];
+  st.ep = ep_group_[ur];
+  st.edp = edp_group_[ur];
+
+  const std::int64_t p = l_.pp, v = l_.virtual_stages, m = s_.batch.microbatches(l_);
+  const std::int64_t per_chunk = m_.layers / (p * v);
+  const std::int64_t last_vs = p * v - 1;
+  const std::int64_t T = tokens(), Tt = sharded_tokens(), h = m_.hidden, Vt = vocab_shard();
+  const double Th = 2.0 * static_cast<double>(T * h), Tth = 2.0 * static_cast<double>(Tt * h);
+  const bool sp = l_.sequence_parallel;
+  const int zero = l_.zero_stage;
+
+  // Persistent model state (models/transformer.hpp model_state_bytes): dense parameters are
+  // sharded over the dp x cp ranks of their group, expert parameters over the dp x cp / ep ranks
+  // that hold the same experts.
+  const std::int64_t n_dense = l_.dp * l_.cp, n_expert = l_.dp * l_.cp / l_.ep;
+  const double psi = rank_params(st.c);
+  const double psi_e = static_cast<double>(m_.layers / p) * layer_expert_;
+  const StateBytes sd = model_state_bytes(psi - psi_e, n_dense, zero), se = model_state_bytes(psi_e, n_expert, zero);
+  alloc(st, "weights", sd.weights + se.weights, "weights");
+  alloc(st, "gradients", sd.gradients + se.gradients, "gradients");
+  alloc(st, "optimizer", sd.optimizer + se.optimizer, "optimizer state");
+
+  const double act_layer = layer_activation_bytes(m_, l_, T, s_.recompute);
+  const double act_full = layer_activation_bytes(m_, l_, T, Recompute::None);
+  const double logits_bytes = static_cast<double>(T * Vt) * (2.0 + 4.0);  // bf16 logits + fp32 softmax
+  const double layer_w = 2.0 * (layer_dense_ + layer_expert_);  // one layer's bf16 weights
+  const int prev_rank = rank_of({st.c.tp, st.c.cp, st.c.dp, (st.c.pp + p - 1) % p});
+  const int next_rank = rank_of({st.c.tp, st.c.cp, st.c.dp, (st.c.pp + 1) % p});
+
+  // Gradient reduction of one bucket (a layer, or the embedding or output layer) over the
+  // data-parallel group: all-reduce (ZeRO 0) or reduce-scatter (ZeRO 1-3). Deferred to after the
+  // last backward step unless overlap_grad_reduce.
+  std::vector<std::pair<std::string, std::pair<double, double>>> deferred;  // id, (dense, expert) params
+  std::vector<std::pair<std::string, std::pair<double, double>>> buckets;   // for ZeRO 1/2 all-gathers
+  auto reduce_bucket = [&](const std::string& id, double dense, double expert, bool now) {
+    if (!now) {
+      deferred.push_back({id, {dense, expert}});
+      return;
+    }
+    const CollectiveKind k = zero == 0 ? CollectiveKind::AllReduce : CollectiveKind::ReduceScatter;
+    const int after = st.last[kCompute];
+    collective(st, id + ".grad_dp", k, st.dpg, 2.0 * dense, kDp, {after});
+    if (expert > 0.0) collective(st, id + ".grad_edp", k, st.edp, 2.0 * expert, kDp, {after});
+  };
+  // ZeRO-3: a layer's weights are all-gathered before each use and dropped after it, the next
+  // layer's gather issued before this layer computes (one layer of prefetch, as FSDP does), so
+  // two layers' weights can be resident at once.
+  struct Gather {
+    int alloc = -1, done = -1;  // the buffer's alloc op and the gather's last collective
+  };
+  const bool gathers = zero >= 3 && (st.dpg >= 0 || st.edp >= 0);
+  auto start_gather = [&](const std::string& id) {
+    Gather g;
+    if (!gathers) return g;
+    g.alloc = alloc(st, id + ".w", layer_w, "gathered weights");
+    g.done = collective(st, id + ".w_ag", CollectiveKind::AllGather, st.dpg, 2.0 * layer_dense_, kDp, {g.alloc});
+    if (layer_expert_ > 0.0)
+      g.done = collective(st, id + ".w_eag", CollectiveKind::AllGather, st.edp, 2.0 * layer_expert_, kDp, {g.alloc});
+    return g;
+  };
+  // Runs `body(i, id)` for the chunk's layers in `order`, each inside its gathered weights.
+  auto with_weights = [&](const std::vector<std::int64_t>& order, const std::string& prefix, const auto& body) {
+    Gather next = order.empty() ? Gather{} : start_gather(fmt::format("{}.l{}", prefix, order.front()));
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const std::string id = fmt::format("{}.l{}", prefix, order[k]);
+      const Gather cur = next;
+      if (k + 1 < order.size()) next = start_gather(fmt::format("{}.l{}", prefix, order[k + 1]));
+      if (cur.done >= 0) join(st, id + ".w_ready", {cur.done});  // the layer's compute waits for its weights
+      body(order[k], id);
+      if (cur.alloc >= 0) free_op(st, id + ".w_free", cur.alloc);
+    }
+  };
+
+  std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, int> saved;  // (chunk, mb, layer) -> alloc op
+  int logits_alloc = -1;
+  const auto steps = pipeline_schedule(p, v, m, st.c.pp);
+  for (const Step& step : steps) {
+    const std::int64_t vs = step.chunk * p + st.c.pp;
+    const std::int64_t first_layer = vs * per_chunk;
+    if (step.forward) {
+      const std::string f = fmt::format("f{}", step.mb);
+      if (vs == 0) {
+        memory(st, f + ".embed", Th);  // look up the rank's vocabulary shard
+        if (st.tp >= 0)
+          collective(st, f + ".embed.tp", sp ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce, st.tp, Th, kCompute, {});
+      } else {
+        p2p(st, fmt::format("{}.c{}.recv", f, step.chunk), OpKind::Recv, kCompute, prev_rank, 2 * vs, Tth, {});
+      }
+      std::vector<std::int64_t> layers;
+      for (std::int64_t i = 0; i < per_chunk; ++i) layers.push_back(first_layer + i);
+      with_weights(layers, f, [&](std::int64_t layer, const std::string& id) {
+        saved[{step.chunk, step.mb, layer}] = alloc(st, id + ".act", act_layer, "activations");
+        layer_forward(st, id, false);
+      });
+      if (vs == last_vs) {
+        memory(st, f + ".final_norm", 2.0 * Tth);
+        logits_alloc = alloc(st, f + ".logits_buf", logits_bytes, "logits");
+        gather_then_gemms(st, f + ".logits", Th, {{T, Vt, h}}, s_.logits_precision);
+        memory(st, f + ".loss", static_cast<double>(T * Vt) * (2.0 + 4.0 + 4.0));  // softmax cross-entropy
+        // Vocabulary-parallel cross-entropy: the max and the sum of exponentials over the TP group.
+        collective(st, f + ".loss.tp", CollectiveKind::AllReduce, st.tp, 8.0 * static_cast<double>(T), kCompute, {});
+      } else {
+        p2p(st, fmt::format("{}.c{}.send", f, step.chunk), OpKind::Send, kPpFwd, next_rank, 2 * (vs + 1), Tth, {st.last[kCompute]});
+      }
+    } else {
+      const std::string b = fmt::format("b{}", step.mb);
+      if (vs == last_vs) {
+        memory(st, b + ".loss", static_cast<double>(T * Vt) * (4.0 + 2.0));
+        if (sp) collective(st, b + ".logits.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
+        gemm(st, b + ".logits.wgrad", h, Vt, T, 1, kCompute, {}, s_.logits_precision);
+        gemm_then_reduce(st, b + ".logits.dgrad", T, h, Vt, Th, sp, s_.logits_precision);
+        free_op(st, b + ".logits_free", logits_alloc);
+        memory(st, b + ".final_norm", 3.0 * Tth);
+        if (step.mb == m - 1)
+          reduce_bucket(b + ".head", static_cast<double>(Vt * h + h), 0.0, s_.overlap_grad_reduce);
+      } else {
+        p2p(st, fmt::format("{}.c{}.recv", b, step.chunk), OpKind::Recv, kCompute, next_rank, 2 * vs + 1, Tth, {});
+      }
+      std::vector<std::int64_t> layers;
+      for (std::int64_t i = per_chunk - 1; i >= 0; --i) layers.push_back(first_layer + i);
+      with_weights(layers, b, [&](std::int64_t layer, const std::string& id) {
+        int transient = -1;
+        if (s_.recompute == Recompute::Full) {
+          transient = alloc(st, id + ".recompute_buf", act_full - act_layer, "activations");
+          layer_forward(st, id, true);
+        }
+        layer_backward(st, id);
+        free_op(st, id + ".act_free", saved.at({step.chunk, step.mb, layer}));
+        if (transient >= 0) free_op(st, id + ".recompute_free", transient);
+        // ZeRO 2 and 3 keep no full gradients: every micro batch's are reduce-scattered at once.
+        if (zero >= 2 || step.mb == m - 1)
+          reduce_bucket(id, layer_dense_, layer_expert_, zero >= 2 || s_.overlap_grad_reduce);
+        if (step.mb == m - 1) buckets.push_back({id, {layer_dense_, layer_expert_}});
+      });
+      if (vs == 0) {
+        if (sp) collective(st, b + ".embed.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
+        memory(st, b + ".embed", 2.0 * Th);  // scatter-add into the embedding gradient
+        if (step.mb == m - 1) reduce_bucket(b + ".embed", static_cast<double>(Vt * h), 0.0, s_.overlap_grad_reduce);
+      } else {
+        p2p(st, fmt::format("{}.c{}.send", b, step.chunk), OpKind::Send, kPpBwd, prev_rank, 2 * (vs - 1) + 1, Tth, {st.last[kCompute]});
+      }
+    }
+  }
+  last_backward_op_[ur] = st.last[kCompute];
+  for (const auto& [id, params] : deferred) reduce_bucket(id, params.first, params.second, true);
+
+  // Optimizer step (Adam, memory-bound): per parameter it holds, read fp32 master, momentum,
+  // variance and the bf16 gradient, write the three fp32 values and the bf16 weight: 28 bytes.
+  const double opt_params = (psi - psi_e) / (zero >= 1 ? static_cast<double>(n_dense) : 1.0) +
+                            psi_e / (zero >= 1 ? static_cast<double>(n_expert) : 1.0);
+  const int opt = memory(st, "optimizer_step", 28.0 * opt_params, {st.last[kDp]});
+  // ZeRO 1 and 2: every rank updated its shard; the new weights are all-gathered per bucket.
+  if (zero == 1 || zero == 2)
+    for (const auto& [id, params] : buckets) {
+      collective(st, id + ".param_ag", CollectiveKind::AllGather, st.dpg, 2.0 * params.first, kDp, {opt});
+      if (params.second > 0.0) collective(st, id + ".param_eag", CollectiveKind::AllGather, st.edp, 2.0 * params.second, kDp, {opt});
+    }
+}
+
+Workload Generator::build() {
+  w_.name = fmt::format("{}-train", m_.name);
+  w_.source = "transformer_training generator";
+  w_.ranks = static_cast<int>(l_.world());
+  w_.ranks_where = s_.where;
+  w_.streams = kStreams;
+  // The world group exists in every workload (index 0), as the trace reader makes it.
+  std::vector<int> all(static_cast<std::size_t>(w_.ranks));
+  for (int r = 0; r < w_.ranks; ++r) all[static_cast<std::size_t>(r)] = r;
+  add_group(w_, "world", all);
+  make_groups();
+  w_.programs.resize(static_cast<std::size_t>(w_.ranks));
+  last_backward_op_.assign(static_cast<std::size_t>(w_.ranks), -1);
+  const int upto = built_ranks();
+  for (int r = 0; r < upto; ++r) build_rank(r);
+
+  TrainingInfo info;
+  const StepFlops f = training_flops(m_, s_.batch, s_.recompute);
+  info.tokens_per_step = static_cast<double>(s_.batch.global * s_.batch.seq);
+  info.model_flops_per_step = f.model;
+  info.hardware_flops_per_step = f.hardware;
+  info.precision = s_.precision;
+  info.pipeline_stages = static_cast<int>(l_.pp);
+  info.microbatches = static_cast<int>(s_.batch.microbatches(l_));
+  info.last_backward_op = std::move(last_backward_op_);
+  w_.training = info;
+  // A partial generation skips the cross-rank checks: the programs of ranks >= materialize_ are
+  // empty, so the other members of a group or a pipeline peer have no matching ops.
+  if (materialize_ < 0) validate_workload(w_);
+  return std::move(w_);
+}
+
+}  // namespace
+
+Workload generate_transformer(const TransformerSpec& spec, const GpuSpec& gpu, int materialize) {
+  for (const Precision p : {spec.precision, spec.attention_precision, spec.logits_precision, Precision::bf16})
+    if (!gpu.peak(p))
+      throw Error(fmt::format("GPU '{}' has no {} rate, which the training step needs", gpu.id, to_string(p)));
+  if (materialize > spec.layout.world())
+    throw Error(fmt::format("cannot build {} ranks of a training step of {} ranks", materialize, spec.layout.world()));
+  return Generator(spec, materialize).build();
+}
+
+}  // namespace racksim

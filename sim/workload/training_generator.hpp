@@ -1,0 +1,66 @@
+// racksim sim: the transformer training generator — one training step of a dense or MoE decoder
+// under a tensor/sequence/pipeline/data/expert/context-parallel layout, as per-rank op graphs with
+// exact GEMM and attention shapes, collectives on named parallel groups, pipeline send/recv, and
+// HBM allocations for weights, gradients, optimizer state and activations.
+//
+// Scenario form (docs/transformer.md has every key):
+//   workload:
+//     kind: transformer_training
+//     model: {preset: llama3-70b} | {hidden, layers, heads, kv_heads, ffn, vocab, ffn_kind, experts, top_k}
+//     parallel: {tp, pp, dp, ep, cp, virtual_stages, sequence_parallel, zero, order}
+//     batch: {sequence, micro, global}
+//     options: {recompute, precision: P | {gemm, attention, logits}, overlap_grad_reduce, overlap_tp_comm}
+//
+// Rank order (parallel.order): tp-cp-dp-pp (the default, Megatron-LM's default order) numbers
+// ranks TP innermost, then CP, DP, PP: rank = tp_i + tp (cp_i + cp (dp_i + dp pp_i)).
+// tp-cp-pp-dp (Megatron-LM's --use-tp-pp-dp-mapping) puts PP before DP: rank = tp_i + tp (cp_i +
+// cp (pp_i + pp dp_i)), so one data-parallel replica (tp x cp x pp ranks) is a block of
+// consecutive ranks (TP 8 x PP 9 fills one 72-GPU Helios rack, and each data-parallel group holds
+// the same local GPU index in every rack).
+#pragma once
+
+#include "core/yaml_doc.hpp"
+#include "models/gpu.hpp"
+#include "models/transformer.hpp"
+#include "sim/workload/workload.hpp"
+
+#include <string>
+
+namespace racksim {
+
+struct TransformerSpec {
+  TransformerShape model;
+  ParallelLayout layout;
+  TrainingBatch batch;
+  Recompute recompute = Recompute::None;
+  Precision precision = Precision::bf16;   // the layers' GEMMs (MFU's peak is this precision's)
+  Precision attention_precision = Precision::bf16;
+  Precision logits_precision = Precision::bf16;  // the output layer's GEMMs
+  bool overlap_grad_reduce = true;         // gradient reduction per layer during backward
+  bool overlap_tp_comm = false;            // TP collectives on their own stream, overlapping compute
+  Location where;
+};
+
+// Reads the generator's keys of a scenario's workload map (kind already read) and checks that the
+// layout is possible (TP divides heads and kv heads, PP x virtual stages divides layers, the
+// global batch divides into micro batches, EP divides experts, ...). `gpu` checks precision.
+[[nodiscard]] TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const std::string& data_dir);
+
+// Generates one training step (throws Error if `gpu` has no rate for one of the spec's
+// precisions): tp x cp x dp x pp ranks numbered in spec.layout.order — TP innermost, then CP,
+// then DP and PP (tp-cp-dp-pp, rank = tp_i + tp (cp_i + cp (dp_i + dp pp_i)), Megatron-LM's
+// default) or PP and DP (tp-cp-pp-dp, rank = tp_i + tp (cp_i + cp (pp_i + pp dp_i)), Megatron-LM's
+// --use-tp-pp-dp-mapping). Every group, pipeline peer and group name follows that order.
+//
+// `materialize` < 0 builds every rank's program. `materialize` = M (0 <= M <= world size; more is
+// an Error) builds only ranks 0..M-1, to simulate one representative part (say one replica, under
+// tp-cp-pp-dp the first tp x cp x pp ranks) of a cluster too large to generate whole: the
+// workload still has the full world's `ranks` and as many `programs`, those of ranks >= M empty;
+// only the groups with at least one member below M exist (with their full membership and usual
+// names; their indices differ from a full generation's), plus "world"; `training` is the whole
+// step's (last_backward_op is -1 for the ranks not built). validate_workload is not run in this
+// mode: its cross-rank checks (collective sequences agree within a group, every send has its
+// receive) cannot hold with the other members' programs empty.
+[[nodiscard]] Workload generate_transformer(const TransformerSpec& spec, const GpuSpec& gpu, int materialize = -1);
+
+}  // namespace racksim

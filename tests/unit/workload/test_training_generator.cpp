@@ -1,0 +1,694 @@
+// The transformer training generator (sim/transformer.cpp) and its analytical model
+// (models/transformer.cpp): FLOPs against Megatron-LM's published formulas, the generated op
+// graphs' FLOPs against the same count, model state per ZeRO stage against the ZeRO paper's
+// formulas, activation memory, and the errors for impossible layouts.
+#include "models/transformer.hpp"
+#include "sim/workload/chakra.hpp"
+#include "sim/workload/training_generator.hpp"
+#include "catalog_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+
+using namespace racksim;
+using racksim::test::input_error_of;
+using racksim::test::near;
+
+namespace {
+
+TransformerSpec spec_from(const std::string& yaml, const std::string& gpu_id = "mi300x") {
+  const ConfigDoc doc = ConfigDoc::load_string(yaml, "workload.yaml");
+  MapReader wm(doc.root(), "workload");
+  (void)wm.required("kind");
+  TransformerSpec s = read_transformer_spec(wm, racksim::test::gpu(gpu_id), RACKSIM_SOURCE_DIR);
+  wm.finish();
+  return s;
+}
+
+// Sums the FLOPs of a workload's GEMM ops and of its attention ops over every rank.
+struct FlopSums {
+  double gemm = 0.0, attention = 0.0;
+};
+FlopSums sum_flops(const Workload& w) {
+  FlopSums f;
+  for (const auto& prog : w.programs)
+    for (const auto& op : prog) {
+      if (op.gemm) f.gemm += op.flops.value();
+      if (op.attention) f.attention += op.flops.value();
+    }
+  return f;
+}
+
+TransformerShape gpt3_175b() {
+  TransformerShape m;
+  m.name = "gpt3";
+  m.hidden = 12288;
+  m.layers = 96;
+  m.heads = 96;
+  m.kv_heads = 96;
+  m.ffn = 4 * 12288;
+  m.vocab = 50257;
+  m.gated_ffn = false;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("model FLOPs per step equal Megatron-LM's formula, with and without full recompute", "[transformer]") {
+  // Narayanan et al. 2021, eq. (3) and the text before it: a GPT model with g = a, F = 4h and a
+  // GELU FFN does 72 B s L h^2 (1 + s/6h + V/12hL) FLOPs per step without recomputation, and
+  // 96 B s L h^2 (1 + s/6h + V/16hL) with full activation recomputation.
+  struct Case {
+    std::int64_t h, L, a, V, s, B;
+  };
+  for (const Case c : {Case{12288, 96, 96, 50257, 2048, 1536}, Case{4096, 32, 32, 51200, 4096, 512},
+                       Case{20480, 105, 128, 51200, 2048, 2240}}) {
+    TransformerShape m = gpt3_175b();
+    m.hidden = c.h;
+    m.layers = c.L;
+    m.heads = c.a;
+    m.kv_heads = c.a;
+    m.ffn = 4 * c.h;
+    m.vocab = c.V;
+    TrainingBatch b;
+    b.seq = c.s;
+    b.global = c.B;
+    const double h = static_cast<double>(c.h), L = static_cast<double>(c.L), V = static_cast<double>(c.V),
+                 s = static_cast<double>(c.s), B = static_cast<double>(c.B);
+    const double plain = 72.0 * B * s * L * h * h * (1.0 + s / (6.0 * h) + V / (12.0 * h * L));
+    const double full = 96.0 * B * s * L * h * h * (1.0 + s / (6.0 * h) + V / (16.0 * h * L));
+    CHECK(training_flops(m, b, Recompute::None).model == near(plain));
+    CHECK(training_flops(m, b, Recompute::None).hardware == near(plain));
+    CHECK(training_flops(m, b, Recompute::Full).model == near(plain));
+    CHECK(training_flops(m, b, Recompute::Full).hardware == near(full));
+    // Selective recompute (Korthikanti et al. 2022) redoes only the attention core, 4 s h FLOPs
+    // per token per layer forward: + B s L 4 s h.
+    CHECK(training_flops(m, b, Recompute::Selective).hardware == near(plain + B * s * L * 4.0 * s * h));
+  }
+}
+
+TEST_CASE("GPT-3 175B has 175 billion parameters", "[transformer]") {
+  // Brown et al. 2020 report 175.0 B. Per layer 12 h^2 + 2h (no biases) x 96 layers = 173.95 B,
+  // plus input and output embeddings 2 x 50257 x 12288 = 1.235 B: 175.18 B. (GPT-3 ties its
+  // embeddings and has biases, which the model leaves out; both are within 1%.)
+  const ParameterCount p = count_parameters(gpt3_175b());
+  const double h = 12288.0;
+  CHECK(p.total == near(96.0 * (12.0 * h * h + 2.0 * h) + 2.0 * 50257.0 * h + h));
+  CHECK(p.total == Approx(175.0e9).epsilon(0.01));
+}
+
+TEST_CASE("generated GEMMs and attention kernels add up to the analytical FLOP count", "[transformer]") {
+  // The generator's GEMM shapes must reproduce the analytical count exactly: model FLOPs minus
+  // the attention core (4 s h per token per layer forward, which runs as attention kernels), plus
+  // the recomputed forward GEMMs. The attention kernels are causal FlashAttention: forward 2 s^2 h
+  // per sequence per layer (half of 4 s^2 h), backward 2.5 x that (models/kernel.hpp); a
+  // recompute pass (full or selective) adds one more forward.
+  struct Case {
+    std::string yaml;
+    double recomputed_attention_passes;
+    bool full_recompute;
+  };
+  const std::string model = "model: {hidden: 1024, layers: 8, heads: 16, kv_heads: 4, ffn: 2816, vocab: 32000}\n";
+  const std::string moe =
+      "model: {hidden: 512, layers: 4, heads: 8, kv_heads: 8, ffn: 1024, vocab: 4096, experts: 8, top_k: 2}\n";
+  const std::vector<Case> cases = {
+      {model + "parallel: {tp: 2, pp: 2, dp: 2, sequence_parallel: true, zero: 1}\nbatch: {sequence: 1024, global: 8}\n", 0, false},
+      {model + "parallel: {tp: 1, pp: 4, dp: 1, virtual_stages: 2}\nbatch: {sequence: 512, micro: 2, global: 16}\n"
+               "options: {recompute: full}\n", 1, true},
+      {model + "parallel: {tp: 4, pp: 1, dp: 2, cp: 2, zero: 3}\nbatch: {sequence: 2048, global: 4}\n"
+               "options: {recompute: selective}\n", 1, false},
+      {moe + "parallel: {tp: 2, pp: 1, dp: 4, ep: 4, sequence_parallel: true}\nbatch: {sequence: 256, micro: 2, global: 16}\n", 0,
+       false},
+  };
+  for (const Case& c : cases) {
+    INFO(c.yaml);
+    const TransformerSpec s = spec_from("kind: transformer_training\n" + c.yaml);
+    const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+    const FlopSums got = sum_flops(w);
+    const StepFlops f = training_flops(s.model, s.batch, s.recompute);
+    const double h = static_cast<double>(s.model.hidden), sq = static_cast<double>(s.batch.seq),
+                 L = static_cast<double>(s.model.layers), tokens = static_cast<double>(s.batch.global) * sq;
+    const double gemm_per_token_layer = f.forward_per_token_layer - 4.0 * sq * h;
+    double gemm = 3.0 * tokens * (L * gemm_per_token_layer + f.logits_per_token);
+    if (c.full_recompute) gemm += tokens * L * gemm_per_token_layer;
+    CHECK(got.gemm == Approx(gemm).epsilon(1e-12));
+    const double fwd_attention = static_cast<double>(s.batch.global) * L * 2.0 * sq * sq * h;
+    CHECK(got.attention == Approx(fwd_attention * (1.0 + 2.5 + c.recomputed_attention_passes)).epsilon(1e-12));
+    // The workload's own totals are the analytical ones.
+    REQUIRE(w.training);
+    CHECK(w.training->model_flops_per_step == near(f.model));
+    CHECK(w.training->tokens_per_step == near(tokens));
+    CHECK(w.ranks == s.layout.world());
+  }
+}
+
+TEST_CASE("model state per GPU follows the ZeRO paper for each stage", "[transformer][memory]") {
+  // Rajbhandari et al. 2020, section 5 (K = 12): stage 0 holds (2 + 2 + K) psi, stage 1
+  // 4 psi + K psi/N, stage 2 2 psi + (2 + K) psi/N, stage 3 (4 + K) psi/N.
+  const double psi = 7.5e9;
+  const std::int64_t n = 64;
+  CHECK(model_state_bytes(psi, n, 0).total() == near(16.0 * psi));
+  CHECK(model_state_bytes(psi, n, 1).total() == near(4.0 * psi + 12.0 * psi / 64.0));
+  CHECK(model_state_bytes(psi, n, 2).total() == near(2.0 * psi + 14.0 * psi / 64.0));
+  CHECK(model_state_bytes(psi, n, 3).total() == near(16.0 * psi / 64.0));
+  // The paper's example (Figure 1): 7.5 B parameters on 64 GPUs need 120 GB, 31.4 GB, 16.6 GB and
+  // 1.88 GB, printed to three digits (16.64 shows as 16.6).
+  CHECK(model_state_bytes(psi, n, 0).total() / 1e9 == Approx(120.0));
+  CHECK(model_state_bytes(psi, n, 1).total() / 1e9 == Approx(31.4).epsilon(0.001));
+  CHECK(model_state_bytes(psi, n, 2).total() / 1e9 == Approx(16.6).epsilon(0.005));
+  CHECK(model_state_bytes(psi, n, 3).total() / 1e9 == Approx(1.875).epsilon(0.001));
+}
+
+TEST_CASE("generated allocations hold the ZeRO footprint and 1F1B's in-flight activations", "[transformer][memory]") {
+  // h = 1024, L = 8, a = g = 8, F = 4096 (GELU), V = 32000, tp 2, pp 2, dp 4.
+  // Per layer per TP rank: attention (4 h^2)/2 = 2,097,152; FFN (2 h F)/2 = 4,194,304; two norms
+  // 2h = 2048 (replicated): 6,293,504. Four layers per stage: 25,174,016.
+  // Stage 0 adds the input embedding V h / t = 16000 x 1024 = 16,384,000: psi = 41,558,016.
+  // Stage 1 adds the output layer 16,384,000 and the final norm 1024: psi = 41,559,040.
+  const double psi0 = 41'558'016.0, psi1 = 41'559'040.0;
+  for (int zero = 0; zero <= 3; ++zero) {
+    INFO("ZeRO stage " << zero);
+    const TransformerSpec s = spec_from(fmt::format(
+        "kind: transformer_training\nmodel: {{hidden: 1024, layers: 8, heads: 8, ffn: 4096, vocab: 32000, ffn_kind: gelu}}\n"
+        "parallel: {{tp: 2, pp: 2, dp: 4, zero: {}}}\nbatch: {{sequence: 2048, micro: 1, global: 32}}\n",
+        zero));
+    const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+    for (const auto& [rank, psi] : {std::pair<int, double>{0, psi0}, {7, psi0}, {8, psi1}, {15, psi1}}) {
+      INFO("rank " << rank);
+      const StateBytes want = model_state_bytes(psi, 4, zero);
+      std::map<std::string, double> got;
+      for (const Op& op : w.programs[static_cast<std::size_t>(rank)])
+        if (op.kind == OpKind::Alloc && (op.label == "weights" || op.label == "gradients" || op.label == "optimizer state"))
+          got[op.label] += static_cast<double>(op.bytes);
+      CHECK(got["weights"] == Approx(want.weights).margin(1.0));
+      CHECK(got["gradients"] == Approx(want.gradients).margin(1.0));
+      CHECK(got["optimizer state"] == Approx(want.optimizer).margin(1.0));
+    }
+    // Peak along rank 0's program (every alloc and free runs on its compute stream, so program
+    // order is time order): model state + activations of the p = 2 micro batches 1F1B keeps in
+    // flight on stage 0, 4 layers each, + for ZeRO 3 two layers' gathered weights (the first
+    // backward layer's and the one prefetched behind it, while all 8 activations are held). Per layer (T = 2048,
+    // t = 2, no sequence parallelism; layer_activation_bytes): attention 2Th + 2Th + 2T(3h)/2 +
+    // 2Th/2 + 4Ta/2 = 4Th + 3Th + Th + 2Ta = 8Th + 2Ta; MLP 2Th + 2Th + 2TF/2 + 2TF/2 = 4Th + 2TF:
+    // 12 Th + 2Ta + 2TF = 12 x 2,097,152 + 2 x 16,384 + 2 x 8,388,608 = 41,975,808 bytes.
+    const double act = 41'975'808.0;
+    CHECK(layer_activation_bytes(s.model, s.layout, 2048, Recompute::None) == near(act));
+    double in_use = 0.0, peak = 0.0;
+    for (const Op& op : w.programs[0]) {
+      if (op.kind == OpKind::Alloc) in_use += static_cast<double>(op.bytes);
+      if (op.kind == OpKind::Free) in_use -= static_cast<double>(op.bytes);
+      peak = std::max(peak, in_use);
+    }
+    const double gathered = zero == 3 ? 2.0 * (2.0 * 6'293'504.0) : 0.0;  // 2 layers x 2 bytes x params
+    CHECK(peak == Approx(model_state_bytes(psi0, 4, zero).total() + gathered + 2.0 * 4.0 * act).margin(16.0));
+  }
+}
+
+TEST_CASE("activation memory shrinks with sequence parallelism and recompute as derived", "[transformer][memory]") {
+  // GPT-3 shapes, t = 1: 32 sbh + 4 sba (models/transformer.hpp: Korthikanti's 34 sbh without
+  // the 2 sbh of dropout masks; the attention matrix is never stored with FlashAttention).
+  TransformerShape m = gpt3_175b();
+  ParallelLayout l;
+  const double s = 2048.0, h = 12288.0, a = 96.0;
+  CHECK(layer_activation_bytes(m, l, 2048, Recompute::None) == near(32.0 * s * h + 4.0 * s * a));
+  // Full recompute keeps the layer input only: 2 sbh; with tp 8 and sequence parallelism 2sbh/8.
+  CHECK(layer_activation_bytes(m, l, 2048, Recompute::Full) == near(2.0 * s * h));
+  l.tp = 8;
+  l.sequence_parallel = true;
+  CHECK(layer_activation_bytes(m, l, 2048, Recompute::Full) == near(2.0 * s * h / 8.0));
+  // Tensor and sequence parallelism together split everything by t: (32 sbh + 4 sba) / 8.
+  CHECK(layer_activation_bytes(m, l, 2048, Recompute::None) == near((32.0 * s * h + 4.0 * s * a) / 8.0));
+}
+
+TEST_CASE("impossible layouts are rejected naming the key and the rule", "[transformer][errors]") {
+  const std::string model = "kind: transformer_training\nmodel: {preset: llama3-8b}\n";
+  struct Case {
+    std::string yaml, expect;
+  };
+  const std::vector<Case> cases = {
+      {model + "parallel: {tp: 3, dp: 1}\nbatch: {sequence: 8192, global: 8}\n", "tp (3) dividing the attention heads (32)"},
+      {model + "parallel: {tp: 16, dp: 1}\nbatch: {sequence: 8192, global: 8}\n", "tp (16) dividing the key/value heads (8)"},
+      {model + "parallel: {pp: 3, dp: 1}\nbatch: {sequence: 8192, global: 8}\n", "pp x virtual_stages (3 x 1) dividing the layers (32)"},
+      {model + "parallel: {pp: 4, virtual_stages: 3, dp: 1}\nbatch: {sequence: 8192, global: 8}\n",
+       "pp x virtual_stages (4 x 3) dividing the layers (32)"},
+      {model + "parallel: {dp: 3}\nbatch: {sequence: 8192, micro: 2, global: 16}\n",
+       "a global batch (16) divisible by micro x dp (2 x 3)"},
+      {model + "parallel: {pp: 4, virtual_stages: 2, dp: 1}\nbatch: {sequence: 8192, global: 6}\n",
+       "micro batches per step (6) divisible by pp (4)"},
+      {model + "parallel: {dp: 2, ep: 2}\nbatch: {sequence: 8192, global: 8}\n", "ep: 1 for a dense model"},
+      {model + "parallel: {dp: 1, sequence_parallel: true}\nbatch: {sequence: 8192, global: 8}\n", "tp > 1 for sequence_parallel"},
+      {"kind: transformer_training\nmodel: {preset: mixtral-8x7b}\nparallel: {dp: 6, ep: 3}\nbatch: {sequence: 4096, global: 12}\n",
+       "ep (3) dividing the experts (8)"},
+      {"kind: transformer_training\nmodel: {preset: llama3-9b}\nparallel: {dp: 1}\nbatch: {sequence: 8192, global: 8}\n",
+       "one of: gpt3-175b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b"},
+      {"kind: transformer_training\nmodel: {hidden: 1000, layers: 2, heads: 3, ffn: 10, vocab: 10}\nparallel: {dp: 1}\n"
+       "batch: {sequence: 8, global: 1}\n",
+       "heads (3) dividing hidden (1000)"},
+      {model + "parallel: {dp: 1}\nbatch: {sequence: 8192, global: 8}\noptions: {precision: fp4}\n",
+       "a precision GPU 'mi300x' computes in"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.yaml);
+    const InputError e = input_error_of([&] { (void)spec_from(c.yaml); });
+    CHECK_THAT(std::string(e.what()), Catch::Contains(c.expect));
+    CHECK_THAT(std::string(e.what()), Catch::Contains("workload.yaml:"));
+  }
+}
+
+TEST_CASE("presets match their published shapes", "[transformer]") {
+  // Llama 3 paper, Table 3: 405B has 126 layers, model dimension 16,384, FFN 53,248, 128 heads,
+  // 8 key/value heads; the released vocabulary is 128,256. 8B is within 1% of 8.03 B parameters.
+  const TransformerSpec s = spec_from(
+      "kind: transformer_training\nmodel: {preset: llama3-405b}\nparallel: {tp: 8, pp: 9, dp: 1}\nbatch: {sequence: 8192, global: 16}\n");
+  CHECK(s.model.layers == 126);
+  CHECK(s.model.hidden == 16384);
+  CHECK(s.model.ffn == 53248);
+  CHECK(s.model.heads == 128);
+  CHECK(s.model.kv_heads == 8);
+  CHECK(s.model.vocab == 128256);
+  CHECK(count_parameters(s.model).total == Approx(405.8e9).epsilon(0.01));  // Meta's model card: 405.85 B
+  const TransformerSpec e = spec_from(
+      "kind: transformer_training\nmodel: {preset: llama3-8b}\nparallel: {dp: 1}\nbatch: {sequence: 8192, global: 1}\n");
+  CHECK(count_parameters(e.model).total == Approx(8.03e9).epsilon(0.01));
+  // Mixtral 8x7B: 46.7 B parameters in all (Jiang et al. 2024, section 2).
+  const TransformerSpec x = spec_from(
+      "kind: transformer_training\nmodel: {preset: mixtral-8x7b}\nparallel: {dp: 1}\nbatch: {sequence: 4096, global: 1}\n");
+  CHECK(count_parameters(x.model).total == Approx(46.7e9).epsilon(0.01));
+}
+
+TEST_CASE("a generated step survives the round trip through Chakra ET op for op", "[transformer][chakra]") {
+  // Generator -> write_chakra -> load_chakra must give the same op graphs: same ops, streams,
+  // dependencies, shapes, sizes, groups and peers, hence the same simulation (the CLI test
+  // chakra_cli.cmake compares the two runs' summaries).
+  const std::vector<std::string> layouts = {
+      "model: {hidden: 512, layers: 4, heads: 8, kv_heads: 2, ffn: 1408, vocab: 1000}\n"
+      "parallel: {tp: 2, pp: 2, dp: 2, sequence_parallel: true, zero: 1, virtual_stages: 2}\n"
+      "batch: {sequence: 256, global: 8}\noptions: {recompute: full, overlap_tp_comm: true}\n",
+      "model: {hidden: 256, layers: 2, heads: 4, ffn: 512, vocab: 512, experts: 4, top_k: 2}\n"
+      "parallel: {tp: 1, pp: 1, dp: 4, ep: 2, cp: 2, zero: 3}\nbatch: {sequence: 128, global: 4}\n",
+  };
+  for (std::size_t i = 0; i < layouts.size(); ++i) {
+    INFO(layouts[i]);
+    const TransformerSpec s = spec_from("kind: transformer_training\n" + layouts[i]);
+    const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+    const std::string dir =
+        (std::filesystem::temp_directory_path() / fmt::format("racksim-{}-transformer-roundtrip-{}", ::getpid(), i)).string();
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    write_chakra(w, dir, "step");
+    ChakraSpec cs;
+    cs.prefix = dir + "/step";
+    cs.files = w.ranks;
+    cs.ranks = w.ranks;
+    const Workload back = load_chakra(cs, racksim::test::gpu("mi300x"));
+    REQUIRE(back.ranks == w.ranks);
+    REQUIRE(back.programs.size() == w.programs.size());
+    for (std::size_t r = 0; r < w.programs.size(); ++r) {
+      const auto& a = w.programs[r];
+      const auto& b = back.programs[r];
+      REQUIRE(a.size() == b.size());
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        const Op& x = a[k];
+        const Op& y = b[k];
+        INFO("rank " << r << " op " << x.id);
+        CHECK(x.id == y.id);
+        CHECK(x.kind == y.kind);
+        CHECK(w.streams[static_cast<std::size_t>(x.stream)] == back.streams[static_cast<std::size_t>(y.stream)]);
+        CHECK(x.deps == y.deps);
+        CHECK(x.flops.value() == y.flops.value());
+        CHECK(x.hbm_bytes.value() == y.hbm_bytes.value());
+        CHECK(x.precision == y.precision);
+        CHECK(x.gemm.has_value() == y.gemm.has_value());
+        if (x.gemm && y.gemm)
+          CHECK((x.gemm->m == y.gemm->m && x.gemm->n == y.gemm->n && x.gemm->k == y.gemm->k && x.gemm->batch == y.gemm->batch));
+        CHECK(x.attention.has_value() == y.attention.has_value());
+        if (x.attention && y.attention)
+          CHECK((x.attention->seq == y.attention->seq && x.attention->heads == y.attention->heads &&
+                 x.attention->kv_heads == y.attention->kv_heads && x.attention->backward == y.attention->backward &&
+                 x.attention->causal == y.attention->causal));
+        CHECK(x.duration.has_value() == y.duration.has_value());
+        CHECK(x.bytes == y.bytes);
+        if (x.kind == OpKind::Collective) {
+          CHECK(x.collective == y.collective);
+          CHECK(x.algorithm == y.algorithm);
+          CHECK(x.sequence == y.sequence);
+          CHECK(w.groups[static_cast<std::size_t>(x.group)].ranks == back.groups[static_cast<std::size_t>(y.group)].ranks);
+        }
+        if (x.kind == OpKind::Send || x.kind == OpKind::Recv) {
+          CHECK(x.peer == y.peer);
+          CHECK(x.tag == y.tag);
+        }
+        if (x.kind == OpKind::Free) CHECK(x.frees == y.frees);
+      }
+    }
+    std::filesystem::remove_all(dir);
+  }
+}
+
+TEST_CASE("precision is set per kind of op", "[transformer]") {
+  // One precision for the GEMMs leaves attention in bf16; the map form sets each kind.
+  const std::string base = "kind: transformer_training\nmodel: {hidden: 256, layers: 2, heads: 4, ffn: 512, vocab: 512}\n"
+                           "parallel: {dp: 1}\nbatch: {sequence: 128, global: 1}\n";
+  auto kinds = [](const Workload& w) {
+    std::map<std::string, std::set<Precision>> k;
+    for (const Op& op : w.programs[0]) {
+      if (op.attention) k["attention"].insert(op.precision);
+      if (op.gemm) k[op.id.find("logits") != std::string::npos ? "logits" : "gemm"].insert(op.precision);
+    }
+    return k;
+  };
+  const auto& gpu = racksim::test::gpu("mi300x");
+  auto k = kinds(generate_transformer(spec_from(base + "options: {precision: fp8}\n"), gpu));
+  CHECK(k["gemm"] == std::set<Precision>{Precision::fp8});
+  CHECK(k["logits"] == std::set<Precision>{Precision::fp8});
+  CHECK(k["attention"] == std::set<Precision>{Precision::bf16});
+  k = kinds(generate_transformer(spec_from(base + "options: {precision: {gemm: fp8, attention: fp8, logits: bf16}}\n"), gpu));
+  CHECK(k["gemm"] == std::set<Precision>{Precision::fp8});
+  CHECK(k["logits"] == std::set<Precision>{Precision::bf16});
+  CHECK(k["attention"] == std::set<Precision>{Precision::fp8});
+  const InputError e = input_error_of([&] { (void)spec_from(base + "options: {precision: {gemm: fp8, attn: fp8}}\n"); });
+  CHECK_THAT(std::string(e.what()), Catch::Contains("valid keys: gemm, attention, logits"));
+}
+
+namespace {
+
+// The coordinates of rank r, derived independently of the generator from docs/transformer.md:
+// tp-cp-dp-pp: rank = tp_i + tp (cp_i + cp (dp_i + dp pp_i)); tp-cp-pp-dp: rank = tp_i + tp (cp_i +
+// cp (pp_i + pp dp_i)).
+struct TestCoords {
+  std::int64_t tp = 0, cp = 0, dp = 0, pp = 0;
+};
+TestCoords coords_by_formula(const ParallelLayout& l, int r) {
+  TestCoords c;
+  std::int64_t x = r;
+  c.tp = x % l.tp;
+  x /= l.tp;
+  c.cp = x % l.cp;
+  x /= l.cp;
+  if (l.order == RankOrder::TpCpPpDp) {
+    c.pp = x % l.pp;
+    c.dp = x / l.pp;
+  } else {
+    c.dp = x % l.dp;
+    c.pp = x / l.dp;
+  }
+  return c;
+}
+
+const Group* group_named(const Workload& w, const std::string& name) {
+  for (const Group& g : w.groups)
+    if (g.name == name) return &g;
+  return nullptr;
+}
+
+// Per rank: the peer of every send and receive, by op id ("f0.c0.send" -> 2).
+std::map<std::string, int> p2p_peers(const Workload& w, int rank) {
+  std::map<std::string, int> out;
+  for (const Op& op : w.programs[static_cast<std::size_t>(rank)])
+    if (op.kind == OpKind::Send || op.kind == OpKind::Recv) out[op.id] = op.peer;
+  return out;
+}
+
+const std::string kTinyOrderModel =
+    "kind: transformer_training\nmodel: {hidden: 256, layers: 3, heads: 4, kv_heads: 2, ffn: 512, vocab: 512}\n";
+
+}  // namespace
+
+TEST_CASE("parallel.order tp-cp-pp-dp numbers one replica as consecutive ranks", "[transformer][order]") {
+  // tp 2, pp 3, dp 2 (cp 1): rank = tp_i + 2 (pp_i + 3 dp_i).
+  //   dp 0: (pp 0) 0 1, (pp 1) 2 3, (pp 2) 4 5      dp 1: (pp 0) 6 7, (pp 1) 8 9, (pp 2) 10 11
+  // So replica 0 (dp_i = 0) is ranks 0..5; the DP group of (tp 1, pp 2) is 1 + 2 (2 + 3 dp_i) for
+  // dp_i = 0, 1: {5, 11}; the TP group of (pp p, dp d) is {2 (p + 3d), 2 (p + 3d) + 1}; a stage's
+  // next stage (pp_i + 1) is rank + 2 and its previous one rank - 2.
+  const TransformerSpec s = spec_from(kTinyOrderModel +
+                                      "parallel: {tp: 2, pp: 3, dp: 2, order: tp-cp-pp-dp}\n"
+                                      "batch: {sequence: 128, global: 4}\n");
+  REQUIRE(s.layout.order == RankOrder::TpCpPpDp);
+  CHECK(to_string(s.layout.order) == "tp-cp-pp-dp");
+  const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+  REQUIRE(w.ranks == 12);
+
+  // Replica 0: ranks 0..5 are every (tp, pp) of dp 0.
+  for (int r = 0; r < 6; ++r) {
+    const TestCoords c = coords_by_formula(s.layout, r);
+    CHECK(c.dp == 0);
+  }
+  for (int r = 6; r < 12; ++r) CHECK(coords_by_formula(s.layout, r).dp == 1);
+
+  const Group* dp = group_named(w, "dp.pp2.tp1");
+  REQUIRE(dp != nullptr);
+  CHECK(dp->ranks == std::vector<int>{5, 11});
+  CHECK(dp->dim == ParallelDim::DP);
+  const Group* dp0 = group_named(w, "dp.pp0.tp0");
+  REQUIRE(dp0 != nullptr);
+  CHECK(dp0->ranks == std::vector<int>{0, 6});
+
+  for (int p = 0; p < 3; ++p)
+    for (int d = 0; d < 2; ++d) {
+      const Group* tp = group_named(w, fmt::format("tp.pp{}.dp{}.cp0", p, d));
+      REQUIRE(tp != nullptr);
+      const int base = 2 * (p + 3 * d);
+      CHECK(tp->ranks == std::vector<int>{base, base + 1});
+    }
+
+  // Pipeline peers: forward sends and backward receives go to the next stage (rank + 2), forward
+  // receives and backward sends to the previous one (rank - 2).
+  const std::map<int, std::map<std::string, int>> want = {
+      {0, {{"f0.c0.send", 2}, {"b0.c0.recv", 2}}},
+      {2, {{"f0.c0.recv", 0}, {"f0.c0.send", 4}, {"b0.c0.recv", 4}, {"b0.c0.send", 0}}},
+      {5, {{"f0.c0.recv", 3}, {"b0.c0.send", 3}}},
+      {7, {{"f0.c0.send", 9}, {"b0.c0.recv", 9}}},
+      {9, {{"f0.c0.recv", 7}, {"f0.c0.send", 11}, {"b0.c0.recv", 11}, {"b0.c0.send", 7}}},
+  };
+  for (const auto& [rank, peers] : want) {
+    INFO("rank " << rank);
+    const auto got = p2p_peers(w, rank);
+    for (const auto& [id, peer] : peers) {
+      INFO(id);
+      REQUIRE(got.count(id) == 1);
+      CHECK(got.at(id) == peer);
+    }
+  }
+  // Every send and receive of every rank is with the same (tp, dp) one stage away.
+  for (int r = 0; r < w.ranks; ++r)
+    for (const auto& [id, peer] : p2p_peers(w, r)) {
+      INFO("rank " << r << " op " << id);
+      const TestCoords a = coords_by_formula(s.layout, r), b = coords_by_formula(s.layout, peer);
+      CHECK(a.tp == b.tp);
+      CHECK(a.dp == b.dp);
+      const bool towards_next = (id[0] == 'f') == (id.find(".send") != std::string::npos);
+      CHECK(b.pp == a.pp + (towards_next ? 1 : -1));
+    }
+}
+
+TEST_CASE("the default rank order is tp-cp-dp-pp, unchanged", "[transformer][order]") {
+  // tp 2, pp 3, dp 2: rank = tp_i + 2 (dp_i + 2 pp_i). The TP group of (pp p, dp d) is
+  // {2 (d + 2p), 2 (d + 2p) + 1}, the DP group of (pp p, tp t) {t + 4p, t + 2 + 4p}, and the next
+  // stage of a rank is rank + 4.
+  const TransformerSpec s = spec_from(kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2}\nbatch: {sequence: 128, global: 4}\n");
+  CHECK(s.layout.order == RankOrder::TpCpDpPp);
+  CHECK(to_string(s.layout.order) == "tp-cp-dp-pp");
+  const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+  REQUIRE(w.ranks == 12);
+  for (int p = 0; p < 3; ++p) {
+    for (int d = 0; d < 2; ++d) {
+      const Group* tp = group_named(w, fmt::format("tp.pp{}.dp{}.cp0", p, d));
+      REQUIRE(tp != nullptr);
+      CHECK(tp->ranks == std::vector<int>{2 * (d + 2 * p), 2 * (d + 2 * p) + 1});
+    }
+    for (int t = 0; t < 2; ++t) {
+      const Group* dp = group_named(w, fmt::format("dp.pp{}.tp{}", p, t));
+      REQUIRE(dp != nullptr);
+      CHECK(dp->ranks == std::vector<int>{t + 4 * p, t + 2 + 4 * p});
+    }
+  }
+  CHECK(w.groups.size() == 1 + 6 + 6);  // world, 6 TP, 6 DP
+  CHECK(p2p_peers(w, 1) == std::map<std::string, int>{{"f0.c0.send", 5}, {"f1.c0.send", 5}, {"b0.c0.recv", 5}, {"b1.c0.recv", 5}});
+  CHECK(p2p_peers(w, 6).at("f0.c0.recv") == 2);
+  CHECK(p2p_peers(w, 6).at("f0.c0.send") == 10);
+}
+
+TEST_CASE("every parallel group holds the ranks its coordinates say, under both orders", "[transformer][order]") {
+  // A mixture-of-experts model with every dimension: tp 2, cp 2, pp 2, dp 4, ep 2 (32 ranks).
+  // Each group's members, mapped back to coordinates by the formula, must agree on every
+  // coordinate but the group's own: TP over tp; CP over cp; DP over dp x cp; EP over ep
+  // consecutive dp starting at a multiple of ep; EDP over the dp of one residue mod ep, x cp.
+  for (const std::string order : {"tp-cp-dp-pp", "tp-cp-pp-dp"}) {
+    INFO(order);
+    const TransformerSpec s = spec_from(
+        "kind: transformer_training\nmodel: {hidden: 256, layers: 2, heads: 4, ffn: 512, vocab: 512, experts: 4, top_k: 2}\n"
+        "parallel: {tp: 2, cp: 2, pp: 2, dp: 4, ep: 2, sequence_parallel: true, order: " + order +
+        "}\nbatch: {sequence: 128, global: 8}\n");
+    const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));  // validate_workload passes
+    const ParallelLayout& l = s.layout;
+    REQUIRE(w.ranks == 32);
+    std::map<std::string, std::vector<int>> per_rank_count;  // prefix -> groups per rank
+    for (const std::string prefix : {"tp.", "cp.", "dp.", "ep.", "edp."}) per_rank_count[prefix].assign(32, 0);
+    for (const Group& g : w.groups) {
+      if (g.name == "world") continue;
+      INFO(g.name);
+      const std::string prefix = g.name.substr(0, g.name.find('.') + 1);
+      REQUIRE(per_rank_count.count(prefix) == 1);
+      std::set<std::int64_t> tps, cps, dps, pps;
+      for (int r : g.ranks) {
+        const TestCoords c = coords_by_formula(l, r);
+        tps.insert(c.tp);
+        cps.insert(c.cp);
+        dps.insert(c.dp);
+        pps.insert(c.pp);
+        ++per_rank_count[prefix][static_cast<std::size_t>(r)];
+      }
+      CHECK(pps.size() == 1);
+      const TestCoords first = coords_by_formula(l, g.ranks.front());
+      if (prefix == "tp.") {
+        CHECK((tps.size() == 2 && cps.size() == 1 && dps.size() == 1));
+        CHECK(g.name == fmt::format("tp.pp{}.dp{}.cp{}", first.pp, first.dp, first.cp));
+      } else if (prefix == "cp.") {
+        CHECK((tps.size() == 1 && cps.size() == 2 && dps.size() == 1));
+        CHECK(g.name == fmt::format("cp.pp{}.dp{}.tp{}", first.pp, first.dp, first.tp));
+      } else if (prefix == "dp.") {
+        CHECK((tps.size() == 1 && cps.size() == 2 && dps.size() == 4 && g.ranks.size() == 8));
+        CHECK(g.name == fmt::format("dp.pp{}.tp{}", first.pp, first.tp));
+      } else if (prefix == "ep.") {
+        CHECK((tps.size() == 1 && cps.size() == 1 && g.ranks.size() == 2));
+        CHECK(dps == std::set<std::int64_t>{first.dp, first.dp + 1});
+        CHECK(first.dp % 2 == 0);
+        CHECK(g.name == fmt::format("ep.pp{}.dp{}.cp{}.tp{}", first.pp, first.dp / 2, first.cp, first.tp));
+      } else {
+        CHECK((tps.size() == 1 && cps.size() == 2 && g.ranks.size() == 4));
+        CHECK(dps == std::set<std::int64_t>{first.dp, first.dp + 2});
+        CHECK(g.name == fmt::format("edp.pp{}.e{}.tp{}", first.pp, first.dp, first.tp));
+      }
+    }
+    for (const auto& [prefix, counts] : per_rank_count) {
+      INFO(prefix);
+      CHECK(counts == std::vector<int>(32, 1));  // every rank is in exactly one group of each kind
+    }
+  }
+}
+
+TEST_CASE("a partial generation builds ranks below M exactly as the full one", "[transformer][materialize]") {
+  struct Case {
+    std::string yaml;
+    int m;
+  };
+  const std::vector<Case> cases = {
+      // One replica of tp 2 x pp 3 under tp-cp-pp-dp: ranks 0..5.
+      {kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2, order: tp-cp-pp-dp, zero: 1}\nbatch: {sequence: 128, global: 4}\n", 6},
+      // One replica of tp 2 x cp 2 x pp 2 of a MoE model (EP and EDP groups reach other replicas).
+      {"kind: transformer_training\nmodel: {hidden: 256, layers: 2, heads: 4, ffn: 512, vocab: 512, experts: 4, top_k: 2}\n"
+       "parallel: {tp: 2, cp: 2, pp: 2, dp: 4, ep: 2, sequence_parallel: true, order: tp-cp-pp-dp, zero: 3}\n"
+       "batch: {sequence: 128, global: 8}\n",
+       8},
+      // Not a whole replica, default order; and the degenerate ends.
+      {kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2}\nbatch: {sequence: 128, global: 4}\n", 5},
+      {kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2}\nbatch: {sequence: 128, global: 4}\n", 0},
+      {kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2}\nbatch: {sequence: 128, global: 4}\n", 12},
+  };
+  const auto& gpu = racksim::test::gpu("mi300x");
+  for (const Case& c : cases) {
+    INFO(c.yaml << "M = " << c.m);
+    const TransformerSpec s = spec_from(c.yaml);
+    const Workload full = generate_transformer(s, gpu);
+    const Workload part = generate_transformer(s, gpu, c.m);
+    REQUIRE(part.ranks == full.ranks);
+    REQUIRE(part.programs.size() == full.programs.size());
+    for (std::size_t r = 0; r < full.programs.size(); ++r) {
+      INFO("rank " << r);
+      const auto& a = full.programs[r];
+      const auto& b = part.programs[r];
+      if (static_cast<int>(r) >= c.m) {
+        CHECK(b.empty());
+        continue;
+      }
+      REQUIRE(a.size() == b.size());
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        const Op& x = a[k];
+        const Op& y = b[k];
+        INFO("op " << x.id);
+        CHECK(x.id == y.id);
+        CHECK(x.kind == y.kind);
+        CHECK(x.stream == y.stream);
+        CHECK(x.deps == y.deps);
+        CHECK(x.bytes == y.bytes);
+        CHECK(x.flops.value() == y.flops.value());
+        CHECK(x.hbm_bytes.value() == y.hbm_bytes.value());
+        CHECK(x.peer == y.peer);
+        CHECK(x.tag == y.tag);
+        CHECK(x.sequence == y.sequence);
+        CHECK(x.dim == y.dim);
+        CHECK((x.group < 0) == (y.group < 0));
+        if (x.group >= 0 && y.group >= 0) {
+          const Group& gx = full.groups[static_cast<std::size_t>(x.group)];
+          const Group& gy = part.groups[static_cast<std::size_t>(y.group)];
+          CHECK(gx.name == gy.name);
+          CHECK(gx.ranks == gy.ranks);
+        }
+      }
+    }
+    // The groups: "world", and exactly the full generation's groups with a member below M.
+    std::set<std::string> want, got;
+    for (const Group& g : full.groups)
+      if (g.name == "world" || g.ranks.front() < c.m) want.insert(g.name);
+    for (const Group& g : part.groups) {
+      INFO(g.name);
+      CHECK(got.insert(g.name).second);
+      CHECK((g.name == "world" || g.ranks.front() < c.m));
+      const Group* f = group_named(full, g.name);
+      REQUIRE(f != nullptr);
+      CHECK(f->ranks == g.ranks);
+      CHECK(g.position.size() == static_cast<std::size_t>(part.ranks));
+    }
+    CHECK(got == want);
+    CHECK(part.groups.front().name == "world");
+    // The training totals are the whole step's.
+    REQUIRE(part.training);
+    CHECK(part.training->model_flops_per_step == full.training->model_flops_per_step);
+    CHECK(part.training->tokens_per_step == full.training->tokens_per_step);
+    REQUIRE(part.training->last_backward_op.size() == full.training->last_backward_op.size());
+    for (std::size_t r = 0; r < full.programs.size(); ++r)
+      CHECK(part.training->last_backward_op[r] == (static_cast<int>(r) < c.m ? full.training->last_backward_op[r] : -1));
+  }
+  const TransformerSpec s = spec_from(kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2}\nbatch: {sequence: 128, global: 4}\n");
+  CHECK_THROWS_AS((void)generate_transformer(s, gpu, 13), Error);  // more ranks than the world
+}
+
+TEST_CASE("one replica of a 131,112-rank Llama 3 405B step is built alone", "[transformer][materialize]") {
+  // tp 8 x pp 9 = 72 ranks per replica (one Helios rack under tp-cp-pp-dp), dp 1821.
+  const TransformerSpec s = spec_from(
+      "kind: transformer_training\nmodel: {preset: llama3-405b}\n"
+      "parallel: {tp: 8, pp: 9, dp: 1821, sequence_parallel: true, zero: 1, order: tp-cp-pp-dp}\n"
+      "batch: {sequence: 8192, global: 16389}\n");  // 9 micro batches per replica
+  const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"), 72);
+  REQUIRE(w.ranks == 131'112);
+  REQUIRE(w.programs.size() == 131'112u);
+  for (int r = 0; r < 72; ++r) CHECK(!w.programs[static_cast<std::size_t>(r)].empty());
+  std::size_t built = 0;
+  for (const auto& p : w.programs) built += p.empty() ? 0 : 1;
+  CHECK(built == 72u);
+  // world + 9 TP groups (one per stage) + 72 DP groups (one per (tp, pp), each 1821 ranks, one per rack).
+  CHECK(w.groups.size() == 1u + 9u + 72u);
+  const Group* dp = group_named(w, "dp.pp2.tp5");
+  REQUIRE(dp != nullptr);
+  REQUIRE(dp->ranks.size() == 1821u);
+  for (std::size_t d = 0; d < dp->ranks.size(); ++d) CHECK(dp->ranks[d] == 5 + 8 * 2 + 72 * static_cast<int>(d));
+}
+
+TEST_CASE("an unknown parallel.order is rejected naming the key and the valid orders", "[transformer][errors][order]") {
+  const InputError e = input_error_of([] {
+    (void)spec_from(kTinyOrderModel + "parallel: {tp: 2, pp: 3, dp: 2, order: tp-pp-dp}\nbatch: {sequence: 128, global: 4}\n");
+  });
+  const std::string what = e.what();
+  CHECK_THAT(what, Catch::Contains("workload.yaml:3:"));
+  CHECK_THAT(what, Catch::Contains("key 'parallel.order'"));  // the test's document is the workload map
+  CHECK_THAT(what, Catch::Contains("unknown value 'tp-pp-dp'; expected one of: tp-cp-dp-pp, tp-cp-pp-dp"));
+}

@@ -5,6 +5,7 @@
 #include "core/atomic_file.hpp"
 #include "sim/studies/capacity_plan.hpp"
 #include "sim/cli/progress.hpp"
+#include "sim/output/metrics.hpp"
 #include "sim/output/results.hpp"
 #include "sim/engine/run.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -90,25 +91,27 @@ std::string what_without_location(const InputError& e, bool expected = false) {
 PointMetrics metrics_of(const RunResult& r) {
   if (!r.training) throw Error("internal error: a plan point's run has no training metrics");
   if (!r.power) throw Error("internal error: a plan point's run has no power summary");
+  // Every figure that exists for a training run with power, by its name (sim/output/metrics.hpp).
+  auto get = [&](const char* name) {
+    const auto v = metric(r, name);
+    if (!v) throw Error(fmt::format("internal error: a plan point's run has no metric {}", name));
+    return *v;
+  };
   PointMetrics m;
-  m.step_time_s = r.training->step_time_s;
-  m.tokens_per_s = r.training->tokens_per_s;
-  m.mfu = r.training->mfu;
-  const PowerSummary& p = *r.power;
-  m.energy_j = p.energy_j;
-  m.site_energy_j = p.site_energy_j;
-  m.it_avg_w = p.it_avg_w;
-  m.site_avg_w = p.site_avg_w;
-  m.rack_peak_w = p.rack_peak_w;
-  m.gpu_peak_w = p.gpu_peak_w;
-  for (const auto& [part, w] : p.breakdown_w)
-    if (part == "scale_out_switches") m.switch_w = w;
-  m.clock_avg_mhz = p.clock_avg_mhz;
-  m.throttle_limit = p.throttle_limit;
-  std::uint64_t peak = 0;
-  for (const auto& b : r.per_rank) peak = std::max(peak, b.hbm_peak);
-  m.hbm_peak_bytes = static_cast<double>(peak);
-  m.hbm_capacity_bytes = static_cast<double>(r.hbm_capacity);
+  m.step_time_s = get("workload.step_time_s");
+  m.tokens_per_s = get("workload.tokens_per_s");
+  m.mfu = get("workload.mfu");
+  m.energy_j = get("power.energy_j");
+  m.site_energy_j = get("power.site_energy_j");
+  m.it_avg_w = get("power.it_avg_w");
+  m.site_avg_w = get("power.site_avg_w");
+  m.rack_peak_w = get("power.rack_peak_w");
+  m.gpu_peak_w = get("power.gpu_peak_w");
+  m.switch_w = get("power.scale_out_switches_avg_w");
+  m.clock_avg_mhz = get("power.clock_avg_mhz");
+  m.throttle_limit = r.power->throttle_limit;
+  m.hbm_peak_bytes = get("memory.hbm_peak_bytes");
+  m.hbm_capacity_bytes = get("memory.hbm_capacity_bytes");
   m.racks = r.domains;
   m.gpus = r.gpus;
   m.oom_events = static_cast<std::int64_t>(r.oom_events.size());

@@ -5,49 +5,114 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <cstdlib>
 #include <sstream>
 
 namespace racksim {
 
+RankTotals rank_totals(const RunResult& r) {
+  RankTotals t;
+  for (const auto& b : r.per_rank) {
+    t.transfers += b.transfers;
+    t.bytes_sent += b.bytes_sent;
+    t.compute_s += b.compute_s;
+    t.comm_s += b.comm_s;
+    t.comm_total_s += b.comm_total_s;
+    t.overlap_s += b.overlap_s;
+    t.idle_s += b.idle_s;
+    if (t.hbm_peak_rank < 0 || b.hbm_peak > t.hbm_peak) {
+      t.hbm_peak = b.hbm_peak;
+      t.hbm_peak_rank = b.rank;
+    }
+  }
+  return t;
+}
+
+namespace {
+
+using Get = std::optional<double>;
+
+Get training(const RunResult& r, double TrainingMetrics::*field) {
+  if (!r.training) return std::nullopt;
+  return (*r.training).*field;
+}
+Get power(const RunResult& r, double PowerSummary::*field) {
+  if (!r.power) return std::nullopt;
+  return (*r.power).*field;
+}
+Get thermal(const RunResult& r, double PowerSummary::*field) {
+  if (!r.power || !r.power->thermal) return std::nullopt;
+  return (*r.power).*field;
+}
+Get power_part(const RunResult& r, const char* part) {
+  if (!r.power) return std::nullopt;
+  for (const auto& [name, w] : r.power->breakdown_w)
+    if (name == part) return w;
+  return 0.0;  // the part is not in this cluster: it draws nothing
+}
+
+}  // namespace
+
+const std::vector<MetricDef>& metric_table() {
+  static const std::vector<MetricDef> table = {
+      // The checked set, in check's order (docs/check.md; sweep's columns).
+      {"simulated_time_s", "s", true, [](const RunResult& r) -> Get { return r.simulated_time_s; }},
+      {"workload.step_time_s", "s", true, [](const RunResult& r) { return training(r, &TrainingMetrics::step_time_s); }},
+      {"workload.tokens_per_s", "1/s", true, [](const RunResult& r) { return training(r, &TrainingMetrics::tokens_per_s); }},
+      {"workload.mfu", "", true, [](const RunResult& r) { return training(r, &TrainingMetrics::mfu); }},
+      {"power.energy_j", "J", true, [](const RunResult& r) { return power(r, &PowerSummary::energy_j); }},
+      {"power.it_avg_w", "W", true, [](const RunResult& r) { return power(r, &PowerSummary::it_avg_w); }},
+      {"power.gpu_peak_w", "W", true, [](const RunResult& r) { return power(r, &PowerSummary::gpu_peak_w); }},
+      {"power.clock_avg_mhz", "MHz", true, [](const RunResult& r) { return power(r, &PowerSummary::clock_avg_mhz); }},
+      {"thermal.max_junction_c", "C", true, [](const RunResult& r) { return thermal(r, &PowerSummary::max_junction_c); }},
+      {"thermal.max_coolant_c", "C", true, [](const RunResult& r) { return thermal(r, &PowerSummary::max_coolant_c); }},
+      {"memory.hbm_peak_bytes", "B", true,
+       [](const RunResult& r) -> Get {
+         if (r.per_rank.empty()) return std::nullopt;
+         return static_cast<double>(rank_totals(r).hbm_peak);
+       }},
+      {"collectives.model_time_s", "s", true,
+       [](const RunResult& r) -> Get {
+         if (r.collectives.empty()) return std::nullopt;
+         return r.collective_model_time_s;
+       }},
+      // Further figures other studies read by name (racksim plan).
+      {"power.site_energy_j", "J", false, [](const RunResult& r) { return power(r, &PowerSummary::site_energy_j); }},
+      {"power.site_avg_w", "W", false, [](const RunResult& r) { return power(r, &PowerSummary::site_avg_w); }},
+      {"power.rack_peak_w", "W", false, [](const RunResult& r) { return power(r, &PowerSummary::rack_peak_w); }},
+      {"power.scale_out_switches_avg_w", "W", false, [](const RunResult& r) { return power_part(r, "scale_out_switches"); }},
+      {"memory.hbm_capacity_bytes", "B", false, [](const RunResult& r) -> Get { return static_cast<double>(r.hbm_capacity); }},
+  };
+  return table;
+}
+
+std::optional<double> metric(const RunResult& r, const std::string& name) {
+  for (const auto& m : metric_table())
+    if (name == m.name) return m.get(r);
+  throw Error(fmt::format("internal error: no metric named '{}'", name));
+}
+
 const std::vector<std::string>& check_metric_names() {
-  static const std::vector<std::string> names = {
-      "simulated_time_s",      "workload.step_time_s",   "workload.tokens_per_s",  "workload.mfu",
-      "power.energy_j",        "power.it_avg_w",         "power.gpu_peak_w",       "power.clock_avg_mhz",
-      "thermal.max_junction_c", "thermal.max_coolant_c", "memory.hbm_peak_bytes", "collectives.model_time_s"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& m : metric_table())
+      if (m.checked) v.emplace_back(m.name);
+    return v;
+  }();
   return names;
 }
 
 std::vector<std::pair<std::string, double>> check_metrics(const RunResult& r) {
-  std::vector<std::pair<std::string, double>> m;
-  m.emplace_back("simulated_time_s", r.simulated_time_s);
-  if (r.training) {
-    m.emplace_back("workload.step_time_s", r.training->step_time_s);
-    m.emplace_back("workload.tokens_per_s", r.training->tokens_per_s);
-    m.emplace_back("workload.mfu", r.training->mfu);
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& m : metric_table()) {
+    if (!m.checked) continue;
+    const auto v = m.get(r);
+    if (!v) continue;
+    if (!std::isfinite(*v)) throw SimulationError(fmt::format("metric {} is not a finite number ({})", m.name, *v));
+    out.emplace_back(m.name, *v);
   }
-  if (r.power) {
-    m.emplace_back("power.energy_j", r.power->energy_j);
-    m.emplace_back("power.it_avg_w", r.power->it_avg_w);
-    m.emplace_back("power.gpu_peak_w", r.power->gpu_peak_w);
-    m.emplace_back("power.clock_avg_mhz", r.power->clock_avg_mhz);
-    if (r.power->thermal) {
-      m.emplace_back("thermal.max_junction_c", r.power->max_junction_c);
-      m.emplace_back("thermal.max_coolant_c", r.power->max_coolant_c);
-    }
-  }
-  if (!r.per_rank.empty()) {
-    std::uint64_t peak = 0;
-    for (const auto& b : r.per_rank) peak = std::max(peak, b.hbm_peak);
-    m.emplace_back("memory.hbm_peak_bytes", static_cast<double>(peak));
-  }
-  if (!r.collectives.empty()) m.emplace_back("collectives.model_time_s", r.collective_model_time_s);
-  for (const auto& [name, v] : m)
-    if (!std::isfinite(v)) throw SimulationError(fmt::format("metric {} is not a finite number ({})", name, v));
-  return m;
+  return out;
 }
 
 // One "name hex-float" line per metric: the exact doubles, whatever the locale.

@@ -2,6 +2,7 @@
 
 #include "core/json_writer.hpp"
 #include "core/units.hpp"
+#include "sim/output/metrics.hpp"
 
 #include <fmt/format.h>
 
@@ -179,21 +180,10 @@ std::string summary_json(const RunResult& r) {
     j.end_object();
   }
   j.end_array();
-  std::uint64_t transfers = 0;
-  std::uint64_t bytes = 0;
-  RankBreakdown sum;
-  for (const auto& b : r.per_rank) {
-    transfers += b.transfers;
-    bytes += b.bytes_sent;
-    sum.compute_s += b.compute_s;
-    sum.comm_s += b.comm_s;
-    sum.comm_total_s += b.comm_total_s;
-    sum.overlap_s += b.overlap_s;
-    sum.idle_s += b.idle_s;
-  }
+  const RankTotals sum = rank_totals(r);
   j.key("workload").begin_object();
   j.field("kind", r.workload_kind).field("name", r.workload_name).field("ranks", r.ranks);
-  j.field("ops", static_cast<std::uint64_t>(r.ops)).field("transfers", transfers).field("bytes_sent", bytes);
+  j.field("ops", static_cast<std::uint64_t>(r.ops)).field("transfers", sum.transfers).field("bytes_sent", sum.bytes_sent);
   if (r.training) {
     const TrainingMetrics& t = *r.training;
     j.field("step_time_s", t.step_time_s).field("tokens_per_s", t.tokens_per_s);
@@ -208,16 +198,10 @@ std::string summary_json(const RunResult& r) {
     j.end_object();
   }
   j.end_object();
-  std::uint64_t peak = 0;
-  int peak_rank = -1;
-  for (const auto& b : r.per_rank)
-    if (peak_rank < 0 || b.hbm_peak > peak) {
-      peak = b.hbm_peak;
-      peak_rank = b.rank;
-    }
   j.key("memory").begin_object();
-  j.field("hbm_capacity_bytes", r.hbm_capacity).field("peak_bytes_max", peak).field("peak_rank", peak_rank);
-  j.field("peak_fraction_of_capacity", r.hbm_capacity > 0 ? static_cast<double>(peak) / static_cast<double>(r.hbm_capacity) : 0.0);
+  j.field("hbm_capacity_bytes", r.hbm_capacity).field("peak_bytes_max", sum.hbm_peak).field("peak_rank", sum.hbm_peak_rank);
+  j.field("peak_fraction_of_capacity",
+          r.hbm_capacity > 0 ? static_cast<double>(sum.hbm_peak) / static_cast<double>(r.hbm_capacity) : 0.0);
   j.key("out_of_memory").begin_array();
   for (const auto& e : r.oom_events) {
     j.begin_object().field("rank", e.rank).field("op", e.op).field("label", e.label).field("requested_bytes", e.requested);
@@ -334,18 +318,13 @@ std::string summary_table(const RunResult& r) {
   row("idle", [](const RankBreakdown& b) { return b.idle_s; });
   row("comm (total)", [](const RankBreakdown& b) { return b.comm_total_s; });
   row("comm overlapped", [](const RankBreakdown& b) { return b.overlap_s; });
-  std::uint64_t transfers = 0;
-  double bytes = 0;
-  for (const auto& b : r.per_rank) {
-    transfers += b.transfers;
-    bytes += static_cast<double>(b.bytes_sent);
-  }
-  out += fmt::format("\n  transfers           {} ({} sent)\n", transfers, format_bytes(Bytes(bytes)));
-  std::uint64_t peak = 0;
-  for (const auto& b : r.per_rank) peak = std::max(peak, b.hbm_peak);
-  out += fmt::format("  HBM peak            {} of {} per GPU ({:.1f}%)\n", format_bytes(Bytes(static_cast<double>(peak))),
+  const RankTotals totals = rank_totals(r);
+  out += fmt::format("\n  transfers           {} ({} sent)\n", totals.transfers,
+                     format_bytes(Bytes(static_cast<double>(totals.bytes_sent))));
+  const auto peak = static_cast<double>(totals.hbm_peak);
+  out += fmt::format("  HBM peak            {} of {} per GPU ({:.1f}%)\n", format_bytes(Bytes(peak)),
                      format_bytes(Bytes(static_cast<double>(r.hbm_capacity))),
-                     r.hbm_capacity ? 100.0 * static_cast<double>(peak) / static_cast<double>(r.hbm_capacity) : 0.0);
+                     r.hbm_capacity ? 100.0 * peak / static_cast<double>(r.hbm_capacity) : 0.0);
   if (r.training) {
     const TrainingMetrics& m = *r.training;
     out += "\n  training step\n";

@@ -67,6 +67,8 @@ struct PowerSample {
   int throttled_gpus = 0;          // at the end of the window
 };
 
+// The power loop's figures for summary.json's "power" and "thermal" objects.
+// Long: a flat record of those two objects, one field per key of docs/summary-schema.md.
 struct PowerSummary {
   std::optional<double> gpu_cap_w, rack_cap_w, site_cap_w;
   std::string rack_entry;          // catalog id or "none"

@@ -115,7 +115,7 @@ constexpr std::array kCelsiusUnits{
     UnitSpec{"K", 1.0, 1.0, -kZeroCelsiusInKelvin},
 };
 
-// Thermal and coolant quantities (issue 5). A kelvin and a degree Celsius are the same size, so
+// Thermal and coolant quantities. A kelvin and a degree Celsius are the same size, so
 // K/W and C/W are one unit.
 constexpr std::array kThermalResistanceUnits{
     UnitSpec{"K/W", 1.0, 1.0, 0.0},

@@ -1,8 +1,7 @@
 // racksim models: the scale-out transport at flow level — what share of a link's line rate
 // carries payload, given the packet format, the loss rate and how losses are recovered.
 //
-// (Contract written by the lead; the implementation and the worked examples are in
-// transport.cpp and docs/fabrics.md.)
+// The implementation and the worked examples are in transport.cpp and docs/fabrics.md.
 //   header efficiency   payload / (payload + per-packet headers and framing) at the MTU
 //   loss recovery       RoCEv2 go-back-N resends the whole window in flight after a loss;
 //                       Ultra Ethernet selective retransmit resends only the lost packet;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale benchmark (issue 9; numbers are printed, never asserted): one Llama 3 405B training step
+# Scale benchmark (numbers are printed, never asserted): one Llama 3 405B training step
 # on 16, 128, 456 and 1,821 Helios racks (1,152 to 131,112 GPUs) and the 128-rack variants with a
 # 2:1 oversubscribed leaf tier and with a spine switch down (scenarios/llama3-405b-16rack.yaml,
 # bench/scale/*.yaml). For each it

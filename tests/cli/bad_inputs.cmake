@@ -228,7 +228,7 @@ racksim_bad_input(transformer_too_many_ranks RC 3
   EXPECT [[training step 'llama3-8b-train' has 16 ranks but the cluster of transformer_tp_heads\.yaml has only 8 GPUs]]
          [[tp x cp x dp x pp = 2 x 1 x 8 x 1]])
 
-# Power and cooling (issue 5): values no governor or coolant could honour.
+# Power and cooling: values no governor or coolant could honour.
 racksim_bad_input(power_negative_flow RC 3
   ARGS   run ${bad}/power_negative_flow.yaml
   AT     power_negative_flow.yaml 15 cooling.flow

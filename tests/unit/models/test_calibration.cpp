@@ -309,7 +309,7 @@ TEST_CASE("calibration: the kernel model meets its accuracy budget on MI300X and
   }
 }
 
-// Issue 7: after `racksim calibrate` on the committed measurement files, the calibration cases
+// After `racksim calibrate` on the committed measurement files, the calibration cases
 // (the fit points) are reproduced within a median |error| of 3%, and the worst are listed. A fit
 // point sets its own table entry (eta = measured / peak), so each is reproduced exactly unless
 // another point of the same table and key overrides it; the budget allows for those.

@@ -2,11 +2,15 @@
 //
 // Loaded from YAML files (the shipped models/catalog/*.yaml plus any a scenario adds): parts
 // (gpus, nics, switches, links), collective libraries (collectives.yaml), systems as sold
-// (systems.yaml), power and cooling. Every value
-// in those files is a sourced value {value, kind, source, note}; the loader checks that each
-// source id is defined in the file's `sources:` table and that kind is one of spec,
-// spec_secondary, measured, estimate, derived. An id defined twice is an error (a scenario's own
-// catalog adds parts; it never silently replaces a shipped one).
+// (systems.yaml), power and cooling. A file is `schema_version: 1`, a `sources:` table and any of
+// the sections gpus, nics, switches, links, libraries, systems, gpu_power, racks, coolants,
+// cold_plates, cdus, cooling_loops, inlet_classes, each a list of entries; another section is an
+// error listing the valid ones. One table in catalog.cpp gives each section its message noun, its
+// reader (catalog_entries.hpp), the map it fills and its cross-reference check. Every value in
+// those files is a sourced value {value, kind, source, note}; the loader checks that each source
+// id is defined in the file's `sources:` table and that kind is one of spec, spec_secondary,
+// measured, estimate, derived. An id defined twice, in one file or in two, is an error naming
+// both places (a scenario's own catalog adds parts; it never silently replaces a shipped one).
 #pragma once
 
 #include "models/gpu.hpp"
@@ -19,6 +23,8 @@
 #include <vector>
 
 namespace racksim {
+
+class ConfigNode;
 
 class Catalog {
 public:
@@ -76,7 +82,14 @@ private:
   std::map<std::string, std::string> defined_at_;  // "gpu:mi300x" -> "file:line"
   std::vector<std::string> files_;
 
-  void load_file(const std::string& path);
+  // One section of a catalog file (`gpus:`, ...): how its entries are read and checked.
+  struct Section;
+  // Every section, in the order their entries are read and "valid keys" lists them.
+  static const std::vector<Section>& sections();
+  // Reads one file's sections into the maps; its cross-references are checked later.
+  void read_file(const ConfigNode& root);
+  // Checks the cross-references of one file's entries against the whole merged catalog.
+  void check_file(const ConfigNode& root) const;
 };
 
 // The shipped catalog files under `data_dir`/models/catalog: gpus, nics, switches, links,

@@ -1,3 +1,5 @@
+// racksim output: the SVG plotter of svg_plot.hpp — ticks, axes, legends, line and stacked bar
+// plots. Every coordinate is printed with one decimal, so the same inputs give the same bytes.
 #include "sim/output/svg_plot.hpp"
 
 #include <fmt/format.h>

@@ -1,3 +1,6 @@
+// racksim studies: capacity planning (docs/plan.md) — the plan file, the grid, screening, the
+// training estimate from one step, the Pareto set, and the table and JSON. The rules and formulas
+// are in capacity_plan.hpp.
 #include "sim/studies/capacity_plan.hpp"
 
 #include "core/json_writer.hpp"

@@ -1,4 +1,4 @@
-// racksim sim: capacity planning (`racksim plan`, docs/plan.md) — the pure part: the plan file,
+// racksim studies: capacity planning (`racksim plan`, docs/plan.md) — the pure part: the plan file,
 // the search grid, the screening of each point, the metrics of a training run derived from one
 // simulated step, the Pareto set, and the table and JSON. No SimGrid and no processes here: the
 // CLI (sim/cli/plan_verb.cpp) simulates each point that survives screening in a child process and

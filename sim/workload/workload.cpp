@@ -1,3 +1,5 @@
+// racksim workload: the op graph helpers, the native trace reader (docs/trace-format.md) and
+// validate_workload, which every workload source (trace, Chakra, generator) passes before a run.
 #include "sim/workload/workload.hpp"
 
 #include "core/yaml_doc.hpp"

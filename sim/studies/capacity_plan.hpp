@@ -106,7 +106,7 @@ enum class Reject { None, OverLimit, InvalidLayout, CannotEvaluate, SimulationFa
 [[nodiscard]] std::string reject_title(Reject r);  // "over limit", ...
 
 // What the CLI measured for a point: one simulated training step (RunResult, summarised).
-// Flat on purpose: it crosses the pipe from the child process as encode_metrics' text, one line per field.
+// Long: flat on purpose; it crosses the pipe from the child process as encode_metrics' text, one line per field.
 struct PointMetrics {
   double step_time_s = 0.0;
   double tokens_per_s = 0.0;

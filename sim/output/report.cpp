@@ -18,7 +18,7 @@
 // Size. More than 64 ranks are drawn as 64 or fewer groups of consecutive ranks (their mean),
 // plus a histogram of the ranks' compute share; power samples are reduced to per-window max, mean
 // and min over racks when there are more than 8 racks, and long series are thinned
-// (sim/svg_plot.hpp). A 1,152-rank training step gives a page of a few hundred kB.
+// (sim/output/svg_plot.hpp). A 1,152-rank training step gives a page of a few hundred kB.
 #include "sim/output/report.hpp"
 
 #include "sim/output/results.hpp"
@@ -195,12 +195,11 @@ std::string header_section(const RunResult& r) {
   return s + kv_table("header", rows);
 }
 
-std::string step_section(const RunResult& r) {
+// The step-time bars (the header comment's three): the mean rank; exposed comm by dimension and
+// the pipeline bubble for a training step.
+svg::BarPlot step_bars(const RunResult& r, const RankStats& m) {
   const bool training = r.training.has_value();
-  std::string s = fmt::format("<h2 id=\"step\">{}</h2>\n", training ? "Step-time breakdown" : "Time breakdown");
-  const RankStats m = rank_means(r);
   const double t = r.simulated_time_s;
-
   svg::BarPlot p;
   p.id = "plot-step";
   p.title = training ? "Where the step's time goes (mean over ranks)" : "Where the time goes (mean over ranks)";
@@ -244,8 +243,12 @@ std::string step_section(const RunResult& r) {
     for (double& v : bar) v *= sc.factor;
   }
   p.values = raw;
-  s += svg::stacked_bar_plot(p);
+  return p;
+}
 
+// The numbers beside the bars: the mean rank's parts of T and, for training, the step's rates.
+std::vector<std::pair<std::string, std::string>> step_rows(const RunResult& r, const RankStats& m) {
+  const double t = r.simulated_time_s;
   std::vector<std::pair<std::string, std::string>> rows;
   rows.emplace_back("simulated time T", with_unit(t, "s"));
   if (!r.per_rank.empty()) {
@@ -253,7 +256,7 @@ std::string step_section(const RunResult& r) {
     rows.emplace_back("exposed comm (mean over ranks)", fmt::format("{} ({} of T)", with_unit(m.comm, "s"), percent(t > 0 ? m.comm / t : kNaN)));
     rows.emplace_back("idle (mean over ranks)", fmt::format("{} ({} of T)", with_unit(m.idle, "s"), percent(t > 0 ? m.idle / t : kNaN)));
   }
-  if (training) {
+  if (r.training) {
     const auto& w = *r.training;
     rows.emplace_back("step time", with_unit(w.step_time_s, "s"));
     rows.emplace_back("throughput", fmt::format("{} ({} per GPU)", big(w.tokens_per_s, "tokens/s"), big(w.tokens_per_s_per_gpu, "tokens/s")));
@@ -262,18 +265,28 @@ std::string step_section(const RunResult& r) {
                                                       with_unit(w.peak_flops_per_gpu, "FLOP/s"), w.peak_precision));
     rows.emplace_back("pipeline bubble", fmt::format("{} of the pipeline phase", percent(w.pipeline_bubble_fraction)));
   }
-  s += kv_table("step", rows);
-  if (training && !r.training->exposed_comm_s.empty()) {
-    Table d{"dimensions", {"dimension", "exposed comm (mean over ranks)", "all comm (mean over ranks)"}, {false, true, true}, {}};
-    for (std::size_t i = 0; i < r.training->exposed_comm_s.size(); ++i) {
-      const auto& [dim, v] = r.training->exposed_comm_s[i];
-      const double total = i < r.training->comm_total_s.size() ? r.training->comm_total_s[i].second : kNaN;
-      d.row({dim, with_unit(v, "s"), with_unit(total, "s")});
-    }
-    s += d.html();
-    s += note("Dimensions that overlap each other each count the shared time, so the exposed times per dimension "
-              "can add up to more than the mean rank's exposed comm.");
+  return rows;
+}
+
+// Exposed and all communication per parallel dimension, with the note on overlapping dimensions.
+std::string dimensions_table(const TrainingMetrics& w) {
+  Table d{"dimensions", {"dimension", "exposed comm (mean over ranks)", "all comm (mean over ranks)"}, {false, true, true}, {}};
+  for (std::size_t i = 0; i < w.exposed_comm_s.size(); ++i) {
+    const auto& [dim, v] = w.exposed_comm_s[i];
+    const double total = i < w.comm_total_s.size() ? w.comm_total_s[i].second : kNaN;
+    d.row({dim, with_unit(v, "s"), with_unit(total, "s")});
   }
+  return d.html() + note("Dimensions that overlap each other each count the shared time, so the exposed times per dimension "
+                         "can add up to more than the mean rank's exposed comm.");
+}
+
+std::string step_section(const RunResult& r) {
+  const bool training = r.training.has_value();
+  std::string s = fmt::format("<h2 id=\"step\">{}</h2>\n", training ? "Step-time breakdown" : "Time breakdown");
+  const RankStats m = rank_means(r);
+  s += svg::stacked_bar_plot(step_bars(r, m));
+  s += kv_table("step", step_rows(r, m));
+  if (training && !r.training->exposed_comm_s.empty()) s += dimensions_table(*r.training);
   return s;
 }
 
@@ -362,146 +375,169 @@ struct Window {
   std::vector<const PowerSample*> racks;
 };
 
-std::string power_section(const RunResult& r) {
-  std::string s = "<h2 id=\"power\">Power and temperature</h2>\n";
+// The power samples by time window, the racks they cover and the x axis every plot of them
+// shares (the windows' end times in a display unit).
+struct PowerWindows {
   std::map<double, Window> by_time;
   std::set<int> rack_ids;
-  for (const auto& ps : r.power_samples) {
-    auto& w = by_time[ps.time];
+  std::vector<double> x;
+  std::string x_label;
+};
+
+PowerWindows power_windows(const std::vector<PowerSample>& samples) {
+  PowerWindows pw;
+  for (const auto& ps : samples) {
+    auto& w = pw.by_time[ps.time];
     w.time = ps.time;
     w.racks.push_back(&ps);
-    rack_ids.insert(ps.rack);
+    pw.rack_ids.insert(ps.rack);
   }
-  if (by_time.empty()) {
-    s += note("This run recorded no power samples.");
-  } else {
-    const std::size_t racks = rack_ids.size();
-    const svg::Scale ts = svg::display_scale("s", by_time.rbegin()->first);
-    std::vector<double> x;
-    for (const auto& [time, w] : by_time) x.push_back(time * ts.factor);
-    const std::string x_label = fmt::format("simulated time ({})", ts.unit);
-    // Per window: the rows' field aggregated by `agg` over racks (NaN fields skipped; all NaN: NaN).
-    enum class Agg { Max, Mean, Min };
-    const auto aggregate = [&](double PowerSample::*field, Agg agg) {
+  if (pw.by_time.empty()) return pw;
+  const svg::Scale ts = svg::display_scale("s", pw.by_time.rbegin()->first);
+  for (const auto& [time, w] : pw.by_time) pw.x.push_back(time * ts.factor);
+  pw.x_label = fmt::format("simulated time ({})", ts.unit);
+  return pw;
+}
+
+enum class Agg { Max, Mean, Min };
+
+// Per window: the rows' field aggregated by `agg` over racks (NaN fields skipped; all NaN: NaN).
+std::vector<double> aggregate(const PowerWindows& pw, double PowerSample::*field, Agg agg) {
+  std::vector<double> y;
+  for (const auto& [time, w] : pw.by_time) {
+    double acc = agg == Agg::Max ? -std::numeric_limits<double>::infinity()
+                                 : (agg == Agg::Min ? std::numeric_limits<double>::infinity() : 0.0);
+    std::size_t cnt = 0;
+    for (const PowerSample* ps : w.racks) {
+      const double v = ps->*field;
+      if (!std::isfinite(v)) continue;
+      ++cnt;
+      if (agg == Agg::Max) acc = std::max(acc, v);
+      else if (agg == Agg::Min) acc = std::min(acc, v);
+      else acc += v;
+    }
+    y.push_back(cnt == 0 ? kNaN : (agg == Agg::Mean ? acc / static_cast<double>(cnt) : acc));
+  }
+  return y;
+}
+
+std::vector<double> scaled(std::vector<double> v, double f) {
+  for (double& e : v) e *= f;
+  return v;
+}
+
+// The largest finite magnitude in `vs` (0 when there is none).
+double max_abs(const std::vector<std::vector<double>>& vs) {
+  double m = 0.0;
+  for (const auto& v : vs)
+    for (const double e : v)
+      if (std::isfinite(e)) m = std::max(m, std::fabs(e));
+  return m;
+}
+
+// Rack power: one line per rack, or max / mean / min over racks when there are many.
+std::string rack_power_plot(const PowerWindows& pw) {
+  const std::size_t racks = pw.rack_ids.size();
+  svg::LinePlot p;
+  p.id = "plot-power";
+  p.title = racks <= kMaxRackLines ? "Rack power (AC), per rack" : fmt::format("Rack power (AC) over {} racks", racks);
+  p.x_label = pw.x_label;
+  p.y_from_zero = true;
+  std::vector<std::vector<double>> ys;
+  std::vector<std::string> names;
+  if (racks <= kMaxRackLines) {
+    for (const int id : pw.rack_ids) {
       std::vector<double> y;
-      for (const auto& [time, w] : by_time) {
-        double acc = agg == Agg::Max ? -std::numeric_limits<double>::infinity()
-                                     : (agg == Agg::Min ? std::numeric_limits<double>::infinity() : 0.0);
-        std::size_t cnt = 0;
-        for (const PowerSample* ps : w.racks) {
-          const double v = ps->*field;
-          if (!std::isfinite(v)) continue;
-          ++cnt;
-          if (agg == Agg::Max) acc = std::max(acc, v);
-          else if (agg == Agg::Min) acc = std::min(acc, v);
-          else acc += v;
-        }
-        y.push_back(cnt == 0 ? kNaN : (agg == Agg::Mean ? acc / static_cast<double>(cnt) : acc));
+      for (const auto& [time, w] : pw.by_time) {
+        double v = kNaN;
+        for (const PowerSample* ps : w.racks)
+          if (ps->rack == id) v = ps->rack_power_w;
+        y.push_back(v);
       }
-      return y;
-    };
-    const auto scaled = [](std::vector<double> v, double f) {
-      for (double& e : v) e *= f;
-      return v;
-    };
-    const auto max_of = [](const std::vector<std::vector<double>>& vs) {
-      double m = 0.0;
-      for (const auto& v : vs)
-        for (const double e : v)
-          if (std::isfinite(e)) m = std::max(m, std::fabs(e));
-      return m;
-    };
-
-    // Rack power: one line per rack, or max / mean / min over racks.
-    {
-      svg::LinePlot p;
-      p.id = "plot-power";
-      p.title = racks <= kMaxRackLines ? "Rack power (AC), per rack" : fmt::format("Rack power (AC) over {} racks", racks);
-      p.x_label = x_label;
-      p.y_from_zero = true;
-      std::vector<std::vector<double>> ys;
-      std::vector<std::string> names;
-      if (racks <= kMaxRackLines) {
-        for (const int id : rack_ids) {
-          std::vector<double> y;
-          for (const auto& [time, w] : by_time) {
-            double v = kNaN;
-            for (const PowerSample* ps : w.racks)
-              if (ps->rack == id) v = ps->rack_power_w;
-            y.push_back(v);
-          }
-          ys.push_back(y);
-          names.push_back(fmt::format("rack {}", id));
-        }
-      } else {
-        ys = {aggregate(&PowerSample::rack_power_w, Agg::Max), aggregate(&PowerSample::rack_power_w, Agg::Mean),
-              aggregate(&PowerSample::rack_power_w, Agg::Min)};
-        names = {"max over racks", "mean over racks", "min over racks"};
-      }
-      const svg::Scale ps = svg::display_scale("W", max_of(ys));
-      p.unit = ps.unit;
-      p.y_label = fmt::format("power ({})", ps.unit);
-      for (std::size_t k = 0; k < ys.size(); ++k) p.series.push_back({names[k], x, scaled(ys[k], ps.factor), ""});
-      s += svg::line_plot(p);
+      ys.push_back(y);
+      names.push_back(fmt::format("rack {}", id));
     }
-    // GPU power: the racks' average and highest GPU.
-    {
-      svg::LinePlot p;
-      p.id = "plot-gpu-power";
-      p.title = "GPU power (window averages)";
-      p.x_label = x_label;
-      p.y_from_zero = true;
-      const auto avg = aggregate(&PowerSample::gpu_power_avg_w, Agg::Mean);
-      const auto mx = aggregate(&PowerSample::gpu_power_max_w, Agg::Max);
-      const svg::Scale ps = svg::display_scale("W", max_of({avg, mx}));
-      p.unit = ps.unit;
-      p.y_label = fmt::format("power per GPU ({})", ps.unit);
-      p.series.push_back({"GPU average", x, scaled(avg, ps.factor), "#4e79a7"});
-      p.series.push_back({"highest GPU", x, scaled(mx, ps.factor), "#e15759"});
-      s += svg::line_plot(p);
-    }
-    // Clocks.
-    {
-      svg::LinePlot p;
-      p.id = "plot-clock";
-      p.title = "GPU clock";
-      p.x_label = x_label;
-      p.y_label = "clock (MHz)";
-      p.unit = "MHz";
-      p.y_from_zero = true;
-      p.series.push_back({"average clock", x, aggregate(&PowerSample::clock_avg_mhz, Agg::Mean), "#4e79a7"});
-      p.series.push_back({"lowest clock", x, aggregate(&PowerSample::clock_min_mhz, Agg::Min), "#e15759"});
-      s += svg::line_plot(p);
-    }
-    // Temperatures, when modelled (NaN fields skipped).
-    {
-      svg::LinePlot p;
-      p.id = "plot-temp";
-      p.title = racks == 1 ? "Temperatures" : "Temperatures (highest rack)";
-      p.x_label = x_label;
-      p.y_label = "temperature (\u00b0C)";
-      p.unit = "\u00b0C";
-      const std::vector<std::tuple<std::string, double PowerSample::*, std::string>> fields = {
-          {"hottest GPU junction", &PowerSample::junction_max_c, "#e15759"},
-          {"hottest HBM", &PowerSample::hbm_max_c, "#b07aa1"},
-          {"coolant out", &PowerSample::coolant_out_c, "#4e79a7"}};
-      for (const auto& [name, field, color] : fields) {
-        auto y = aggregate(field, Agg::Max);
-        if (std::any_of(y.begin(), y.end(), [](double v) { return std::isfinite(v); })) p.series.push_back({name, x, y, color});
-      }
-      if (p.series.empty()) s += note("No thermal model in this run: no temperatures.");
-      else s += svg::line_plot(p);
-    }
-    s += note(fmt::format("{} sample windows of {} rack{}{}; each point is a window's average, at the window's end.",
-                          by_time.size(), racks, racks == 1 ? "" : "s",
-                          r.reduction.applied ? " (the simulated racks)" : ""));
+  } else {
+    ys = {aggregate(pw, &PowerSample::rack_power_w, Agg::Max), aggregate(pw, &PowerSample::rack_power_w, Agg::Mean),
+          aggregate(pw, &PowerSample::rack_power_w, Agg::Min)};
+    names = {"max over racks", "mean over racks", "min over racks"};
   }
+  const svg::Scale ps = svg::display_scale("W", max_abs(ys));
+  p.unit = ps.unit;
+  p.y_label = fmt::format("power ({})", ps.unit);
+  for (std::size_t k = 0; k < ys.size(); ++k) p.series.push_back({names[k], pw.x, scaled(ys[k], ps.factor), ""});
+  return svg::line_plot(p);
+}
 
-  if (!r.power) return s;
-  const auto& w = *r.power;
+// GPU power: the racks' average and highest GPU.
+std::string gpu_power_plot(const PowerWindows& pw) {
+  svg::LinePlot p;
+  p.id = "plot-gpu-power";
+  p.title = "GPU power (window averages)";
+  p.x_label = pw.x_label;
+  p.y_from_zero = true;
+  const auto avg = aggregate(pw, &PowerSample::gpu_power_avg_w, Agg::Mean);
+  const auto mx = aggregate(pw, &PowerSample::gpu_power_max_w, Agg::Max);
+  const svg::Scale ps = svg::display_scale("W", max_abs({avg, mx}));
+  p.unit = ps.unit;
+  p.y_label = fmt::format("power per GPU ({})", ps.unit);
+  p.series.push_back({"GPU average", pw.x, scaled(avg, ps.factor), "#4e79a7"});
+  p.series.push_back({"highest GPU", pw.x, scaled(mx, ps.factor), "#e15759"});
+  return svg::line_plot(p);
+}
+
+std::string clock_plot(const PowerWindows& pw) {
+  svg::LinePlot p;
+  p.id = "plot-clock";
+  p.title = "GPU clock";
+  p.x_label = pw.x_label;
+  p.y_label = "clock (MHz)";
+  p.unit = "MHz";
+  p.y_from_zero = true;
+  p.series.push_back({"average clock", pw.x, aggregate(pw, &PowerSample::clock_avg_mhz, Agg::Mean), "#4e79a7"});
+  p.series.push_back({"lowest clock", pw.x, aggregate(pw, &PowerSample::clock_min_mhz, Agg::Min), "#e15759"});
+  return svg::line_plot(p);
+}
+
+// Temperatures, when modelled (NaN fields skipped); a note when none is.
+std::string temperature_plot(const PowerWindows& pw) {
+  svg::LinePlot p;
+  p.id = "plot-temp";
+  p.title = pw.rack_ids.size() == 1 ? "Temperatures" : "Temperatures (highest rack)";
+  p.x_label = pw.x_label;
+  p.y_label = "temperature (\u00b0C)";
+  p.unit = "\u00b0C";
+  const std::vector<std::tuple<std::string, double PowerSample::*, std::string>> fields = {
+      {"hottest GPU junction", &PowerSample::junction_max_c, "#e15759"},
+      {"hottest HBM", &PowerSample::hbm_max_c, "#b07aa1"},
+      {"coolant out", &PowerSample::coolant_out_c, "#4e79a7"}};
+  for (const auto& [name, field, color] : fields) {
+    auto y = aggregate(pw, field, Agg::Max);
+    if (std::any_of(y.begin(), y.end(), [](double v) { return std::isfinite(v); })) p.series.push_back({name, pw.x, y, color});
+  }
+  if (p.series.empty()) return note("No thermal model in this run: no temperatures.");
+  return svg::line_plot(p);
+}
+
+// The time-series plots of power, clocks and temperatures, and what their points are.
+std::string power_plots(const RunResult& r) {
+  const PowerWindows pw = power_windows(r.power_samples);
+  if (pw.by_time.empty()) return note("This run recorded no power samples.");
+  const std::size_t racks = pw.rack_ids.size();
+  std::string s = rack_power_plot(pw) + gpu_power_plot(pw) + clock_plot(pw) + temperature_plot(pw);
+  s += note(fmt::format("{} sample windows of {} rack{}{}; each point is a window's average, at the window's end.",
+                        pw.by_time.size(), racks, racks == 1 ? "" : "s",
+                        r.reduction.applied ? " (the simulated racks)" : ""));
+  return s;
+}
+
+std::string cap_text(const std::optional<double>& c) { return c ? with_unit(*c, "W") : std::string("none"); }
+
+// The power summary's rows: caps, power, energy, clocks and throttling, then the cooling loop
+// when the run has a thermal model.
+std::vector<std::pair<std::string, std::string>> power_rows(const PowerSummary& w) {
   std::vector<std::pair<std::string, std::string>> rows;
-  const auto cap = [](const std::optional<double>& c) { return c ? with_unit(*c, "W") : std::string("none"); };
-  rows.emplace_back("caps (GPU / rack / site)", fmt::format("{} / {} / {}", cap(w.gpu_cap_w), cap(w.rack_cap_w), cap(w.site_cap_w)));
+  rows.emplace_back("caps (GPU / rack / site)", fmt::format("{} / {} / {}", cap_text(w.gpu_cap_w), cap_text(w.rack_cap_w), cap_text(w.site_cap_w)));
   rows.emplace_back("rack entry", w.rack_entry);
   rows.emplace_back("GPU power (average / peak)", fmt::format("{} / {}", with_unit(w.gpu_avg_w, "W"), with_unit(w.gpu_peak_w, "W")));
   rows.emplace_back("rack power, AC (average / peak)", fmt::format("{} / {}", with_unit(w.rack_avg_w, "W"), with_unit(w.rack_peak_w, "W")));
@@ -532,7 +568,14 @@ std::string power_section(const RunResult& r) {
                                            percent(w.cdu_peak_load)));
   }
   if (!w.uncounted.empty()) rows.emplace_back("not counted (no catalog power)", join(w.uncounted, ", "));
-  s += "<h3>Power summary</h3>\n" + kv_table("power", rows);
+  return rows;
+}
+
+std::string power_section(const RunResult& r) {
+  std::string s = "<h2 id=\"power\">Power and temperature</h2>\n" + power_plots(r);
+  if (!r.power) return s;
+  const PowerSummary& w = *r.power;
+  s += "<h3>Power summary</h3>\n" + kv_table("power", power_rows(w));
   if (!w.breakdown_w.empty()) {
     Table b{"power-breakdown", {"part", "average power (whole site)"}, {false, true}, {}};
     for (const auto& [part, v] : w.breakdown_w) b.row({part, with_unit(v, "W")});

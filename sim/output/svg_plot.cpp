@@ -1,3 +1,5 @@
+// racksim output: the SVG plotter of svg_plot.hpp — ticks, axes, legends, line and stacked bar
+// plots. Every coordinate is printed with one decimal, so the same inputs give the same bytes.
 #include "sim/output/svg_plot.hpp"
 
 #include <fmt/format.h>
@@ -171,6 +173,188 @@ Series thin(const Series& s) {
   return out;
 }
 
+// The plot area: from `left` to `right` (`width` wide) and from kTop down to `bottom`
+// (`height` high); the legend is right of it.
+struct PlotArea {
+  double left = 0.0, right = 0.0, width = 0.0, height = 0.0, bottom = 0.0;
+};
+
+PlotArea plot_area(double left, double height) {
+  PlotArea a;
+  a.left = left;
+  a.right = kWidth - kLegendWidth - 10.0;
+  a.width = a.right - a.left;
+  a.height = height;
+  a.bottom = kTop + height;
+  return a;
+}
+
+// The SVG's height: the plot area and its x labels, or the legend's `legend_rows` if longer.
+double svg_height(const PlotArea& a, std::size_t legend_rows) {
+  return std::max(a.bottom + kBottom, kTop + 16.0 + kLegendRow * static_cast<double>(legend_rows));
+}
+
+std::string axis_lines(const PlotArea& a) {
+  return fmt::format("<path class=\"axis\" d=\"M{} {}V{}H{}\" stroke=\"#333\" fill=\"none\"/>\n", num(a.left), num(kTop),
+                     num(a.bottom), num(a.right));
+}
+
+// The smallest and largest finite coordinates of the series' points (x also of the marks);
+// ymin > ymax when there is no finite point.
+struct DataRange {
+  double xmin = std::numeric_limits<double>::infinity();
+  double xmax = -std::numeric_limits<double>::infinity();
+  double ymin = std::numeric_limits<double>::infinity();
+  double ymax = -std::numeric_limits<double>::infinity();
+};
+
+DataRange data_range(const std::vector<Series>& series, const std::vector<std::pair<double, std::string>>& x_marks) {
+  DataRange r;
+  for (const auto& se : series)
+    for (std::size_t i = 0; i < std::min(se.x.size(), se.y.size()); ++i) {
+      if (!std::isfinite(se.y[i]) || !std::isfinite(se.x[i])) continue;
+      r.xmin = std::min(r.xmin, se.x[i]);
+      r.xmax = std::max(r.xmax, se.x[i]);
+      r.ymin = std::min(r.ymin, se.y[i]);
+      r.ymax = std::max(r.ymax, se.y[i]);
+    }
+  for (const auto& [x, tip] : x_marks) {
+    (void)tip;
+    if (!std::isfinite(x)) continue;
+    r.xmin = std::min(r.xmin, x);
+    r.xmax = std::max(r.xmax, x);
+  }
+  return r;
+}
+
+// Data coordinates to SVG ones: [x0, x1] onto the area's width, [y0, y1] onto its height.
+struct Mapping {
+  PlotArea area;
+  double x0 = 0.0, x1 = 1.0, y0 = 0.0, y1 = 1.0;
+  [[nodiscard]] double px(double x) const { return area.left + (x - x0) / (x1 - x0) * area.width; }
+  [[nodiscard]] double py(double y) const { return area.bottom - (y - y0) / (y1 - y0) * area.height; }
+};
+
+// An x value as a tooltip shows it: its category's name on a categorical axis, else the number.
+std::string x_text(const LinePlot& p, double x) {
+  if (!p.x_categories.empty()) {
+    const auto i = static_cast<std::size_t>(std::llround(x));
+    return i < p.x_categories.size() ? p.x_categories[i] : fmt::format("{:.4g}", x);
+  }
+  return fmt::format("{:.4g}", x);
+}
+
+// Series number `k` of `p`: its line (broken at non-finite points) and, when the plot asks or the
+// series has at most one point, a marker with a tooltip at every point.
+std::string series_lines(const LinePlot& p, const Series& se, std::size_t k, const std::string& color, const Mapping& m) {
+  std::string d;
+  bool pen = false;
+  std::size_t finite = 0;
+  const std::size_t n = std::min(se.x.size(), se.y.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(se.y[i]) || !std::isfinite(se.x[i])) {
+      pen = false;
+      continue;
+    }
+    d += fmt::format("{}{} {}", pen ? "L" : "M", num(m.px(se.x[i])), num(m.py(se.y[i])));
+    pen = true;
+    ++finite;
+  }
+  std::string s = fmt::format("<g class=\"series\"><title>{}</title>", escape(se.name));
+  if (!d.empty())
+    s += fmt::format("<path d=\"{}\" stroke=\"{}\" stroke-width=\"1.6\" fill=\"none\"{}/>", d, color, dash(k));
+  if (p.points || finite <= 1)
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!std::isfinite(se.y[i]) || !std::isfinite(se.x[i])) continue;
+      s += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{}\"><title>{}: {} = {}</title></circle>",
+                       num(m.px(se.x[i])), num(m.py(se.y[i])), color, escape(se.name), escape(x_text(p, se.x[i])),
+                       escape(value_text(se.y[i], p.unit)));
+    }
+  return s + "</g>\n";
+}
+
+// A red cross on the x axis for each mark, its text as the tooltip.
+std::string x_mark_crosses(const std::vector<std::pair<double, std::string>>& x_marks, const Mapping& m) {
+  std::string s;
+  for (const auto& [x, tip] : x_marks) {
+    if (!std::isfinite(x)) continue;
+    const double cx = m.px(x);
+    s += fmt::format("<g class=\"failed\"><title>{}</title><path d=\"M{} {}l8 8m0 -8l-8 8\" stroke=\"#d62728\" "
+                     "stroke-width=\"2\"/></g>\n",
+                     escape(tip), num(cx - 4.0), num(m.area.bottom - 12.0));
+  }
+  return s;
+}
+
+// A bar plot's value of bar b, segment g: 0 when missing, not finite or not positive.
+double bar_value(const BarPlot& p, std::size_t b, std::size_t g) {
+  if (b >= p.values.size() || g >= p.values[b].size()) return 0.0;
+  const double v = p.values[b][g];
+  return std::isfinite(v) && v > 0.0 ? v : 0.0;
+}
+
+std::string segment_color(const BarPlot& p, std::size_t g) {
+  return g < p.colors.size() && !p.colors[g].empty() ? p.colors[g] : palette(g);
+}
+
+// One stacked segment's rectangle with its tooltip.
+std::string segment_rect(const BarPlot& p, std::size_t b, std::size_t g, double x, double y, double w, double h) {
+  return fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} \u2014 {}: {}</title></rect>\n",
+                     num(x), num(y), num(w), num(h), segment_color(p, g), escape(p.bars[b]), escape(p.segments[g]),
+                     escape(value_text(bar_value(p, b, g), p.unit)));
+}
+
+// Values along x (vertical grid lines), bars along y with their labels on the left.
+std::string horizontal_bars(const BarPlot& p, const Ticks& t, const PlotArea& a) {
+  const std::size_t n = p.bars.size();
+  const double hi = t.values.back();
+  const auto labels = tick_labels(t);
+  std::string s;
+  for (std::size_t i = 0; i < t.values.size(); ++i) {
+    const double x = a.left + t.values[i] / hi * a.width;
+    s += fmt::format("<path class=\"grid\" d=\"M{} {}V{}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{}\" "
+                     "text-anchor=\"middle\">{}</text>\n",
+                     num(x), num(kTop), num(a.bottom + 5.0), num(x), num(a.bottom + 17.0), escape(labels[i]));
+  }
+  s += x_name(a.left + a.width / 2.0, a.bottom, p.value_label);
+  s += y_name(kTop + a.height / 2.0, p.category_label);
+  const double slot = a.height / static_cast<double>(n);
+  for (std::size_t b = 0; b < n; ++b) {
+    const double y = kTop + slot * static_cast<double>(b) + slot * 0.15;
+    s += fmt::format("<g><title>{}</title><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text></g>\n", escape(p.bars[b]),
+                     num(a.left - 6.0), num(y + slot * 0.35 + 4.0), escape(shorten(p.bars[b], 28)));
+    double acc = 0.0;
+    for (std::size_t g = 0; g < p.segments.size(); ++g) {
+      const double v = bar_value(p, b, g);
+      if (v <= 0.0) continue;
+      s += segment_rect(p, b, g, a.left + acc / hi * a.width, y, v / hi * a.width, slot * 0.7);
+      acc += v;
+    }
+  }
+  return s;
+}
+
+// Values along y, bars along x with their labels below.
+std::string vertical_bars(const BarPlot& p, const Ticks& t, const PlotArea& a) {
+  const std::size_t n = p.bars.size();
+  const double hi = t.values.back();
+  std::string s = y_axis(t, a.left, a.right, kTop, a.height, p.value_label);
+  s += x_categories(p.bars, a.left, a.width, a.bottom, p.category_label);
+  const double slot = a.width / static_cast<double>(n);
+  for (std::size_t b = 0; b < n; ++b) {
+    const double x = a.left + slot * static_cast<double>(b) + slot * 0.15;
+    double acc = 0.0;
+    for (std::size_t g = 0; g < p.segments.size(); ++g) {
+      const double v = bar_value(p, b, g);
+      if (v <= 0.0) continue;
+      const double y_top = a.bottom - (acc + v) / hi * a.height;
+      s += segment_rect(p, b, g, x, y_top, slot * 0.7, v / hi * a.height);
+      acc += v;
+    }
+  }
+  return s;
+}
+
 }  // namespace
 
 Ticks nice_ticks(double lo, double hi, int max_ticks) {
@@ -281,189 +465,71 @@ std::string line_plot(const LinePlot& p) {
   series.reserve(p.series.size());
   for (const auto& s : p.series) series.push_back(thin(s));
 
-  const double left = 76.0;
-  const double right = kWidth - kLegendWidth - 10.0;
-  const double width = right - left;
-  const double bottom = kTop + kPlotHeight;
-  const double height =
-      std::max(bottom + kBottom, kTop + 16.0 + kLegendRow * static_cast<double>(series.size()));
-  std::string s = svg_open(p.id, height, p.title);
-
-  const bool categorical = !p.x_categories.empty();
-  double xmin = std::numeric_limits<double>::infinity();
-  double xmax = -xmin;
-  double ymin = xmin;
-  double ymax = -xmin;
-  for (const auto& se : series)
-    for (std::size_t i = 0; i < std::min(se.x.size(), se.y.size()); ++i) {
-      if (!std::isfinite(se.y[i]) || !std::isfinite(se.x[i])) continue;
-      xmin = std::min(xmin, se.x[i]);
-      xmax = std::max(xmax, se.x[i]);
-      ymin = std::min(ymin, se.y[i]);
-      ymax = std::max(ymax, se.y[i]);
-    }
-  for (const auto& [x, tip] : p.x_marks) {
-    (void)tip;
-    if (!std::isfinite(x)) continue;
-    xmin = std::min(xmin, x);
-    xmax = std::max(xmax, x);
-  }
-  if (ymin > ymax) {  // no finite point at all
-    s += no_data(left, kTop, width, kPlotHeight);
+  const PlotArea a = plot_area(76.0, kPlotHeight);
+  std::string s = svg_open(p.id, svg_height(a, series.size()), p.title);
+  DataRange r = data_range(series, p.x_marks);
+  if (r.ymin > r.ymax) {  // no finite point at all
+    s += no_data(a.left, kTop, a.width, a.height);
     return s + "</svg>\n";
   }
   if (p.y_from_zero) {
-    ymin = std::min(ymin, 0.0);
-    ymax = std::max(ymax, 0.0);
+    r.ymin = std::min(r.ymin, 0.0);
+    r.ymax = std::max(r.ymax, 0.0);
   }
-  const Ticks yt = nice_ticks(ymin, ymax);
-  const double y0 = yt.values.front();
-  const double y1 = yt.values.back();
-  double x0 = -0.5;
-  double x1 = static_cast<double>(p.x_categories.size()) - 0.5;
-  s += y_axis(yt, left, right, kTop, kPlotHeight, p.y_label);
-  if (categorical) {
-    s += x_categories(p.x_categories, left, width, bottom, p.x_label);
+  const Ticks yt = nice_ticks(r.ymin, r.ymax);
+  Mapping m;
+  m.area = a;
+  m.y0 = yt.values.front();
+  m.y1 = yt.values.back();
+  m.x0 = -0.5;
+  m.x1 = static_cast<double>(p.x_categories.size()) - 0.5;
+  s += y_axis(yt, a.left, a.right, kTop, a.height, p.y_label);
+  if (!p.x_categories.empty()) {
+    s += x_categories(p.x_categories, a.left, a.width, a.bottom, p.x_label);
   } else {
-    const Ticks xt = nice_ticks(xmin, xmax);
-    x0 = xt.values.front();
-    x1 = xt.values.back();
-    s += x_axis(xt, left, width, bottom, p.x_label);
+    const Ticks xt = nice_ticks(r.xmin, r.xmax);
+    m.x0 = xt.values.front();
+    m.x1 = xt.values.back();
+    s += x_axis(xt, a.left, a.width, a.bottom, p.x_label);
   }
-  s += fmt::format("<path class=\"axis\" d=\"M{} {}V{}H{}\" stroke=\"#333\" fill=\"none\"/>\n", num(left), num(kTop),
-                   num(bottom), num(right));
-  const auto px = [&](double x) { return left + (x - x0) / (x1 - x0) * width; };
-  const auto py = [&](double y) { return bottom - (y - y0) / (y1 - y0) * kPlotHeight; };
-  const auto x_text = [&](double x) {
-    if (categorical) {
-      const auto i = static_cast<std::size_t>(std::llround(x));
-      return i < p.x_categories.size() ? p.x_categories[i] : fmt::format("{:.4g}", x);
-    }
-    return fmt::format("{:.4g}", x);
-  };
-
+  s += axis_lines(a);
   for (std::size_t k = 0; k < series.size(); ++k) {
-    const auto& se = series[k];
-    const std::string color = se.color.empty() ? palette(k) : se.color;
-    std::string d;
-    bool pen = false;
-    std::size_t finite = 0;
-    const std::size_t n = std::min(se.x.size(), se.y.size());
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!std::isfinite(se.y[i]) || !std::isfinite(se.x[i])) {
-        pen = false;
-        continue;
-      }
-      d += fmt::format("{}{} {}", pen ? "L" : "M", num(px(se.x[i])), num(py(se.y[i])));
-      pen = true;
-      ++finite;
-    }
-    s += fmt::format("<g class=\"series\"><title>{}</title>", escape(se.name));
-    if (!d.empty())
-      s += fmt::format("<path d=\"{}\" stroke=\"{}\" stroke-width=\"1.6\" fill=\"none\"{}/>", d, color, dash(k));
-    if (p.points || finite <= 1)
-      for (std::size_t i = 0; i < n; ++i) {
-        if (!std::isfinite(se.y[i]) || !std::isfinite(se.x[i])) continue;
-        s += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{}\"><title>{}: {} = {}</title></circle>",
-                         num(px(se.x[i])), num(py(se.y[i])), color, escape(se.name), escape(x_text(se.x[i])),
-                         escape(value_text(se.y[i], p.unit)));
-      }
-    s += "</g>\n";
-    s += legend_entry(k, right + 16.0, se.name, color, dash(k), false);
+    const std::string color = series[k].color.empty() ? palette(k) : series[k].color;
+    s += series_lines(p, series[k], k, color, m);
+    s += legend_entry(k, a.right + 16.0, series[k].name, color, dash(k), false);
   }
-  for (const auto& [x, tip] : p.x_marks) {
-    if (!std::isfinite(x)) continue;
-    const double cx = px(x);
-    s += fmt::format("<g class=\"failed\"><title>{}</title><path d=\"M{} {}l8 8m0 -8l-8 8\" stroke=\"#d62728\" "
-                     "stroke-width=\"2\"/></g>\n",
-                     escape(tip), num(cx - 4.0), num(bottom - 12.0));
-  }
+  s += x_mark_crosses(p.x_marks, m);
   return s + "</svg>\n";
 }
 
 std::string stacked_bar_plot(const BarPlot& p) {
   const std::size_t n = p.bars.size();
-  const auto value = [&](std::size_t b, std::size_t g) {
-    if (b >= p.values.size() || g >= p.values[b].size()) return 0.0;
-    const double v = p.values[b][g];
-    return std::isfinite(v) && v > 0.0 ? v : 0.0;
-  };
-  const auto color = [&](std::size_t g) { return g < p.colors.size() && !p.colors[g].empty() ? p.colors[g] : palette(g); };
   double vmax = 0.0;
   std::vector<bool> used(p.segments.size(), false);
   for (std::size_t b = 0; b < n; ++b) {
     double sum = 0.0;
     for (std::size_t g = 0; g < p.segments.size(); ++g) {
-      sum += value(b, g);
-      if (value(b, g) > 0.0) used[g] = true;
+      sum += bar_value(p, b, g);
+      if (bar_value(p, b, g) > 0.0) used[g] = true;
     }
     vmax = std::max(vmax, sum);
   }
   std::size_t legend_rows = 0;
   for (const bool u : used) legend_rows += u ? 1 : 0;
 
-  const double left = p.horizontal ? 190.0 : 76.0;
-  const double right = kWidth - kLegendWidth - 10.0;
-  const double width = right - left;
-  const double plot_h = p.horizontal ? std::max(60.0, 30.0 * static_cast<double>(n)) : kPlotHeight;
-  const double bottom = kTop + plot_h;
-  const double height = std::max(bottom + kBottom, kTop + 16.0 + kLegendRow * static_cast<double>(legend_rows));
-  std::string s = svg_open(p.id, height, p.title);
+  const PlotArea a = plot_area(p.horizontal ? 190.0 : 76.0,
+                               p.horizontal ? std::max(60.0, 30.0 * static_cast<double>(n)) : kPlotHeight);
+  std::string s = svg_open(p.id, svg_height(a, legend_rows), p.title);
   if (n == 0 || vmax <= 0.0) {
-    s += no_data(left, kTop, width, plot_h);
+    s += no_data(a.left, kTop, a.width, a.height);
     return s + "</svg>\n";
   }
   const Ticks t = nice_ticks(0.0, vmax);
-  const double hi = t.values.back();
-  if (p.horizontal) {
-    // values along x: vertical grid lines; bars along y with their labels on the left
-    const auto labels = tick_labels(t);
-    for (std::size_t i = 0; i < t.values.size(); ++i) {
-      const double x = left + t.values[i] / hi * width;
-      s += fmt::format("<path class=\"grid\" d=\"M{} {}V{}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{}\" "
-                       "text-anchor=\"middle\">{}</text>\n",
-                       num(x), num(kTop), num(bottom + 5.0), num(x), num(bottom + 17.0), escape(labels[i]));
-    }
-    s += x_name(left + width / 2.0, bottom, p.value_label);
-    s += y_name(kTop + plot_h / 2.0, p.category_label);
-    const double slot = plot_h / static_cast<double>(n);
-    for (std::size_t b = 0; b < n; ++b) {
-      const double y = kTop + slot * static_cast<double>(b) + slot * 0.15;
-      s += fmt::format("<g><title>{}</title><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text></g>\n", escape(p.bars[b]),
-                       num(left - 6.0), num(y + slot * 0.35 + 4.0), escape(shorten(p.bars[b], 28)));
-      double acc = 0.0;
-      for (std::size_t g = 0; g < p.segments.size(); ++g) {
-        const double v = value(b, g);
-        if (v <= 0.0) continue;
-        s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} \u2014 {}: {}</title></rect>\n",
-                         num(left + acc / hi * width), num(y), num(v / hi * width), num(slot * 0.7), color(g),
-                         escape(p.bars[b]), escape(p.segments[g]), escape(value_text(v, p.unit)));
-        acc += v;
-      }
-    }
-  } else {
-    s += y_axis(t, left, right, kTop, plot_h, p.value_label);
-    s += x_categories(p.bars, left, width, bottom, p.category_label);
-    const double slot = width / static_cast<double>(n);
-    for (std::size_t b = 0; b < n; ++b) {
-      const double x = left + slot * static_cast<double>(b) + slot * 0.15;
-      double acc = 0.0;
-      for (std::size_t g = 0; g < p.segments.size(); ++g) {
-        const double v = value(b, g);
-        if (v <= 0.0) continue;
-        const double y_top = bottom - (acc + v) / hi * plot_h;
-        s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} \u2014 {}: {}</title></rect>\n",
-                         num(x), num(y_top), num(slot * 0.7), num(v / hi * plot_h), color(g), escape(p.bars[b]),
-                         escape(p.segments[g]), escape(value_text(v, p.unit)));
-        acc += v;
-      }
-    }
-  }
-  s += fmt::format("<path class=\"axis\" d=\"M{} {}V{}H{}\" stroke=\"#333\" fill=\"none\"/>\n", num(left), num(kTop),
-                   num(bottom), num(right));
+  s += p.horizontal ? horizontal_bars(p, t, a) : vertical_bars(p, t, a);
+  s += axis_lines(a);
   std::size_t row = 0;
   for (std::size_t g = 0; g < p.segments.size(); ++g)
-    if (used[g]) s += legend_entry(row++, right + 16.0, p.segments[g], color(g), "", true);
+    if (used[g]) s += legend_entry(row++, a.right + 16.0, p.segments[g], segment_color(p, g), "", true);
   return s + "</svg>\n";
 }
 

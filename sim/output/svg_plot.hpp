@@ -1,4 +1,4 @@
-// racksim sim: a small, pure SVG plotter for report.html (sim/report.cpp) — line plots and
+// racksim output: a small, pure SVG plotter for report.html (sim/output/report.cpp) — line plots and
 // stacked bar charts with 1-2-5 ticks, axis labels with units, a legend and <title> tooltips.
 //
 // What it draws. Each function returns one <svg class="plot" id="..."> element, ready to be

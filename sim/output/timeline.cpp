@@ -1,4 +1,4 @@
-// racksim sim: timeline.json (docs/timeline.md). What the file holds and why is in timeline.hpp;
+// racksim output: timeline.json (docs/timeline.md). What the file holds and why is in timeline.hpp;
 // this file collects the spans after a run and writes the Chrome trace-event JSON.
 //
 // Writing: one event per line, keys in a fixed order, strings escaped and numbers formatted by

@@ -1,3 +1,6 @@
+// racksim studies: capacity planning (docs/plan.md) — the plan file, the grid, screening, the
+// training estimate from one step, the Pareto set, and the table and JSON. The rules and formulas
+// are in capacity_plan.hpp.
 #include "sim/studies/capacity_plan.hpp"
 
 #include "core/json_writer.hpp"
@@ -475,7 +478,11 @@ std::string site_text(const SiteParams& s) {
 
 }  // namespace
 
-std::string plan_table(const PlanSpec& plan, const PlanBase& base, const std::vector<PlanPoint>& points) {
+namespace {
+
+// The plan's name, base scenario, tokens, deadline, limits, search and how many points were
+// simulated.
+std::string plan_header(const PlanSpec& plan, const PlanBase& base, const std::vector<PlanPoint>& points) {
   std::string o;
   o += fmt::format("racksim plan {} ({})\n", plan.name, base_name(plan.file));
   if (!plan.description.empty()) o += fmt::format("  {}\n", plan.description);
@@ -492,68 +499,70 @@ std::string plan_table(const PlanSpec& plan, const PlanBase& base, const std::ve
   for (const auto& p : points) (p.metrics ? simulated : screened) += 1;
   o += fmt::format("  evaluated       {} simulated (one training step each), {} rejected before simulating\n", simulated,
                    screened);
+  return o;
+}
 
+// The points by status: Pareto and dominated fastest first, rejected (and pending) in grid order.
+struct PointsByStatus {
   std::vector<const PlanPoint*> pareto, dominated, rejected;
+};
+
+PointsByStatus by_status(const std::vector<PlanPoint>& points) {
+  PointsByStatus g;
   for (const auto& p : points) {
-    if (p.status == PointStatus::Pareto) pareto.push_back(&p);
-    else if (p.status == PointStatus::Dominated) dominated.push_back(&p);
-    else rejected.push_back(&p);
+    if (p.status == PointStatus::Pareto) g.pareto.push_back(&p);
+    else if (p.status == PointStatus::Dominated) g.dominated.push_back(&p);
+    else g.rejected.push_back(&p);
   }
   const auto by_time = [](const PlanPoint* a, const PlanPoint* b) {
     if (a->estimate->time_s != b->estimate->time_s) return a->estimate->time_s < b->estimate->time_s;
     return a->id < b->id;
   };
-  std::stable_sort(pareto.begin(), pareto.end(), by_time);
-  std::stable_sort(dominated.begin(), dominated.end(), by_time);
+  std::stable_sort(g.pareto.begin(), g.pareto.end(), by_time);
+  std::stable_sort(g.dominated.begin(), g.dominated.end(), by_time);
+  return g;
+}
 
-  std::size_t lw = 6;
-  for (const auto& p : points) lw = std::max(lw, p.layout_label().size());
-  const auto head = [&](bool with_dom) {
-    std::string h = fmt::format("  {:>4}  {:>5}  {:>6}  {:<{}}  {:>6}  {:>10}  {:>6}  {:>11}  {:>10}  {:>10}  {:>10}  {}", "#", "racks",
-                                "GPUs", "layout", lw, "batch", "step", "MFU", "tokens/s", "train", "energy", "peak site", with_dom ? "simulated  " : "simulated");
-    if (with_dom) h += "  dominated by";
-    return h + "\n";
-  };
-  const auto row = [&](const PlanPoint& p, bool with_dom) {
-    const PointMetrics& m = *p.metrics;
-    const TrainingEstimate& e = *p.estimate;
-    std::string r = fmt::format("  {:>4}  {:>5}  {:>6}  {:<{}}  {:>6}  {:>10}  {:>5.1f}%  {:>11.4g}  {:>10}  {:>10}  {:>10}  {}",
-                                fmt::format("#{}", p.id), p.racks, p.gpus, p.layout_label(), lw, p.global_batch,
-                                format_seconds(Seconds(m.step_time_s)), 100.0 * m.mfu, m.tokens_per_s,
-                                format_long_duration(e.time_s), format_energy(e.energy_j), format_power(e.peak_site_w),
-                                sim_label(m));
-    if (with_dom) r = fmt::format("{:<{}}  #{}", r, r.size() + 11 - std::min<std::size_t>(11, sim_label(m).size()), p.dominated_by);
-    return r + "\n";
-  };
+// The header line of a table of feasible points, the layout column `lw` wide; `with_dom` adds
+// the "dominated by" column.
+std::string feasible_head(std::size_t lw, bool with_dom) {
+  std::string h = fmt::format("  {:>4}  {:>5}  {:>6}  {:<{}}  {:>6}  {:>10}  {:>6}  {:>11}  {:>10}  {:>10}  {:>10}  {}", "#", "racks",
+                              "GPUs", "layout", lw, "batch", "step", "MFU", "tokens/s", "train", "energy", "peak site", with_dom ? "simulated  " : "simulated");
+  if (with_dom) h += "  dominated by";
+  return h + "\n";
+}
 
-  o += fmt::format("\nPareto set: {} point{} (fastest first; none is beaten on time to train, energy, GPUs and peak site "
-                   "power at once)\n",
-                   pareto.size(), pareto.size() == 1 ? "" : "s");
-  if (pareto.empty()) o += "  no point meets every limit and the deadline\n";
-  else {
-    o += head(false);
-    for (const auto* p : pareto) o += row(*p, false);
+// One feasible point's row under feasible_head.
+std::string feasible_row(const PlanPoint& p, std::size_t lw, bool with_dom) {
+  const PointMetrics& m = *p.metrics;
+  const TrainingEstimate& e = *p.estimate;
+  std::string r = fmt::format("  {:>4}  {:>5}  {:>6}  {:<{}}  {:>6}  {:>10}  {:>5.1f}%  {:>11.4g}  {:>10}  {:>10}  {:>10}  {}",
+                              fmt::format("#{}", p.id), p.racks, p.gpus, p.layout_label(), lw, p.global_batch,
+                              format_seconds(Seconds(m.step_time_s)), 100.0 * m.mfu, m.tokens_per_s,
+                              format_long_duration(e.time_s), format_energy(e.energy_j), format_power(e.peak_site_w),
+                              sim_label(m));
+  if (with_dom) r = fmt::format("{:<{}}  #{}", r, r.size() + 11 - std::min<std::size_t>(11, sim_label(m).size()), p.dominated_by);
+  return r + "\n";
+}
+
+// The rejected points with the category and every reason, the layout column `lw` wide.
+std::string rejected_table(const std::vector<const PlanPoint*>& rejected, std::size_t lw) {
+  std::string o = fmt::format("\nRejected: {} point{}\n", rejected.size(), rejected.size() == 1 ? "" : "s");
+  std::size_t tw = 0;
+  for (const auto* p : rejected) tw = std::max(tw, reject_title(p->reject).size());
+  o += fmt::format("  {:>4}  {:>5}  {:>6}  {:<{}}  {:>6}  {:<{}}  {}\n", "#", "racks", "GPUs", "layout", lw, "batch", "rejected for",
+                   std::max<std::size_t>(tw, 12), "why");
+  for (const auto* p : rejected) {
+    std::string reasons;
+    for (const auto& r : p->reasons) reasons += (reasons.empty() ? "" : "; ") + r;
+    o += fmt::format("  {:>4}  {:>5}  {:>6}  {:<{}}  {:>6}  {:<{}}  {}\n", fmt::format("#{}", p->id), p->racks, p->gpus,
+                     p->layout_label(), lw, p->global_batch, reject_title(p->reject), std::max<std::size_t>(tw, 12), reasons);
   }
-  if (!dominated.empty()) {
-    o += fmt::format("\nDominated: {} feasible point{} (another is no worse on all four and better on one)\n",
-                     dominated.size(), dominated.size() == 1 ? "" : "s");
-    o += head(true);
-    for (const auto* p : dominated) o += row(*p, true);
-  }
-  if (!rejected.empty()) {
-    o += fmt::format("\nRejected: {} point{}\n", rejected.size(), rejected.size() == 1 ? "" : "s");
-    std::size_t tw = 0;
-    for (const auto* p : rejected) tw = std::max(tw, reject_title(p->reject).size());
-    o += fmt::format("  {:>4}  {:>5}  {:>6}  {:<{}}  {:>6}  {:<{}}  {}\n", "#", "racks", "GPUs", "layout", lw, "batch", "rejected for",
-                     std::max<std::size_t>(tw, 12), "why");
-    for (const auto* p : rejected) {
-      std::string reasons;
-      for (const auto& r : p->reasons) reasons += (reasons.empty() ? "" : "; ") + r;
-      o += fmt::format("  {:>4}  {:>5}  {:>6}  {:<{}}  {:>6}  {:<{}}  {}\n", fmt::format("#{}", p->id), p->racks, p->gpus,
-                       p->layout_label(), lw, p->global_batch, reject_title(p->reject), std::max<std::size_t>(tw, 12), reasons);
-    }
-  }
-  o += fmt::format(
+  return o;
+}
+
+std::string how_obtained(const PlanSpec& plan, const PlanBase& base) {
+  return fmt::format(
       "\nHow these numbers were obtained: each point's step is a racksim simulation of one training step of {} with the "
       "point's overrides ('simulated': full = every rank and flow; reduced RxN = R ranks of one data-parallel replica "
       "simulated for N identical replicas, docs/scale.md). tokens/s and MFU are the step's. train = ceil({:.4g} tokens / "
@@ -561,36 +570,82 @@ std::string plan_table(const PlanSpec& plan, const PlanBase& base, const std::ve
       "peak site = {} applied to racks x the highest rack's peak power (control-period average) + scale-out switches. "
       "Racks follow GPUs. Reproduce point #N: racksim run {} --set <each override of point N in the JSON output>.\n",
       base_name(plan.scenario), plan.tokens, site_text(base.site), site_text(base.site), base_name(plan.scenario));
-  return o;
 }
 
-std::string plan_json(const PlanSpec& plan, const PlanBase& base, const std::vector<PlanPoint>& points) {
-  JsonWriter w;
-  w.begin_object();
+}  // namespace
+
+std::string plan_table(const PlanSpec& plan, const PlanBase& base, const std::vector<PlanPoint>& points) {
+  std::string o = plan_header(plan, base, points);
+  const PointsByStatus g = by_status(points);
+  std::size_t lw = 6;
+  for (const auto& p : points) lw = std::max(lw, p.layout_label().size());
+
+  o += fmt::format("\nPareto set: {} point{} (fastest first; none is beaten on time to train, energy, GPUs and peak site "
+                   "power at once)\n",
+                   g.pareto.size(), g.pareto.size() == 1 ? "" : "s");
+  if (g.pareto.empty()) o += "  no point meets every limit and the deadline\n";
+  else {
+    o += feasible_head(lw, false);
+    for (const auto* p : g.pareto) o += feasible_row(*p, lw, false);
+  }
+  if (!g.dominated.empty()) {
+    o += fmt::format("\nDominated: {} feasible point{} (another is no worse on all four and better on one)\n",
+                     g.dominated.size(), g.dominated.size() == 1 ? "" : "s");
+    o += feasible_head(lw, true);
+    for (const auto* p : g.dominated) o += feasible_row(*p, lw, true);
+  }
+  if (!g.rejected.empty()) o += rejected_table(g.rejected, lw);
+  return o + how_obtained(plan, base);
+}
+
+namespace {
+
+void write_optional(JsonWriter& w, const std::string& key, const std::optional<Watts>& v) {
+  w.key(key);
+  v ? w.value(v->value()) : w.null();
+}
+
+void write_optional(JsonWriter& w, const std::string& key, const std::optional<std::int64_t>& v) {
+  w.key(key);
+  v ? w.value(*v) : w.null();
+}
+
+void write_strings(JsonWriter& w, const std::string& key, const std::vector<std::string>& v) {
+  w.key(key).begin_array();
+  for (const auto& s : v) w.value(s);
+  w.end_array();
+}
+
+const char* status_name(PointStatus s) {
+  return s == PointStatus::Pareto      ? "pareto"
+         : s == PointStatus::Dominated ? "dominated"
+         : s == PointStatus::Rejected  ? "rejected"
+                                       : "pending";
+}
+
+// The plan's own keys and what the base scenario fixes.
+void write_plan(JsonWriter& w, const PlanSpec& plan, const PlanBase& base) {
   w.field("schema_version", kPlanSchemaVersion);
   w.field("racksim_version", RACKSIM_VERSION);
   w.field("plan", plan.name);
   w.field("plan_file", base_name(plan.file));
   w.field("scenario_file", base_name(plan.scenario));
-  w.key("overrides").begin_array();
-  for (const auto& ov : plan.overrides) w.value(ov);
-  w.end_array();
+  write_strings(w, "overrides", plan.overrides);
   w.field("tokens", plan.tokens);
   w.field("deadline_s", plan.deadline.value());
   w.key("limits").begin_object();
-  w.key("site_power_w");
-  plan.limits.site_power ? w.value(plan.limits.site_power->value()) : w.null();
-  w.key("it_power_w");
-  plan.limits.it_power ? w.value(plan.limits.it_power->value()) : w.null();
-  w.key("racks");
-  plan.limits.racks ? w.value(*plan.limits.racks) : w.null();
-  w.key("gpus");
-  plan.limits.gpus ? w.value(*plan.limits.gpus) : w.null();
+  write_optional(w, "site_power_w", plan.limits.site_power);
+  write_optional(w, "it_power_w", plan.limits.it_power);
+  write_optional(w, "racks", plan.limits.racks);
+  write_optional(w, "gpus", plan.limits.gpus);
   w.end_object();
   w.field("gpus_per_rack", base.gpus_per_rack);
   w.field("sequence", base.sequence);
   w.field("site_model", site_text(base.site));
   w.key("objectives").begin_array().value("time_to_train_s").value("energy_j").value("gpus").value("peak_site_w").end_array();
+}
+
+void write_counts(JsonWriter& w, const std::vector<PlanPoint>& points) {
   std::size_t n_pareto = 0, n_dom = 0, n_rej = 0;
   for (const auto& p : points)
     (p.status == PointStatus::Pareto ? n_pareto : p.status == PointStatus::Dominated ? n_dom : n_rej) += 1;
@@ -600,78 +655,84 @@ std::string plan_json(const PlanSpec& plan, const PlanBase& base, const std::vec
   w.field("dominated", static_cast<std::int64_t>(n_dom));
   w.field("rejected", static_cast<std::int64_t>(n_rej));
   w.end_object();
+}
+
+// A point's simulated step (docs/plan.md "JSON", `step`).
+void write_step(JsonWriter& w, const PointMetrics& m) {
+  w.begin_object();
+  w.field("simulation", m.reduced ? "reduced" : "full");
+  w.field("simulated_ranks", m.simulated_ranks);
+  w.field("replicas", m.replicas);
+  w.key("not_reduced_because");
+  m.reduced ? w.null() : w.value(m.not_reduced_because);
+  w.field("step_time_s", m.step_time_s);
+  w.field("tokens_per_s", m.tokens_per_s);
+  w.field("mfu", m.mfu);
+  w.field("it_energy_j", m.energy_j);
+  w.field("site_energy_j", m.site_energy_j);
+  w.field("it_avg_w", m.it_avg_w);
+  w.field("site_avg_w", m.site_avg_w);
+  w.field("rack_peak_w", m.rack_peak_w);
+  w.field("gpu_peak_w", m.gpu_peak_w);
+  w.field("scale_out_switches_w", m.switch_w);
+  w.field("clock_avg_mhz", m.clock_avg_mhz);
+  w.field("throttle_limit", m.throttle_limit);
+  w.field("hbm_peak_bytes", m.hbm_peak_bytes);
+  w.field("hbm_capacity_bytes", m.hbm_capacity_bytes);
+  w.field("oom_events", m.oom_events);
+  w.end_object();
+}
+
+// A point's training run (docs/plan.md "JSON", `training`).
+void write_training(JsonWriter& w, const TrainingEstimate& e) {
+  w.begin_object();
+  w.field("tokens_per_step", e.tokens_per_step);
+  w.field("steps", e.steps);
+  w.field("time_to_train_s", e.time_s);
+  w.field("energy_j", e.energy_j);
+  w.field("it_energy_j", e.it_energy_j);
+  w.field("peak_it_w", e.peak_it_w);
+  w.field("peak_site_w", e.peak_site_w);
+  w.end_object();
+}
+
+void write_point(JsonWriter& w, const PlanPoint& p) {
+  w.begin_object();
+  w.field("id", static_cast<std::int64_t>(p.id));
+  w.field("status", status_name(p.status));
+  w.field("racks", p.racks);
+  w.field("gpus", p.gpus);
+  w.field("layout", p.layout_label());
+  w.key("parallel").begin_object();
+  w.field("tp", p.tp).field("pp", p.pp).field("cp", p.cp);
+  w.key("dp");
+  p.dp > 0 ? w.value(p.dp) : w.null();
+  w.end_object();
+  w.field("global_batch", p.global_batch);
+  write_strings(w, "overrides", p.overrides);
+  w.key("rejected_for");
+  p.reject == Reject::None ? w.null() : w.value(to_string(p.reject));
+  write_strings(w, "reasons", p.reasons);
+  w.key("dominated_by");
+  p.status == PointStatus::Dominated ? w.value(static_cast<std::int64_t>(p.dominated_by)) : w.null();
+  w.key("step");
+  if (p.metrics) write_step(w, *p.metrics);
+  else w.null();
+  w.key("training");
+  if (p.estimate) write_training(w, *p.estimate);
+  else w.null();
+  w.end_object();
+}
+
+}  // namespace
+
+std::string plan_json(const PlanSpec& plan, const PlanBase& base, const std::vector<PlanPoint>& points) {
+  JsonWriter w;
+  w.begin_object();
+  write_plan(w, plan, base);
+  write_counts(w, points);
   w.key("points").begin_array();
-  for (const auto& p : points) {
-    w.begin_object();
-    w.field("id", static_cast<std::int64_t>(p.id));
-    w.field("status", p.status == PointStatus::Pareto      ? "pareto"
-                      : p.status == PointStatus::Dominated ? "dominated"
-                      : p.status == PointStatus::Rejected  ? "rejected"
-                                                           : "pending");
-    w.field("racks", p.racks);
-    w.field("gpus", p.gpus);
-    w.field("layout", p.layout_label());
-    w.key("parallel").begin_object();
-    w.field("tp", p.tp).field("pp", p.pp).field("cp", p.cp);
-    w.key("dp");
-    p.dp > 0 ? w.value(p.dp) : w.null();
-    w.end_object();
-    w.field("global_batch", p.global_batch);
-    w.key("overrides").begin_array();
-    for (const auto& ov : p.overrides) w.value(ov);
-    w.end_array();
-    w.key("rejected_for");
-    p.reject == Reject::None ? w.null() : w.value(to_string(p.reject));
-    w.key("reasons").begin_array();
-    for (const auto& r : p.reasons) w.value(r);
-    w.end_array();
-    w.key("dominated_by");
-    p.status == PointStatus::Dominated ? w.value(static_cast<std::int64_t>(p.dominated_by)) : w.null();
-    w.key("step");
-    if (p.metrics) {
-      const PointMetrics& m = *p.metrics;
-      w.begin_object();
-      w.field("simulation", m.reduced ? "reduced" : "full");
-      w.field("simulated_ranks", m.simulated_ranks);
-      w.field("replicas", m.replicas);
-      w.key("not_reduced_because");
-      m.reduced ? w.null() : w.value(m.not_reduced_because);
-      w.field("step_time_s", m.step_time_s);
-      w.field("tokens_per_s", m.tokens_per_s);
-      w.field("mfu", m.mfu);
-      w.field("it_energy_j", m.energy_j);
-      w.field("site_energy_j", m.site_energy_j);
-      w.field("it_avg_w", m.it_avg_w);
-      w.field("site_avg_w", m.site_avg_w);
-      w.field("rack_peak_w", m.rack_peak_w);
-      w.field("gpu_peak_w", m.gpu_peak_w);
-      w.field("scale_out_switches_w", m.switch_w);
-      w.field("clock_avg_mhz", m.clock_avg_mhz);
-      w.field("throttle_limit", m.throttle_limit);
-      w.field("hbm_peak_bytes", m.hbm_peak_bytes);
-      w.field("hbm_capacity_bytes", m.hbm_capacity_bytes);
-      w.field("oom_events", m.oom_events);
-      w.end_object();
-    } else {
-      w.null();
-    }
-    w.key("training");
-    if (p.estimate) {
-      const TrainingEstimate& e = *p.estimate;
-      w.begin_object();
-      w.field("tokens_per_step", e.tokens_per_step);
-      w.field("steps", e.steps);
-      w.field("time_to_train_s", e.time_s);
-      w.field("energy_j", e.energy_j);
-      w.field("it_energy_j", e.it_energy_j);
-      w.field("peak_it_w", e.peak_it_w);
-      w.field("peak_site_w", e.peak_site_w);
-      w.end_object();
-    } else {
-      w.null();
-    }
-    w.end_object();
-  }
+  for (const auto& p : points) write_point(w, p);
   w.end_array();
   w.end_object();
   return w.str();

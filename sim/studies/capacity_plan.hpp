@@ -1,7 +1,7 @@
-// racksim sim: capacity planning (`racksim plan`, docs/plan.md) — the pure part: the plan file,
+// racksim studies: capacity planning (`racksim plan`, docs/plan.md) — the pure part: the plan file,
 // the search grid, the screening of each point, the metrics of a training run derived from one
 // simulated step, the Pareto set, and the table and JSON. No SimGrid and no processes here: the
-// CLI (sim/cli_plan.cpp) simulates each point that survives screening in a child process and
+// CLI (sim/cli/plan_verb.cpp) simulates each point that survives screening in a child process and
 // hands its step's numbers (PointMetrics) back to judge().
 //
 // What a point is: the base scenario (a generated training step) on `racks` scale-up domains
@@ -13,7 +13,7 @@
 // failing limit is listed):
 //   1. over_limit       more racks or GPUs than limits.racks / limits.gpus (nothing built)
 //   2. invalid_layout   tp x pp x cp does not divide the GPUs, or the generator rejects the layout
-//                       (its own checks: heads, layers, batch; sim/transformer.cpp)
+//                       (its own checks: heads, layers, batch; sim/workload/training_generator.cpp)
 //   3. out_of_memory    the model state the generator allocates at t = 0 (one replica's ranks)
 //                       exceeds the GPU's HBM (model_state_overflow; nothing simulated)
 //   4. cannot_evaluate  the run refuses the point (too large to simulate in full, docs/scale.md;
@@ -106,6 +106,7 @@ enum class Reject { None, OverLimit, InvalidLayout, CannotEvaluate, SimulationFa
 [[nodiscard]] std::string reject_title(Reject r);  // "over limit", ...
 
 // What the CLI measured for a point: one simulated training step (RunResult, summarised).
+// Long: flat on purpose; it crosses the pipe from the child process as encode_metrics' text, one line per field.
 struct PointMetrics {
   double step_time_s = 0.0;
   double tokens_per_s = 0.0;

@@ -1,3 +1,6 @@
+// racksim studies: sweeps (docs/sweep.md) — parsing --axis values and ranges, the grid and its
+// shards, the manifest, the rows as JSON lines and CSV and reading them back, the Slurm script.
+// What each file holds is in sweep.hpp.
 #include "sim/studies/sweep.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,4 @@
-// racksim sim: sweeps — the grid of points, the results table and its files (docs/sweep.md).
+// racksim studies: sweeps — the grid of points, the results table and its files (docs/sweep.md).
 //
 // A sweep varies scenario keys over lists of values (`--axis key=v1,v2,...`); its points are the
 // Cartesian product of the axes, numbered in row-major order (the last axis varies fastest).

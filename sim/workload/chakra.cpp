@@ -1092,6 +1092,168 @@ void set_size(pb::AttributeProto& a, std::uint64_t v) {
 
 std::int64_t rounded(double v) { return static_cast<std::int64_t>(std::llround(v)); }
 
+// The GlobalMetadata of rank `rank`'s file: the racksim.* attributes that let the reader rebuild
+// the workload exactly (streams, groups, the training step's numbers).
+pb::GlobalMetadata rank_metadata(const Workload& w, int rank) {
+  pb::GlobalMetadata meta;
+  meta.set_version(kChakraVersion);
+  attr(meta, kFormatAttr).set_int64_val(kFormat);
+  attr(meta, "racksim.version").set_string_val(RACKSIM_VERSION);
+  attr(meta, "racksim.workload").set_string_val(w.name);
+  attr(meta, "racksim.ranks").set_int64_val(w.ranks);
+  attr(meta, "racksim.rank").set_int64_val(rank);
+  auto* streams = attr(meta, "racksim.streams").mutable_string_list();
+  for (const auto& s : w.streams) streams->add_values(s);
+  auto* groups = attr(meta, "racksim.groups").mutable_string_list();
+  for (const auto& g : w.groups) groups->add_values(g.name);
+  for (const auto& g : w.groups) {
+    auto* members = attr(meta, "racksim.group." + g.name).mutable_int64_list();
+    for (const int m : g.ranks) members->add_values(m);
+    if (g.dim != ParallelDim::None) attr(meta, "racksim.group_dim." + g.name).set_string_val(to_string(g.dim));
+  }
+  if (w.training) {
+    const TrainingInfo& t = *w.training;
+    attr(meta, "racksim.training.tokens_per_step").set_double_val(t.tokens_per_step);
+    attr(meta, "racksim.training.model_flops_per_step").set_double_val(t.model_flops_per_step);
+    attr(meta, "racksim.training.hardware_flops_per_step").set_double_val(t.hardware_flops_per_step);
+    attr(meta, "racksim.training.precision").set_string_val(to_string(t.precision));
+    attr(meta, "racksim.training.pipeline_stages").set_int64_val(t.pipeline_stages);
+    attr(meta, "racksim.training.microbatches").set_int64_val(t.microbatches);
+    // Per rank: each file carries its own rank's entry (a list of all ranks in every file
+    // would grow with the square of the ranks).
+    if (!t.last_backward_op.empty())
+      attr(meta, "racksim.training.last_backward_op").set_int64_val(t.last_backward_op.at(static_cast<std::size_t>(rank)));
+  }
+  return meta;
+}
+
+void set_kind(pb::Node& n, const char* kind) { attr(n, "racksim.kind").set_string_val(kind); }
+
+// A compute op: a COMP_NODE with its measured duration, or with the FLOPs and bytes Chakra's
+// tools read, plus the racksim.* fields (its shape, if any) that the reader takes back.
+void encode_compute(pb::Node& n, const Op& op) {
+  n.set_type(pb::COMP_NODE);
+  set_kind(n, "compute");
+  if (op.duration) {
+    n.set_duration_micros(static_cast<std::uint64_t>(rounded(op.duration->value() * 1e6)));
+    attr(n, "racksim.duration_s").set_double_val(op.duration->value());
+  } else {
+    // What Chakra's tools read: num_ops (int64) and tensor_size (uint64, bytes); for a
+    // GEMM or attention shape, the FLOPs and bytes the kernel model derives from it.
+    Flops flops = op.flops;
+    Bytes bytes = op.hbm_bytes;
+    if (op.gemm || op.attention) {
+      const KernelWork kw = op.gemm ? gemm_work(*op.gemm, op.precision) : attention_work(*op.attention, op.precision);
+      flops = kw.flops;
+      bytes = kw.bytes;
+    }
+    attr(n, "num_ops").set_int64_val(rounded(flops.value()));
+    attr(n, "tensor_size").set_uint64_val(static_cast<std::uint64_t>(rounded(bytes.value())));
+  }
+  attr(n, "racksim.flops").set_double_val(op.flops.value());
+  attr(n, "racksim.hbm_bytes").set_double_val(op.hbm_bytes.value());
+  attr(n, "racksim.precision").set_string_val(to_string(op.precision));
+  if (op.gemm) {
+    auto* v = attr(n, "racksim.gemm").mutable_int64_list();
+    for (const std::int64_t x : {op.gemm->m, op.gemm->n, op.gemm->k, op.gemm->batch, std::int64_t{op.gemm->trans_a},
+                                 std::int64_t{op.gemm->trans_b}})
+      v->add_values(x);
+  }
+  if (op.attention) {
+    const AttentionShape& s = *op.attention;
+    auto* v = attr(n, "racksim.attention").mutable_int64_list();
+    for (const std::int64_t x : {s.batch, s.heads, s.seq, s.head_dim, s.kv_heads, std::int64_t{s.causal}, std::int64_t{s.backward}})
+      v->add_values(x);
+  }
+}
+
+// A collective: a COMM_COLL_NODE with Chakra's comm_type, comm_size (an all-gather's is each
+// rank's contribution) and pg_name, plus racksim's own bytes, algorithm, root and sequence.
+void encode_collective(pb::Node& n, const Op& op, const Group& g) {
+  n.set_type(pb::COMM_COLL_NODE);
+  set_kind(n, "collective");
+  pb::CollectiveCommType ct = pb::ALL_REDUCE;
+  std::uint64_t comm_size = op.bytes;
+  switch (op.collective) {
+    case CollectiveKind::AllReduce: ct = pb::ALL_REDUCE; break;
+    case CollectiveKind::ReduceScatter: ct = pb::REDUCE_SCATTER; break;
+    case CollectiveKind::AllToAll:
+      if (!op.counts.empty())
+        throw InputError(op.where, fmt::format("op '{}' is an all_to_all with per-peer counts (all-to-all(v)), which "
+                                               "Chakra ET cannot express (ALL_TO_ALL has one comm_size)",
+                                               op.id));
+      ct = pb::ALL_TO_ALL;
+      break;
+    case CollectiveKind::Broadcast: ct = pb::BROADCAST; break;
+    case CollectiveKind::Reduce: ct = pb::REDUCE; break;
+    case CollectiveKind::AllGather:  // Chakra's all-gather size: each rank's contribution
+      ct = pb::ALL_GATHER;
+      comm_size = op.bytes / static_cast<std::uint64_t>(g.ranks.size());
+      break;
+  }
+  attr(n, "comm_type").set_int64_val(ct);
+  set_size(attr(n, "comm_size"), comm_size);
+  attr(n, "pg_name").set_string_val(g.name);
+  attr(n, "racksim.bytes").set_uint64_val(op.bytes);
+  attr(n, "racksim.algorithm").set_string_val(to_string(op.algorithm));
+  if (op.collective == CollectiveKind::Broadcast || op.collective == CollectiveKind::Reduce)
+    attr(n, "racksim.root").set_int64_val(op.root);
+  attr(n, "racksim.sequence").set_int64_val(op.sequence);
+}
+
+// A send or receive of rank `rank`: COMM_SEND_NODE / COMM_RECV_NODE with source, destination,
+// tag and size.
+void encode_point_to_point(pb::Node& n, const Op& op, int rank) {
+  const bool send = op.kind == OpKind::Send;
+  n.set_type(send ? pb::COMM_SEND_NODE : pb::COMM_RECV_NODE);
+  set_kind(n, send ? "send" : "recv");
+  attr(n, "comm_src").set_int32_val(send ? rank : op.peer);
+  attr(n, "comm_dst").set_int32_val(send ? op.peer : rank);
+  attr(n, "comm_tag").set_int32_val(op.tag);
+  set_size(attr(n, "comm_size"), op.bytes);
+  attr(n, "racksim.bytes").set_uint64_val(op.bytes);
+}
+
+// Op `index` of rank `rank` as a Node: id, name, data_deps, the attributes every op carries,
+// then those of its kind.
+pb::Node op_node(const Workload& w, int rank, std::size_t index) {
+  const Op& op = w.programs[static_cast<std::size_t>(rank)][index];
+  pb::Node n;
+  n.set_id(index);
+  n.set_name(op.id);
+  for (const int d : op.deps) n.add_data_deps(static_cast<std::uint64_t>(d));
+  attr(n, "is_cpu_op").set_bool_val(op.kind == OpKind::Delay);
+  attr(n, "racksim.stream").set_int64_val(op.stream);
+  if (op.dim != ParallelDim::None) attr(n, "racksim.dim").set_string_val(to_string(op.dim));
+  if (!op.label.empty()) attr(n, "racksim.label").set_string_val(op.label);
+  switch (op.kind) {
+    case OpKind::Compute: encode_compute(n, op); break;
+    case OpKind::Delay:
+      n.set_type(pb::COMP_NODE);
+      set_kind(n, "delay");
+      n.set_duration_micros(static_cast<std::uint64_t>(rounded(op.duration.value_or(Seconds(0.0)).value() * 1e6)));
+      attr(n, "racksim.duration_s").set_double_val(op.duration.value_or(Seconds(0.0)).value());
+      break;
+    case OpKind::Alloc:
+      n.set_type(pb::METADATA_NODE);
+      set_kind(n, "alloc");
+      attr(n, "racksim.bytes").set_uint64_val(op.bytes);
+      break;
+    case OpKind::Free:
+      n.set_type(pb::METADATA_NODE);
+      set_kind(n, "free");
+      attr(n, "racksim.bytes").set_uint64_val(op.bytes);
+      attr(n, "racksim.frees").set_int64_val(op.frees);
+      break;
+    case OpKind::Collective: encode_collective(n, op, w.groups[static_cast<std::size_t>(op.group)]); break;
+    case OpKind::Send:
+    case OpKind::Recv: encode_point_to_point(n, op, rank); break;
+  }
+  return n;
+}
+
+// Rank `rank`'s file: each message preceded by its varint length, the GlobalMetadata first, then
+// one Node per op in program order.
 std::string encode_rank(const Workload& w, int rank) {
   std::string out;
   {
@@ -1104,151 +1266,9 @@ std::string encode_rank(const Workload& w, int rank) {
       cos.WriteVarint32(static_cast<std::uint32_t>(size));
       m.SerializeWithCachedSizes(&cos);
     };
-    pb::GlobalMetadata meta;
-    meta.set_version(kChakraVersion);
-    attr(meta, kFormatAttr).set_int64_val(kFormat);
-    attr(meta, "racksim.version").set_string_val(RACKSIM_VERSION);
-    attr(meta, "racksim.workload").set_string_val(w.name);
-    attr(meta, "racksim.ranks").set_int64_val(w.ranks);
-    attr(meta, "racksim.rank").set_int64_val(rank);
-    auto* streams = attr(meta, "racksim.streams").mutable_string_list();
-    for (const auto& s : w.streams) streams->add_values(s);
-    auto* groups = attr(meta, "racksim.groups").mutable_string_list();
-    for (const auto& g : w.groups) groups->add_values(g.name);
-    for (const auto& g : w.groups) {
-      auto* members = attr(meta, "racksim.group." + g.name).mutable_int64_list();
-      for (const int m : g.ranks) members->add_values(m);
-      if (g.dim != ParallelDim::None) attr(meta, "racksim.group_dim." + g.name).set_string_val(to_string(g.dim));
-    }
-    if (w.training) {
-      const TrainingInfo& t = *w.training;
-      attr(meta, "racksim.training.tokens_per_step").set_double_val(t.tokens_per_step);
-      attr(meta, "racksim.training.model_flops_per_step").set_double_val(t.model_flops_per_step);
-      attr(meta, "racksim.training.hardware_flops_per_step").set_double_val(t.hardware_flops_per_step);
-      attr(meta, "racksim.training.precision").set_string_val(to_string(t.precision));
-      attr(meta, "racksim.training.pipeline_stages").set_int64_val(t.pipeline_stages);
-      attr(meta, "racksim.training.microbatches").set_int64_val(t.microbatches);
-      // Per rank: each file carries its own rank's entry (a list of all ranks in every file
-      // would grow with the square of the ranks).
-      if (!t.last_backward_op.empty())
-        attr(meta, "racksim.training.last_backward_op").set_int64_val(t.last_backward_op.at(static_cast<std::size_t>(rank)));
-    }
-    put(meta, "the GlobalMetadata");
-
+    put(rank_metadata(w, rank), "the GlobalMetadata");
     const auto& ops = w.programs[static_cast<std::size_t>(rank)];
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      const Op& op = ops[i];
-      pb::Node n;
-      n.set_id(i);
-      n.set_name(op.id);
-      for (const int d : op.deps) n.add_data_deps(static_cast<std::uint64_t>(d));
-      auto kind = [&](const char* k) { attr(n, "racksim.kind").set_string_val(k); };
-      attr(n, "is_cpu_op").set_bool_val(op.kind == OpKind::Delay);
-      attr(n, "racksim.stream").set_int64_val(op.stream);
-      if (op.dim != ParallelDim::None) attr(n, "racksim.dim").set_string_val(to_string(op.dim));
-      if (!op.label.empty()) attr(n, "racksim.label").set_string_val(op.label);
-      switch (op.kind) {
-        case OpKind::Compute: {
-          n.set_type(pb::COMP_NODE);
-          kind("compute");
-          if (op.duration) {
-            n.set_duration_micros(static_cast<std::uint64_t>(rounded(op.duration->value() * 1e6)));
-            attr(n, "racksim.duration_s").set_double_val(op.duration->value());
-          } else {
-            // What Chakra's tools read: num_ops (int64) and tensor_size (uint64, bytes); for a
-            // GEMM or attention shape, the FLOPs and bytes the kernel model derives from it.
-            Flops flops = op.flops;
-            Bytes bytes = op.hbm_bytes;
-            if (op.gemm || op.attention) {
-              const KernelWork kw = op.gemm ? gemm_work(*op.gemm, op.precision) : attention_work(*op.attention, op.precision);
-              flops = kw.flops;
-              bytes = kw.bytes;
-            }
-            attr(n, "num_ops").set_int64_val(rounded(flops.value()));
-            attr(n, "tensor_size").set_uint64_val(static_cast<std::uint64_t>(rounded(bytes.value())));
-          }
-          attr(n, "racksim.flops").set_double_val(op.flops.value());
-          attr(n, "racksim.hbm_bytes").set_double_val(op.hbm_bytes.value());
-          attr(n, "racksim.precision").set_string_val(to_string(op.precision));
-          if (op.gemm) {
-            auto* v = attr(n, "racksim.gemm").mutable_int64_list();
-            for (const std::int64_t x : {op.gemm->m, op.gemm->n, op.gemm->k, op.gemm->batch, std::int64_t{op.gemm->trans_a},
-                                         std::int64_t{op.gemm->trans_b}})
-              v->add_values(x);
-          }
-          if (op.attention) {
-            const AttentionShape& s = *op.attention;
-            auto* v = attr(n, "racksim.attention").mutable_int64_list();
-            for (const std::int64_t x : {s.batch, s.heads, s.seq, s.head_dim, s.kv_heads, std::int64_t{s.causal}, std::int64_t{s.backward}})
-              v->add_values(x);
-          }
-          break;
-        }
-        case OpKind::Delay:
-          n.set_type(pb::COMP_NODE);
-          kind("delay");
-          n.set_duration_micros(static_cast<std::uint64_t>(rounded(op.duration.value_or(Seconds(0.0)).value() * 1e6)));
-          attr(n, "racksim.duration_s").set_double_val(op.duration.value_or(Seconds(0.0)).value());
-          break;
-        case OpKind::Alloc:
-          n.set_type(pb::METADATA_NODE);
-          kind("alloc");
-          attr(n, "racksim.bytes").set_uint64_val(op.bytes);
-          break;
-        case OpKind::Free:
-          n.set_type(pb::METADATA_NODE);
-          kind("free");
-          attr(n, "racksim.bytes").set_uint64_val(op.bytes);
-          attr(n, "racksim.frees").set_int64_val(op.frees);
-          break;
-        case OpKind::Collective: {
-          const Group& g = w.groups[static_cast<std::size_t>(op.group)];
-          n.set_type(pb::COMM_COLL_NODE);
-          kind("collective");
-          pb::CollectiveCommType ct = pb::ALL_REDUCE;
-          std::uint64_t comm_size = op.bytes;
-          switch (op.collective) {
-            case CollectiveKind::AllReduce: ct = pb::ALL_REDUCE; break;
-            case CollectiveKind::ReduceScatter: ct = pb::REDUCE_SCATTER; break;
-            case CollectiveKind::AllToAll:
-              if (!op.counts.empty())
-                throw InputError(op.where, fmt::format("op '{}' is an all_to_all with per-peer counts (all-to-all(v)), which "
-                                                       "Chakra ET cannot express (ALL_TO_ALL has one comm_size)",
-                                                       op.id));
-              ct = pb::ALL_TO_ALL;
-              break;
-            case CollectiveKind::Broadcast: ct = pb::BROADCAST; break;
-            case CollectiveKind::Reduce: ct = pb::REDUCE; break;
-            case CollectiveKind::AllGather:  // Chakra's all-gather size: each rank's contribution
-              ct = pb::ALL_GATHER;
-              comm_size = op.bytes / static_cast<std::uint64_t>(g.ranks.size());
-              break;
-          }
-          attr(n, "comm_type").set_int64_val(ct);
-          set_size(attr(n, "comm_size"), comm_size);
-          attr(n, "pg_name").set_string_val(g.name);
-          attr(n, "racksim.bytes").set_uint64_val(op.bytes);
-          attr(n, "racksim.algorithm").set_string_val(to_string(op.algorithm));
-          if (op.collective == CollectiveKind::Broadcast || op.collective == CollectiveKind::Reduce)
-            attr(n, "racksim.root").set_int64_val(op.root);
-          attr(n, "racksim.sequence").set_int64_val(op.sequence);
-          break;
-        }
-        case OpKind::Send:
-        case OpKind::Recv: {
-          const bool send = op.kind == OpKind::Send;
-          n.set_type(send ? pb::COMM_SEND_NODE : pb::COMM_RECV_NODE);
-          kind(send ? "send" : "recv");
-          attr(n, "comm_src").set_int32_val(send ? rank : op.peer);
-          attr(n, "comm_dst").set_int32_val(send ? op.peer : rank);
-          attr(n, "comm_tag").set_int32_val(op.tag);
-          set_size(attr(n, "comm_size"), op.bytes);
-          attr(n, "racksim.bytes").set_uint64_val(op.bytes);
-          break;
-        }
-      }
-      put(n, fmt::format("node {} ('{}')", i, op.id));
-    }
+    for (std::size_t i = 0; i < ops.size(); ++i) put(op_node(w, rank, i), fmt::format("node {} ('{}')", i, ops[i].id));
   }
   return out;
 }

@@ -197,12 +197,32 @@ struct Coords {
   std::int64_t tp = 0, cp = 0, dp = 0, pp = 0;
 };
 
+// One pipeline step of a rank: a forward or backward pass of micro batch `mb` through model
+// chunk `chunk` (pipeline_schedule below).
+struct Step {
+  bool forward = true;
+  std::int64_t chunk = 0, mb = 0;
+};
+
+// A gradient bucket: a layer, or the embedding or output layer, with the dense and expert
+// parameters it holds on one rank.
+struct Bucket {
+  std::string id;
+  double dense = 0.0, expert = 0.0;
+};
+
+// ZeRO-3's gathered weights of one layer: the buffer's alloc op and the gather's last collective
+// (-1 when the layer's weights are not gathered).
+struct Gather {
+  int alloc = -1, done = -1;
+};
+
 class Generator {
 public:
   // `materialize`: build the programs of ranks 0..materialize-1 only (< 0: all); generate_transformer.
   Generator(const TransformerSpec& s, int materialize)
       : s_(s), m_(s.model), l_(s.layout), layer_dense_(dense_params_per_layer()), layer_expert_(expert_params_per_layer()),
-        materialize_(materialize) {}
+        sz_(step_sizes()), materialize_(materialize) {}
   Workload build();
 
 private:
@@ -239,6 +259,20 @@ private:
     std::vector<int> last;                 // last op per stream
     std::map<int, int> seq;                // collective sequence per group
     int tp = -1, cp = -1, dpg = -1, ep = -1, edp = -1;  // group indices (-1: a group of one)
+    int prev_rank = -1, next_rank = -1;    // the pipeline's previous and next stage
+    // What one pipeline step leaves for later ones.
+    std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, int> saved;  // (chunk, mb, layer) -> activations' alloc op
+    int logits_alloc = -1;                 // the last forward step's logits buffer
+    std::vector<Bucket> deferred;          // gradient reductions left for after the last backward step
+    std::vector<Bucket> buckets;           // every layer's bucket, for ZeRO 1/2's parameter all-gathers
+  };
+  // This rank's share of the model state (models/transformer.hpp model_state_bytes): dense
+  // parameters are sharded over the dp x cp ranks of their group, expert parameters over the
+  // dp x cp / ep ranks that hold the same experts.
+  struct ModelShard {
+    double params = 0.0;                   // every parameter the rank holds (rank_params)
+    double expert_params = 0.0;            // of which in experts
+    std::int64_t dense_ranks = 1, expert_ranks = 1;  // ranks the dense / expert state is sharded over
   };
   int add(RankState& st, Op op, const std::vector<int>& deps);
   int gemm(RankState& st, const std::string& id, std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch,
@@ -265,6 +299,26 @@ private:
 
   void layer_forward(RankState& st, const std::string& p, bool recompute_pass);
   void layer_backward(RankState& st, const std::string& p);
+
+  [[nodiscard]] RankState start_rank(int r);
+  [[nodiscard]] ModelShard model_shard(const Coords& c) const;
+  // Weights, gradients and optimizer state, allocated at t = 0 and never freed.
+  void alloc_model_state(RankState& st, const ModelShard& shard);
+  // Gradient reduction of one bucket over the data-parallel group: all-reduce (ZeRO 0) or
+  // reduce-scatter (ZeRO 1-3), after the last compute op; deferred to after the last backward
+  // step unless `now`.
+  void reduce_bucket(RankState& st, const Bucket& b, bool now);
+  // ZeRO-3: a layer's weights are all-gathered before each use and dropped after it, the next
+  // layer's gather issued before this layer computes (one layer of prefetch, as FSDP does), so
+  // two layers' weights can be resident at once. Without ZeRO-3 (or data parallelism) nothing.
+  Gather start_gather(RankState& st, const std::string& id);
+  // Runs `body(layer, id)` for the chunk's layers in `order`, each inside its gathered weights.
+  template <class Body>
+  void with_weights(RankState& st, const std::vector<std::int64_t>& order, const std::string& prefix, const Body& body);
+  void forward_step(RankState& st, const Step& step);
+  void backward_step(RankState& st, const Step& step);
+  // Adam's update of the rank's shard, then (ZeRO 1 and 2) the parameter all-gathers.
+  void optimizer_step(RankState& st, const ModelShard& shard);
   void build_rank(int r);
 
   // --- sizes ---
@@ -275,11 +329,25 @@ private:
   [[nodiscard]] double expert_params_per_layer() const;  // one layer, one rank: its E/ep experts
   [[nodiscard]] double rank_params(const Coords& c) const;
 
+  // The sizes of one step, the same on every rank.
+  struct StepSizes {
+    std::int64_t p = 1, v = 1, m = 1;      // pipeline stages, virtual stages per stage, micro batches
+    std::int64_t per_chunk = 0;            // layers per model chunk: layers / (p v)
+    std::int64_t last_vs = 0;              // the last virtual stage: p v - 1
+    std::int64_t T = 0, Tt = 0, h = 0, Vt = 0;  // tokens(), sharded_tokens(), hidden, vocab_shard()
+    double Th = 0.0, Tth = 0.0;            // bytes of a bf16 T x h and Tt x h activation
+    double act_layer = 0.0;                // one layer's saved activations (with the run's recompute)
+    double act_full = 0.0;                 // the same without recompute
+    double logits_bytes = 0.0;             // bf16 logits + fp32 softmax of T x Vt
+  };
+  [[nodiscard]] StepSizes step_sizes() const;
+
   const TransformerSpec& s_;
   const TransformerShape& m_;
   const ParallelLayout& l_;
   const double layer_dense_;   // dense_params_per_layer(), computed once
   const double layer_expert_;  // expert_params_per_layer()
+  const StepSizes sz_;         // step_sizes(), computed once
   const int materialize_;      // < 0: every rank
   Workload w_;
   std::vector<int> tp_group_, cp_group_, dp_group_, ep_group_, edp_group_;  // per rank
@@ -629,11 +697,6 @@ void Generator::layer_backward(RankState& st, const std::string& p) {
 // Megatron-LM) and, with virtual stages, Megatron-LM's interleaved 1F1B (Narayanan et al. 2021,
 // section 2.2). Step k of the forward sequence runs model chunk (k / p) mod v on micro batch
 // (k / pv) p + k mod p; backward steps visit the chunks in reverse.
-struct Step {
-  bool forward = true;
-  std::int64_t chunk = 0, mb = 0;
-};
-
 std::vector<Step> pipeline_schedule(std::int64_t p, std::int64_t v, std::int64_t m, std::int64_t stage) {
   const std::int64_t total = m * v;
   auto at = [&](std::int64_t k, bool fwd) {
@@ -659,7 +722,26 @@ std::vector<Step> pipeline_schedule(std::int64_t p, std::int64_t v, std::int64_t
   return out;
 }
 
-void Generator::build_rank(int r) {
+Generator::StepSizes Generator::step_sizes() const {
+  StepSizes z;
+  z.p = l_.pp;
+  z.v = l_.virtual_stages;
+  z.m = s_.batch.microbatches(l_);
+  z.per_chunk = m_.layers / (z.p * z.v);
+  z.last_vs = z.p * z.v - 1;
+  z.T = tokens();
+  z.Tt = sharded_tokens();
+  z.h = m_.hidden;
+  z.Vt = vocab_shard();
+  z.Th = 2.0 * static_cast<double>(z.T * z.h);
+  z.Tth = 2.0 * static_cast<double>(z.Tt * z.h);
+  z.act_layer = layer_activation_bytes(m_, l_, z.T, s_.recompute);
+  z.act_full = layer_activation_bytes(m_, l_, z.T, Recompute::None);
+  z.logits_bytes = static_cast<double>(z.T * z.Vt) * (2.0 + 4.0);  // bf16 logits + fp32 softmax
+  return z;
+}
+
+Generator::RankState Generator::start_rank(int r) {
   RankState st;
   st.c = coords_of(r);
   st.ops = &w_.programs[static_cast<std::size_t>(r)];
@@ -670,161 +752,176 @@ void Generator::build_rank(int r) {
   st.dpg = dp_group_[ur];
   st.ep = ep_group_[ur];
   st.edp = edp_group_[ur];
+  const std::int64_t p = l_.pp;
+  st.prev_rank = rank_of({st.c.tp, st.c.cp, st.c.dp, (st.c.pp + p - 1) % p});
+  st.next_rank = rank_of({st.c.tp, st.c.cp, st.c.dp, (st.c.pp + 1) % p});
+  return st;
+}
 
-  const std::int64_t p = l_.pp, v = l_.virtual_stages, m = s_.batch.microbatches(l_);
-  const std::int64_t per_chunk = m_.layers / (p * v);
-  const std::int64_t last_vs = p * v - 1;
-  const std::int64_t T = tokens(), Tt = sharded_tokens(), h = m_.hidden, Vt = vocab_shard();
-  const double Th = 2.0 * static_cast<double>(T * h), Tth = 2.0 * static_cast<double>(Tt * h);
-  const bool sp = l_.sequence_parallel;
+Generator::ModelShard Generator::model_shard(const Coords& c) const {
+  ModelShard sh;
+  sh.dense_ranks = l_.dp * l_.cp;
+  sh.expert_ranks = l_.dp * l_.cp / l_.ep;
+  sh.params = rank_params(c);
+  sh.expert_params = static_cast<double>(m_.layers / l_.pp) * layer_expert_;
+  return sh;
+}
+
+void Generator::alloc_model_state(RankState& st, const ModelShard& shard) {
   const int zero = l_.zero_stage;
-
-  // Persistent model state (models/transformer.hpp model_state_bytes): dense parameters are
-  // sharded over the dp x cp ranks of their group, expert parameters over the dp x cp / ep ranks
-  // that hold the same experts.
-  const std::int64_t n_dense = l_.dp * l_.cp, n_expert = l_.dp * l_.cp / l_.ep;
-  const double psi = rank_params(st.c);
-  const double psi_e = static_cast<double>(m_.layers / p) * layer_expert_;
-  const StateBytes sd = model_state_bytes(psi - psi_e, n_dense, zero), se = model_state_bytes(psi_e, n_expert, zero);
+  const StateBytes sd = model_state_bytes(shard.params - shard.expert_params, shard.dense_ranks, zero);
+  const StateBytes se = model_state_bytes(shard.expert_params, shard.expert_ranks, zero);
   alloc(st, "weights", sd.weights + se.weights, "weights");
   alloc(st, "gradients", sd.gradients + se.gradients, "gradients");
   alloc(st, "optimizer", sd.optimizer + se.optimizer, "optimizer state");
+}
 
-  const double act_layer = layer_activation_bytes(m_, l_, T, s_.recompute);
-  const double act_full = layer_activation_bytes(m_, l_, T, Recompute::None);
-  const double logits_bytes = static_cast<double>(T * Vt) * (2.0 + 4.0);  // bf16 logits + fp32 softmax
-  const double layer_w = 2.0 * (layer_dense_ + layer_expert_);  // one layer's bf16 weights
-  const int prev_rank = rank_of({st.c.tp, st.c.cp, st.c.dp, (st.c.pp + p - 1) % p});
-  const int next_rank = rank_of({st.c.tp, st.c.cp, st.c.dp, (st.c.pp + 1) % p});
-
-  // Gradient reduction of one bucket (a layer, or the embedding or output layer) over the
-  // data-parallel group: all-reduce (ZeRO 0) or reduce-scatter (ZeRO 1-3). Deferred to after the
-  // last backward step unless overlap_grad_reduce.
-  std::vector<std::pair<std::string, std::pair<double, double>>> deferred;  // id, (dense, expert) params
-  std::vector<std::pair<std::string, std::pair<double, double>>> buckets;   // for ZeRO 1/2 all-gathers
-  auto reduce_bucket = [&](const std::string& id, double dense, double expert, bool now) {
-    if (!now) {
-      deferred.push_back({id, {dense, expert}});
-      return;
-    }
-    const CollectiveKind k = zero == 0 ? CollectiveKind::AllReduce : CollectiveKind::ReduceScatter;
-    const int after = st.last[kCompute];
-    collective(st, id + ".grad_dp", k, st.dpg, 2.0 * dense, kDp, {after});
-    if (expert > 0.0) collective(st, id + ".grad_edp", k, st.edp, 2.0 * expert, kDp, {after});
-  };
-  // ZeRO-3: a layer's weights are all-gathered before each use and dropped after it, the next
-  // layer's gather issued before this layer computes (one layer of prefetch, as FSDP does), so
-  // two layers' weights can be resident at once.
-  struct Gather {
-    int alloc = -1, done = -1;  // the buffer's alloc op and the gather's last collective
-  };
-  const bool gathers = zero >= 3 && (st.dpg >= 0 || st.edp >= 0);
-  auto start_gather = [&](const std::string& id) {
-    Gather g;
-    if (!gathers) return g;
-    g.alloc = alloc(st, id + ".w", layer_w, "gathered weights");
-    g.done = collective(st, id + ".w_ag", CollectiveKind::AllGather, st.dpg, 2.0 * layer_dense_, kDp, {g.alloc});
-    if (layer_expert_ > 0.0)
-      g.done = collective(st, id + ".w_eag", CollectiveKind::AllGather, st.edp, 2.0 * layer_expert_, kDp, {g.alloc});
-    return g;
-  };
-  // Runs `body(i, id)` for the chunk's layers in `order`, each inside its gathered weights.
-  auto with_weights = [&](const std::vector<std::int64_t>& order, const std::string& prefix, const auto& body) {
-    Gather next = order.empty() ? Gather{} : start_gather(fmt::format("{}.l{}", prefix, order.front()));
-    for (std::size_t k = 0; k < order.size(); ++k) {
-      const std::string id = fmt::format("{}.l{}", prefix, order[k]);
-      const Gather cur = next;
-      if (k + 1 < order.size()) next = start_gather(fmt::format("{}.l{}", prefix, order[k + 1]));
-      if (cur.done >= 0) join(st, id + ".w_ready", {cur.done});  // the layer's compute waits for its weights
-      body(order[k], id);
-      if (cur.alloc >= 0) free_op(st, id + ".w_free", cur.alloc);
-    }
-  };
-
-  std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, int> saved;  // (chunk, mb, layer) -> alloc op
-  int logits_alloc = -1;
-  const auto steps = pipeline_schedule(p, v, m, st.c.pp);
-  for (const Step& step : steps) {
-    const std::int64_t vs = step.chunk * p + st.c.pp;
-    const std::int64_t first_layer = vs * per_chunk;
-    if (step.forward) {
-      const std::string f = fmt::format("f{}", step.mb);
-      if (vs == 0) {
-        memory(st, f + ".embed", Th);  // look up the rank's vocabulary shard
-        if (st.tp >= 0)
-          collective(st, f + ".embed.tp", sp ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce, st.tp, Th, kCompute, {});
-      } else {
-        p2p(st, fmt::format("{}.c{}.recv", f, step.chunk), OpKind::Recv, kCompute, prev_rank, 2 * vs, Tth, {});
-      }
-      std::vector<std::int64_t> layers;
-      for (std::int64_t i = 0; i < per_chunk; ++i) layers.push_back(first_layer + i);
-      with_weights(layers, f, [&](std::int64_t layer, const std::string& id) {
-        saved[{step.chunk, step.mb, layer}] = alloc(st, id + ".act", act_layer, "activations");
-        layer_forward(st, id, false);
-      });
-      if (vs == last_vs) {
-        memory(st, f + ".final_norm", 2.0 * Tth);
-        logits_alloc = alloc(st, f + ".logits_buf", logits_bytes, "logits");
-        gather_then_gemms(st, f + ".logits", Th, {{T, Vt, h}}, s_.logits_precision);
-        memory(st, f + ".loss", static_cast<double>(T * Vt) * (2.0 + 4.0 + 4.0));  // softmax cross-entropy
-        // Vocabulary-parallel cross-entropy: the max and the sum of exponentials over the TP group.
-        collective(st, f + ".loss.tp", CollectiveKind::AllReduce, st.tp, 8.0 * static_cast<double>(T), kCompute, {});
-      } else {
-        p2p(st, fmt::format("{}.c{}.send", f, step.chunk), OpKind::Send, kPpFwd, next_rank, 2 * (vs + 1), Tth, {st.last[kCompute]});
-      }
-    } else {
-      const std::string b = fmt::format("b{}", step.mb);
-      if (vs == last_vs) {
-        memory(st, b + ".loss", static_cast<double>(T * Vt) * (4.0 + 2.0));
-        if (sp) collective(st, b + ".logits.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
-        gemm(st, b + ".logits.wgrad", h, Vt, T, 1, kCompute, {}, s_.logits_precision);
-        gemm_then_reduce(st, b + ".logits.dgrad", T, h, Vt, Th, sp, s_.logits_precision);
-        free_op(st, b + ".logits_free", logits_alloc);
-        memory(st, b + ".final_norm", 3.0 * Tth);
-        if (step.mb == m - 1)
-          reduce_bucket(b + ".head", static_cast<double>(Vt * h + h), 0.0, s_.overlap_grad_reduce);
-      } else {
-        p2p(st, fmt::format("{}.c{}.recv", b, step.chunk), OpKind::Recv, kCompute, next_rank, 2 * vs + 1, Tth, {});
-      }
-      std::vector<std::int64_t> layers;
-      for (std::int64_t i = per_chunk - 1; i >= 0; --i) layers.push_back(first_layer + i);
-      with_weights(layers, b, [&](std::int64_t layer, const std::string& id) {
-        int transient = -1;
-        if (s_.recompute == Recompute::Full) {
-          transient = alloc(st, id + ".recompute_buf", act_full - act_layer, "activations");
-          layer_forward(st, id, true);
-        }
-        layer_backward(st, id);
-        free_op(st, id + ".act_free", saved.at({step.chunk, step.mb, layer}));
-        if (transient >= 0) free_op(st, id + ".recompute_free", transient);
-        // ZeRO 2 and 3 keep no full gradients: every micro batch's are reduce-scattered at once.
-        if (zero >= 2 || step.mb == m - 1)
-          reduce_bucket(id, layer_dense_, layer_expert_, zero >= 2 || s_.overlap_grad_reduce);
-        if (step.mb == m - 1) buckets.push_back({id, {layer_dense_, layer_expert_}});
-      });
-      if (vs == 0) {
-        if (sp) collective(st, b + ".embed.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
-        memory(st, b + ".embed", 2.0 * Th);  // scatter-add into the embedding gradient
-        if (step.mb == m - 1) reduce_bucket(b + ".embed", static_cast<double>(Vt * h), 0.0, s_.overlap_grad_reduce);
-      } else {
-        p2p(st, fmt::format("{}.c{}.send", b, step.chunk), OpKind::Send, kPpBwd, prev_rank, 2 * (vs - 1) + 1, Tth, {st.last[kCompute]});
-      }
-    }
+void Generator::reduce_bucket(RankState& st, const Bucket& b, bool now) {
+  if (!now) {
+    st.deferred.push_back(b);
+    return;
   }
-  last_backward_op_[ur] = st.last[kCompute];
-  for (const auto& [id, params] : deferred) reduce_bucket(id, params.first, params.second, true);
+  const CollectiveKind k = l_.zero_stage == 0 ? CollectiveKind::AllReduce : CollectiveKind::ReduceScatter;
+  const int after = st.last[kCompute];
+  collective(st, b.id + ".grad_dp", k, st.dpg, 2.0 * b.dense, kDp, {after});
+  if (b.expert > 0.0) collective(st, b.id + ".grad_edp", k, st.edp, 2.0 * b.expert, kDp, {after});
+}
 
-  // Optimizer step (Adam, memory-bound): per parameter it holds, read fp32 master, momentum,
-  // variance and the bf16 gradient, write the three fp32 values and the bf16 weight: 28 bytes.
-  const double opt_params = (psi - psi_e) / (zero >= 1 ? static_cast<double>(n_dense) : 1.0) +
-                            psi_e / (zero >= 1 ? static_cast<double>(n_expert) : 1.0);
+Gather Generator::start_gather(RankState& st, const std::string& id) {
+  Gather g;
+  const bool gathers = l_.zero_stage >= 3 && (st.dpg >= 0 || st.edp >= 0);
+  if (!gathers) return g;
+  const double layer_w = 2.0 * (layer_dense_ + layer_expert_);  // one layer's bf16 weights
+  g.alloc = alloc(st, id + ".w", layer_w, "gathered weights");
+  g.done = collective(st, id + ".w_ag", CollectiveKind::AllGather, st.dpg, 2.0 * layer_dense_, kDp, {g.alloc});
+  if (layer_expert_ > 0.0)
+    g.done = collective(st, id + ".w_eag", CollectiveKind::AllGather, st.edp, 2.0 * layer_expert_, kDp, {g.alloc});
+  return g;
+}
+
+template <class Body>
+void Generator::with_weights(RankState& st, const std::vector<std::int64_t>& order, const std::string& prefix, const Body& body) {
+  Gather next = order.empty() ? Gather{} : start_gather(st, fmt::format("{}.l{}", prefix, order.front()));
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::string id = fmt::format("{}.l{}", prefix, order[k]);
+    const Gather cur = next;
+    if (k + 1 < order.size()) next = start_gather(st, fmt::format("{}.l{}", prefix, order[k + 1]));
+    if (cur.done >= 0) join(st, id + ".w_ready", {cur.done});  // the layer's compute waits for its weights
+    body(order[k], id);
+    if (cur.alloc >= 0) free_op(st, id + ".w_free", cur.alloc);
+  }
+}
+
+// Micro batch `step.mb` through model chunk `step.chunk`: the embedding or the previous stage's
+// activations, the chunk's layers, then the loss or the send to the next stage.
+void Generator::forward_step(RankState& st, const Step& step) {
+  const StepSizes& z = sz_;
+  const bool sp = l_.sequence_parallel;
+  const std::int64_t vs = step.chunk * z.p + st.c.pp;
+  const std::int64_t first_layer = vs * z.per_chunk;
+  const std::string f = fmt::format("f{}", step.mb);
+  if (vs == 0) {
+    memory(st, f + ".embed", z.Th);  // look up the rank's vocabulary shard
+    if (st.tp >= 0)
+      collective(st, f + ".embed.tp", sp ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce, st.tp, z.Th, kCompute, {});
+  } else {
+    p2p(st, fmt::format("{}.c{}.recv", f, step.chunk), OpKind::Recv, kCompute, st.prev_rank, 2 * vs, z.Tth, {});
+  }
+  std::vector<std::int64_t> layers;
+  for (std::int64_t i = 0; i < z.per_chunk; ++i) layers.push_back(first_layer + i);
+  with_weights(st, layers, f, [&](std::int64_t layer, const std::string& id) {
+    st.saved[{step.chunk, step.mb, layer}] = alloc(st, id + ".act", z.act_layer, "activations");
+    layer_forward(st, id, false);
+  });
+  if (vs == z.last_vs) {
+    memory(st, f + ".final_norm", 2.0 * z.Tth);
+    st.logits_alloc = alloc(st, f + ".logits_buf", z.logits_bytes, "logits");
+    gather_then_gemms(st, f + ".logits", z.Th, {{z.T, z.Vt, z.h}}, s_.logits_precision);
+    memory(st, f + ".loss", static_cast<double>(z.T * z.Vt) * (2.0 + 4.0 + 4.0));  // softmax cross-entropy
+    // Vocabulary-parallel cross-entropy: the max and the sum of exponentials over the TP group.
+    collective(st, f + ".loss.tp", CollectiveKind::AllReduce, st.tp, 8.0 * static_cast<double>(z.T), kCompute, {});
+  } else {
+    p2p(st, fmt::format("{}.c{}.send", f, step.chunk), OpKind::Send, kPpFwd, st.next_rank, 2 * (vs + 1), z.Tth,
+        {st.last[kCompute]});
+  }
+}
+
+// The backward pass of micro batch `step.mb` through chunk `step.chunk`, in reverse: the loss or
+// the next stage's gradients, the chunk's layers (recomputed first under full recompute), then
+// the embedding or the send to the previous stage. The last micro batch reduces the gradients.
+void Generator::backward_step(RankState& st, const Step& step) {
+  const StepSizes& z = sz_;
+  const bool sp = l_.sequence_parallel;
+  const int zero = l_.zero_stage;
+  const bool last_mb = step.mb == z.m - 1;
+  const std::int64_t vs = step.chunk * z.p + st.c.pp;
+  const std::int64_t first_layer = vs * z.per_chunk;
+  const std::string b = fmt::format("b{}", step.mb);
+  if (vs == z.last_vs) {
+    memory(st, b + ".loss", static_cast<double>(z.T * z.Vt) * (4.0 + 2.0));
+    if (sp) collective(st, b + ".logits.ag", CollectiveKind::AllGather, st.tp, z.Th, kCompute, {});
+    gemm(st, b + ".logits.wgrad", z.h, z.Vt, z.T, 1, kCompute, {}, s_.logits_precision);
+    gemm_then_reduce(st, b + ".logits.dgrad", z.T, z.h, z.Vt, z.Th, sp, s_.logits_precision);
+    free_op(st, b + ".logits_free", st.logits_alloc);
+    memory(st, b + ".final_norm", 3.0 * z.Tth);
+    if (last_mb) reduce_bucket(st, {b + ".head", static_cast<double>(z.Vt * z.h + z.h), 0.0}, s_.overlap_grad_reduce);
+  } else {
+    p2p(st, fmt::format("{}.c{}.recv", b, step.chunk), OpKind::Recv, kCompute, st.next_rank, 2 * vs + 1, z.Tth, {});
+  }
+  std::vector<std::int64_t> layers;
+  for (std::int64_t i = z.per_chunk - 1; i >= 0; --i) layers.push_back(first_layer + i);
+  with_weights(st, layers, b, [&](std::int64_t layer, const std::string& id) {
+    int transient = -1;
+    if (s_.recompute == Recompute::Full) {
+      transient = alloc(st, id + ".recompute_buf", z.act_full - z.act_layer, "activations");
+      layer_forward(st, id, true);
+    }
+    layer_backward(st, id);
+    free_op(st, id + ".act_free", st.saved.at({step.chunk, step.mb, layer}));
+    if (transient >= 0) free_op(st, id + ".recompute_free", transient);
+    // ZeRO 2 and 3 keep no full gradients: every micro batch's are reduce-scattered at once.
+    if (zero >= 2 || last_mb) reduce_bucket(st, {id, layer_dense_, layer_expert_}, zero >= 2 || s_.overlap_grad_reduce);
+    if (last_mb) st.buckets.push_back({id, layer_dense_, layer_expert_});
+  });
+  if (vs == 0) {
+    if (sp) collective(st, b + ".embed.ag", CollectiveKind::AllGather, st.tp, z.Th, kCompute, {});
+    memory(st, b + ".embed", 2.0 * z.Th);  // scatter-add into the embedding gradient
+    if (last_mb) reduce_bucket(st, {b + ".embed", static_cast<double>(z.Vt * z.h), 0.0}, s_.overlap_grad_reduce);
+  } else {
+    p2p(st, fmt::format("{}.c{}.send", b, step.chunk), OpKind::Send, kPpBwd, st.prev_rank, 2 * (vs - 1) + 1, z.Tth,
+        {st.last[kCompute]});
+  }
+}
+
+void Generator::optimizer_step(RankState& st, const ModelShard& shard) {
+  const int zero = l_.zero_stage;
+  // Adam, memory-bound: per parameter it holds, read fp32 master, momentum, variance and the
+  // bf16 gradient, write the three fp32 values and the bf16 weight: 28 bytes.
+  const double opt_params = (shard.params - shard.expert_params) / (zero >= 1 ? static_cast<double>(shard.dense_ranks) : 1.0) +
+                            shard.expert_params / (zero >= 1 ? static_cast<double>(shard.expert_ranks) : 1.0);
   const int opt = memory(st, "optimizer_step", 28.0 * opt_params, {st.last[kDp]});
   // ZeRO 1 and 2: every rank updated its shard; the new weights are all-gathered per bucket.
   if (zero == 1 || zero == 2)
-    for (const auto& [id, params] : buckets) {
-      collective(st, id + ".param_ag", CollectiveKind::AllGather, st.dpg, 2.0 * params.first, kDp, {opt});
-      if (params.second > 0.0) collective(st, id + ".param_eag", CollectiveKind::AllGather, st.edp, 2.0 * params.second, kDp, {opt});
+    for (const Bucket& b : st.buckets) {
+      collective(st, b.id + ".param_ag", CollectiveKind::AllGather, st.dpg, 2.0 * b.dense, kDp, {opt});
+      if (b.expert > 0.0) collective(st, b.id + ".param_eag", CollectiveKind::AllGather, st.edp, 2.0 * b.expert, kDp, {opt});
     }
+}
+
+// Rank `r`'s step: its model state, the pipeline schedule's forward and backward steps, the
+// deferred gradient reductions, the optimizer step.
+void Generator::build_rank(int r) {
+  RankState st = start_rank(r);
+  const ModelShard shard = model_shard(st.c);
+  alloc_model_state(st, shard);
+  for (const Step& step : pipeline_schedule(sz_.p, sz_.v, sz_.m, st.c.pp)) {
+    if (step.forward) forward_step(st, step);
+    else backward_step(st, step);
+  }
+  last_backward_op_[static_cast<std::size_t>(r)] = st.last[kCompute];
+  const std::vector<Bucket> deferred = std::move(st.deferred);
+  for (const Bucket& b : deferred) reduce_bucket(st, b, true);
+  optimizer_step(st, shard);
 }
 
 Workload Generator::build() {

@@ -1,3 +1,5 @@
+// racksim workload: the op graph helpers, the native trace reader (docs/trace-format.md) and
+// validate_workload, which every workload source (trace, Chakra, generator) passes before a run.
 #include "sim/workload/workload.hpp"
 
 #include "core/yaml_doc.hpp"
@@ -354,17 +356,11 @@ void validate_workload(const Workload& w) {
   }
 }
 
-Workload load_native_trace(const std::string& path) {
-  const ConfigDoc doc = ConfigDoc::load_file(path);
-  MapReader top(doc.root(), "trace");
-  Workload w;
-  w.source = path;
-  const auto ver = top.required("racksim_trace");
-  if (ver.as_int(1, 1000) != 1) ver.fail("unsupported trace format version; this racksim reads racksim_trace: 1");
-  w.name = top.required("name").as_string();
-  const ConfigNode ranks_n = top.required("ranks");
-  w.ranks = static_cast<int>(ranks_n.as_int(1, 1 << 24));
-  w.ranks_where = ranks_n.location();
+namespace {
+
+// The trace's groups: 'world' (every rank, index 0), then those of `groups:`. Returns each
+// group's index by name.
+std::map<std::string, int> read_groups(MapReader& top, Workload& w) {
   std::map<std::string, int> group_index;
   auto add_named_group = [&](const std::string& name, std::vector<int> members) {
     group_index[name] = add_group(w, name, std::move(members));
@@ -377,8 +373,16 @@ Workload load_native_trace(const std::string& path) {
       if (name == "world") members.fail("the group 'world' is predefined (all ranks) and cannot be redefined");
       add_named_group(name, read_rank_set(members, w.ranks));
     }
+  return group_index;
+}
+
+// Each op's dependencies by name, per rank and op, as `programs:` gives them (resolved later).
+using DepNames = std::vector<std::vector<std::vector<std::string>>>;
+
+// Fills w.programs from `programs:`, each entry's ops appended to every rank it names.
+DepNames read_programs(MapReader& top, Workload& w, const std::map<std::string, int>& group_index) {
   w.programs.assign(static_cast<std::size_t>(w.ranks), {});
-  std::vector<std::vector<std::vector<std::string>>> dep_names(static_cast<std::size_t>(w.ranks));
+  DepNames dep_names(static_cast<std::size_t>(w.ranks));
   std::vector<std::string> scratch;
   for (const auto& prog : top.required("programs").items()) {
     MapReader pm(prog, "program");
@@ -393,51 +397,87 @@ Workload load_native_trace(const std::string& path) {
       }
     }
   }
-  top.finish();
-  // Resolve dependencies, add stream order, number collectives per group, check cycles.
-  for (int r = 0; r < w.ranks; ++r) {
-    auto& program = w.programs[static_cast<std::size_t>(r)];
-    std::map<std::string, int> by_id;
-    for (std::size_t i = 0; i < program.size(); ++i) {
-      const auto [it, fresh] = by_id.emplace(program[i].id, static_cast<int>(i));
-      if (!fresh) throw InputError(program[i].where, fmt::format("op id '{}' is used twice on rank {}", program[i].id, r));
-    }
-    std::vector<int> freed_by(program.size(), -1);
-    for (std::size_t i = 0; i < program.size(); ++i) {
-      Op& op = program[i];
-      if (op.kind != OpKind::Free) continue;
-      const auto it = by_id.find(op.label);
-      if (it == by_id.end() || program[static_cast<std::size_t>(it->second)].kind != OpKind::Alloc)
-        throw InputError(op.where, fmt::format("free '{}' on rank {} names '{}', which is not an alloc op of rank {}", op.id, r,
-                                               op.label, r));
-      if (freed_by[static_cast<std::size_t>(it->second)] >= 0)
-        throw InputError(op.where, fmt::format("alloc '{}' on rank {} is freed twice (by '{}' and '{}')", op.label, r,
-                                               program[static_cast<std::size_t>(freed_by[static_cast<std::size_t>(it->second)])].id, op.id));
-      freed_by[static_cast<std::size_t>(it->second)] = static_cast<int>(i);
-      op.frees = it->second;
-      op.bytes = program[static_cast<std::size_t>(it->second)].bytes;
-      op.label = program[static_cast<std::size_t>(it->second)].label;
-      // A free happens after its alloc: make it an explicit dependency.
+  return dep_names;
+}
+
+// Rank `r`'s op indices by id; an id used twice is an error.
+std::map<std::string, int> index_op_ids(const std::vector<Op>& program, int r) {
+  std::map<std::string, int> by_id;
+  for (std::size_t i = 0; i < program.size(); ++i) {
+    const auto [it, fresh] = by_id.emplace(program[i].id, static_cast<int>(i));
+    if (!fresh) throw InputError(program[i].where, fmt::format("op id '{}' is used twice on rank {}", program[i].id, r));
+  }
+  return by_id;
+}
+
+// Pairs each free with the alloc op it names (once): the free takes the alloc's index, bytes and
+// label, and depends on it.
+void pair_frees_with_allocs(std::vector<Op>& program, const std::map<std::string, int>& by_id, int r) {
+  std::vector<int> freed_by(program.size(), -1);
+  for (std::size_t i = 0; i < program.size(); ++i) {
+    Op& op = program[i];
+    if (op.kind != OpKind::Free) continue;
+    const auto it = by_id.find(op.label);
+    if (it == by_id.end() || program[static_cast<std::size_t>(it->second)].kind != OpKind::Alloc)
+      throw InputError(op.where, fmt::format("free '{}' on rank {} names '{}', which is not an alloc op of rank {}", op.id, r,
+                                             op.label, r));
+    if (freed_by[static_cast<std::size_t>(it->second)] >= 0)
+      throw InputError(op.where, fmt::format("alloc '{}' on rank {} is freed twice (by '{}' and '{}')", op.label, r,
+                                             program[static_cast<std::size_t>(freed_by[static_cast<std::size_t>(it->second)])].id, op.id));
+    freed_by[static_cast<std::size_t>(it->second)] = static_cast<int>(i);
+    op.frees = it->second;
+    op.bytes = program[static_cast<std::size_t>(it->second)].bytes;
+    op.label = program[static_cast<std::size_t>(it->second)].label;
+    // A free happens after its alloc: make it an explicit dependency.
+    op.deps.push_back(it->second);
+  }
+}
+
+// Resolves each op's dependencies by name, adds stream order (each op depends on the one before
+// it on its stream) and numbers the collectives per group.
+void link_ops(std::vector<Op>& program, const std::vector<std::vector<std::string>>& dep_names,
+              const std::map<std::string, int>& by_id, const Workload& w, int r) {
+  std::vector<int> last_on_stream(w.streams.size(), -1);
+  std::vector<int> seq(w.groups.size(), 0);
+  for (std::size_t i = 0; i < program.size(); ++i) {
+    Op& op = program[i];
+    for (const auto& name : dep_names[i]) {
+      const auto it = by_id.find(name);
+      if (it == by_id.end())
+        throw InputError(op.where, fmt::format("op '{}' on rank {} depends on '{}', which rank {} does not run", op.id, r, name, r));
+      if (it->second == static_cast<int>(i)) throw InputError(op.where, fmt::format("op '{}' depends on itself", op.id));
       op.deps.push_back(it->second);
     }
-    std::vector<int> last_on_stream(w.streams.size(), -1);
-    std::vector<int> seq(w.groups.size(), 0);
-    for (std::size_t i = 0; i < program.size(); ++i) {
-      Op& op = program[i];
-      for (const auto& name : dep_names[static_cast<std::size_t>(r)][i]) {
-        const auto it = by_id.find(name);
-        if (it == by_id.end())
-          throw InputError(op.where, fmt::format("op '{}' on rank {} depends on '{}', which rank {} does not run", op.id, r, name, r));
-        if (it->second == static_cast<int>(i)) throw InputError(op.where, fmt::format("op '{}' depends on itself", op.id));
-        op.deps.push_back(it->second);
-      }
-      auto& prev = last_on_stream[static_cast<std::size_t>(op.stream)];
-      if (prev >= 0) op.deps.push_back(prev);
-      prev = static_cast<int>(i);
-      std::sort(op.deps.begin(), op.deps.end());
-      op.deps.erase(std::unique(op.deps.begin(), op.deps.end()), op.deps.end());
-      if (op.kind == OpKind::Collective) op.sequence = seq[static_cast<std::size_t>(op.group)]++;
-    }
+    auto& prev = last_on_stream[static_cast<std::size_t>(op.stream)];
+    if (prev >= 0) op.deps.push_back(prev);
+    prev = static_cast<int>(i);
+    std::sort(op.deps.begin(), op.deps.end());
+    op.deps.erase(std::unique(op.deps.begin(), op.deps.end()), op.deps.end());
+    if (op.kind == OpKind::Collective) op.sequence = seq[static_cast<std::size_t>(op.group)]++;
+  }
+}
+
+}  // namespace
+
+Workload load_native_trace(const std::string& path) {
+  const ConfigDoc doc = ConfigDoc::load_file(path);
+  MapReader top(doc.root(), "trace");
+  Workload w;
+  w.source = path;
+  const auto ver = top.required("racksim_trace");
+  if (ver.as_int(1, 1000) != 1) ver.fail("unsupported trace format version; this racksim reads racksim_trace: 1");
+  w.name = top.required("name").as_string();
+  const ConfigNode ranks_n = top.required("ranks");
+  w.ranks = static_cast<int>(ranks_n.as_int(1, 1 << 24));
+  w.ranks_where = ranks_n.location();
+  const std::map<std::string, int> group_index = read_groups(top, w);
+  const DepNames dep_names = read_programs(top, w, group_index);
+  top.finish();
+  for (int r = 0; r < w.ranks; ++r) {
+    auto& program = w.programs[static_cast<std::size_t>(r)];
+    const std::map<std::string, int> by_id = index_op_ids(program, r);
+    pair_frees_with_allocs(program, by_id, r);
+    link_ops(program, dep_names[static_cast<std::size_t>(r)], by_id, w, r);
     check_acyclic(program, r);
   }
   validate_workload(w);

@@ -37,6 +37,9 @@ enum class OpKind { Compute, Collective, Send, Recv, Delay, Alloc, Free };
 enum class ParallelDim { None, TP, PP, DP, EP, CP };
 [[nodiscard]] std::string to_string(ParallelDim d);  // "", "tp", "pp", "dp", "ep", "cp"
 
+// One node of a rank's op graph.
+// Long: one record serves every op kind, its fields grouped by kind below, so that the readers,
+// the generator and the replay handle ops of all kinds alike (docs/trace-format.md).
 struct Op {
   std::string id;
   OpKind kind = OpKind::Compute;

@@ -58,8 +58,9 @@ foreach(f IN LISTS files)
       if(body STREQUAL "}" OR body STREQUAL "}<semicolon>")
         break()
       endif()
-      if(kind STREQUAL "struct" AND body MATCHES "^  [A-Za-z_:<].*<semicolon>( *//.*)?$"
-         AND NOT body MATCHES "\\(" AND NOT body MATCHES "^  (using|typedef|friend|static|struct|class|enum|public|private|protected)")
+      string(REGEX REPLACE " *//.*$" "" code "${body}")   # the line without its comment
+      if(kind STREQUAL "struct" AND code MATCHES "^  [A-Za-z_:<].*<semicolon>$"
+         AND NOT code MATCHES "\\(" AND NOT code MATCHES "^  (using|typedef|friend|static|struct|class|enum|public|private|protected)")
         math(EXPR fields "${fields} + 1")
       endif()
       math(EXPR i "${i} + 1")

@@ -115,12 +115,23 @@ exit codes:
   4 simulation failed (e.g. deadlock)   5 results could not be written
 
 environment:
-  RACKSIM_DATA_DIR  where models/catalog and scenarios live (default: the source tree racksim
-                    was built from)
+  RACKSIM_DATA_DIR  where models/catalog and scenarios live (default: ../share/racksim next to
+                    the racksim executable when it holds models/catalog, as after cmake --install;
+                    otherwise the source tree racksim was built from)
 )";
 
+// The folder holding models/catalog and scenarios: RACKSIM_DATA_DIR when set; otherwise
+// <folder of the executable>/../share/racksim when it holds models/catalog (an installed racksim,
+// wherever its prefix was moved: `cmake --install` puts the binary in bin/ and the data in
+// share/racksim/); otherwise the source tree racksim was built from (a build tree's binary).
 std::string data_dir() {
   if (const char* d = std::getenv("RACKSIM_DATA_DIR"); d && *d) return d;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);  // Linux: the running executable
+  if (!ec) {
+    const fs::path installed = (exe.parent_path() / ".." / "share" / "racksim").lexically_normal();
+    if (fs::is_directory(installed / "models" / "catalog", ec)) return installed.string();
+  }
   return RACKSIM_DATA_DIR;
 }
 

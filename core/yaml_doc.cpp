@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <stdexcept>
 
 namespace racksim {
 
@@ -183,8 +185,23 @@ MapReader::MapReader(const ConfigNode& node, std::string what) : node_(node), wh
   (void)node_.entries();  // rejects duplicate and non-text keys up front
 }
 
-ConfigNode MapReader::required(const std::string& key) {
+MapReader::MapReader(const ConfigNode& node, const KeyTable& table, std::string map)
+    : MapReader(node, table.title(map)) {
+  table_ = &table;
+  map_ = std::move(map);
+  valid_ = table.names(map_);
+  if (valid_.empty()) throw std::logic_error(fmt::format("the key table has no keys for map '{}'", map_));
+}
+
+void MapReader::use(const std::string& key) {
+  if (table_ && std::find(valid_.begin(), valid_.end(), key) == valid_.end())
+    throw std::logic_error(fmt::format("the reader of {} asks for key '{}'{}, which its key table does not list", what_, key,
+                                       kind_.empty() ? "" : " (kind " + kind_ + ")"));
   known_.push_back(key);
+}
+
+ConfigNode MapReader::required(const std::string& key) {
+  use(key);
   if (!node_.has(key)) {
     std::string hint;
     for (const auto& [k, c] : node_.entries())
@@ -197,7 +214,7 @@ ConfigNode MapReader::required(const std::string& key) {
 }
 
 std::optional<ConfigNode> MapReader::optional(const std::string& key) {
-  known_.push_back(key);
+  use(key);
   if (!node_.has(key)) return std::nullopt;
   ConfigNode c = node_.child(key);
   if (c.is_null()) c.fail(fmt::format("key '{}' of {} has no value", key, what_));
@@ -206,9 +223,120 @@ std::optional<ConfigNode> MapReader::optional(const std::string& key) {
 
 void MapReader::finish() {
   for (const auto& [key, child] : node_.entries()) {
-    bool ok = false;
-    for (const auto& k : known_) ok = ok || (k == key);
-    if (!ok) child.fail(fmt::format("unknown key '{}' in {}; valid keys: {}", key, what_, join_list(known_)));
+    const bool read = std::find(known_.begin(), known_.end(), key) != known_.end();
+    if (!table_) {
+      if (!read) child.fail(fmt::format("unknown key '{}' in {}; valid keys: {}", key, what_, join_list(known_)));
+      continue;
+    }
+    if (std::find(valid_.begin(), valid_.end(), key) == valid_.end()) child.fail(unknown_key_message(key, what_, valid_));
+    if (!read)
+      throw std::logic_error(fmt::format("the reader of {} left key '{}' unread, though its key table lists it", what_, key));
+  }
+}
+
+std::string MapReader::read_kind() {
+  const std::string kind = read_text(required("kind"), spec("kind"));
+  kind_ = kind;
+  valid_ = table_->names(map_, kind_);
+  return kind;
+}
+
+const KeySpec& MapReader::spec(const std::string& key) const {
+  const KeySpec* k = table_ ? table_->find(join_key(map_, key), kind_) : nullptr;
+  if (!k) throw std::logic_error(fmt::format("the key table has no row for key '{}' of {}", key, what_));
+  return *k;
+}
+
+std::optional<ConfigNode> MapReader::value(const std::string& key) {
+  const KeySpec& k = spec(key);
+  switch (k.dflt.kind) {
+    case DefaultKind::Required: return required(key);
+    case DefaultKind::Value:
+    case DefaultKind::Preset:
+      if (auto n = optional(key)) return n;
+      return ConfigNode(YAML::Node(k.dflt.text), node_.context(), join_key(node_.path(), key));
+    case DefaultKind::None:
+    case DefaultKind::Described: break;
+  }
+  return optional(key);
+}
+
+std::optional<std::string> MapReader::text(const std::string& key) {
+  auto n = value(key);
+  return n ? std::optional<std::string>(read_text(*n, spec(key))) : std::nullopt;
+}
+
+std::optional<bool> MapReader::flag(const std::string& key) {
+  auto n = value(key);
+  return n ? std::optional<bool>(read_flag(*n, spec(key))) : std::nullopt;
+}
+
+std::optional<std::int64_t> MapReader::integer(const std::string& key) {
+  auto n = value(key);
+  return n ? std::optional<std::int64_t>(read_integer(*n, spec(key))) : std::nullopt;
+}
+
+std::optional<double> MapReader::number(const std::string& key) {
+  auto n = value(key);
+  return n ? std::optional<double>(read_number(*n, spec(key))) : std::nullopt;
+}
+
+namespace {
+
+[[noreturn]] void range_failure(const ConfigNode& n, const KeySpec& k, const std::string& value_text) {
+  n.fail(fmt::format(fmt::runtime(k.range.message), fmt::arg("value", value_text), fmt::arg("text", n.as_text())));
+}
+
+[[noreturn]] void wrong_type(const KeySpec& k, const char* reader) {
+  throw std::logic_error(fmt::format("key '{}' is read with {}, which does not fit its type in the key table", k.path, reader));
+}
+
+}  // namespace
+
+std::string read_text(const ConfigNode& n, const KeySpec& k) {
+  if (k.type == KeyType::Enum) return n.as_choice(k.choices);
+  if (k.type != KeyType::Text && k.type != KeyType::Id) wrong_type(k, "read_text");
+  return n.as_string();
+}
+
+bool read_flag(const ConfigNode& n, const KeySpec& k) {
+  if (k.type != KeyType::Bool) wrong_type(k, "read_flag");
+  return n.as_bool();
+}
+
+std::int64_t read_integer(const ConfigNode& n, const KeySpec& k) {
+  if (k.type != KeyType::Integer) wrong_type(k, "read_integer");
+  constexpr auto lowest = std::numeric_limits<std::int64_t>::min();
+  constexpr auto highest = std::numeric_limits<std::int64_t>::max();
+  if (!k.range.message.empty()) {
+    const std::int64_t v = n.as_int(lowest, highest);
+    if (!in_range(k.range, static_cast<double>(v))) range_failure(n, k, fmt::format("{}", v));
+    return v;
+  }
+  return n.as_int(k.range.min ? static_cast<std::int64_t>(*k.range.min) : lowest,
+                  k.range.max ? static_cast<std::int64_t>(*k.range.max) : highest);
+}
+
+double read_number(const ConfigNode& n, const KeySpec& k) {
+  switch (k.type) {
+    case KeyType::Fraction: return n.as_fraction();
+    case KeyType::Number: {
+      const double v = n.as_number();
+      if (in_range(k.range, v)) return v;
+      if (!k.range.message.empty()) range_failure(n, k, fmt::format("{}", v));
+      n.fail(fmt::format("expected a plain number{}, got {}", render_range(k), v));
+    }
+    case KeyType::Quantity: {
+      const double v = n.as_quantity(k.unit);
+      if (in_range(k.range, v)) return v;
+      if (!k.range.message.empty()) range_failure(n, k, format_quantity(k.unit, v));
+      const KeyRange& r = k.range;
+      if (r.min && *r.min == 0.0 && !r.max)  // the sign rule of ConfigNode::as_rate, as_bytes, ...
+        n.fail(fmt::format("expected a {} {} zero, got '{}'", family_name(k.unit), r.min_open ? "greater than" : "at least",
+                           n.as_text()));
+      n.fail(fmt::format("expected a {}{}, got '{}'", family_name(k.unit), render_range(k), n.as_text()));
+    }
+    default: wrong_type(k, "read_number");
   }
 }
 

@@ -5,11 +5,16 @@
 // which keys were read; finish() rejects the rest, listing the valid keys. Quantities are read
 // with their unit (see units.hpp); a bare number where a unit is required is an error.
 //
+// A MapReader may also be driven by a key table (core/key_table.hpp): then its valid keys are the
+// table's for that map (and kind), an unknown key's error names the nearest valid ones, and
+// values are read, range-checked and defaulted as the table's rows say.
+//
 // Command-line overrides (`--set a.b.c=value`) are applied to the YAML tree before typed reading
 // (apply_override), and errors on an overridden key name the override instead of the file.
 #pragma once
 
 #include "core/error.hpp"
+#include "core/key_table.hpp"
 #include "core/units.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -79,18 +84,52 @@ private:
 // Reads a map strictly: each key read once, unknown keys rejected by finish().
 class MapReader {
 public:
-  // `what` names the map in messages ("scenario", "GPU entry 'mi300x'").
+  // `what` names the map in messages ("scenario", "GPU entry 'mi300x'"). The valid keys are the
+  // ones read, in the order they were read.
   MapReader(const ConfigNode& node, std::string what);
+  // Table mode: the valid keys are `table`'s keys of `map` (its title names the map). Asking for
+  // a key the table does not give this map is a programming error (std::logic_error).
+  MapReader(const ConfigNode& node, const KeyTable& table, std::string map);
+
   [[nodiscard]] ConfigNode required(const std::string& key);
   [[nodiscard]] std::optional<ConfigNode> optional(const std::string& key);
   [[nodiscard]] const ConfigNode& node() const { return node_; }
+  // Rejects a key that is not valid, listing the valid keys (table mode: and the nearest ones).
+  // Table mode: a valid key that was given but never read is a programming error.
   void finish();
 
+  // --- table mode only ---
+  // A map with kinds: reads `kind` (one of its row's values), narrows the valid keys to those of
+  // that kind and returns it.
+  [[nodiscard]] std::string read_kind();
+  // The row of `key` for the kind read (std::logic_error if the table has none).
+  [[nodiscard]] const KeySpec& spec(const std::string& key) const;
+  // The key's node; when absent, its default: a required key is missing (error), a value or a
+  // preset is read as if written here (errors name this map's position), otherwise nothing.
+  [[nodiscard]] std::optional<ConfigNode> value(const std::string& key);
+  // value(key) read and checked per its row: text, an id or one of an enum's values; true or
+  // false; an integer; a number, fraction or quantity (SI).
+  [[nodiscard]] std::optional<std::string> text(const std::string& key);
+  [[nodiscard]] std::optional<bool> flag(const std::string& key);
+  [[nodiscard]] std::optional<std::int64_t> integer(const std::string& key);
+  [[nodiscard]] std::optional<double> number(const std::string& key);
+
 private:
+  void use(const std::string& key);
   ConfigNode node_;
   std::string what_;
   std::vector<std::string> known_;
+  const KeyTable* table_ = nullptr;
+  std::string map_;
+  std::string kind_;
+  std::vector<std::string> valid_;
 };
+
+// A node read and checked per a table row (see MapReader's typed reads).
+[[nodiscard]] std::string read_text(const ConfigNode& n, const KeySpec& k);
+[[nodiscard]] bool read_flag(const ConfigNode& n, const KeySpec& k);
+[[nodiscard]] std::int64_t read_integer(const ConfigNode& n, const KeySpec& k);
+[[nodiscard]] double read_number(const ConfigNode& n, const KeySpec& k);
 
 // A loaded document: the tree plus its context. Parse errors become InputError with the line.
 class ConfigDoc {

@@ -2,7 +2,10 @@
 
 #include "models/thermal.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace racksim {
@@ -115,6 +118,19 @@ std::vector<GpuDecision> govern(const GovernorConfig& cfg, const GpuPowerParams&
     else if (d.hbm_level > 0) d.limit = Limit::Hbm;
   }
   return out;
+}
+
+std::optional<std::string> control_period_problem(Seconds control, const DvfsParams& dvfs, const std::string& gpu_id) {
+  if (dvfs.transition_latency.value() < control.value()) return std::nullopt;
+  return fmt::format("the control period ({}) must exceed the DVFS transition latency of GPU '{}' ({})",
+                     format_seconds(control), gpu_id, format_seconds(dvfs.transition_latency));
+}
+
+std::optional<std::string> sample_period_problem(Seconds sample, Seconds control) {
+  const double k = sample.value() / control.value();
+  if (k >= 1.0 - 1e-9 && std::abs(k - std::round(k)) <= 1e-6) return std::nullopt;
+  return fmt::format("the sample period must be a whole multiple of the control period ({}), got {}", format_seconds(control),
+                     format_seconds(sample));
 }
 
 }  // namespace racksim

@@ -89,4 +89,13 @@ struct GpuDecision {
                                               const std::vector<GpuObservation>& gpus,
                                               const std::vector<RackObservation>& racks);
 
+// ---- Checks of a scenario's control and sample periods (pure; see models/power.hpp) ----
+// The governor's decisions take the DVFS transition latency to act, so a control period must
+// be longer than it.
+[[nodiscard]] std::optional<std::string> control_period_problem(Seconds control, const DvfsParams& dvfs,
+                                                                const std::string& gpu_id);
+// A time-series row sums whole control periods: the sample period is a whole multiple (>= 1) of
+// the control period (to 1e-6 relative).
+[[nodiscard]] std::optional<std::string> sample_period_problem(Seconds sample, Seconds control);
+
 }  // namespace racksim

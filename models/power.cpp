@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -99,6 +101,40 @@ std::vector<double> water_fill(const std::vector<double>& demands, double budget
   const double level = remaining > 0 ? left / static_cast<double>(remaining) : 0.0;
   for (; k < order.size(); ++k) out[order[k]] = level;
   return out;
+}
+
+std::optional<std::string> idle_power_problem(const GpuPowerParams& p, const std::string& gpu_id) {
+  if (p.idle < p.max) return std::nullopt;
+  return fmt::format("GPU '{}': idle power {} W is not below its board power {} W", gpu_id, p.idle.value(), p.max.value());
+}
+
+Watts rack_idle_power(const GpuPowerParams& gpu, int gpus, const RackPowerSpec* rack) {
+  const double other = rack ? rack_other_power(*rack).value() : 0.0;
+  const double eff = rack ? rack->conversion_efficiency : 1.0;
+  return Watts((gpu.idle.value() * gpus + other) / eff);
+}
+
+std::optional<std::string> gpu_cap_problem(Watts cap, const GpuPowerParams& gpu, const std::string& gpu_id) {
+  if (cap > gpu.idle) return std::nullopt;
+  return fmt::format("a GPU cap of {} W is not above the idle power of GPU '{}' ({} W): no clock can hold it", cap.value(),
+                     gpu_id, gpu.idle.value());
+}
+
+std::optional<std::string> rack_cap_problem(Watts cap, const GpuPowerParams& gpu, int gpus, const RackPowerSpec* rack) {
+  const double idle = rack_idle_power(gpu, gpus, rack).value();
+  if (cap.value() > idle) return std::nullopt;
+  return fmt::format("a rack cap of {} W is not above the rack's idle power ({:.6g} W: {} idle GPUs and {:.6g} W of other "
+                     "parts, after conversion losses)",
+                     cap.value(), idle, gpus, rack ? rack_other_power(*rack).value() : 0.0);
+}
+
+std::optional<std::string> site_cap_problem(Watts cap, const SiteParams& site, Watts rack_idle, int domains,
+                                            const std::string& domain_label) {
+  const double site_idle = site_power(site, Watts(rack_idle.value() * domains)).value();
+  if (cap.value() > site_idle) return std::nullopt;
+  return fmt::format("a site cap of {} W is not above the site's idle power ({:.6g} W for {} {}{}, after {})", cap.value(),
+                     site_idle, domains, domain_label, domains == 1 ? "" : "s",
+                     site.kind == SiteParams::Kind::Pue ? fmt::format("PUE {}", site.pue) : "the cooling plant");
 }
 
 }  // namespace racksim

@@ -140,4 +140,22 @@ struct SiteParams {
 // it). Used by the governor for rack and site caps.
 [[nodiscard]] std::vector<double> water_fill(const std::vector<double>& demands, double budget);
 
+// ---- Checks of a scenario's power settings ----
+// Each returns what is wrong, as a message, or nothing when the values can work. They are pure;
+// the scenario reader (sim/scenario/power_cooling.cpp) attaches the file, line and key.
+
+// P_idle < P_max: a GPU whose idle power reaches its board power has no dynamic range.
+[[nodiscard]] std::optional<std::string> idle_power_problem(const GpuPowerParams& p, const std::string& gpu_id);
+// The idle AC power of one rack: (gpus x P_idle + the entry's other parts) / its conversion
+// efficiency; without a rack entry, its GPUs' idle power alone.
+[[nodiscard]] Watts rack_idle_power(const GpuPowerParams& gpu, int gpus, const RackPowerSpec* rack);
+// A cap must lie above the idle power it governs, or no clock could hold it.
+[[nodiscard]] std::optional<std::string> gpu_cap_problem(Watts cap, const GpuPowerParams& gpu, const std::string& gpu_id);
+[[nodiscard]] std::optional<std::string> rack_cap_problem(Watts cap, const GpuPowerParams& gpu, int gpus,
+                                                          const RackPowerSpec* rack);
+// The site's idle power is `domains` racks at rack_idle_power, after the PUE or cooling plant;
+// `domain_label` names a domain in the message ("rack", "node").
+[[nodiscard]] std::optional<std::string> site_cap_problem(Watts cap, const SiteParams& site, Watts rack_idle, int domains,
+                                                          const std::string& domain_label);
+
 }  // namespace racksim

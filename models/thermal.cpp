@@ -1,6 +1,9 @@
 #include "models/thermal.hpp"
 
 #include "core/error.hpp"
+#include "models/power.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -52,6 +55,40 @@ LoopTemperatures loop_temperatures(const RackLoop& loop, const std::vector<doubl
   }
   out.outlet = loop.inlet + (total + other_heat) / (loop.mass_flow() * loop.specific_heat);
   return out;
+}
+
+namespace {
+std::string fmt_c(Celsius c) { return fmt::format("{:.4g} C", c - Celsius(0.0)); }
+}  // namespace
+
+std::optional<std::string> inlet_problem(Celsius inlet, Celsius junction_limit, Celsius hbm_limit, const std::string& gpu_id) {
+  if (inlet < junction_limit && inlet < hbm_limit) return std::nullopt;
+  return fmt::format("an inlet of {} is not below the junction limit ({}) and HBM limit ({}) of GPU '{}': the coolant could "
+                     "not cool it",
+                     fmt_c(inlet), fmt_c(junction_limit), fmt_c(hbm_limit), gpu_id);
+}
+
+std::optional<std::string> loop_inlet_problem(const std::string& loop_id, Celsius inlet, Celsius junction_limit,
+                                              const std::string& gpu_id) {
+  if (inlet < junction_limit) return std::nullopt;
+  return fmt::format("cooling loop '{}' supplies {} coolant, not below the junction limit of GPU '{}' ({})", loop_id,
+                     fmt_c(inlet), gpu_id, fmt_c(junction_limit));
+}
+
+std::optional<std::string> series_problem(const RackLoop& loop, const std::string& domain_label) {
+  if (loop.series >= 1 && loop.gpus % loop.series == 0) return std::nullopt;
+  return fmt::format("{} GPU plates in series do not divide the {} GPUs of a {}", loop.series, loop.gpus, domain_label);
+}
+
+Watts idle_liquid_heat(Watts gpu_idle, int gpus, const RackPowerSpec* rack) {
+  return Watts(gpu_idle.value() * gpus + (rack ? rack->liquid_fraction * rack_other_power(*rack).value() : 0.0));
+}
+
+std::optional<std::string> cdu_capacity_problem(const CduSpec& cdu, Watts idle_heat, const std::string& domain_label) {
+  const double share = cdu.capacity.value() / cdu.racks;
+  if (share > idle_heat.value()) return std::nullopt;
+  return fmt::format("CDU '{}' rejects {:.6g} W per {} ({:.6g} W over {} racks), not above a {}'s idle liquid heat ({:.6g} W)",
+                     cdu.id, share, domain_label, cdu.capacity.value(), cdu.racks, domain_label, idle_heat.value());
 }
 
 }  // namespace racksim

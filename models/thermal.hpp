@@ -140,4 +140,24 @@ struct ThermalSetup {
   std::string cdu;
 };
 
+// ---- Checks of a scenario's cooling settings (pure; see models/power.hpp) ----
+struct RackPowerSpec;  // models/power.hpp
+
+// A coolant at or above the GPU's junction or HBM limit could not cool it.
+[[nodiscard]] std::optional<std::string> inlet_problem(Celsius inlet, Celsius junction_limit, Celsius hbm_limit,
+                                                       const std::string& gpu_id);
+// The same for a loop's own supply temperature (the junction limit).
+[[nodiscard]] std::optional<std::string> loop_inlet_problem(const std::string& loop_id, Celsius inlet, Celsius junction_limit,
+                                                            const std::string& gpu_id);
+// The branches of a loop hold `series` plates each, so `series` must divide the GPUs.
+// `domain_label` names a domain ("rack", "node").
+[[nodiscard]] std::optional<std::string> series_problem(const RackLoop& loop, const std::string& domain_label);
+// The heat a rack puts into its liquid loop at idle: its GPUs' idle power and the liquid share
+// of its other parts (none without a rack entry).
+[[nodiscard]] Watts idle_liquid_heat(Watts gpu_idle, int gpus, const RackPowerSpec* rack);
+// A CDU shares its capacity over the racks it serves; each share must exceed a rack's idle liquid
+// heat, or no clock could keep under it.
+[[nodiscard]] std::optional<std::string> cdu_capacity_problem(const CduSpec& cdu, Watts idle_heat,
+                                                              const std::string& domain_label);
+
 }  // namespace racksim

@@ -26,6 +26,7 @@
 #include "sim/workload/chakra.hpp"
 
 #include "core/atomic_file.hpp"
+#include "sim/workload/workload_keys.hpp"
 
 #include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
@@ -1314,7 +1315,9 @@ std::vector<std::string> chakra_rank_files(const std::string& prefix, const Loca
   return paths;
 }
 
+// The keys and their types, ranges and defaults: chakra_keys() (sim/workload/workload_keys.cpp).
 ChakraSpec read_chakra_spec(MapReader& wm, const std::string& base_dir, const Catalog& catalog) {
+  const auto row = [](const char* key) -> const KeySpec& { return *chakra_keys().find(std::string("workload.") + key); };
   ChakraSpec s;
   s.where = wm.node().location();
   const ConfigNode prefix_n = wm.required("prefix");
@@ -1327,7 +1330,7 @@ ChakraSpec read_chakra_spec(MapReader& wm, const std::string& base_dir, const Ca
     if (s.files != 1)
       r->fail(fmt::format("'replicate' runs a one-rank trace as identical ranks, but '{}' has {} rank files; remove 'replicate'",
                           p, s.files));
-    s.replicate = static_cast<int>(r->as_int(1, 1 << 24));
+    s.replicate = static_cast<int>(read_integer(*r, row("replicate")));
     s.replicate_where = r->location();
     s.ranks = s.replicate;
   }
@@ -1340,9 +1343,7 @@ ChakraSpec read_chakra_spec(MapReader& wm, const std::string& base_dir, const Ca
   }
   if (auto sb = wm.optional("scale_by")) {
     if (!s.recorded_on) sb->fail("'scale_by' needs 'recorded_on' (the catalog GPU the trace was recorded on)");
-    std::vector<std::string> choices{"hbm"};
-    for (const Precision q : all_precisions()) choices.push_back(to_string(q));
-    const std::string v = sb->as_choice(choices);
+    const std::string v = read_text(*sb, row("scale_by"));
     if (v == "hbm") {
       s.scale_by_hbm = true;
     } else {
@@ -1360,13 +1361,13 @@ ChakraSpec read_chakra_spec(MapReader& wm, const std::string& base_dir, const Ca
     s.precision = *q;
   }
   if (auto c = wm.optional("ctrl_deps"))
-    s.ctrl_deps = c->as_choice({"follow", "ignore"}) == "follow" ? ChakraCtrlDeps::Follow : ChakraCtrlDeps::Ignore;
+    s.ctrl_deps = read_text(*c, row("ctrl_deps")) == "follow" ? ChakraCtrlDeps::Follow : ChakraCtrlDeps::Ignore;
   if (auto c = wm.optional("p2p")) {
-    const std::string v = c->as_choice({"auto", "eager", "rendezvous"});
+    const std::string v = read_text(*c, row("p2p"));
     s.p2p = v == "eager" ? ChakraP2p::Eager : v == "rendezvous" ? ChakraP2p::Rendezvous : ChakraP2p::Auto;
   }
   if (auto b = wm.optional("broadcast_as")) {
-    (void)b->as_choice({"all_gather"});
+    (void)read_text(*b, row("broadcast_as"));
     s.broadcast_as_all_gather = true;
   }
   if (auto groups = wm.optional("groups")) {

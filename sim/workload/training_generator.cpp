@@ -1,6 +1,7 @@
 #include "sim/workload/training_generator.hpp"
 
 #include "models/kernel.hpp"
+#include "sim/workload/workload_keys.hpp"
 
 #include <fmt/format.h>
 
@@ -13,24 +14,23 @@
 namespace racksim {
 
 // ---------------------------------------------------------------------------------------------
-// Reading the scenario keys
+// Reading the scenario keys (their table: transformer_keys(), sim/workload/workload_keys.cpp)
 // ---------------------------------------------------------------------------------------------
 namespace {
 
-constexpr std::int64_t kMaxDim = 1LL << 24;
+// The row of a workload.model key: its type and range hold for a preset entry too.
+const KeySpec& model_key(const char* key) { return *transformer_keys().find(std::string("workload.model.") + key); }
 
 // Reads the shape keys of one map (a preset entry or the scenario's `model:`) into `m`; keys
 // absent from the map leave `m` as it is. Returns nothing; MapReader::finish is the caller's.
 void read_shape_keys(MapReader& r, TransformerShape& m) {
-  if (auto n = r.optional("hidden")) m.hidden = n->as_int(1, kMaxDim);
-  if (auto n = r.optional("layers")) m.layers = n->as_int(1, 100'000);
-  if (auto n = r.optional("heads")) m.heads = n->as_int(1, kMaxDim);
-  if (auto n = r.optional("kv_heads")) m.kv_heads = n->as_int(1, kMaxDim);
-  if (auto n = r.optional("ffn")) m.ffn = n->as_int(1, kMaxDim);
-  if (auto n = r.optional("vocab")) m.vocab = n->as_int(1, 1LL << 30);
-  if (auto n = r.optional("ffn_kind")) m.gated_ffn = n->as_choice({"swiglu", "gelu"}) == "swiglu";
-  if (auto n = r.optional("experts")) m.experts = n->as_int(2, 1 << 16);
-  if (auto n = r.optional("top_k")) m.top_k = n->as_int(1, 1 << 16);
+  for (const auto& [key, field] : {std::pair{"hidden", &m.hidden}, std::pair{"layers", &m.layers},
+                                   std::pair{"heads", &m.heads}, std::pair{"kv_heads", &m.kv_heads},
+                                   std::pair{"ffn", &m.ffn}, std::pair{"vocab", &m.vocab}})
+    if (auto n = r.optional(key)) *field = read_integer(*n, model_key(key));
+  if (auto n = r.optional("ffn_kind")) m.gated_ffn = read_text(*n, model_key("ffn_kind")) == "swiglu";
+  if (auto n = r.optional("experts")) m.experts = read_integer(*n, model_key("experts"));
+  if (auto n = r.optional("top_k")) m.top_k = read_integer(*n, model_key("top_k"));
 }
 
 TransformerShape load_preset(const ConfigNode& name_node, const std::string& data_dir) {
@@ -61,58 +61,46 @@ void require(bool ok, const ConfigNode& n, const std::string& what) {
   if (!ok) n.fail(what);
 }
 
-}  // namespace
-
-TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const std::string& data_dir) {
-  TransformerSpec s;
-  s.where = wm.node().location();
-
-  // model
-  const ConfigNode mn = wm.required("model");
-  {
-    MapReader r(mn, "workload.model");
-    if (auto p = r.optional("preset")) s.model = load_preset(*p, data_dir);
-    read_shape_keys(r, s.model);
-    if (auto n = r.optional("name")) s.model.name = n->as_string();
-    r.finish();
-    auto& m = s.model;
-    const std::string hint = " (give it, or a 'preset')";
-    if (m.hidden == 0) mn.fail("'hidden'" + hint);
-    if (m.layers == 0) mn.fail("'layers'" + hint);
-    if (m.heads == 0) mn.fail("'heads'" + hint);
-    if (m.ffn == 0) mn.fail("'ffn'" + hint);
-    if (m.vocab == 0) mn.fail("'vocab'" + hint);
-    if (m.kv_heads == 0) m.kv_heads = m.heads;
-    if (m.name.empty()) m.name = "transformer";
-    require(m.hidden % m.heads == 0, mn,
-            fmt::format("heads ({}) dividing hidden ({}) into whole head dimensions", m.heads, m.hidden));
-    require(m.heads % m.kv_heads == 0, mn, fmt::format("kv_heads ({}) dividing heads ({})", m.kv_heads, m.heads));
-    if (m.experts > 0 || m.top_k > 0) {
-      require(m.experts > 0 && m.top_k > 0, mn, "both 'experts' and 'top_k' for a mixture-of-experts model");
-      require(m.top_k <= m.experts, mn, fmt::format("top_k ({}) at most experts ({})", m.top_k, m.experts));
-    }
+// workload.model: a preset and/or the shape keys, then the shape's own rules.
+TransformerShape read_model(const ConfigNode& mn, const std::string& data_dir) {
+  TransformerShape m;
+  MapReader r(mn, transformer_keys(), "workload.model");
+  if (auto p = r.optional("preset")) m = load_preset(*p, data_dir);
+  read_shape_keys(r, m);
+  if (auto n = r.text("name")) m.name = *n;
+  r.finish();
+  const std::string hint = " (give it, or a 'preset')";
+  if (m.hidden == 0) mn.fail("'hidden'" + hint);
+  if (m.layers == 0) mn.fail("'layers'" + hint);
+  if (m.heads == 0) mn.fail("'heads'" + hint);
+  if (m.ffn == 0) mn.fail("'ffn'" + hint);
+  if (m.vocab == 0) mn.fail("'vocab'" + hint);
+  if (m.kv_heads == 0) m.kv_heads = m.heads;
+  if (m.name.empty()) m.name = "transformer";
+  require(m.hidden % m.heads == 0, mn,
+          fmt::format("heads ({}) dividing hidden ({}) into whole head dimensions", m.heads, m.hidden));
+  require(m.heads % m.kv_heads == 0, mn, fmt::format("kv_heads ({}) dividing heads ({})", m.kv_heads, m.heads));
+  if (m.experts > 0 || m.top_k > 0) {
+    require(m.experts > 0 && m.top_k > 0, mn, "both 'experts' and 'top_k' for a mixture-of-experts model");
+    require(m.top_k <= m.experts, mn, fmt::format("top_k ({}) at most experts ({})", m.top_k, m.experts));
   }
+  return m;
+}
 
-  // parallel layout
-  const ConfigNode pn = wm.required("parallel");
-  auto& l = s.layout;
-  {
-    MapReader r(pn, "workload.parallel");
-    if (auto n = r.optional("tp")) l.tp = n->as_int(1, 1 << 16);
-    if (auto n = r.optional("pp")) l.pp = n->as_int(1, 1 << 16);
-    l.dp = r.required("dp").as_int(1, 1 << 24);
-    if (auto n = r.optional("ep")) l.ep = n->as_int(1, 1 << 16);
-    if (auto n = r.optional("cp")) l.cp = n->as_int(1, 1 << 16);
-    if (auto n = r.optional("virtual_stages")) l.virtual_stages = n->as_int(1, 1 << 10);
-    if (auto n = r.optional("sequence_parallel")) l.sequence_parallel = n->as_bool();
-    if (auto n = r.optional("zero")) l.zero_stage = static_cast<int>(n->as_int(0, 3));
-    if (auto n = r.optional("order")) {
-      const std::string v = n->as_choice({"tp-cp-dp-pp", "tp-cp-pp-dp"});
-      l.order = v == "tp-cp-pp-dp" ? RankOrder::TpCpPpDp : RankOrder::TpCpDpPp;
-    }
-    r.finish();
-  }
-  const auto& m = s.model;
+// workload.parallel, then the layout's rules against the model.
+ParallelLayout read_layout(const ConfigNode& pn, const TransformerShape& m) {
+  ParallelLayout l;
+  MapReader r(pn, transformer_keys(), "workload.parallel");
+  l.tp = *r.integer("tp");
+  l.pp = *r.integer("pp");
+  l.dp = *r.integer("dp");
+  l.ep = *r.integer("ep");
+  l.cp = *r.integer("cp");
+  l.virtual_stages = *r.integer("virtual_stages");
+  l.sequence_parallel = *r.flag("sequence_parallel");
+  l.zero_stage = static_cast<int>(*r.integer("zero"));
+  l.order = *r.text("order") == "tp-cp-pp-dp" ? RankOrder::TpCpPpDp : RankOrder::TpCpDpPp;
+  r.finish();
   require(m.heads % l.tp == 0, pn, fmt::format("tp ({}) dividing the attention heads ({})", l.tp, m.heads));
   require(m.kv_heads % l.tp == 0, pn, fmt::format("tp ({}) dividing the key/value heads ({})", l.tp, m.kv_heads));
   require(m.ffn % l.tp == 0 || m.moe(), pn, fmt::format("tp ({}) dividing the FFN size ({})", l.tp, m.ffn));
@@ -128,17 +116,17 @@ TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const s
   if (m.moe() && l.tp > 1)
     require(l.sequence_parallel, pn,
             "sequence_parallel: true for a mixture-of-experts model with tp > 1 (each TP rank routes its share of the tokens)");
+  return l;
+}
 
-  // batch
-  const ConfigNode bn = wm.required("batch");
-  {
-    MapReader r(bn, "workload.batch");
-    s.batch.seq = r.required("sequence").as_int(1, 1 << 24);
-    if (auto n = r.optional("micro")) s.batch.micro = n->as_int(1, 1 << 20);
-    s.batch.global = r.required("global").as_int(1, 1LL << 32);
-    r.finish();
-  }
-  const auto& b = s.batch;
+// workload.batch, then its rules against the layout.
+TrainingBatch read_batch(const ConfigNode& bn, const ParallelLayout& l) {
+  TrainingBatch b;
+  MapReader r(bn, transformer_keys(), "workload.batch");
+  b.seq = *r.integer("sequence");
+  b.micro = *r.integer("micro");
+  b.global = *r.integer("global");
+  r.finish();
   require(b.global % (b.micro * l.dp) == 0, bn,
           fmt::format("a global batch ({}) divisible by micro x dp ({} x {})", b.global, b.micro, l.dp));
   require(b.seq % l.cp == 0, bn, fmt::format("a sequence ({}) divisible by cp ({})", b.seq, l.cp));
@@ -147,35 +135,45 @@ TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const s
   const std::int64_t mb = b.microbatches(l);
   require(l.virtual_stages == 1 || mb % l.pp == 0, bn,
           fmt::format("micro batches per step ({}) divisible by pp ({}) for the interleaved schedule", mb, l.pp));
+  return b;
+}
 
-  // options
-  if (auto on = wm.optional("options")) {
-    MapReader r(*on, "workload.options");
-    if (auto n = r.optional("recompute")) {
-      const std::string v = n->as_choice({"none", "selective", "full"});
-      s.recompute = v == "full" ? Recompute::Full : v == "selective" ? Recompute::Selective : Recompute::None;
+// workload.options into `s`: recomputation, precisions (one, or per op), overlap.
+void read_options(const ConfigNode& on, const GpuSpec& gpu, TransformerSpec& s) {
+  MapReader r(on, transformer_keys(), "workload.options");
+  const std::string recompute = *r.text("recompute");
+  s.recompute = recompute == "full" ? Recompute::Full : recompute == "selective" ? Recompute::Selective : Recompute::None;
+  if (auto n = r.optional("precision")) {
+    auto read = [&](const ConfigNode& v) {
+      const auto p = precision_from_string(v.as_string());
+      if (!p) v.fail("a precision (bf16, fp16, fp8, fp4, ...)");
+      if (!gpu.peak(*p)) v.fail(fmt::format("a precision GPU '{}' computes in (it has no {} rate)", gpu.id, to_string(*p)));
+      return *p;
+    };
+    if (n->is_map()) {  // per op: {gemm, attention, logits}
+      MapReader pr(*n, transformer_keys(), "workload.options.precision");
+      if (auto v = pr.optional("gemm")) s.precision = s.logits_precision = read(*v);
+      if (auto v = pr.optional("attention")) s.attention_precision = read(*v);
+      if (auto v = pr.optional("logits")) s.logits_precision = read(*v);
+      pr.finish();
+    } else {  // one precision for every GEMM; attention stays bf16
+      s.precision = s.logits_precision = read(*n);
     }
-    if (auto n = r.optional("precision")) {
-      auto read = [&](const ConfigNode& v) {
-        const auto p = precision_from_string(v.as_string());
-        if (!p) v.fail("a precision (bf16, fp16, fp8, fp4, ...)");
-        if (!gpu.peak(*p)) v.fail(fmt::format("a precision GPU '{}' computes in (it has no {} rate)", gpu.id, to_string(*p)));
-        return *p;
-      };
-      if (n->is_map()) {  // per op: {gemm, attention, logits}
-        MapReader pr(*n, "workload.options.precision");
-        if (auto v = pr.optional("gemm")) s.precision = s.logits_precision = read(*v);
-        if (auto v = pr.optional("attention")) s.attention_precision = read(*v);
-        if (auto v = pr.optional("logits")) s.logits_precision = read(*v);
-        pr.finish();
-      } else {  // one precision for every GEMM; attention stays bf16
-        s.precision = s.logits_precision = read(*n);
-      }
-    }
-    if (auto n = r.optional("overlap_grad_reduce")) s.overlap_grad_reduce = n->as_bool();
-    if (auto n = r.optional("overlap_tp_comm")) s.overlap_tp_comm = n->as_bool();
-    r.finish();
   }
+  s.overlap_grad_reduce = *r.flag("overlap_grad_reduce");
+  s.overlap_tp_comm = *r.flag("overlap_tp_comm");
+  r.finish();
+}
+
+}  // namespace
+
+TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const std::string& data_dir) {
+  TransformerSpec s;
+  s.where = wm.node().location();
+  s.model = read_model(wm.required("model"), data_dir);
+  s.layout = read_layout(wm.required("parallel"), s.model);
+  s.batch = read_batch(wm.required("batch"), s.layout);
+  if (auto on = wm.optional("options")) read_options(*on, gpu, s);
   if (!gpu.peak(Precision::bf16))
     wm.node().fail(fmt::format("a GPU with a bf16 rate for attention and norms (GPU '{}' has none)", gpu.id));
   return s;

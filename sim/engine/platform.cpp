@@ -59,6 +59,11 @@ std::vector<std::vector<int>> send_peers(const CollectiveShape& shape) {
   return peers;
 }
 
+bool uses_nvls(const Workload& w) {
+  return std::any_of(w.plans.begin(), w.plans.end(),
+                     [](const CollectivePlan& pl) { return pl.shape.algorithm == CollectiveAlgorithm::Nvls; });
+}
+
 std::vector<std::pair<int, int>> communicating_pairs(const Workload& w) {
   std::vector<std::pair<int, int>> pairs;
   // Peers by position of each distinct schedule layout of a group (bytes aside).
@@ -95,8 +100,9 @@ PlatformSpec emit_platform(const Topology& t, const std::vector<std::pair<int, i
                            const FabricOptions& opts) {
   const Graph& g = t.graph;
   PlatformSpec p;
-  for (const Vertex v : t.gpus) p.hosts.push_back({g[v].name, hbm_bandwidth});
-  p.switch_host.assign(t.gpus.size(), -1);
+  const std::size_t gpus = opts.gpus < 0 ? t.gpus.size() : std::min(t.gpus.size(), static_cast<std::size_t>(opts.gpus));
+  for (std::size_t gi = 0; gi < gpus; ++gi) p.hosts.push_back({g[t.gpus[gi]].name, hbm_bandwidth});
+  p.switch_host.assign(gpus, -1);
   auto half_latency = [&](Vertex v) {
     const NodeProps& n = g[v];
     return (n.kind == NodeKind::Switch || n.kind == NodeKind::Nic) ? n.latency.value() / 2.0 : 0.0;
@@ -205,7 +211,7 @@ PlatformSpec emit_platform(const Topology& t, const std::vector<std::pair<int, i
   // a private link at the switch's reduction rate, both directions.
   if (opts.nvls) {
     std::map<Vertex, int> host_of_switch;
-    for (std::size_t gi = 0; gi < t.gpus.size(); ++gi) {
+    for (std::size_t gi = 0; gi < gpus; ++gi) {
       const Vertex gv = t.gpus[gi];
       for (const Edge e : boost::make_iterator_range(boost::out_edges(gv, g))) {
         const Vertex sw = boost::target(e, g);

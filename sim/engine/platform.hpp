@@ -61,6 +61,8 @@ struct FabricOptions {
   };
   std::vector<Fault> faults;    // in time order
   bool nvls = false;            // emit each switched domain's NVLS switch host
+  int gpus = -1;                // emit GPUs 0..gpus-1 only, with their domains' NVLS switch hosts (a
+                                // reduced run's replica; its routes stay inside them); -1: all
   double nvls_bandwidth = 0.0;  // B/s per GPU per direction
 };
 
@@ -72,6 +74,9 @@ struct FabricOptions {
 // Collectives use their plans' schedules (or the op's algorithm when unplanned); calls timed in
 // closed form (CollectivePlan::closed_form) put nothing on the platform.
 [[nodiscard]] std::vector<std::pair<int, int>> communicating_pairs(const Workload& w);
+
+// Whether any collective of `w` runs NVLS (its domains' switch hosts must then be emitted).
+[[nodiscard]] bool uses_nvls(const Workload& w);
 
 // `hbm_bandwidth` (B/s) gives every GPU host a loopback link that kernels' memory traffic
 // crosses (replay.hpp): concurrent kernels on one GPU share it.

@@ -234,7 +234,9 @@ std::vector<std::string> engine_configuration() {
   return {"network/model:CM02", "network/crosstraffic:0", "network/TCP-gamma:0"};
 }
 
-EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power,
+std::string simgrid_version() { return fmt::format("{}.{}", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR); }
+
+double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power,
                         const std::function<void(double)>& on_time_advance) {
   // SimGrid's own deadlock report is replaced by racksim's, which names ranks and ops.
   std::vector<std::string> args = {"racksim", "--log=root.thresh:critical", "--log=ker_engine.app:file:/dev/null", "--log=ker_engine.add:no"};
@@ -310,9 +312,7 @@ EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>&
   if (power) power->finish(sg4::Engine::get_clock());
 
   if (!failure.empty()) throw SimulationError(fmt::format("at t = {:.9g} s, {}", sg4::Engine::get_clock(), failure));
-  EngineStats stats;
-  stats.simulated_time = sg4::Engine::get_clock();
-  stats.simgrid_version = fmt::format("{}.{}", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR);
+  const double simulated_time = sg4::Engine::get_clock();
   std::string stuck;
   int nstuck = 0;
   for (const auto& ex : ranks) {
@@ -322,9 +322,9 @@ EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>&
   if (nstuck > 0)
     throw SimulationError(fmt::format("deadlock at t = {:.9g} s: {} of {} ranks cannot finish (unmatched or "
                                       "cyclically dependent communication):{}{}",
-                                      stats.simulated_time, nstuck, ranks.size(), stuck,
+                                      simulated_time, nstuck, ranks.size(), stuck,
                                       nstuck > 8 ? fmt::format("\n  ... and {} more", nstuck - 8) : ""));
-  return stats;
+  return simulated_time;
 }
 
 }  // namespace racksim

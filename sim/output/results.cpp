@@ -117,25 +117,10 @@ std::string summary_json(const RunResult& r) {
   j.begin_object();
   j.field("schema_version", kSummarySchemaVersion);
   j.field("racksim_version", std::string(RACKSIM_VERSION));
-  j.key("scenario").begin_object();
-  j.field("name", r.scenario_name).field("file", r.scenario_file);
-  j.key("overrides").begin_array();
-  for (const auto& o : r.overrides) j.value(o);
-  j.end_array().end_object();
+  write_scenario_json(j, r);
   j.field("simulated_time_s", r.simulated_time_s);
-  j.field("gpus", r.gpus);
-  j.key("cluster").begin_object();
-  j.field("domains", r.domains).field("gpu", r.gpu_id).field("gpu_model", r.gpu_model).field("scale_up", r.scale_up_kind).field("scale_out", r.scale_out_kind);
-  j.field("graph_vertices", static_cast<std::uint64_t>(r.vertices)).field("graph_links", static_cast<std::uint64_t>(r.graph_links));
-  j.end_object();
-  j.key("engine").begin_object();
-  j.field("simgrid_version", r.simgrid_version);
-  j.key("configuration").begin_array();
-  for (const auto& c : r.engine_config) j.value(c);
-  j.end_array();
-  j.field("hosts", static_cast<std::uint64_t>(r.sg_hosts)).field("links", static_cast<std::uint64_t>(r.sg_links));
-  j.field("routes", static_cast<std::uint64_t>(r.sg_routes));
-  j.end_object();
+  write_cluster_json(j, r);
+  write_engine_json(j, r);
   j.key("fabric").begin_object();
   j.field("multipath", r.fabric.multipath).field("ecmp_seed", r.fabric.ecmp_seed);
   j.field("transport", r.fabric.transport).field("transport_efficiency", r.fabric.transport_efficiency);
@@ -192,8 +177,8 @@ std::string summary_json(const RunResult& r) {
     sum.idle_s += b.idle_s;
   }
   j.key("workload").begin_object();
-  j.field("kind", r.workload_kind).field("name", r.workload_name).field("ranks", r.ranks);
-  j.field("ops", static_cast<std::uint64_t>(r.ops)).field("transfers", transfers).field("bytes_sent", bytes);
+  write_workload_description_json(j, r);
+  j.field("transfers", transfers).field("bytes_sent", bytes);
   if (r.training) {
     const TrainingMetrics& t = *r.training;
     j.field("step_time_s", t.step_time_s).field("tokens_per_s", t.tokens_per_s);

@@ -1,3 +1,4 @@
+// racksim engine: collective plans (collective_plan.hpp).
 #include "sim/engine/collective_plan.hpp"
 
 #include "core/error.hpp"

@@ -1,4 +1,4 @@
-// racksim sim: how each collective call of a workload runs on a cluster — the algorithm (chosen
+// racksim engine: how each collective call of a workload runs on a cluster — the algorithm (chosen
 // like RCCL/NCCL choose it when the op and the scenario leave it to the run), the library
 // protocol and its latencies, the pipeline slices and the domain layout of the group.
 //

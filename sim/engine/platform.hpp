@@ -1,4 +1,4 @@
-// racksim sim: the platform the engine builds — hosts, directed links and routes — derived from
+// racksim engine: the platform the engine builds — hosts, directed links and routes — derived from
 // the topology graph. Pure data; simgrid_adapter.cpp is the only place that turns it into
 // SimGrid objects.
 //
@@ -6,7 +6,8 @@
 // edge's bandwidth to itself). A NIC or switch with latency L adds L/2 to each directed link that
 // enters or leaves it, so a flow crossing it pays L once. Routes are emitted only for the
 // (source, destination) GPU pairs the workload uses, which keeps a 4,608-GPU ring at 4,608 routes
-// instead of 21 million.
+// instead of 21 million. A reduced run's replica is emitted from the same topology as its first
+// GPUs only (FabricOptions::gpus): the hosts, links and routes of those GPUs' domains alone.
 #pragma once
 
 #include "sim/workload/workload.hpp"

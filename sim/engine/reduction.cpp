@@ -1,3 +1,4 @@
+// racksim engine: the reduced simulation (reduction.hpp).
 #include "sim/engine/reduction.hpp"
 
 #include "core/error.hpp"

@@ -95,7 +95,7 @@ struct IsolatedTiming {
 };
 
 // Evaluates one call of `plan` on `g`, every member starting at time 0 on an idle fabric, by the
-// engine's rules (sim/replay.hpp): the launch latency, then per step the hop latency (scale-out
+// engine's rules (replay.hpp): the launch latency, then per step the hop latency (scale-out
 // when the step talks to another domain), then the step's transfers — each starting when both
 // ends have reached the step (SimGrid's rendezvous) and taking latency + wire bytes / bandwidth —
 // and its reduction (`reduce_time` of the bytes), the step ending when all are done. Throws Error

@@ -240,20 +240,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const Scenario s = load_scenario(scenario, sets, data_dir());
   Run run(s);
   if (!quiet) out << run.header() << std::flush;
-  // With faults, what they cost: the same run without them, in a child process (SimGrid runs
-  // one simulation per process), before this process runs its own.
-  std::optional<double> baseline;
-  if (!s.faults.empty()) {
-    const std::string t = run_in_child(
-        [&] {
-          Scenario healthy = s;
-          healthy.faults.clear();
-          Run r(healthy);
-          return fmt::format("{:.17g}", r.execute().simulated_time_s);
-        },
-        "the same run without its faults");
-    baseline = std::stod(t);
-  }
+  run.measure_fault_baseline(run_in_child);  // with faults: what they cost, in a child process
   if (want_timeline) run.keep_timeline(timeline_events);
   std::optional<ProgressMeter> meter;
   if (!quiet && tty) {
@@ -265,7 +252,6 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
   RunResult result = run.execute();
   if (meter) meter->finish();
-  if (baseline) result.fabric.baseline_time_s = *baseline;
   const std::string json = summary_json(result);
   const fs::path dir = out_dir.empty() ? fresh_out_dir(s.name) : fs::path(out_dir);
   std::error_code ec;

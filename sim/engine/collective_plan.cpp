@@ -1,3 +1,4 @@
+// racksim engine: collective plans (collective_plan.hpp).
 #include "sim/engine/collective_plan.hpp"
 
 #include "core/error.hpp"
@@ -197,7 +198,7 @@ CollectivePlan plan_call(CollectiveKind kind, const std::vector<int>& group_rank
   return best;
 }
 
-void plan_collectives(Workload& w, const CollectiveConfig& cfg, const FabricLevels& f) {
+Workload plan_collectives(Workload w, const CollectiveConfig& cfg, const FabricLevels& f) {
   w.plans.clear();
   std::map<std::pair<int, int>, int> by_call;  // (group, sequence) -> plan
   // Identical calls (group, kind, bytes, root, fixed algorithm) share one choice.
@@ -244,6 +245,7 @@ void plan_collectives(Workload& w, const CollectiveConfig& cfg, const FabricLeve
       by_call.emplace(key, op.plan);
     }
   }
+  return w;
 }
 
 }  // namespace racksim

@@ -1,4 +1,4 @@
-// racksim sim: how each collective call of a workload runs on a cluster — the algorithm (chosen
+// racksim engine: how each collective call of a workload runs on a cluster — the algorithm (chosen
 // like RCCL/NCCL choose it when the op and the scenario leave it to the run), the library
 // protocol and its latencies, the pipeline slices and the domain layout of the group.
 //
@@ -40,9 +40,11 @@ struct FabricLevels {
 // The two levels of the scenario's cluster, from its parameters (no routing).
 [[nodiscard]] FabricLevels fabric_levels(const Scenario& s, const Topology& t);
 
-// Fills w.plans and every collective op's `plan` and `algorithm`. Throws InputError (at the
-// op) when a fixed algorithm cannot run the call, saying why and which algorithms can.
-void plan_collectives(Workload& w, const CollectiveConfig& cfg, const FabricLevels& f);
+// `w` with its collective plans: w.plans, and every collective op's `plan` and `algorithm`
+// (the workload is taken and handed back, planned, so that no half-planned one is ever seen).
+// Throws InputError (at the op) when a fixed algorithm cannot run the call, saying why and which
+// algorithms can.
+[[nodiscard]] Workload plan_collectives(Workload w, const CollectiveConfig& cfg, const FabricLevels& f);
 
 // The plan of one call of `kind` over `group_ranks` (sorted global ranks) of `bytes`, as
 // plan_collectives() makes it; `fixed` is Auto or an algorithm. Used by `racksim predict`.

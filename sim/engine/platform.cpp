@@ -1,3 +1,4 @@
+// racksim engine: the platform emitted from the topology graph (platform.hpp).
 #include "sim/engine/platform.hpp"
 
 #include "core/error.hpp"
@@ -59,6 +60,11 @@ std::vector<std::vector<int>> send_peers(const CollectiveShape& shape) {
   return peers;
 }
 
+bool uses_nvls(const Workload& w) {
+  return std::any_of(w.plans.begin(), w.plans.end(),
+                     [](const CollectivePlan& pl) { return pl.shape.algorithm == CollectiveAlgorithm::Nvls; });
+}
+
 std::vector<std::pair<int, int>> communicating_pairs(const Workload& w) {
   std::vector<std::pair<int, int>> pairs;
   // Peers by position of each distinct schedule layout of a group (bytes aside).
@@ -91,146 +97,181 @@ std::vector<std::pair<int, int>> communicating_pairs(const Workload& w) {
   return pairs;
 }
 
-PlatformSpec emit_platform(const Topology& t, const std::vector<std::pair<int, int>>& pairs, double hbm_bandwidth,
-                           const FabricOptions& opts) {
-  const Graph& g = t.graph;
-  PlatformSpec p;
-  for (const Vertex v : t.gpus) p.hosts.push_back({g[v].name, hbm_bandwidth});
-  p.switch_host.assign(t.gpus.size(), -1);
-  auto half_latency = [&](Vertex v) {
-    const NodeProps& n = g[v];
-    return (n.kind == NodeKind::Switch || n.kind == NodeKind::Nic) ? n.latency.value() / 2.0 : 0.0;
-  };
-  auto ends = [&](int edge, bool forward) {
-    const LinkProps& lp = t.link(edge);
-    const Vertex from = forward ? lp.end_a : lp.end_b;
-    const Vertex to = forward ? lp.end_b : lp.end_a;
-    return std::make_pair(from, to);
-  };
-  // Directed link 2*id is end_a->end_b, 2*id+1 is end_b->end_a; emitted only when used.
-  std::vector<int> emitted(2 * t.num_links(), -1);
-  auto directed = [&](int edge, bool forward, bool with_latency) {
+namespace {
+
+// Emits the directed links of one platform, each once, when a route first uses it.
+class LinkEmitter {
+public:
+  LinkEmitter(const Topology& t, PlatformSpec& p) : t_(t), p_(p), emitted_(2 * t.num_links(), -1) {}
+
+  // Directed link 2*edge is end_a->end_b, 2*edge+1 is end_b->end_a. With latency: the edge's,
+  // plus half of each NIC or switch at its ends; without: 0 (spray/adaptive, whose routes carry
+  // their latency on a link of their own).
+  int directed(int edge, bool forward, bool with_latency) {
     const std::size_t key = 2 * static_cast<std::size_t>(edge) + (forward ? 0 : 1);
-    if (emitted[key] < 0) {
-      const auto [from, to] = ends(edge, forward);
+    if (emitted_[key] < 0) {
+      const Graph& g = t_.graph;
+      const LinkProps& lp = t_.link(edge);
+      const Vertex from = forward ? lp.end_a : lp.end_b;
+      const Vertex to = forward ? lp.end_b : lp.end_a;
       PlatformSpec::Link l;
       l.name = g[from].name + "->" + g[to].name;
-      l.bandwidth = t.link(edge).bandwidth.value();
-      l.latency = with_latency ? t.link(edge).latency.value() + half_latency(from) + half_latency(to) : 0.0;
-      emitted[key] = static_cast<int>(p.links.size());
-      p.links.push_back(std::move(l));
+      l.bandwidth = lp.bandwidth.value();
+      l.latency = with_latency ? lp.latency.value() + half_latency(from) + half_latency(to) : 0.0;
+      emitted_[key] = static_cast<int>(p_.links.size());
+      p_.links.push_back(std::move(l));
     }
-    return emitted[key];
-  };
+    return emitted_[key];
+  }
+  // The platform link of a directed edge key, or -1 when none was emitted.
+  [[nodiscard]] int emitted(std::size_t key) const { return emitted_[key]; }
 
-  // Bandwidth left on every edge after each fault (epoch k follows fault k-1).
+private:
+  [[nodiscard]] double half_latency(Vertex v) const {
+    const NodeProps& n = t_.graph[v];
+    return (n.kind == NodeKind::Switch || n.kind == NodeKind::Nic) ? n.latency.value() / 2.0 : 0.0;
+  }
+  const Topology& t_;
+  PlatformSpec& p_;
+  std::vector<int> emitted_;
+};
+
+// Bandwidth left on every edge after each fault (epoch k follows fault k-1).
+std::vector<std::vector<double>> epoch_scales(const Topology& t, const FabricOptions& opts) {
   std::vector<std::vector<double>> epoch_scale(1, std::vector<double>(t.num_links(), 1.0));
   for (const auto& f : opts.faults) {
     auto scale = epoch_scale.back();
     for (const int e : f.edges) scale[static_cast<std::size_t>(e)] = f.fraction;
     epoch_scale.push_back(std::move(scale));
   }
+  return epoch_scale;
+}
 
-  if (opts.multipath == Multipath::Ecmp) {
-    const std::vector<FlowSplit> splits = compute_splits(t, pairs, Multipath::Ecmp, opts.ecmp_seed);
-    for (std::size_t i = 0; i < pairs.size(); ++i) {
-      PlatformSpec::Route r;
-      r.src = pairs[i].first;
-      r.dst = pairs[i].second;
-      for (const WeightedHop& h : splits[i].hops) r.links.push_back(directed(h.edge, h.forward, true));
-      p.routes.push_back(std::move(r));
-    }
-    // A pinned flow stays on its path: a degraded edge slows the flows hashed onto it.
-    for (std::size_t k = 0; k < opts.faults.size(); ++k)
-      for (const int e : opts.faults[k].edges)
-        for (const bool fwd : {true, false}) {
-          const int li = emitted[2 * static_cast<std::size_t>(e) + (fwd ? 0 : 1)];
-          if (li >= 0)
-            p.changes.push_back({opts.faults[k].time, li, t.link(e).bandwidth.value() * epoch_scale[k + 1][static_cast<std::size_t>(e)]});
-        }
-  } else {
-    // Spray / adaptive: every epoch's split; a pair's route is the union of its edges.
-    std::vector<std::vector<FlowSplit>> splits;
-    for (const auto& scale : epoch_scale) splits.push_back(compute_splits(t, pairs, opts.multipath, opts.ecmp_seed, scale));
-    const std::size_t nd = 2 * t.num_links();
-    std::vector<std::vector<double>> wmax(splits.size(), std::vector<double>(nd, 0.0));
-    std::vector<std::vector<double>> wmin(splits.size(), std::vector<double>(nd, 2.0));
+// ECMP: each pair's route is its hashed path. A pinned flow stays on its path: a degraded edge
+// slows the flows hashed onto it.
+void emit_ecmp(const Topology& t, const std::vector<std::pair<int, int>>& pairs, const FabricOptions& opts,
+               LinkEmitter& links, PlatformSpec& p) {
+  const std::vector<FlowSplit> splits = compute_splits(t, pairs, Multipath::Ecmp, opts.ecmp_seed);
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    PlatformSpec::Route r;
+    r.src = pairs[i].first;
+    r.dst = pairs[i].second;
+    for (const WeightedHop& h : splits[i].hops) r.links.push_back(links.directed(h.edge, h.forward, true));
+    p.routes.push_back(std::move(r));
+  }
+  const auto epoch_scale = epoch_scales(t, opts);
+  for (std::size_t k = 0; k < opts.faults.size(); ++k)
+    for (const int e : opts.faults[k].edges)
+      for (const bool fwd : {true, false}) {
+        const int li = links.emitted(2 * static_cast<std::size_t>(e) + (fwd ? 0 : 1));
+        if (li >= 0)
+          p.changes.push_back({opts.faults[k].time, li, t.link(e).bandwidth.value() * epoch_scale[k + 1][static_cast<std::size_t>(e)]});
+      }
+}
+
+// Spray / adaptive: every epoch's split; a pair's route is its latency link and the union of
+// its edges over the epochs; each edge's capacity is set per epoch from the largest share of
+// itself a flow puts on it.
+void emit_split(const Topology& t, const std::vector<std::pair<int, int>>& pairs, const FabricOptions& opts,
+                LinkEmitter& links, PlatformSpec& p) {
+  const Graph& g = t.graph;
+  const auto epoch_scale = epoch_scales(t, opts);
+  std::vector<std::vector<FlowSplit>> splits;
+  for (const auto& scale : epoch_scale) splits.push_back(compute_splits(t, pairs, opts.multipath, opts.ecmp_seed, scale));
+  const std::size_t nd = 2 * t.num_links();
+  std::vector<std::vector<double>> wmax(splits.size(), std::vector<double>(nd, 0.0));
+  std::vector<std::vector<double>> wmin(splits.size(), std::vector<double>(nd, 2.0));
+  for (std::size_t k = 0; k < splits.size(); ++k)
+    for (const auto& fs : splits[k])
+      for (const WeightedHop& h : fs.hops) {
+        const std::size_t key = 2 * static_cast<std::size_t>(h.edge) + (h.forward ? 0 : 1);
+        wmax[k][key] = std::max(wmax[k][key], h.weight);
+        wmin[k][key] = std::min(wmin[k][key], h.weight);
+      }
+  auto capacity = [&](std::size_t k, std::size_t key) {
+    const int edge = static_cast<int>(key / 2);
+    if (wmax[k][key] <= 0.0) return kUnbounded;
+    return t.link(edge).bandwidth.value() * epoch_scale[k][static_cast<std::size_t>(edge)] / wmax[k][key];
+  };
+  const std::vector<Seconds> latency = path_latencies(t, splits[0]);
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    PlatformSpec::Route r;
+    r.src = pairs[i].first;
+    r.dst = pairs[i].second;
+    PlatformSpec::Link lat;
+    lat.name = fmt::format("{}=>{}", g[t.gpus[static_cast<std::size_t>(r.src)]].name, g[t.gpus[static_cast<std::size_t>(r.dst)]].name);
+    lat.bandwidth = kUnbounded;
+    lat.latency = latency[i].value();
+    r.links.push_back(static_cast<int>(p.links.size()));
+    p.links.push_back(std::move(lat));
+    std::set<std::size_t> seen;
     for (std::size_t k = 0; k < splits.size(); ++k)
-      for (const auto& fs : splits[k])
-        for (const WeightedHop& h : fs.hops) {
-          const std::size_t key = 2 * static_cast<std::size_t>(h.edge) + (h.forward ? 0 : 1);
-          wmax[k][key] = std::max(wmax[k][key], h.weight);
-          wmin[k][key] = std::min(wmin[k][key], h.weight);
-        }
-    auto capacity = [&](std::size_t k, std::size_t key) {
-      const int edge = static_cast<int>(key / 2);
-      if (wmax[k][key] <= 0.0) return kUnbounded;
-      return t.link(edge).bandwidth.value() * epoch_scale[k][static_cast<std::size_t>(edge)] / wmax[k][key];
-    };
-    const std::vector<Seconds> latency = path_latencies(t, splits[0]);
-    for (std::size_t i = 0; i < pairs.size(); ++i) {
-      PlatformSpec::Route r;
-      r.src = pairs[i].first;
-      r.dst = pairs[i].second;
-      PlatformSpec::Link lat;
-      lat.name = fmt::format("{}=>{}", g[t.gpus[static_cast<std::size_t>(r.src)]].name, g[t.gpus[static_cast<std::size_t>(r.dst)]].name);
-      lat.bandwidth = kUnbounded;
-      lat.latency = latency[i].value();
-      r.links.push_back(static_cast<int>(p.links.size()));
-      p.links.push_back(std::move(lat));
-      std::set<std::size_t> seen;
-      for (std::size_t k = 0; k < splits.size(); ++k)
-        for (const WeightedHop& h : splits[k][i].hops) {
-          const std::size_t key = 2 * static_cast<std::size_t>(h.edge) + (h.forward ? 0 : 1);
-          if (!seen.insert(key).second) continue;
-          r.links.push_back(directed(h.edge, h.forward, false));
-        }
-      p.routes.push_back(std::move(r));
-    }
-    for (std::size_t key = 0; key < nd; ++key) {
-      if (emitted[key] < 0) continue;
-      ++p.split_links;
-      if (wmax[0][key] > 0.0 && wmin[0][key] < wmax[0][key] * (1.0 - 1e-9)) ++p.mixed_weight_links;
-      p.links[static_cast<std::size_t>(emitted[key])].bandwidth = capacity(0, key);
-      for (std::size_t k = 1; k < splits.size(); ++k) {
-        const double c = capacity(k, key);
-        if (c != capacity(k - 1, key)) p.changes.push_back({opts.faults[k - 1].time, emitted[key], c});
+      for (const WeightedHop& h : splits[k][i].hops) {
+        const std::size_t key = 2 * static_cast<std::size_t>(h.edge) + (h.forward ? 0 : 1);
+        if (!seen.insert(key).second) continue;
+        r.links.push_back(links.directed(h.edge, h.forward, false));
       }
-    }
-    std::stable_sort(p.changes.begin(), p.changes.end(),
-                     [](const PlatformSpec::LinkChange& a, const PlatformSpec::LinkChange& b) { return a.time < b.time; });
+    p.routes.push_back(std::move(r));
   }
+  for (std::size_t key = 0; key < nd; ++key) {
+    const int li = links.emitted(key);
+    if (li < 0) continue;
+    ++p.split_links;
+    if (wmax[0][key] > 0.0 && wmin[0][key] < wmax[0][key] * (1.0 - 1e-9)) ++p.mixed_weight_links;
+    p.links[static_cast<std::size_t>(li)].bandwidth = capacity(0, key);
+    for (std::size_t k = 1; k < splits.size(); ++k) {
+      const double c = capacity(k, key);
+      if (c != capacity(k - 1, key)) p.changes.push_back({opts.faults[k - 1].time, li, c});
+    }
+  }
+  std::stable_sort(p.changes.begin(), p.changes.end(),
+                   [](const PlatformSpec::LinkChange& a, const PlatformSpec::LinkChange& b) { return a.time < b.time; });
+}
 
-  // NVLS: one switch host per switched domain; a GPU reaches it over its own scale-up link and
-  // a private link at the switch's reduction rate, both directions.
-  if (opts.nvls) {
-    std::map<Vertex, int> host_of_switch;
-    for (std::size_t gi = 0; gi < t.gpus.size(); ++gi) {
-      const Vertex gv = t.gpus[gi];
-      for (const Edge e : boost::make_iterator_range(boost::out_edges(gv, g))) {
-        const Vertex sw = boost::target(e, g);
-        if (g[sw].kind != NodeKind::Switch || g[sw].domain != g[gv].domain) continue;
-        auto it = host_of_switch.find(sw);
-        if (it == host_of_switch.end()) {
-          it = host_of_switch.emplace(sw, static_cast<int>(p.hosts.size())).first;
-          p.hosts.push_back({g[sw].name + ".nvls", 0.0});
-        }
-        const int sh = it->second;
-        p.switch_host[gi] = sh;
-        const int edge = g[e].id;
-        const bool gpu_is_a = g[e].end_a == gv;
-        const int up = directed(edge, gpu_is_a, true);
-        const int down = directed(edge, !gpu_is_a, true);
-        const int in = static_cast<int>(p.links.size());
-        p.links.push_back({g[gv].name + "->nvls", opts.nvls_bandwidth, 0.0});
-        const int out = static_cast<int>(p.links.size());
-        p.links.push_back({"nvls->" + g[gv].name, opts.nvls_bandwidth, 0.0});
-        p.routes.push_back({static_cast<int>(gi), sh, {up, in}});
-        p.routes.push_back({sh, static_cast<int>(gi), {out, down}});
-        break;
+// NVLS: one switch host per switched domain of the first `gpus` GPUs; a GPU reaches it over its
+// own scale-up link and a private link at the switch's reduction rate, both directions.
+void emit_nvls(const Topology& t, std::size_t gpus, double nvls_bandwidth, LinkEmitter& links, PlatformSpec& p) {
+  const Graph& g = t.graph;
+  std::map<Vertex, int> host_of_switch;
+  for (std::size_t gi = 0; gi < gpus; ++gi) {
+    const Vertex gv = t.gpus[gi];
+    for (const Edge e : boost::make_iterator_range(boost::out_edges(gv, g))) {
+      const Vertex sw = boost::target(e, g);
+      if (g[sw].kind != NodeKind::Switch || g[sw].domain != g[gv].domain) continue;
+      auto it = host_of_switch.find(sw);
+      if (it == host_of_switch.end()) {
+        it = host_of_switch.emplace(sw, static_cast<int>(p.hosts.size())).first;
+        p.hosts.push_back({g[sw].name + ".nvls", 0.0});
       }
+      const int sh = it->second;
+      p.switch_host[gi] = sh;
+      const int edge = g[e].id;
+      const bool gpu_is_a = g[e].end_a == gv;
+      const int up = links.directed(edge, gpu_is_a, true);
+      const int down = links.directed(edge, !gpu_is_a, true);
+      const int in = static_cast<int>(p.links.size());
+      p.links.push_back({g[gv].name + "->nvls", nvls_bandwidth, 0.0});
+      const int out = static_cast<int>(p.links.size());
+      p.links.push_back({"nvls->" + g[gv].name, nvls_bandwidth, 0.0});
+      p.routes.push_back({static_cast<int>(gi), sh, {up, in}});
+      p.routes.push_back({sh, static_cast<int>(gi), {out, down}});
+      break;
     }
   }
+}
+
+}  // namespace
+
+PlatformSpec emit_platform(const Topology& t, const std::vector<std::pair<int, int>>& pairs, double hbm_bandwidth,
+                           const FabricOptions& opts) {
+  PlatformSpec p;
+  const std::size_t gpus = opts.gpus < 0 ? t.gpus.size() : std::min(t.gpus.size(), static_cast<std::size_t>(opts.gpus));
+  for (std::size_t gi = 0; gi < gpus; ++gi) p.hosts.push_back({t.graph[t.gpus[gi]].name, hbm_bandwidth});
+  p.switch_host.assign(gpus, -1);
+  LinkEmitter links(t, p);
+  if (opts.multipath == Multipath::Ecmp) emit_ecmp(t, pairs, opts, links, p);
+  else emit_split(t, pairs, opts, links, p);
+  if (opts.nvls) emit_nvls(t, gpus, opts.nvls_bandwidth, links, p);
   return p;
 }
 

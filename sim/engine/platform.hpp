@@ -1,4 +1,4 @@
-// racksim sim: the platform the engine builds — hosts, directed links and routes — derived from
+// racksim engine: the platform the engine builds — hosts, directed links and routes — derived from
 // the topology graph. Pure data; simgrid_adapter.cpp is the only place that turns it into
 // SimGrid objects.
 //
@@ -6,7 +6,8 @@
 // edge's bandwidth to itself). A NIC or switch with latency L adds L/2 to each directed link that
 // enters or leaves it, so a flow crossing it pays L once. Routes are emitted only for the
 // (source, destination) GPU pairs the workload uses, which keeps a 4,608-GPU ring at 4,608 routes
-// instead of 21 million.
+// instead of 21 million. A reduced run's replica is emitted from the same topology as its first
+// GPUs only (FabricOptions::gpus): the hosts, links and routes of those GPUs' domains alone.
 #pragma once
 
 #include "sim/workload/workload.hpp"
@@ -61,6 +62,8 @@ struct FabricOptions {
   };
   std::vector<Fault> faults;    // in time order
   bool nvls = false;            // emit each switched domain's NVLS switch host
+  int gpus = -1;                // emit GPUs 0..gpus-1 only, with their domains' NVLS switch hosts (a
+                                // reduced run's replica; its routes stay inside them); -1: all
   double nvls_bandwidth = 0.0;  // B/s per GPU per direction
 };
 
@@ -72,6 +75,9 @@ struct FabricOptions {
 // Collectives use their plans' schedules (or the op's algorithm when unplanned); calls timed in
 // closed form (CollectivePlan::closed_form) put nothing on the platform.
 [[nodiscard]] std::vector<std::pair<int, int>> communicating_pairs(const Workload& w);
+
+// Whether any collective of `w` runs NVLS (its domains' switch hosts must then be emitted).
+[[nodiscard]] bool uses_nvls(const Workload& w);
 
 // `hbm_bandwidth` (B/s) gives every GPU host a loopback link that kernels' memory traffic
 // crosses (replay.hpp): concurrent kernels on one GPU share it.

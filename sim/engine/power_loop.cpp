@@ -1,3 +1,4 @@
+// racksim engine: the closed power/thermal loop (power_loop.hpp).
 #include "sim/engine/power_loop.hpp"
 
 #include "core/error.hpp"
@@ -265,44 +266,40 @@ void PowerLoop::finish(double now) {
   if (now > last_sample_) sample(now);  // the last, partial window
 }
 
-PowerSummary PowerLoop::summary(std::optional<double> tokens) const {
-  PowerSummary s;
-  const GovernorConfig& gc = setup_.governor;
-  if (gc.gpu_cap) s.gpu_cap_w = gc.gpu_cap->value();
-  if (gc.rack_cap) s.rack_cap_w = gc.rack_cap->value();
-  if (gc.site_cap) s.site_cap_w = gc.site_cap->value();
-  s.rack_entry = setup_.rack ? setup_.rack->id : "none";
-  s.control_period_s = gc.period.value();
-  const double T = end_;
-  const double n = static_cast<double>(g_.size()) * static_cast<double>(setup_.replicas);
-  const double fref = setup_.gpu.dvfs.reference.value() / 1e6;
-  s.reference_clock_mhz = fref;
-  double e_gpu = 0.0, clk = 0.0;
-  std::size_t min_level = 0;
+PowerLoop::GpuTotals PowerLoop::gpu_totals() const {
+  GpuTotals t;
   for (const Gpu& g : g_) {
-    e_gpu += g.energy;
-    clk += g.clock_s;
-    s.gpu_peak_w = std::max(s.gpu_peak_w, g.peak);
-    min_level = std::max(min_level, g.min_level);
-    for (int l = 0; l < kLimitCount; ++l) s.throttled_by[static_cast<std::size_t>(l)] += g.throttled[static_cast<std::size_t>(l)];
+    t.energy += g.energy;
+    t.clock_s += g.clock_s;
+    t.peak_w = std::max(t.peak_w, g.peak);
+    t.min_level = std::max(t.min_level, g.min_level);
+    for (int l = 0; l < kLimitCount; ++l) t.throttled[static_cast<std::size_t>(l)] += g.throttled[static_cast<std::size_t>(l)];
   }
   // Every replica of the simulated racks draws what they draw (PowerSetup::replicas).
   const double reps = static_cast<double>(setup_.replicas);
-  e_gpu *= reps;
-  clk *= reps;
-  for (auto& f : s.throttled_by) f *= reps;
-  const double nr = static_cast<double>(racks()) * reps;
-  const double other = other_dc();
-  const double eff = efficiency();
-  const double e_racks = (e_gpu + other * nr * T) / eff;
+  t.energy *= reps;
+  t.clock_s *= reps;
+  for (auto& f : t.throttled) f *= reps;
+  return t;
+}
+
+// Energy, averages and throttling over the run (cluster totals count every replica).
+void PowerLoop::summarize_energy(PowerSummary& s, const GpuTotals& gt) const {
+  const GovernorConfig& gc = setup_.governor;
+  const double T = end_;
+  const double n = static_cast<double>(g_.size()) * static_cast<double>(setup_.replicas);
+  const double fref = setup_.gpu.dvfs.reference.value() / 1e6;
+  const double nr = static_cast<double>(racks()) * static_cast<double>(setup_.replicas);
+  const double e_racks = (gt.energy + other_dc() * nr * T) / efficiency();
   const double e_fabric = setup_.fabric_switches.value() * T;
+  s.throttled_by = gt.throttled;
   s.energy_j = e_racks + e_fabric;
   if (T > 0.0) {
-    s.gpu_avg_w = e_gpu / (n * T);
+    s.gpu_avg_w = gt.energy / (n * T);
     s.rack_avg_w = e_racks / (nr * T);
     s.it_avg_w = s.energy_j / T;
     s.site_avg_w = site_power(gc.site, Watts(s.it_avg_w)).value();
-    s.clock_avg_mhz = clk / (n * T) * fref;
+    s.clock_avg_mhz = gt.clock_s / (n * T) * fref;
     double throttled = 0.0;
     for (auto& f : s.throttled_by) {
       f /= n * T;
@@ -311,11 +308,9 @@ PowerSummary PowerLoop::summary(std::optional<double> tokens) const {
     s.throttled_fraction = throttled;
   }
   s.site_energy_j = s.site_avg_w * T;
-  s.site_model = gc.site.kind == SiteParams::Kind::Pue
-                     ? fmt::format("PUE {}", gc.site.pue)
-                     : fmt::format("cooling plant, COP {}, fixed {} W", gc.site.cop, gc.site.plant_fixed.value());
+  s.gpu_peak_w = gt.peak_w;
   s.rack_peak_w = *std::max_element(rack_peak_.begin(), rack_peak_.end());
-  s.clock_min_mhz = ratios_[min_level] * fref;
+  s.clock_min_mhz = ratios_[gt.min_level] * fref;
   if (s.throttled_fraction > 0.0) {
     int best = 0;
     for (int l = 1; l < kLimitCount; ++l)
@@ -324,41 +319,67 @@ PowerSummary PowerLoop::summary(std::optional<double> tokens) const {
   } else {
     s.throttle_limit = "none";
   }
+}
+
+// Average power by part over the whole site (empty for a run of no time).
+std::vector<std::pair<std::string, double>> PowerLoop::breakdown(const GpuTotals& gt) const {
+  const double T = end_;
+  if (T <= 0.0) return {};
+  const double nr = static_cast<double>(racks()) * static_cast<double>(setup_.replicas);
+  const double other = other_dc();
+  const double eff = efficiency();
+  const double gpus_w = gt.energy / T;
+  const RackPowerSpec* r = setup_.rack ? &*setup_.rack : nullptr;
+  return {{"gpus", gpus_w},
+          {"cpus", r ? r->cpus * r->cpu_power.value() * nr : 0.0},
+          {"nics", r ? r->nics * r->nic_power.value() * nr : 0.0},
+          {"scale_up_switches", r ? r->switches * r->switch_power.value() * nr : 0.0},
+          {"pumps_fans", r ? r->pumps_fans.value() * nr : 0.0},
+          {"conversion_loss", (gpus_w + other * nr) * (1.0 / eff - 1.0)},
+          {"scale_out_switches", setup_.fabric_switches.value()}};
+}
+
+void PowerLoop::summarize_thermal(PowerSummary& s) const {
+  const ThermalSetup& th = *setup_.thermal;
+  s.thermal = true;
+  s.cooling_loop = th.loop_id;
+  s.coolant = th.coolant;
+  s.cold_plate = th.cold_plate;
+  s.cdu = th.cdu;
+  s.inlet_c = th.loop.inlet - Celsius(0.0);
+  s.flow_l_per_min = th.loop.flow * 60e3;
+  s.plates_in_series = th.loop.series;
+  s.max_junction_c = max_tj_;
+  s.max_hbm_c = max_th_;
+  s.max_coolant_c = max_outlet_;
+  s.junction_limit_c = setup_.gpu.junction_limit - Celsius(0.0);
+  s.hbm_limit_c = setup_.gpu.hbm_limit - Celsius(0.0);
+  if (th.cdu_capacity) s.cdu_capacity_w = th.cdu_capacity->value();
+  s.cdu_racks = th.cdu_racks;
+  s.cdu_peak_load = cdu_peak_;
+}
+
+PowerSummary PowerLoop::summary(std::optional<double> tokens) const {
+  PowerSummary s;
+  const GovernorConfig& gc = setup_.governor;
+  if (gc.gpu_cap) s.gpu_cap_w = gc.gpu_cap->value();
+  if (gc.rack_cap) s.rack_cap_w = gc.rack_cap->value();
+  if (gc.site_cap) s.site_cap_w = gc.site_cap->value();
+  s.rack_entry = setup_.rack ? setup_.rack->id : "none";
+  s.control_period_s = gc.period.value();
+  s.reference_clock_mhz = setup_.gpu.dvfs.reference.value() / 1e6;
+  s.site_model = gc.site.kind == SiteParams::Kind::Pue
+                     ? fmt::format("PUE {}", gc.site.pue)
+                     : fmt::format("cooling plant, COP {}, fixed {} W", gc.site.cop, gc.site.plant_fixed.value());
+  const GpuTotals gt = gpu_totals();
+  summarize_energy(s, gt);
   if (tokens && *tokens > 0.0) {
     s.energy_per_token_j = s.energy_j / *tokens;
     s.site_energy_per_token_j = s.site_energy_j / *tokens;
   }
-  if (T > 0.0) {
-    const double gpus_w = e_gpu / T;
-    const RackPowerSpec* r = setup_.rack ? &*setup_.rack : nullptr;
-    s.breakdown_w = {{"gpus", gpus_w},
-                     {"cpus", r ? r->cpus * r->cpu_power.value() * nr : 0.0},
-                     {"nics", r ? r->nics * r->nic_power.value() * nr : 0.0},
-                     {"scale_up_switches", r ? r->switches * r->switch_power.value() * nr : 0.0},
-                     {"pumps_fans", r ? r->pumps_fans.value() * nr : 0.0},
-                     {"conversion_loss", (gpus_w + other * nr) * (1.0 / eff - 1.0)},
-                     {"scale_out_switches", setup_.fabric_switches.value()}};
-  }
+  s.breakdown_w = breakdown(gt);
   s.uncounted = setup_.uncounted;
-  if (setup_.thermal) {
-    const ThermalSetup& th = *setup_.thermal;
-    s.thermal = true;
-    s.cooling_loop = th.loop_id;
-    s.coolant = th.coolant;
-    s.cold_plate = th.cold_plate;
-    s.cdu = th.cdu;
-    s.inlet_c = th.loop.inlet - Celsius(0.0);
-    s.flow_l_per_min = th.loop.flow * 60e3;
-    s.plates_in_series = th.loop.series;
-    s.max_junction_c = max_tj_;
-    s.max_hbm_c = max_th_;
-    s.max_coolant_c = max_outlet_;
-    s.junction_limit_c = setup_.gpu.junction_limit - Celsius(0.0);
-    s.hbm_limit_c = setup_.gpu.hbm_limit - Celsius(0.0);
-    if (th.cdu_capacity) s.cdu_capacity_w = th.cdu_capacity->value();
-    s.cdu_racks = th.cdu_racks;
-    s.cdu_peak_load = cdu_peak_;
-  }
+  if (setup_.thermal) summarize_thermal(s);
   return s;
 }
 

@@ -1,4 +1,4 @@
-// racksim sim: the closed power/thermal loop of one run — what each GPU draws, how hot it and
+// racksim engine: the closed power/thermal loop of one run — what each GPU draws, how hot it and
 // its coolant get, and what the governor does about it. Independent of SimGrid: the adapter
 // reports when kernels' compute and memory parts start and end, calls control() once per
 // control period from its governor actor, and applies the clock and HBM changes it returns
@@ -23,8 +23,10 @@
 #include "models/thermal.hpp"
 
 #include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace racksim {
@@ -34,7 +36,7 @@ struct PowerSetup {
   int gpus = 0;                    // simulated GPUs
   int gpus_per_rack = 0;
   // Identical copies of the simulated racks the cluster holds (a reduced run simulates one
-  // data-parallel replica, sim/reduction.hpp): cluster totals (energy, IT and site power, the
+  // data-parallel replica, reduction.hpp): cluster totals (energy, IT and site power, the
   // breakdown) count every copy; per-GPU and per-rack figures and the time series are the
   // simulated racks'.
   int replicas = 1;
@@ -88,6 +90,8 @@ public:
   [[nodiscard]] const std::vector<PowerSample>& samples() const { return samples_; }
 
 private:
+  // Over 20 fields: one GPU's running state, integrals and their values at the last tick and
+  // sample; splitting it would only scatter what advance() updates together.
   struct Gpu {
     int compute = 0, memory = 0;       // activities in flight
     std::size_t level = 0, hbm_level = 0;
@@ -103,6 +107,19 @@ private:
     double peak = 0.0;
     std::size_t min_level = 0;
   };
+
+  // The simulated GPUs' integrals added up, times the replicas they stand for.
+  struct GpuTotals {
+    double energy = 0.0;   // J
+    double clock_s = 0.0;  // clock ratio x seconds
+    std::array<double, kLimitCount> throttled{};  // GPU-seconds throttled, by limit
+    double peak_w = 0.0;   // the highest window average of any GPU
+    std::size_t min_level = 0;  // the lowest clock level any GPU ran at
+  };
+  [[nodiscard]] GpuTotals gpu_totals() const;
+  void summarize_energy(PowerSummary& s, const GpuTotals& gt) const;
+  [[nodiscard]] std::vector<std::pair<std::string, double>> breakdown(const GpuTotals& gt) const;
+  void summarize_thermal(PowerSummary& s) const;
 
   void activity(int gpu, double now, int dc, int dm);
   void advance(Gpu& g, double now) const;

@@ -1,4 +1,7 @@
-// racksim sim: reduced simulation of large training runs (simulation.fidelity: auto; docs/scale.md).
+// racksim engine: reduced simulation of large training runs (simulation.fidelity: auto;
+// docs/scale.md). reduce_step is the decision stage of a run (README.md): it either builds the
+// simulated replica or says why the step must run in full; the rest of this file is its pure
+// parts, unit-tested alone.
 //
 // A generated training step whose data-parallel replicas are identical and each fill one
 // scale-up domain (parallel.order tp-cp-pp-dp, tp x cp x pp = the domain's GPUs, no expert
@@ -25,12 +28,14 @@
 // pattern fills, two transfers of one member at once) — runs in full, and the report says why.
 #pragma once
 
-#include "sim/output/run_record.hpp"
 #include "sim/engine/platform.hpp"
+#include "sim/engine/setup.hpp"
+#include "sim/output/run_record.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/workload/workload.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +46,21 @@ struct ReplicaLayout {
   int block = 0;
   int replicas = 0;
 };
+
+// A reduced step, or why the step runs in full.
+struct ReducedStep {
+  ReductionReport report;               // applied, or the reason (with the contention check's figures when it got that far)
+  std::optional<Workload> replica;      // applied: the replica's op graphs, planned, its data-parallel calls timed
+  std::optional<SplitLinks> fabric_split;  // applied: the whole fabric's weighted-route links (its data-parallel routes)
+};
+
+// Stage (b) of a run (setup.hpp choose_step): whether `s` on cluster `c` can be reduced and, when
+// it can, the replica. In order: the static checks (replica_layout_problem); the replica's step
+// generated and its collectives planned; the pairs its data-parallel calls use, routed on the whole
+// fabric as it is after the faults (all at t = 0) and checked for contention (max_link_load); every
+// distinct data-parallel call evaluated once (evaluate_isolated, spread over the machine's cores)
+// and timed in closed form. Throws InputError for a fault or cluster the fabric cannot route.
+[[nodiscard]] ReducedStep reduce_step(const Scenario& s, const ClusterSetup& c);
 
 // Why `s` (on a cluster of `gpus` GPUs, `gpus_per_domain` per scale-up domain) cannot be reduced,
 // or "" when it can, with `out` filled. Static checks only; the contention check comes later.
@@ -75,7 +95,7 @@ struct IsolatedTiming {
 };
 
 // Evaluates one call of `plan` on `g`, every member starting at time 0 on an idle fabric, by the
-// engine's rules (sim/replay.hpp): the launch latency, then per step the hop latency (scale-out
+// engine's rules (replay.hpp): the launch latency, then per step the hop latency (scale-out
 // when the step talks to another domain), then the step's transfers — each starting when both
 // ends have reached the step (SimGrid's rendezvous) and taking latency + wire bytes / bandwidth —
 // and its reduction (`reduce_time` of the bytes), the step ending when all are done. Throws Error

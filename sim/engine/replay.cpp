@@ -1,3 +1,4 @@
+// racksim engine: one rank's replay (replay.hpp).
 #include "sim/engine/replay.hpp"
 
 #include "core/error.hpp"
@@ -50,59 +51,12 @@ void RankExecutor::launch(int op, double now, std::vector<Action>& out) {
   s.start_time = now;
   if (!record_.op_start.empty()) record_.op_start[static_cast<std::size_t>(op)] = now;
   switch (o.kind) {
-    case OpKind::Compute: {
-      if (o.duration) {  // a measured duration replays as it is
-        Action a;
-        a.kind = Action::Kind::Compute;
-        a.seconds = o.duration->value();
-        issue(op, a, out);
-        return;
-      }
-      KernelEstimate e;
-      try {
-        const KernelWork kw = o.gemm        ? gemm_work(*o.gemm, o.precision)
-                              : o.attention ? attention_work(*o.attention, o.precision)
-                                            : generic_work(o.flops, o.precision, o.hbm_bytes);
-        e = estimate_kernel(gpu_, cal_, kw);
-      } catch (const Error& err) {
-        throw InputError(o.where, fmt::format("op '{}': {}", o.id, err.what()));
-      }
-      if (e.launch_overhead.value() > 0.0) {
-        s.kernel = std::make_unique<KernelEstimate>(std::move(e));
-        Action a;
-        a.kind = Action::Kind::Timer;
-        a.seconds = s.kernel->launch_overhead.value();
-        issue(op, a, out);
-        return;
-      }
-      s.step = 1;
-      issue_kernel(op, e, out);
-      if (s.pending == 0) finish_op(op, now, out);  // an empty kernel
-      return;
-    }
-    case OpKind::Alloc: {
-      // Instant. Capacity 0 means unlimited (a GPU without a capacity in the catalog cannot be).
-      const std::uint64_t free = mem_.capacity > record_.hbm_in_use ? mem_.capacity - record_.hbm_in_use : 0;
-      if (mem_.capacity > 0 && o.bytes > free) {
-        OomEvent ev{rank_, o.id, o.label, o.bytes, free, mem_.capacity, now};
-        if (mem_.oom_is_error)
-          throw SimulationError(fmt::format(
-              "out of HBM on rank {}: op '{}'{} requests {} B ({}) but only {} B ({}) of the GPU's {} B ({}) are free",
-              rank_, o.id, o.label.empty() ? "" : fmt::format(" ({})", o.label), o.bytes,
-              format_bytes(Bytes(static_cast<double>(o.bytes))), free, format_bytes(Bytes(static_cast<double>(free))),
-              mem_.capacity, format_bytes(Bytes(static_cast<double>(mem_.capacity)))));
-        record_.oom.push_back(ev);
-      }
-      record_.hbm_in_use += o.bytes;
-      record_.hbm_peak = std::max(record_.hbm_peak, record_.hbm_in_use);
-      finish_op(op, now, out);
-      return;
-    }
-    case OpKind::Free: {
+    case OpKind::Compute: launch_compute(op, now, out); return;
+    case OpKind::Alloc: launch_alloc(op, now, out); return;
+    case OpKind::Free:
       record_.hbm_in_use -= std::min(record_.hbm_in_use, o.bytes);
       finish_op(op, now, out);
       return;
-    }
     case OpKind::Delay: {
       Action a;
       a.kind = Action::Kind::Timer;
@@ -127,45 +81,103 @@ void RankExecutor::launch(int op, double now, std::vector<Action>& out) {
       issue(op, a, out);
       return;
     }
-    case OpKind::Collective: {
-      const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
-      if (o.plan >= 0 && w_.plans[static_cast<std::size_t>(o.plan)].closed_form) {
-        // Timed in closed form by a reduced run (sim/reduction.hpp): one timer, no schedule.
-        Action a;
-        a.kind = Action::Kind::Timer;
-        a.seconds = w_.plans[static_cast<std::size_t>(o.plan)].closed_form->value();
-        issue(op, a, out);
-        return;
-      }
-      if (o.plan >= 0) {
-        s.schedule = std::make_unique<CollectiveSchedule>(w_.plans[static_cast<std::size_t>(o.plan)].shape);
-      } else {  // not planned (unit tests of the executor): the op's own algorithm, no library latencies
-        if (o.algorithm == CollectiveAlgorithm::Auto)
-          throw Error(fmt::format("internal error: collective '{}' on rank {} has no plan", o.id, rank_));
-        CollectiveShape shape = make_shape(o.collective, o.algorithm, static_cast<int>(g.ranks.size()), o.bytes);
-        if (o.collective == CollectiveKind::Broadcast || o.collective == CollectiveKind::Reduce)
-          shape.root = g.position[static_cast<std::size_t>(o.root)];
-        shape.counts = o.counts;
-        s.schedule = std::make_unique<CollectiveSchedule>(std::move(shape));
-      }
-      s.step = 0;
-      if (s.schedule->num_steps() == 0) {
-        finish_op(op, now, out);
-        return;
-      }
-      if (o.plan >= 0 && w_.plans[static_cast<std::size_t>(o.plan)].launch.value() > 0.0) {
-        s.in_latency = true;
-        s.step = -1;  // the launch latency, then step 0
-        Action a;
-        a.kind = Action::Kind::Timer;
-        a.seconds = w_.plans[static_cast<std::size_t>(o.plan)].launch.value();
-        issue(op, a, out);
-        return;
-      }
-      start_step(op, now, out);
-      return;
-    }
+    case OpKind::Collective: launch_collective(op, now, out); return;
   }
+}
+
+// A measured duration replays as it is; otherwise the kernel model's estimate, after the
+// launch overhead when there is one.
+void RankExecutor::launch_compute(int op, double now, std::vector<Action>& out) {
+  OpState& s = st_[static_cast<std::size_t>(op)];
+  const Op& o = ops_[static_cast<std::size_t>(op)];
+  if (o.duration) {
+    Action a;
+    a.kind = Action::Kind::Compute;
+    a.seconds = o.duration->value();
+    issue(op, a, out);
+    return;
+  }
+  KernelEstimate e;
+  try {
+    const KernelWork kw = o.gemm        ? gemm_work(*o.gemm, o.precision)
+                          : o.attention ? attention_work(*o.attention, o.precision)
+                                        : generic_work(o.flops, o.precision, o.hbm_bytes);
+    e = estimate_kernel(gpu_, cal_, kw);
+  } catch (const Error& err) {
+    throw InputError(o.where, fmt::format("op '{}': {}", o.id, err.what()));
+  }
+  if (e.launch_overhead.value() > 0.0) {
+    s.kernel = std::make_unique<KernelEstimate>(std::move(e));
+    Action a;
+    a.kind = Action::Kind::Timer;
+    a.seconds = s.kernel->launch_overhead.value();
+    issue(op, a, out);
+    return;
+  }
+  s.step = 1;
+  issue_kernel(op, e, out);
+  if (s.pending == 0) finish_op(op, now, out);  // an empty kernel
+}
+
+// Instant. Capacity 0 means unlimited (a GPU without a capacity in the catalog cannot be).
+void RankExecutor::launch_alloc(int op, double now, std::vector<Action>& out) {
+  const Op& o = ops_[static_cast<std::size_t>(op)];
+  const std::uint64_t free = mem_.capacity > record_.hbm_in_use ? mem_.capacity - record_.hbm_in_use : 0;
+  if (mem_.capacity > 0 && o.bytes > free) {
+    OomEvent ev{rank_, o.id, o.label, o.bytes, free, mem_.capacity, now};
+    if (mem_.oom_is_error)
+      throw SimulationError(fmt::format(
+          "out of HBM on rank {}: op '{}'{} requests {} B ({}) but only {} B ({}) of the GPU's {} B ({}) are free",
+          rank_, o.id, o.label.empty() ? "" : fmt::format(" ({})", o.label), o.bytes,
+          format_bytes(Bytes(static_cast<double>(o.bytes))), free, format_bytes(Bytes(static_cast<double>(free))),
+          mem_.capacity, format_bytes(Bytes(static_cast<double>(mem_.capacity)))));
+    record_.oom.push_back(ev);
+  }
+  record_.hbm_in_use += o.bytes;
+  record_.hbm_peak = std::max(record_.hbm_peak, record_.hbm_in_use);
+  finish_op(op, now, out);
+}
+
+// A call timed in closed form is one timer; otherwise its schedule, after the launch latency of
+// its plan when there is one.
+void RankExecutor::launch_collective(int op, double now, std::vector<Action>& out) {
+  OpState& s = st_[static_cast<std::size_t>(op)];
+  const Op& o = ops_[static_cast<std::size_t>(op)];
+  const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
+  const CollectivePlan* plan = o.plan >= 0 ? &w_.plans[static_cast<std::size_t>(o.plan)] : nullptr;
+  if (plan && plan->closed_form) {  // a reduced run's data-parallel call (reduction.hpp)
+    Action a;
+    a.kind = Action::Kind::Timer;
+    a.seconds = plan->closed_form->value();
+    issue(op, a, out);
+    return;
+  }
+  if (plan) {
+    s.schedule = std::make_unique<CollectiveSchedule>(plan->shape);
+  } else {  // not planned (unit tests of the executor): the op's own algorithm, no library latencies
+    if (o.algorithm == CollectiveAlgorithm::Auto)
+      throw Error(fmt::format("internal error: collective '{}' on rank {} has no plan", o.id, rank_));
+    CollectiveShape shape = make_shape(o.collective, o.algorithm, static_cast<int>(g.ranks.size()), o.bytes);
+    if (o.collective == CollectiveKind::Broadcast || o.collective == CollectiveKind::Reduce)
+      shape.root = g.position[static_cast<std::size_t>(o.root)];
+    shape.counts = o.counts;
+    s.schedule = std::make_unique<CollectiveSchedule>(std::move(shape));
+  }
+  s.step = 0;
+  if (s.schedule->num_steps() == 0) {
+    finish_op(op, now, out);
+    return;
+  }
+  if (plan && plan->launch.value() > 0.0) {
+    s.in_latency = true;
+    s.step = -1;  // the launch latency, then step 0
+    Action a;
+    a.kind = Action::Kind::Timer;
+    a.seconds = plan->launch.value();
+    issue(op, a, out);
+    return;
+  }
+  start_step(op, now, out);
 }
 
 void RankExecutor::issue_kernel(int op, const KernelEstimate& e, std::vector<Action>& out) {

@@ -1,4 +1,4 @@
-// racksim sim: the replay logic of one rank, independent of SimGrid.
+// racksim engine: the replay logic of one rank, independent of SimGrid.
 //
 // A RankExecutor walks one rank's op graph. It hands the engine Actions to start (a compute of
 // so many seconds, a send or receive of so many bytes on a named channel, a timer) and is told
@@ -14,11 +14,11 @@
 // switch (NVLS) are SwitchSend / SwitchRecv actions with no partner rank. Point-to-point ops
 // use "p<src>.<dst>.t<tag>" and match in order, like MPI.
 //
-// A planned collective (Op::plan, sim/collective_plan.hpp) pays the library's launch latency
+// A planned collective (Op::plan, collective_plan.hpp) pays the library's launch latency
 // once (a Timer before the first step) and its hop latency before every step (scale-up or
 // scale-out hop, by whether the step talks to another domain), and puts bytes / fraction on the
 // wire for its protocol. A plan with a closed_form (a reduced run's data-parallel call,
-// sim/reduction.hpp) is one Timer of that length instead.
+// reduction.hpp) is one Timer of that length instead.
 #pragma once
 
 #include "sim/output/run_record.hpp"
@@ -68,7 +68,7 @@ public:
   // Reports that the action with `token` completed at `now`; returns newly ready actions.
   [[nodiscard]] std::vector<Action> on_complete(std::uint64_t token, double now);
 
-  // Records every op's start time in record().op_start (for the timeline, sim/timeline.hpp).
+  // Records every op's start time in record().op_start (for the timeline, sim/output/timeline.hpp).
   // Call before start(); off by default, as it costs 8 bytes per op.
   void keep_op_starts();
 
@@ -95,6 +95,9 @@ private:
   };
 
   void launch(int op, double now, std::vector<Action>& out);
+  void launch_compute(int op, double now, std::vector<Action>& out);
+  void launch_alloc(int op, double now, std::vector<Action>& out);
+  void launch_collective(int op, double now, std::vector<Action>& out);
   void start_step(int op, double now, std::vector<Action>& out);
   void post_step(int op, double now, std::vector<Action>& out);
   void advance_step(int op, double now, std::vector<Action>& out);

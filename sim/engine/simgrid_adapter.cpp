@@ -1,3 +1,4 @@
+// racksim engine: the SimGrid adapter (simgrid_adapter.hpp).
 #include "sim/engine/simgrid_adapter.hpp"
 
 #include "core/error.hpp"
@@ -228,13 +229,75 @@ void apply_changes(const std::vector<PlatformSpec::LinkChange>& changes, const s
   }
 }
 
+// The platform as SimGrid objects, created in the platform's order in one full zone: hosts (one
+// pstate per DVFS level when the power loop runs), each GPU's HBM loopback link, the links and
+// the routes.
+struct SgPlatform {
+  std::vector<sg4::Host*> hosts;
+  std::vector<sg4::Link*> hbm_links;  // per host: its HBM loopback link, or null
+  std::vector<double> hbm_bw;         // per host: that link's full bandwidth (B/s)
+  std::vector<sg4::Link*> links;
+};
+
+SgPlatform create_platform(const PlatformSpec& platform, const PowerLoop* power) {
+  auto* zone = sg4::create_full_zone("cluster");
+  SgPlatform sg;
+  sg.hbm_links.assign(platform.hosts.size(), nullptr);
+  sg.hbm_bw.assign(platform.hosts.size(), 0.0);
+  sg.hosts.reserve(platform.hosts.size());
+  std::vector<double> speeds = {kSpeed};  // one pstate per DVFS level: speed follows the clock
+  if (power) {
+    speeds.clear();
+    for (const double r : power->clock_ratios()) speeds.push_back(kSpeed * r);
+  }
+  for (std::size_t i = 0; i < platform.hosts.size(); ++i) {
+    const auto& h = platform.hosts[i];
+    sg4::Host* host = zone->create_host(h.name, speeds);
+    sg.hosts.push_back(host);
+    if (h.hbm_bandwidth > 0.0) {  // the GPU's HBM: a loopback link its kernels' memory traffic shares
+      sg4::Link* hbm = zone->create_link(h.name + ".hbm", h.hbm_bandwidth)->set_latency(0.0);
+      zone->add_route(host->get_netpoint(), host->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(hbm)}, false);
+      sg.hbm_links[i] = hbm;
+      sg.hbm_bw[i] = h.hbm_bandwidth;
+    }
+  }
+  sg.links.reserve(platform.links.size());
+  for (const auto& l : platform.links) sg.links.push_back(zone->create_link(l.name, l.bandwidth)->set_latency(l.latency));
+  for (const auto& r : platform.routes) {
+    std::vector<sg4::LinkInRoute> path;
+    path.reserve(r.links.size());
+    for (const int li : r.links) path.emplace_back(sg.links[static_cast<std::size_t>(li)]);
+    zone->add_route(sg.hosts[static_cast<std::size_t>(r.src)]->get_netpoint(),
+                    sg.hosts[static_cast<std::size_t>(r.dst)]->get_netpoint(), nullptr, nullptr, path, false);
+  }
+  zone->seal();
+  return sg;
+}
+
+// Throws SimulationError when ranks did not finish, naming (up to 8 of) them and their ops.
+void refuse_deadlock(const std::vector<RankExecutor>& ranks, double simulated_time) {
+  std::string stuck;
+  int nstuck = 0;
+  for (const auto& ex : ranks) {
+    if (ex.done()) continue;
+    if (nstuck++ < 8) stuck += "\n  " + ex.describe_pending();
+  }
+  if (nstuck > 0)
+    throw SimulationError(fmt::format("deadlock at t = {:.9g} s: {} of {} ranks cannot finish (unmatched or "
+                                      "cyclically dependent communication):{}{}",
+                                      simulated_time, nstuck, ranks.size(), stuck,
+                                      nstuck > 8 ? fmt::format("\n  ... and {} more", nstuck - 8) : ""));
+}
+
 }  // namespace
 
 std::vector<std::string> engine_configuration() {
   return {"network/model:CM02", "network/crosstraffic:0", "network/TCP-gamma:0"};
 }
 
-EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power,
+std::string simgrid_version() { return fmt::format("{}.{}", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR); }
+
+double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power,
                         const std::function<void(double)>& on_time_advance) {
   // SimGrid's own deadlock report is replaced by racksim's, which names ranks and ops.
   std::vector<std::string> args = {"racksim", "--log=root.thresh:critical", "--log=ker_engine.app:file:/dev/null", "--log=ker_engine.add:no"};
@@ -248,38 +311,7 @@ EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>&
   sg4::Engine engine(&argc, argv.data());
   for (const auto& c : engine_configuration()) sg4::Engine::set_config(c);
 
-  auto* zone = sg4::create_full_zone("cluster");
-  std::vector<sg4::Host*> hosts;
-  std::vector<sg4::Link*> hbm_links(platform.hosts.size(), nullptr);
-  std::vector<double> hbm_bw(platform.hosts.size(), 0.0);
-  hosts.reserve(platform.hosts.size());
-  std::vector<double> speeds = {kSpeed};  // one pstate per DVFS level: speed follows the clock
-  if (power) {
-    speeds.clear();
-    for (const double r : power->clock_ratios()) speeds.push_back(kSpeed * r);
-  }
-  for (std::size_t i = 0; i < platform.hosts.size(); ++i) {
-    const auto& h = platform.hosts[i];
-    sg4::Host* host = zone->create_host(h.name, speeds);
-    hosts.push_back(host);
-    if (h.hbm_bandwidth > 0.0) {  // the GPU's HBM: a loopback link its kernels' memory traffic shares
-      sg4::Link* hbm = zone->create_link(h.name + ".hbm", h.hbm_bandwidth)->set_latency(0.0);
-      zone->add_route(host->get_netpoint(), host->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(hbm)}, false);
-      hbm_links[i] = hbm;
-      hbm_bw[i] = h.hbm_bandwidth;
-    }
-  }
-  std::vector<sg4::Link*> links;
-  links.reserve(platform.links.size());
-  for (const auto& l : platform.links) links.push_back(zone->create_link(l.name, l.bandwidth)->set_latency(l.latency));
-  for (const auto& r : platform.routes) {
-    std::vector<sg4::LinkInRoute> path;
-    path.reserve(r.links.size());
-    for (const int li : r.links) path.emplace_back(links[static_cast<std::size_t>(li)]);
-    zone->add_route(hosts[static_cast<std::size_t>(r.src)]->get_netpoint(),
-                    hosts[static_cast<std::size_t>(r.dst)]->get_netpoint(), nullptr, nullptr, path, false);
-  }
-  zone->seal();
+  SgPlatform sg = create_platform(platform, power);
 
   Shared shared;
   shared.power = power;
@@ -287,44 +319,32 @@ EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>&
   std::vector<std::shared_ptr<RankActor>> actors;
   actors.reserve(ranks.size());
   for (auto& ex : ranks) {
-    sg4::Host* host = hosts.at(static_cast<std::size_t>(ex.rank()));
+    sg4::Host* host = sg.hosts.at(static_cast<std::size_t>(ex.rank()));
     const auto r = static_cast<std::size_t>(ex.rank());
     sg4::Host* sw = r < platform.switch_host.size() && platform.switch_host[r] >= 0
-                        ? hosts.at(static_cast<std::size_t>(platform.switch_host[r]))
+                        ? sg.hosts.at(static_cast<std::size_t>(platform.switch_host[r]))
                         : nullptr;
     auto actor = std::make_shared<RankActor>(ex, host, sw, shared);  // SimGrid copies the callable: share the state
     actors.push_back(actor);
     sg4::Actor::create(fmt::format("rank{}", ex.rank()), host, [actor] { (*actor)(); });
   }
-  if (!platform.changes.empty() && !hosts.empty()) {
+  if (!platform.changes.empty() && !sg.hosts.empty()) {
     const auto* changes = &platform.changes;
-    const auto* all_links = &links;
-    sg4::Actor::create("faults", hosts.front(), [changes, all_links] { apply_changes(*changes, *all_links); })->daemonize();
+    const auto* all_links = &sg.links;
+    sg4::Actor::create("faults", sg.hosts.front(), [changes, all_links] { apply_changes(*changes, *all_links); })->daemonize();
   }
-  if (power && !hosts.empty()) {
-    auto gov = std::make_shared<Governor>(*power, hosts, hbm_links, hbm_bw, actors, shared);
-    sg4::Actor::create("governor", hosts.front(), [gov] { (*gov)(); })->daemonize();
+  if (power && !sg.hosts.empty()) {
+    auto gov = std::make_shared<Governor>(*power, sg.hosts, sg.hbm_links, sg.hbm_bw, actors, shared);
+    sg4::Actor::create("governor", sg.hosts.front(), [gov] { (*gov)(); })->daemonize();
   }
   if (on_time_advance) sg4::Engine::on_time_advance_cb([&on_time_advance](double) { on_time_advance(sg4::Engine::get_clock()); });
   engine.run();
   if (power) power->finish(sg4::Engine::get_clock());
 
   if (!failure.empty()) throw SimulationError(fmt::format("at t = {:.9g} s, {}", sg4::Engine::get_clock(), failure));
-  EngineStats stats;
-  stats.simulated_time = sg4::Engine::get_clock();
-  stats.simgrid_version = fmt::format("{}.{}", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR);
-  std::string stuck;
-  int nstuck = 0;
-  for (const auto& ex : ranks) {
-    if (ex.done()) continue;
-    if (nstuck++ < 8) stuck += "\n  " + ex.describe_pending();
-  }
-  if (nstuck > 0)
-    throw SimulationError(fmt::format("deadlock at t = {:.9g} s: {} of {} ranks cannot finish (unmatched or "
-                                      "cyclically dependent communication):{}{}",
-                                      stats.simulated_time, nstuck, ranks.size(), stuck,
-                                      nstuck > 8 ? fmt::format("\n  ... and {} more", nstuck - 8) : ""));
-  return stats;
+  const double simulated_time = sg4::Engine::get_clock();
+  refuse_deadlock(ranks, simulated_time);
+  return simulated_time;
 }
 
 }  // namespace racksim

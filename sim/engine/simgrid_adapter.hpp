@@ -1,4 +1,4 @@
-// racksim sim: the SimGrid adapter — the only file that calls SimGrid.
+// racksim engine: the SimGrid adapter — the only file that calls SimGrid.
 //
 // It builds one flat full zone with one host per GPU, the platform's directed links and its
 // routes, configures the network model for GPU fabrics (below), and runs one actor per rank that
@@ -35,22 +35,19 @@
 
 namespace racksim {
 
-struct EngineStats {
-  double simulated_time = 0.0;
-  std::string simgrid_version;
-};
-
 // The SimGrid configuration racksim sets, as "key:value" lines.
 [[nodiscard]] std::vector<std::string> engine_configuration();
+// The SimGrid version racksim was built against, "major.minor".
+[[nodiscard]] std::string simgrid_version();
 
-// Runs the ranks to completion on the platform. Throws SimulationError on deadlock, naming the
-// stuck ranks and ops. Call at most once per process.
+// Runs the ranks to completion on the platform and returns the simulated time at which the last
+// one finished. Throws SimulationError on deadlock, naming the stuck ranks and ops. Call at most
+// once per process.
 // With `power`, the closed power/thermal loop runs alongside (its finish() is called at the end).
 // With `on_time_advance`, it is called with the simulated time each time the clock moves (from
 // SimGrid's Engine::on_time_advance signal: it adds no event, so results are the same with it or
 // without it); a progress meter paces itself from there.
-[[nodiscard]] EngineStats run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks,
-                                      PowerLoop* power = nullptr,
-                                      const std::function<void(double)>& on_time_advance = {});
+[[nodiscard]] double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power = nullptr,
+                                 const std::function<void(double)>& on_time_advance = {});
 
 }  // namespace racksim

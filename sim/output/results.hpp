@@ -10,6 +10,7 @@
 // time and no absolute path, so the same inputs give a byte-identical file.
 #pragma once
 
+#include "sim/output/run_description.hpp"
 #include "sim/output/run_record.hpp"
 #include "sim/output/timeline.hpp"
 
@@ -86,52 +87,10 @@ struct CollectiveUse {
   double bytes = 0.0;          // their buffers' bytes, added up
 };
 
-// A fault the run applied (docs/summary-schema.md "fabric").
-struct FaultReport {
-  double at_s = 0.0;
-  std::string target;          // "link a -- b" or "switch s"
-  std::string state;           // "down" or "degraded to 0.5"
-  int links = 0;               // graph links it touched
-  double bandwidth_lost = 0.0; // B/s per direction, added over those links
-};
-
-struct FabricReport {
-  std::string multipath;       // ecmp | spray | adaptive
-  std::uint64_t ecmp_seed = 0;
-  std::string transport;       // roce | uet, "" without scale-out
-  double transport_efficiency = 1.0;
-  std::string recovery;
-  int split_links = 0;
-  int mixed_weight_links = 0;
-  std::vector<FaultReport> faults;
-  std::optional<double> baseline_time_s;  // `racksim run` with faults: the same run without them
-};
-
-struct RunResult {
-  std::string scenario_name;
-  std::string scenario_file;               // file name only, never an absolute path
-  std::vector<std::string> overrides;
-  // cluster
-  int domains = 0;
-  int gpus = 0;
-  std::string gpu_id;
-  std::string gpu_model;                   // which kernel model and calibration ran
-  std::string scale_up_kind;
-  std::string scale_out_kind;
-  std::string topology;                    // one-line description
-  std::size_t vertices = 0;
-  std::size_t graph_links = 0;
-  // engine
-  std::string simgrid_version;
-  std::vector<std::string> engine_config;
-  std::size_t sg_hosts = 0;
-  std::size_t sg_links = 0;
-  std::size_t sg_routes = 0;
-  // workload
-  std::string workload_kind;
-  std::string workload_name;
-  int ranks = 0;
-  std::size_t ops = 0;
+// What a run produced, beside what it is: RunResult extends the run's description
+// (run_description.hpp: scenario, cluster, engine, workload, fabric, fidelity), so every writer
+// reads the configuration and the results from one value.
+struct RunResult : RunDescription {
   // results
   double simulated_time_s = 0.0;
   std::uint64_t hbm_capacity = 0;
@@ -142,8 +101,6 @@ struct RunResult {
   std::vector<PowerSample> power_samples;   // the time series (timeseries.csv)
   std::vector<CollectiveUse> collectives;   // sorted by kind, algorithm, protocol, chosen
   double collective_model_time_s = 0.0;     // the cost model's times of all collective calls, added up
-  FabricReport fabric;
-  ReductionReport reduction;                // simulation.fidelity: what was simulated (sim/reduction.hpp)
   std::optional<TimelineData> timeline;     // the ranks' spans for timeline.json, when Run::keep_timeline asked for them
 };
 

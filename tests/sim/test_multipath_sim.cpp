@@ -8,6 +8,7 @@
 // share at the default 4096 B MTU (models/transport.hpp, tested by hand in test_transport.cpp):
 // B = 25 GB/s x eta. The 64 GB/s host interface is never the bottleneck.
 #include "models/transport.hpp"
+#include "sim/cli/child_run.hpp"
 #include "sim/engine/run.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "topologies/builders.hpp"
@@ -29,9 +30,11 @@ constexpr double kS = 1e8;
 
 double eta() { return transport_efficiency(TransportParams{}, BytesPerSecond(25e9), Seconds(2 * kL), 4).total; }
 
-RunResult simulate(const std::vector<std::string>& sets) {
+// With `baseline`, the run measures its faults' baseline in a child process, as `racksim run` does.
+RunResult simulate(const std::vector<std::string>& sets, bool baseline = false) {
   const Scenario s = load_scenario(kData + "fabric4.yaml", sets, RACKSIM_SOURCE_DIR);
   Run run(s);
+  if (baseline) run.measure_fault_baseline(run_in_child);
   return run.execute();
 }
 
@@ -99,6 +102,21 @@ TEST_CASE("a link down mid-transfer: sprayed traffic moves to the surviving upli
   REQUIRE(r.fabric.faults.size() == 1);
   CHECK(r.fabric.faults[0].state == "down");
   CHECK(r.fabric.faults[0].links == 1);
+}
+
+TEST_CASE("the faults' baseline is the same run without them, measured in a child process", "[sim][multipath][fault]") {
+  // The link-down run above, asked for its baseline: without the fault, spraying gives each flow
+  // its NIC's rate, T = L + S / B (as in "spraying restores ..."); the faulty run is unchanged.
+  const double b = 25e9 * eta();
+  const RunResult r = simulate({"cluster.scale_out.multipath=spray", "faults=[{at: 2 ms, link: [leaf0, spine0], state: down}]"}, true);
+  REQUIRE(r.fabric.baseline_time_s);
+  CHECK(*r.fabric.baseline_time_s == Approx(kL + kS / b).epsilon(1e-6));
+  CHECK(r.simulated_time_s == Approx(2.0 * kS / b - 2e-3 + 2.0 * kL).epsilon(1e-6));
+}
+
+TEST_CASE("a run measures no faults' baseline unless asked", "[sim][multipath][fault]") {
+  const RunResult r = simulate({"cluster.scale_out.multipath=spray", "faults=[{at: 2 ms, link: [leaf0, spine0], state: down}]"});
+  CHECK_FALSE(r.fabric.baseline_time_s);
 }
 
 TEST_CASE("adaptive: a degraded uplink gets a share in proportion to what it has left", "[sim][multipath][fault]") {

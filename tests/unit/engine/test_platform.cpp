@@ -7,6 +7,7 @@
 #include "sim/workload/workload.hpp"
 #include "topologies/builders.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <set>
 #include <string>
@@ -270,4 +271,43 @@ TEST_CASE("platform: a collective over one rank needs no pair", "[platform]") {
   w.programs.resize(2);
   w.programs[1].push_back(collective_op(0, CollectiveAlgorithm::Ring));
   CHECK(communicating_pairs(w).empty());
+}
+
+TEST_CASE("platform: the first GPUs of a cluster emit as the cluster of their domains alone", "[platform]") {
+  // A reduced run simulates one replica (the first domain) of a cluster with scale-out, emitted
+  // from the whole cluster's topology with FabricOptions::gpus. Its pairs stay inside the domain
+  // (GPU -> switch -> GPU beats any 4-hop route over the NICs), so hosts, links, routes and NVLS
+  // switch hosts must be those of one domain without scale-out, name for name.
+  const Topology whole = build_cluster(with_rails(switched(4, 8), 64));
+  const Topology alone = build_cluster(switched(1, 8));
+  std::vector<std::pair<int, int>> ring;
+  for (int i = 0; i < 8; ++i) ring.emplace_back(i, (i + 1) % 8);
+  std::sort(ring.begin(), ring.end());
+  FabricOptions first;
+  first.gpus = 8;
+  first.nvls = true;
+  first.nvls_bandwidth = 200e9;
+  FabricOptions all = first;
+  all.gpus = -1;
+  const PlatformSpec a = emit_platform(whole, ring, 5e12, first);
+  const PlatformSpec b = emit_platform(alone, ring, 5e12, all);
+  REQUIRE(a.hosts.size() == 9u);  // 8 GPUs and the domain's NVLS switch host
+  REQUIRE(a.hosts.size() == b.hosts.size());
+  for (std::size_t i = 0; i < a.hosts.size(); ++i) {
+    CHECK(a.hosts[i].name == b.hosts[i].name);
+    CHECK(a.hosts[i].hbm_bandwidth == b.hosts[i].hbm_bandwidth);
+  }
+  REQUIRE(a.links.size() == b.links.size());
+  for (std::size_t i = 0; i < a.links.size(); ++i) {
+    CHECK(a.links[i].name == b.links[i].name);
+    CHECK(a.links[i].bandwidth == b.links[i].bandwidth);
+    CHECK(a.links[i].latency == b.links[i].latency);
+  }
+  REQUIRE(a.routes.size() == b.routes.size());
+  for (std::size_t i = 0; i < a.routes.size(); ++i) {
+    CHECK(a.routes[i].src == b.routes[i].src);
+    CHECK(a.routes[i].dst == b.routes[i].dst);
+    CHECK(a.routes[i].links == b.routes[i].links);
+  }
+  CHECK(a.switch_host == b.switch_host);
 }

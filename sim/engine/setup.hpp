@@ -1,0 +1,88 @@
+// racksim engine: the stages that set one run up, before anything is simulated (README.md, "The
+// stages of a run"). Each takes values and returns a new one; nothing is changed once built.
+//
+//   build_cluster_setup  the cluster: its topology (checked; scale-out links at the transport's
+//                        payload share), the two fabric levels the collective cost model sees, and
+//                        the links each fault touches
+//   choose_step          what is simulated: one data-parallel replica timed in closed form where
+//                        the step can be reduced (reduction.hpp reduce_step), every rank otherwise
+//                        (the workload built, checked against the cluster and its collectives
+//                        planned), with the reduction report saying which and why
+//   build_platform       the platform SimGrid simulates: hosts, links and routes, built once
+//   power_setup          the power loop's setup
+//
+// Errors in the scenario's cluster, workload or faults are thrown as InputError at their place.
+#pragma once
+
+#include "core/error.hpp"
+#include "sim/engine/collective_plan.hpp"
+#include "sim/engine/platform.hpp"
+#include "sim/engine/power_loop.hpp"
+#include "sim/output/run_description.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/workload/workload.hpp"
+#include "topologies/graph.hpp"
+
+#include <optional>
+#include <vector>
+
+namespace racksim {
+
+// Runs `f`; an Error that is not already an InputError (impossible cluster parameters, an
+// unreachable pair) becomes one at the scenario's cluster section.
+template <class F>
+auto at_cluster(const Scenario& s, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const InputError&) {
+    throw;
+  } catch (const Error& e) {
+    throw InputError(s.cluster_where, e.what());
+  }
+}
+
+// The scenario's workload as per-rank op graphs: a native trace read, Chakra ET files read, or a
+// transformer training step generated. Throws InputError for a workload that cannot be built.
+[[nodiscard]] Workload build_workload(const Scenario& s);
+
+struct ClusterSetup {
+  Topology topology;                // the whole cluster; scale-out links at the transport's payload share
+  FabricLevels levels;              // as the collective cost model sees the fabric
+  FabricOptions fabric;             // multipath, ECMP seed, NVLS rate and the faults' links (nvls: per step)
+  std::vector<FaultReport> faults;  // the faults as the run reports them, in time order
+};
+
+// Stage (a). The scale-out transport's payload share (models/transport.hpp) scales every scale-out
+// link while the topology is built: plans, platforms and fault reports all see the scaled links.
+[[nodiscard]] ClusterSetup build_cluster_setup(const Scenario& s);
+
+// PlatformSpec's counts of weighted-route links (spray/adaptive), for the fabric report.
+struct SplitLinks {
+  int split = 0;
+  int mixed_weight = 0;
+};
+
+struct SimulatedStep {
+  Workload workload;                // collectives planned; reduced: the replica's, data-parallel calls timed
+  ReductionReport reduction;        // reduced or why not (simulation.fidelity)
+  int simulated_ranks = 0;          // ranks 0..simulated_ranks-1 run in SimGrid
+  // Reduced: the whole fabric's counts, from the reduction's check of it (the simulated replica
+  // has no scale-out); unset: the simulated platform's.
+  std::optional<SplitLinks> fabric_split;
+};
+
+// Stage (b). `given`: a workload handed to the run ready-made (never reduced); otherwise the
+// scenario's. A step that cannot be reduced is refused, in auto mode, when building every rank
+// would not fit in memory (InputError saying why it could not be reduced).
+[[nodiscard]] SimulatedStep choose_step(const Scenario& s, const ClusterSetup& c, std::optional<Workload> given);
+
+// Stage (c): the whole cluster's platform for every rank, or the replica's: its domains' GPUs
+// and scale-up links only (nothing else leaves it once its data-parallel calls are timed).
+[[nodiscard]] PlatformSpec build_platform(const Scenario& s, const ClusterSetup& c, const SimulatedStep& step);
+
+// The power loop's setup: the scenario's resolved power and cooling, the scale-out switches the
+// topology holds (their power from the catalog, where it gives one), and for a reduced step the
+// simulated racks and the replicas they stand for.
+[[nodiscard]] PowerSetup power_setup(const Scenario& s, const Topology& t, const SimulatedStep& step);
+
+}  // namespace racksim

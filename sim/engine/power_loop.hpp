@@ -90,7 +90,7 @@ public:
   [[nodiscard]] const std::vector<PowerSample>& samples() const { return samples_; }
 
 private:
-  // Over 20 fields: one GPU's running state, integrals and their values at the last tick and
+  // Long: one GPU's running state, integrals and their values at the last tick and
   // sample; splitting it would only scatter what advance() updates together.
   struct Gpu {
     int compute = 0, memory = 0;       // activities in flight

@@ -21,6 +21,7 @@
 // (sim/output/svg_plot.hpp). A 1,152-rank training step gives a page of a few hundred kB.
 #include "sim/output/report.hpp"
 
+#include "sim/output/metrics.hpp"
 #include "sim/output/results.hpp"
 #include "sim/output/svg_plot.hpp"
 #include "sim/output/sweep_table.hpp"
@@ -152,15 +153,11 @@ struct RankStats {
 RankStats rank_means(const RunResult& r) {
   RankStats m;
   if (r.per_rank.empty()) return m;
-  for (const auto& b : r.per_rank) {
-    m.compute += b.compute_s;
-    m.comm += b.comm_s;
-    m.idle += b.idle_s;
-  }
+  const RankTotals sum = rank_totals(r);
   const auto n = static_cast<double>(r.per_rank.size());
-  m.compute /= n;
-  m.comm /= n;
-  m.idle /= n;
+  m.compute = sum.compute_s / n;
+  m.comm = sum.comm_s / n;
+  m.idle = sum.idle_s / n;
   return m;
 }
 
@@ -609,13 +606,9 @@ std::string fabric_section(const RunResult& r) {
   if (f.baseline_time_s)
     rows.emplace_back("fault cost", fmt::format("{} (without faults: {})", with_unit(r.simulated_time_s - *f.baseline_time_s, "s"),
                                                 with_unit(*f.baseline_time_s, "s")));
-  std::uint64_t peak = 0;
-  int peak_rank = 0;
-  for (const auto& b : r.per_rank)
-    if (b.hbm_peak > peak) {
-      peak = b.hbm_peak;
-      peak_rank = b.rank;
-    }
+  const RankTotals sum = rank_totals(r);
+  const std::uint64_t peak = sum.hbm_peak;
+  const int peak_rank = std::max(sum.hbm_peak_rank, 0);
   rows.emplace_back("HBM peak", fmt::format("{} on rank {} of {} capacity ({})", with_unit(static_cast<double>(peak), "B"),
                                             peak_rank, with_unit(static_cast<double>(r.hbm_capacity), "B"),
                                             percent(r.hbm_capacity > 0 ? static_cast<double>(peak) / static_cast<double>(r.hbm_capacity) : kNaN)));

@@ -113,15 +113,10 @@ TrainingMetrics training_metrics(const TrainingInfo& info, const std::vector<con
   return m;
 }
 
-std::string summary_json(const RunResult& r) {
-  JsonWriter j;
-  j.begin_object();
-  j.field("schema_version", kSummarySchemaVersion);
-  j.field("racksim_version", std::string(RACKSIM_VERSION));
-  write_scenario_json(j, r);
-  j.field("simulated_time_s", r.simulated_time_s);
-  write_cluster_json(j, r);
-  write_engine_json(j, r);
+namespace {
+
+// summary.json's sections, in the order the file has them (docs/summary-schema.md).
+void write_fabric_json(JsonWriter& j, const RunResult& r) {
   j.key("fabric").begin_object();
   j.field("multipath", r.fabric.multipath).field("ecmp_seed", r.fabric.ecmp_seed);
   j.field("transport", r.fabric.transport).field("transport_efficiency", r.fabric.transport_efficiency);
@@ -140,23 +135,26 @@ std::string summary_json(const RunResult& r) {
     j.field("fault_cost_s", r.simulated_time_s - *r.fabric.baseline_time_s);
   }
   j.end_object();
+}
+
+void write_simulation_json(JsonWriter& j, const ReductionReport& d) {
   j.key("simulation").begin_object();
-  {
-    const ReductionReport& d = r.reduction;
-    j.field("fidelity", d.fidelity).field("reduced", d.applied);
-    if (d.applied) {
-      j.field("simulated_ranks", d.simulated_ranks).field("replicas", d.replicas);
-      j.field("closed_form_calls", static_cast<std::uint64_t>(d.closed_form_calls));
-      j.field("evaluations", static_cast<std::uint64_t>(d.evaluations)).field("evaluated_transfers", d.evaluated_transfers);
-      j.field("max_member_spread_s", d.max_member_spread_s);
-    } else {
-      j.field("not_reduced_because", d.reason);
-    }
-    if (d.dp_pairs > 0) {
-      j.field("dp_pairs", static_cast<std::uint64_t>(d.dp_pairs)).field("dp_max_link_load", d.max_link_load);
-    }
+  j.field("fidelity", d.fidelity).field("reduced", d.applied);
+  if (d.applied) {
+    j.field("simulated_ranks", d.simulated_ranks).field("replicas", d.replicas);
+    j.field("closed_form_calls", static_cast<std::uint64_t>(d.closed_form_calls));
+    j.field("evaluations", static_cast<std::uint64_t>(d.evaluations)).field("evaluated_transfers", d.evaluated_transfers);
+    j.field("max_member_spread_s", d.max_member_spread_s);
+  } else {
+    j.field("not_reduced_because", d.reason);
+  }
+  if (d.dp_pairs > 0) {
+    j.field("dp_pairs", static_cast<std::uint64_t>(d.dp_pairs)).field("dp_max_link_load", d.max_link_load);
   }
   j.end_object();
+}
+
+void write_collectives_json(JsonWriter& j, const RunResult& r) {
   j.key("collectives").begin_array();
   for (const auto& c : r.collectives) {
     j.begin_object();
@@ -165,7 +163,9 @@ std::string summary_json(const RunResult& r) {
     j.end_object();
   }
   j.end_array();
-  const RankTotals sum = rank_totals(r);
+}
+
+void write_workload_json(JsonWriter& j, const RunResult& r, const RankTotals& sum) {
   j.key("workload").begin_object();
   write_workload_description_json(j, r);
   j.field("transfers", sum.transfers).field("bytes_sent", sum.bytes_sent);
@@ -183,6 +183,9 @@ std::string summary_json(const RunResult& r) {
     j.end_object();
   }
   j.end_object();
+}
+
+void write_memory_json(JsonWriter& j, const RunResult& r, const RankTotals& sum) {
   j.key("memory").begin_object();
   j.field("hbm_capacity_bytes", r.hbm_capacity).field("peak_bytes_max", sum.hbm_peak).field("peak_rank", sum.hbm_peak_rank);
   j.field("peak_fraction_of_capacity",
@@ -193,6 +196,9 @@ std::string summary_json(const RunResult& r) {
     j.field("free_bytes", e.free).field("capacity_bytes", e.capacity).field("time_s", e.time).end_object();
   }
   j.end_array().end_object();
+}
+
+void write_breakdown_json(JsonWriter& j, const RunResult& r, const RankTotals& sum) {
   j.key("breakdown").begin_object();
   j.field("compute_s", sum.compute_s).field("comm_s", sum.comm_s).field("idle_s", sum.idle_s);
   j.field("comm_total_s", sum.comm_total_s).field("overlap_s", sum.overlap_s);
@@ -206,52 +212,81 @@ std::string summary_json(const RunResult& r) {
     j.end_object();
   }
   j.end_array().end_object();
+}
+
+// A field that is null when the value is absent (no cap, no tokens).
+void optional_field(JsonWriter& j, const char* key, const std::optional<double>& v) {
+  j.key(key);
+  if (v) j.value(*v);
+  else j.null();
+}
+
+void write_power_json(JsonWriter& j, const PowerSummary& p) {
+  j.key("power").begin_object();
+  optional_field(j, "gpu_cap_w", p.gpu_cap_w);
+  optional_field(j, "rack_cap_w", p.rack_cap_w);
+  optional_field(j, "site_cap_w", p.site_cap_w);
+  j.field("rack_entry", p.rack_entry).field("site_model", p.site_model).field("control_period_s", p.control_period_s);
+  j.field("gpu_avg_w", p.gpu_avg_w).field("gpu_peak_w", p.gpu_peak_w);
+  j.field("rack_avg_w", p.rack_avg_w).field("rack_peak_w", p.rack_peak_w);
+  j.field("it_avg_w", p.it_avg_w).field("site_avg_w", p.site_avg_w);
+  j.field("energy_j", p.energy_j).field("site_energy_j", p.site_energy_j);
+  optional_field(j, "energy_per_token_j", p.energy_per_token_j);
+  optional_field(j, "site_energy_per_token_j", p.site_energy_per_token_j);
+  j.key("breakdown_avg_w").begin_object();
+  for (const auto& [k, v] : p.breakdown_w) j.field(k, v);
+  j.end_object();
+  j.key("uncounted").begin_array();
+  for (const auto& u : p.uncounted) j.value(u);
+  j.end_array();
+  j.field("reference_clock_mhz", p.reference_clock_mhz).field("clock_avg_mhz", p.clock_avg_mhz);
+  j.field("clock_min_mhz", p.clock_min_mhz);
+  j.field("throttled_fraction", p.throttled_fraction).field("throttle_limit", p.throttle_limit);
+  j.key("throttled_by").begin_object();
+  for (int l = 1; l < kLimitCount; ++l) j.field(to_string(static_cast<Limit>(l)), p.throttled_by[static_cast<std::size_t>(l)]);
+  j.end_object();
+  j.end_object();
+}
+
+void write_thermal_json(JsonWriter& j, const PowerSummary& p) {
+  j.key("thermal");
+  if (!p.thermal) {
+    j.null();
+  } else {
+    j.begin_object();
+    j.field("cooling_loop", p.cooling_loop).field("coolant", p.coolant).field("cold_plate", p.cold_plate);
+    j.field("inlet_c", p.inlet_c).field("flow_l_per_min", p.flow_l_per_min).field("plates_in_series", p.plates_in_series);
+    j.field("max_junction_c", p.max_junction_c).field("junction_limit_c", p.junction_limit_c);
+    j.field("max_hbm_c", p.max_hbm_c).field("hbm_limit_c", p.hbm_limit_c);
+    j.field("max_coolant_c", p.max_coolant_c);
+    j.field("cdu", p.cdu);
+    optional_field(j, "cdu_capacity_w", p.cdu_capacity_w);
+    j.field("cdu_racks", p.cdu_racks).field("cdu_peak_load", p.cdu_peak_load);
+    j.end_object();
+  }
+}
+
+}  // namespace
+
+std::string summary_json(const RunResult& r) {
+  JsonWriter j;
+  j.begin_object();
+  j.field("schema_version", kSummarySchemaVersion);
+  j.field("racksim_version", std::string(RACKSIM_VERSION));
+  write_scenario_json(j, r);
+  j.field("simulated_time_s", r.simulated_time_s);
+  write_cluster_json(j, r);
+  write_engine_json(j, r);
+  write_fabric_json(j, r);
+  write_simulation_json(j, r.reduction);
+  write_collectives_json(j, r);
+  const RankTotals sum = rank_totals(r);
+  write_workload_json(j, r, sum);
+  write_memory_json(j, r, sum);
+  write_breakdown_json(j, r, sum);
   if (r.power) {
-    const PowerSummary& p = *r.power;
-    auto opt = [&](const char* k, const std::optional<double>& v) {
-      j.key(k);
-      if (v) j.value(*v);
-      else j.null();
-    };
-    j.key("power").begin_object();
-    opt("gpu_cap_w", p.gpu_cap_w);
-    opt("rack_cap_w", p.rack_cap_w);
-    opt("site_cap_w", p.site_cap_w);
-    j.field("rack_entry", p.rack_entry).field("site_model", p.site_model).field("control_period_s", p.control_period_s);
-    j.field("gpu_avg_w", p.gpu_avg_w).field("gpu_peak_w", p.gpu_peak_w);
-    j.field("rack_avg_w", p.rack_avg_w).field("rack_peak_w", p.rack_peak_w);
-    j.field("it_avg_w", p.it_avg_w).field("site_avg_w", p.site_avg_w);
-    j.field("energy_j", p.energy_j).field("site_energy_j", p.site_energy_j);
-    opt("energy_per_token_j", p.energy_per_token_j);
-    opt("site_energy_per_token_j", p.site_energy_per_token_j);
-    j.key("breakdown_avg_w").begin_object();
-    for (const auto& [k, v] : p.breakdown_w) j.field(k, v);
-    j.end_object();
-    j.key("uncounted").begin_array();
-    for (const auto& u : p.uncounted) j.value(u);
-    j.end_array();
-    j.field("reference_clock_mhz", p.reference_clock_mhz).field("clock_avg_mhz", p.clock_avg_mhz);
-    j.field("clock_min_mhz", p.clock_min_mhz);
-    j.field("throttled_fraction", p.throttled_fraction).field("throttle_limit", p.throttle_limit);
-    j.key("throttled_by").begin_object();
-    for (int l = 1; l < kLimitCount; ++l) j.field(to_string(static_cast<Limit>(l)), p.throttled_by[static_cast<std::size_t>(l)]);
-    j.end_object();
-    j.end_object();
-    j.key("thermal");
-    if (!p.thermal) {
-      j.null();
-    } else {
-      j.begin_object();
-      j.field("cooling_loop", p.cooling_loop).field("coolant", p.coolant).field("cold_plate", p.cold_plate);
-      j.field("inlet_c", p.inlet_c).field("flow_l_per_min", p.flow_l_per_min).field("plates_in_series", p.plates_in_series);
-      j.field("max_junction_c", p.max_junction_c).field("junction_limit_c", p.junction_limit_c);
-      j.field("max_hbm_c", p.max_hbm_c).field("hbm_limit_c", p.hbm_limit_c);
-      j.field("max_coolant_c", p.max_coolant_c);
-      j.field("cdu", p.cdu);
-      opt("cdu_capacity_w", p.cdu_capacity_w);
-      j.field("cdu_racks", p.cdu_racks).field("cdu_peak_load", p.cdu_peak_load);
-      j.end_object();
-    }
+    write_power_json(j, *r.power);
+    write_thermal_json(j, *r.power);
   }
   j.end_object();
   return j.str();
@@ -269,17 +304,12 @@ std::string timeseries_csv(const RunResult& r) {
   return out;
 }
 
-std::string summary_table(const RunResult& r) {
+namespace {
+
+// The printed table's sections (summary_table).
+std::string rank_rows(const RunResult& r) {
   std::string out;
   const double t = r.simulated_time_s;
-  out += fmt::format("\nresult: {} ({} ranks on {} x {})\n", r.scenario_name, r.ranks, r.gpus, r.gpu_id);
-  out += fmt::format("  simulated time      {}\n", format_seconds(Seconds(t)));
-  if (r.fabric.baseline_time_s) {
-    const double b = *r.fabric.baseline_time_s;
-    out += fmt::format("  faults cost         {} ({:+.1f}%) against {} without them\n", format_seconds(Seconds(t - b)),
-                       b > 0 ? 100.0 * (t - b) / b : 0.0, format_seconds(Seconds(b)));
-  }
-  if (r.per_rank.empty()) return out;
   auto stat = [&](auto get) {
     double lo = get(r.per_rank.front());
     double hi = lo;
@@ -310,39 +340,62 @@ std::string summary_table(const RunResult& r) {
   out += fmt::format("  HBM peak            {} of {} per GPU ({:.1f}%)\n", format_bytes(Bytes(peak)),
                      format_bytes(Bytes(static_cast<double>(r.hbm_capacity))),
                      r.hbm_capacity ? 100.0 * peak / static_cast<double>(r.hbm_capacity) : 0.0);
-  if (r.training) {
-    const TrainingMetrics& m = *r.training;
-    out += "\n  training step\n";
-    out += fmt::format("  step time           {}\n", format_seconds(Seconds(m.step_time_s)));
-    out += fmt::format("  tokens/s            {:.4g} ({:.4g} per GPU)\n", m.tokens_per_s, m.tokens_per_s_per_gpu);
-    out += fmt::format("  MFU / HFU           {:.1f}% / {:.1f}% of {:.4g} TFLOP/s {} per GPU\n", 100.0 * m.mfu, 100.0 * m.hfu,
-                       m.peak_flops_per_gpu / 1e12, m.peak_precision);
-    out += fmt::format("  pipeline bubble     {:.1f}%\n", 100.0 * m.pipeline_bubble_fraction);
-    std::string ex;
-    for (const auto& [d, v] : m.exposed_comm_s)
-      if (v > 0.0) ex += fmt::format("{}{} {}", ex.empty() ? "" : ", ", d, format_seconds(Seconds(v)));
-    out += fmt::format("  exposed comm        {}\n", ex.empty() ? "none" : ex);
+  return out;
+}
+
+std::string training_rows(const TrainingMetrics& m) {
+  std::string out;
+  out += "\n  training step\n";
+  out += fmt::format("  step time           {}\n", format_seconds(Seconds(m.step_time_s)));
+  out += fmt::format("  tokens/s            {:.4g} ({:.4g} per GPU)\n", m.tokens_per_s, m.tokens_per_s_per_gpu);
+  out += fmt::format("  MFU / HFU           {:.1f}% / {:.1f}% of {:.4g} TFLOP/s {} per GPU\n", 100.0 * m.mfu, 100.0 * m.hfu,
+                     m.peak_flops_per_gpu / 1e12, m.peak_precision);
+  out += fmt::format("  pipeline bubble     {:.1f}%\n", 100.0 * m.pipeline_bubble_fraction);
+  std::string ex;
+  for (const auto& [d, v] : m.exposed_comm_s)
+    if (v > 0.0) ex += fmt::format("{}{} {}", ex.empty() ? "" : ", ", d, format_seconds(Seconds(v)));
+  out += fmt::format("  exposed comm        {}\n", ex.empty() ? "none" : ex);
+  return out;
+}
+
+std::string power_rows(const PowerSummary& p) {
+  std::string out;
+  out += "\n  power and thermal\n";
+  out += fmt::format("  GPU power           {:.4g} W average, {:.4g} W peak ({})\n", p.gpu_avg_w, p.gpu_peak_w,
+                     p.gpu_cap_w ? fmt::format("GPU cap {:.4g} W", *p.gpu_cap_w) : std::string("no GPU cap"));
+  out += fmt::format("  rack power          {:.4g} kW average, {:.4g} kW peak{}\n", p.rack_avg_w / 1e3, p.rack_peak_w / 1e3,
+                     p.rack_entry == "none" ? " (GPUs only: no rack entry)" : fmt::format(" ({})", p.rack_entry));
+  out += fmt::format("  site power          {:.4g} kW average ({})\n", p.site_avg_w / 1e3, p.site_model);
+  out += fmt::format("  energy              {:.4g} kJ IT, {:.4g} kJ site", p.energy_j / 1e3, p.site_energy_j / 1e3);
+  if (p.energy_per_token_j) out += fmt::format("; {:.4g} J per token IT", *p.energy_per_token_j);
+  out += "\n";
+  out += fmt::format("  clock               {:.4g} MHz average of {:.4g} MHz reference; throttled {:.1f}% of GPU time ({})\n",
+                     p.clock_avg_mhz, p.reference_clock_mhz, 100.0 * p.throttled_fraction, p.throttle_limit);
+  if (p.thermal)
+    out += fmt::format("  temperatures        junction max {:.1f} C (limit {:.0f}), HBM max {:.1f} C (limit {:.0f}), coolant "
+                       "{:.1f} C in, {:.1f} C out max\n",
+                       p.max_junction_c, p.junction_limit_c, p.max_hbm_c, p.hbm_limit_c, p.inlet_c, p.max_coolant_c);
+  else
+    out += "  temperatures        not modelled (no cooling loop)\n";
+  return out;
+}
+
+}  // namespace
+
+std::string summary_table(const RunResult& r) {
+  std::string out;
+  const double t = r.simulated_time_s;
+  out += fmt::format("\nresult: {} ({} ranks on {} x {})\n", r.scenario_name, r.ranks, r.gpus, r.gpu_id);
+  out += fmt::format("  simulated time      {}\n", format_seconds(Seconds(t)));
+  if (r.fabric.baseline_time_s) {
+    const double b = *r.fabric.baseline_time_s;
+    out += fmt::format("  faults cost         {} ({:+.1f}%) against {} without them\n", format_seconds(Seconds(t - b)),
+                       b > 0 ? 100.0 * (t - b) / b : 0.0, format_seconds(Seconds(b)));
   }
-  if (r.power) {
-    const PowerSummary& p = *r.power;
-    out += "\n  power and thermal\n";
-    out += fmt::format("  GPU power           {:.4g} W average, {:.4g} W peak ({})\n", p.gpu_avg_w, p.gpu_peak_w,
-                       p.gpu_cap_w ? fmt::format("GPU cap {:.4g} W", *p.gpu_cap_w) : std::string("no GPU cap"));
-    out += fmt::format("  rack power          {:.4g} kW average, {:.4g} kW peak{}\n", p.rack_avg_w / 1e3, p.rack_peak_w / 1e3,
-                       p.rack_entry == "none" ? " (GPUs only: no rack entry)" : fmt::format(" ({})", p.rack_entry));
-    out += fmt::format("  site power          {:.4g} kW average ({})\n", p.site_avg_w / 1e3, p.site_model);
-    out += fmt::format("  energy              {:.4g} kJ IT, {:.4g} kJ site", p.energy_j / 1e3, p.site_energy_j / 1e3);
-    if (p.energy_per_token_j) out += fmt::format("; {:.4g} J per token IT", *p.energy_per_token_j);
-    out += "\n";
-    out += fmt::format("  clock               {:.4g} MHz average of {:.4g} MHz reference; throttled {:.1f}% of GPU time ({})\n",
-                       p.clock_avg_mhz, p.reference_clock_mhz, 100.0 * p.throttled_fraction, p.throttle_limit);
-    if (p.thermal)
-      out += fmt::format("  temperatures        junction max {:.1f} C (limit {:.0f}), HBM max {:.1f} C (limit {:.0f}), coolant "
-                         "{:.1f} C in, {:.1f} C out max\n",
-                         p.max_junction_c, p.junction_limit_c, p.max_hbm_c, p.hbm_limit_c, p.inlet_c, p.max_coolant_c);
-    else
-      out += "  temperatures        not modelled (no cooling loop)\n";
-  }
+  if (r.per_rank.empty()) return out;
+  out += rank_rows(r);
+  if (r.training) out += training_rows(*r.training);
+  if (r.power) out += power_rows(*r.power);
   for (const auto& e : r.oom_events)
     out += fmt::format("  WARNING             out of HBM on rank {}: op '{}' requested {} with {} free\n", e.rank, e.op,
                        format_bytes(Bytes(static_cast<double>(e.requested))), format_bytes(Bytes(static_cast<double>(e.free))));

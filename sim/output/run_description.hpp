@@ -94,7 +94,7 @@ struct PowerSetupDescription {
   std::string thermal_absent_reason;     // why cooling is not modelled
 };
 
-// Over 20 fields: the flat ones are those summary.json, report.html, timeline.json and the
+// Long: over 20 fields. The flat ones are those summary.json, report.html, timeline.json and the
 // studies read by name (RunResult inherits them); the header's own details are grouped below them.
 struct RunDescription {
   std::string scenario_name;

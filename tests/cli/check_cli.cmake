@@ -175,7 +175,7 @@ racksim_error_test(check deadlock RC 4
 # --- bad command line (exit 2) ---
 racksim_error_test(check no_baseline RC 2
   ARGS   check ${check_mi300x}
-  EXPECT [[check needs --baseline DIR; usage: racksim check \[SCENARIO\.\.\.\] --baseline DIR]])
+  EXPECT [['check' needs --baseline DIR; usage: racksim check \[SCENARIO\.\.\.\] --baseline DIR]])
 racksim_error_test(check unknown_option RC 2
   ARGS   check ${check_mi300x} --baseline ${check_out}/unknown_option --frobnicate
   EXPECT [[unknown option '--frobnicate' for 'check']])

@@ -124,21 +124,6 @@ std::vector<std::string> write_run_files(const RunResult& result, const fs::path
   return written;
 }
 
-// With faults, what they cost: the same run without them, in a child process (SimGrid runs one
-// simulation per process), before this process runs its own.
-std::optional<double> time_without_faults(const Scenario& s) {
-  if (s.faults.empty()) return std::nullopt;
-  const std::string t = run_in_child(
-      [&] {
-        Scenario healthy = s;
-        healthy.faults.clear();
-        Run r(healthy);
-        return fmt::format("{:.17g}", r.execute().simulated_time_s);
-      },
-      "the same run without its faults");
-  return std::stod(t);
-}
-
 int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
   std::ostream& out = ctx.out;
   const std::string scenario = a.positional().empty() ? ctx.data_dir() + "/scenarios/helios.yaml" : a.positional()[0];
@@ -149,7 +134,20 @@ int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
   const Scenario s = load_scenario(scenario, a.texts("--set"), ctx.data_dir());
   Run run(s);
   if (!quiet) out << run.header() << std::flush;
-  const std::optional<double> baseline = time_without_faults(s);
+  // With faults, what they cost: the same run without them, in a child process (SimGrid runs
+  // one simulation per process), before this process runs its own.
+  std::optional<double> baseline;
+  if (!s.faults.empty()) {
+    const std::string t = run_in_child(
+        [&] {
+          Scenario healthy = s;
+          healthy.faults.clear();
+          Run r(healthy);
+          return fmt::format("{:.17g}", r.execute().simulated_time_s);
+        },
+        "the same run without its faults");
+    baseline = std::stod(t);
+  }
   if (files.timeline) run.keep_timeline(static_cast<std::size_t>(*a.integer("--timeline-events")));
   std::optional<ProgressMeter> meter;
   if (!quiet && ctx.tty) {

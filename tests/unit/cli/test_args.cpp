@@ -77,7 +77,7 @@ TEST_CASE("a flag is false unless given", "[args]") {
   CHECK_THAT(usage_message(with_basics({"--json=yes"})), Contains("--json takes no value, got '--json=yes'"));
 }
 
-TEST_CASE("--opt=value and --opt value give the same value", "[args]") {
+TEST_CASE("an option's value after = or as the next argument is the same", "[args]") {
   CHECK(parse_args(demo(), with_basics({"--out=dir"})).text("--out") == "dir");
   CHECK(parse_args(demo(), with_basics({"--out", "dir"})).text("--out") == "dir");
   // Only the first '=' splits: the value keeps the others.
@@ -158,7 +158,7 @@ TEST_CASE("constraints between options", "[args]") {
              Contains("'demo' takes --slurm or --shard, not both (a script runs every shard)"));
 }
 
-TEST_CASE("--help anywhere asks for help and checks nothing else", "[args]") {
+TEST_CASE("help anywhere (-h, --help) asks for help and checks nothing else", "[args]") {
   CHECK(parse_args(demo(), {"--frobnicate", "--help"}).help());
   CHECK(parse_args(demo(), {"-h"}).help());
   CHECK_FALSE(parse_args(demo(), with_basics({"--", "--help"})).help());  // after --, an argument

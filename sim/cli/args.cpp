@@ -70,11 +70,12 @@ double parse_number(const OptionSpec& o, const std::string& text) {
   return v;
 }
 
-std::string parsed_option_name(const OptionSpec& o) { return o.value_name.empty() ? o.name : o.name + " " + o.value_name; }
+// "--out DIR", or "--json" for a flag.
+std::string option_with_value(const OptionSpec& o) { return o.value_name.empty() ? o.name : o.name + " " + o.value_name; }
 
 // One option's part of the synopsis: "--out DIR", "[--out DIR]", "[--set KEY=VALUE]...".
 std::string synopsis_piece(const OptionSpec& o) {
-  const std::string plain = parsed_option_name(o);
+  const std::string plain = option_with_value(o);
   if (o.is_required && o.is_repeatable) return fmt::format("{} [{} ...]", plain, o.name);
   if (o.is_required) return plain;
   if (o.is_repeatable) return fmt::format("[{}]...", plain);
@@ -103,7 +104,7 @@ std::vector<std::string> synopsis_pieces(const VerbSpec& spec) {
       pieces.push_back(synopsis_piece(o));
     } else if (group->options.front() == o.name) {
       std::vector<std::string> alternatives;
-      for (const auto& name : group->options) alternatives.push_back(parsed_option_name(*find_option(spec, name)));
+      for (const auto& name : group->options) alternatives.push_back(option_with_value(*find_option(spec, name)));
       pieces.push_back("(" + join(alternatives, " | ") + ")");
     }
   }
@@ -112,7 +113,7 @@ std::vector<std::string> synopsis_pieces(const VerbSpec& spec) {
 
 std::string usage_tail(const VerbSpec& spec) { return "usage: " + synopsis(spec); }
 
-// Each positional's value checked against the count the verb takes.
+// The positional arguments checked against how many the verb takes.
 void check_positionals(const VerbSpec& spec, const std::vector<std::string>& given) {
   std::size_t required = 0;
   bool unbounded = false;
@@ -275,7 +276,8 @@ std::vector<std::string> ParsedArgs::texts(const std::string& name) const {
 
 namespace {
 
-// The typed value of `text` for option `o` (never empty: the caller checked).
+// The typed value of `text` for option `o` (never empty: the caller checked). A template only
+// because ParsedArgs::Value is private to ParsedArgs and parse_args, which names it.
 template <class Value>
 Value typed_value(const OptionSpec& o, const std::string& text) {
   Value v;
@@ -301,7 +303,7 @@ void check_constraint(const VerbSpec& spec, const Constraint& c, const ParsedArg
     }
     case Constraint::Kind::Requires:
       if (a.given(c.options[0]) && !a.given(c.options[1]))
-        throw UsageError(fmt::format("'{} {}' needs {}{}", spec.name, c.options[0], parsed_option_name(*find_option(spec, c.options[1])),
+        throw UsageError(fmt::format("'{} {}' needs {}{}", spec.name, c.options[0], option_with_value(*find_option(spec, c.options[1])),
                                      why(c)));
       break;
     case Constraint::Kind::Excludes:
@@ -353,7 +355,7 @@ ParsedArgs parse_args(const VerbSpec& spec, const std::vector<std::string>& args
     if (inline_value) value = *inline_value;
     else if (i + 1 < args.size() && !names_an_option(spec, args[i + 1])) value = args[++i];
     if (value.empty())
-      throw UsageError(fmt::format("{} needs a value: {} (in '{}')", o->name, parsed_option_name(*o), spec.name));
+      throw UsageError(fmt::format("{} needs a value: {} (in '{}')", o->name, option_with_value(*o), spec.name));
     if (!o->is_repeatable) slot.values.clear();
     slot.values.push_back(typed_value<ParsedArgs::Value>(*o, value));
     slot.given = true;
@@ -362,7 +364,7 @@ ParsedArgs parse_args(const VerbSpec& spec, const std::vector<std::string>& args
     ParsedArgs::Slot& slot = r.slots_[o.name];
     if (slot.given) continue;
     if (o.is_required)
-      throw UsageError(fmt::format("'{}' needs {}{}; {}", spec.name, o.is_repeatable ? "at least one " : "", parsed_option_name(o),
+      throw UsageError(fmt::format("'{}' needs {}{}; {}", spec.name, o.is_repeatable ? "at least one " : "", option_with_value(o),
                                    usage_tail(spec)));
     if (!o.default_value.empty()) slot.values.push_back(typed_value<ParsedArgs::Value>(o, o.default_value));
   }
@@ -474,7 +476,7 @@ std::string verb_help(const VerbSpec& spec) {
   }
   out += "\noptions:\n";
   for (const auto& o : spec.options) {
-    const std::string label = (o.short_name.empty() ? "" : o.short_name + ", ") + parsed_option_name(o);
+    const std::string label = (o.short_name.empty() ? "" : o.short_name + ", ") + option_with_value(o);
     out += help_row(label, o.help + option_details(o));
   }
   out += help_row("-h, --help", "print this help and exit");

@@ -34,7 +34,6 @@ enum class ValueType { Flag, Text, Integer, Number, ByteCount };
 
 // One option of a verb. Make one with flag(), text(), integer(), number_above() or byte_count()
 // and change it with the modifiers below, e.g. text("--set", "KEY=VALUE", "...").repeatable().
-// Justified size: a declaration carries its name, value, type, range, default and help.
 struct OptionSpec {
   std::string name;          // "--out"
   std::string short_name;    // "-q", or empty
@@ -85,7 +84,7 @@ struct Constraint {
   std::string why;  // added to the message in parentheses; may be empty
 };
 
-// A verb's declaration. Justified size: everything its parsing and help need.
+// A verb's declaration: everything its parsing and help need.
 struct VerbSpec {
   std::string name;                // in messages and the verb list: "run", "predict kernel", "validate --system"
   std::vector<std::string> words;  // what follows `racksim` to reach it: {"predict", "kernel"}, {"validate"}

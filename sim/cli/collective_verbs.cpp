@@ -81,7 +81,7 @@ Request request_of(const ParsedArgs& a) {
   return r;
 }
 
-// The scenario of the request's cluster, as YAML (the defaults are in cli_collective.hpp): one
+// The scenario of the request's cluster, as YAML (collective_verbs.hpp says how it is chosen): one
 // plane per NIC of a GPU; two tiers while a plane's NICs fit under P/2 leaves x P spine ports,
 // three (pods and cores of the same switch) beyond.
 std::string scenario_text(const Request& r, const Catalog& cat, const SystemSpec& sys, int nodes) {

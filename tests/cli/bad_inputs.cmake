@@ -11,7 +11,7 @@
 #     [AT    <file name> <line> [<key path>]]   # the message starts "<...>/<file>:<line>:<col>: key '<key>': "
 #     [EXPECT <regex>...])                     # each must match stdout + stderr
 #
-# Exit codes (sim/cli.cpp): 2 bad command line, 3 invalid input, 4 simulation failed.
+# Exit codes (core/error.hpp, sim/cli/README.md): 2 bad command line, 3 invalid input, 4 simulation failed.
 # Every case runs in ${CMAKE_CURRENT_BINARY_DIR}/out/<case>; SIMULATES (for a case that gets
 # past validation) also writes its results there (--out out/<case>/result).
 # Regexes are CMake regexes, written as [[bracket arguments]] so backslashes are literal.

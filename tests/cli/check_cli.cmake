@@ -1,4 +1,4 @@
-# racksim check (sim/cli_check.cpp, docs/check.md): baselines written and checked, a catalog
+# racksim check (sim/cli/check_verb.cpp, docs/check.md): baselines written and checked, a catalog
 # change caught and named, the JUnit report, tolerances, and bad command lines and inputs.
 #
 # This file has two roles:

@@ -1,4 +1,4 @@
-# The kernel-model verbs of the racksim binary: predict, calibrate, validate (sim/cli_kernel.cpp).
+# The kernel-model verbs of the racksim binary: predict, calibrate, validate (sim/cli/kernel_verbs.cpp).
 # One test per case, "cli/kernel/<case>", label "cli":
 #
 #   racksim_kernel_cli(<case> RC <exit code>
@@ -9,7 +9,7 @@
 #     [PRESERVE <file>])                # the file exists before the run and is unchanged after
 #
 # A case with JSON_* or PRESERVE runs expect_output.cmake, every other one expect_error.cmake.
-# Exit codes (sim/cli.cpp): 0 success, 2 bad command line, 3 invalid input, 5 cannot write.
+# Exit codes (core/error.hpp, sim/cli/README.md): 0 success, 2 bad command line, 3 invalid input, 5 cannot write.
 # Every case runs in ${CMAKE_CURRENT_BINARY_DIR}/out/kernel/<case>.
 # Regexes are CMake regexes, written as [[bracket arguments]] so backslashes are literal.
 

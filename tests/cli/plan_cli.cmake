@@ -1,4 +1,4 @@
-# racksim plan (sim/cli_plan.cpp, docs/plan.md): a small plan end to end, and bad plans and
+# racksim plan (sim/cli/plan_verb.cpp, docs/plan.md): a small plan end to end, and bad plans and
 # command lines.
 #
 # This file has two roles:

@@ -1,4 +1,4 @@
-# racksim sweep and racksim merge (sim/cli_sweep.cpp, docs/sweep.md): resume after an interruption,
+# racksim sweep and racksim merge (sim/cli/sweep_verbs.cpp, docs/sweep.md): resume after an interruption,
 # shards merged, the Slurm script run as its array tasks would run it, a failed point, and bad
 # command lines and inputs.
 #

@@ -1,3 +1,4 @@
+// racksim cli: `racksim check` — the baselines, the comparison and the JUnit report (check_verb.hpp).
 #include "sim/cli/check_verb.hpp"
 
 #include "core/error.hpp"
@@ -30,8 +31,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kUsageLine =
-    "usage: racksim check [SCENARIO...] --baseline DIR [--tolerance [METRIC=]REL]... [--junit FILE] [--update]";
 constexpr int kBaselineSchemaVersion = 1;
 constexpr double kDefaultTolerance = 1e-9;
 
@@ -99,33 +98,13 @@ void apply_tolerance(Options& o, const std::string& arg) {
   }
 }
 
-Options parse_options(const std::vector<std::string>& args) {
+Options options_of(const ParsedArgs& a) {
   Options o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    if (name == "--update") {
-      o.update = true;
-      continue;
-    }
-    if (name.empty() || name[0] != '-') {
-      o.scenarios.push_back(name);
-      continue;
-    }
-    std::string value;
-    if (const auto eq = name.find('='); eq != std::string::npos && name.rfind("--", 0) == 0) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (name == "--baseline" || name == "--tolerance" || name == "--junit") {
-      if (i + 1 >= args.size()) throw UsageError(fmt::format("{} needs a value; {}", name, kUsageLine));
-      value = args[++i];
-    }
-    if (name == "--baseline") o.baseline = value;
-    else if (name == "--junit") o.junit = value;
-    else if (name == "--tolerance") apply_tolerance(o, value);
-    else throw UsageError(fmt::format("unknown option '{}' for 'check'; {}", args[i], kUsageLine));
-    if (value.empty()) throw UsageError(fmt::format("{} needs a value; {}", name, kUsageLine));
-  }
-  if (o.baseline.empty()) throw UsageError(fmt::format("check needs --baseline DIR; {}", kUsageLine));
+  o.scenarios = a.positional();
+  o.baseline = *a.text("--baseline");
+  o.junit = a.text("--junit").value_or("");
+  o.update = a.flag("--update");
+  for (const auto& t : a.texts("--tolerance")) apply_tolerance(o, t);
   return o;
 }
 
@@ -298,15 +277,9 @@ struct Planned {
   Metrics baseline;
 };
 
-}  // namespace
-
-int cmd_check(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out) {
-  const Options o = parse_options(args);
-  const std::vector<std::string> files = o.scenarios.empty() ? default_scenarios(data_dir) : o.scenarios;
-  const fs::path dir(o.baseline);
-
-  // Every input is read before anything is simulated: the scenarios, and, unless --update, each
-  // one's baseline file.
+// Every input, read before anything is simulated: the scenarios, and, unless `update`, each
+// one's baseline file.
+std::vector<Planned> read_inputs(const std::vector<std::string>& files, const fs::path& dir, bool update, const std::string& data_dir) {
   std::vector<Planned> plan;
   std::map<std::string, std::string> by_file;  // baseline file name -> the scenario file that uses it
   for (const auto& f : files) {
@@ -317,7 +290,7 @@ int cmd_check(const std::vector<std::string>& args, const std::string& data_dir,
       throw InputError(Location{f, 0, 0, "name"},
                        fmt::format("scenario '{}' would share the baseline file {} with {}; give scenarios distinct names",
                                    p.scenario.name, p.baseline_file.string(), it->second));
-    if (!o.update) {
+    if (!update) {
       std::error_code ec;
       if (!fs::is_regular_file(p.baseline_file, ec))
         throw InputError(Location{p.baseline_file.string(), 0, 0, ""},
@@ -327,18 +300,95 @@ int cmd_check(const std::vector<std::string>& args, const std::string& data_dir,
     }
     plan.push_back(std::move(p));
   }
+  return plan;
+}
+
+// The baseline folder (with --update) and the JUnit report's folder, created now, so that a bad
+// path fails before the simulations, not after.
+void create_output_folders(const Options& o, const fs::path& dir) {
   if (o.update) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw OutputError(fmt::format("cannot create the baseline folder {}: {}", dir.string(), ec.message()));
   }
-
-  if (!o.junit.empty()) {  // its folder now, so a bad path fails before the simulations, not after
+  if (!o.junit.empty()) {
     const fs::path parent = fs::path(o.junit).parent_path();
     std::error_code ec;
     if (!parent.empty()) fs::create_directories(parent, ec);
     if (ec) throw OutputError(fmt::format("cannot create the folder of the JUnit report {}: {}", o.junit, ec.message()));
   }
+}
+
+// The scenario simulated in a child: its metrics, or, in r.failure, why there are none.
+std::optional<Metrics> simulate(const Planned& p, Outcome& r) {
+  try {
+    // In the child: "metrics\n" and the metrics, or "input " and why the inputs are invalid.
+    const std::string text = run_in_child(
+        [&]() -> std::string {
+          try {
+            Run run(p.scenario);
+            return "metrics\n" + encode_metric_lines(check_metrics(run.execute()));
+          } catch (const InputError& e) {
+            return std::string("input ") + e.what();
+          }
+        },
+        fmt::format("scenario '{}'", p.scenario.name));
+    if (text.rfind("metrics\n", 0) == 0) return decode_metric_lines(text.substr(8));
+    r.failure = "invalid input: " + (text.rfind("input ", 0) == 0 ? text.substr(6) : text);
+    r.failure_is_input = true;
+  } catch (const SimulationError& e) {
+    r.failure = std::string("simulation failed: ") + e.what();
+  }
+  return std::nullopt;
+}
+
+// What the scenarios came to, for the summary line and the exit status.
+struct Tally {
+  std::size_t compared = 0, moved = 0, moved_scenarios = 0, failed = 0;
+  bool input_failed = false;
+};
+
+// One scenario checked (or its baseline written) and its lines printed; `width`: of the names.
+Outcome check_one(const Planned& p, const Options& o, std::size_t width, Tally& t, std::ostream& out) {
+  Outcome r;
+  r.name = p.scenario.name;
+  r.baseline_file = p.baseline_file;
+  out << std::flush;
+  const std::optional<Metrics> now = simulate(p, r);
+  if (!r.failure.empty()) {
+    ++t.failed;
+    t.input_failed = t.input_failed || r.failure_is_input;
+    out << fmt::format("{:<{}}  FAILED  {}\n", r.name, width, r.failure);
+  } else if (o.update) {
+    write_atomic(p.baseline_file, baseline_json(r.name, *now));
+    out << fmt::format("{:<{}}  written {} ({} metrics)\n", r.name, width, p.baseline_file.string(), now->size());
+  } else {
+    compare(p.baseline, *now, o, r);
+    t.compared += r.compared;
+    t.moved += r.moved.size();
+    if (r.moved.empty()) {
+      out << fmt::format("{:<{}}  ok      {} metrics within tolerance\n", r.name, width, r.compared);
+    } else {
+      ++t.moved_scenarios;
+      out << fmt::format("{:<{}}  MOVED   {} of {} metrics past tolerance\n", r.name, width, r.moved.size(), r.compared);
+      std::size_t mw = 0;
+      for (const auto& m : r.moved) mw = std::max(mw, m.metric.size());
+      for (const auto& m : r.moved)
+        out << fmt::format("  {}  {:<{}}  baseline {}  now {}  change {}  (tolerance {})\n", r.name, m.metric, mw, show(m.base),
+                           show(m.now), show_change(m), m.tolerance);
+    }
+  }
+  return r;
+}
+
+int cmd_check(const ParsedArgs& a, const CliContext& ctx) {
+  std::ostream& out = ctx.out;
+  const Options o = options_of(a);
+  const std::string data_dir = ctx.data_dir();
+  const std::vector<std::string> files = o.scenarios.empty() ? default_scenarios(data_dir) : o.scenarios;
+  const fs::path dir(o.baseline);
+  const std::vector<Planned> plan = read_inputs(files, dir, o.update, data_dir);
+  create_output_folders(o, dir);
 
   std::string tolerances = fmt::format("{}", o.default_tolerance);
   for (const auto& [metric, t] : o.tolerance) tolerances += fmt::format(", {} {}", metric, t);
@@ -346,77 +396,45 @@ int cmd_check(const std::vector<std::string>& args, const std::string& data_dir,
                      plan.size() == 1 ? "" : "s", o.update ? "into" : "against", dir.string(), tolerances);
   std::size_t width = 0;
   for (const auto& p : plan) width = std::max(width, p.scenario.name.size());
-
   std::vector<Outcome> outcomes;
-  std::size_t compared = 0, moved = 0, moved_scenarios = 0, failed = 0;
-  bool input_failed = false;
-  for (const auto& p : plan) {
-    Outcome r;
-    r.name = p.scenario.name;
-    r.baseline_file = p.baseline_file;
-    out << std::flush;
-    std::optional<Metrics> now;
-    try {
-      // In the child: "metrics\n" and the metrics, or "input " and why the inputs are invalid.
-      const std::string text = run_in_child(
-          [&]() -> std::string {
-            try {
-              Run run(p.scenario);
-              return "metrics\n" + encode_metric_lines(check_metrics(run.execute()));
-            } catch (const InputError& e) {
-              return std::string("input ") + e.what();
-            }
-          },
-          fmt::format("scenario '{}'", p.scenario.name));
-      if (text.rfind("metrics\n", 0) == 0) {
-        now = decode_metric_lines(text.substr(8));
-      } else {
-        r.failure = "invalid input: " + (text.rfind("input ", 0) == 0 ? text.substr(6) : text);
-        r.failure_is_input = true;
-      }
-    } catch (const SimulationError& e) {
-      r.failure = std::string("simulation failed: ") + e.what();
-    }
-
-    if (!r.failure.empty()) {
-      ++failed;
-      input_failed = input_failed || r.failure_is_input;
-      out << fmt::format("{:<{}}  FAILED  {}\n", r.name, width, r.failure);
-    } else if (o.update) {
-      write_atomic(p.baseline_file, baseline_json(r.name, *now));
-      out << fmt::format("{:<{}}  written {} ({} metrics)\n", r.name, width, p.baseline_file.string(), now->size());
-    } else {
-      compare(p.baseline, *now, o, r);
-      compared += r.compared;
-      moved += r.moved.size();
-      if (r.moved.empty()) {
-        out << fmt::format("{:<{}}  ok      {} metrics within tolerance\n", r.name, width, r.compared);
-      } else {
-        ++moved_scenarios;
-        out << fmt::format("{:<{}}  MOVED   {} of {} metrics past tolerance\n", r.name, width, r.moved.size(), r.compared);
-        std::size_t mw = 0;
-        for (const auto& m : r.moved) mw = std::max(mw, m.metric.size());
-        for (const auto& m : r.moved)
-          out << fmt::format("  {}  {:<{}}  baseline {}  now {}  change {}  (tolerance {})\n", r.name, m.metric, mw,
-                             show(m.base), show(m.now), show_change(m), m.tolerance);
-      }
-    }
-    outcomes.push_back(std::move(r));
-  }
+  Tally t;
+  for (const auto& p : plan) outcomes.push_back(check_one(p, o, width, t, out));
 
   if (!o.junit.empty()) write_atomic(o.junit, junit_xml(outcomes));
   if (o.update)
-    out << fmt::format("summary: {} baseline{} written to {}, {} scenario{} failed\n", plan.size() - failed,
-                       plan.size() - failed == 1 ? "" : "s", dir.string(), failed, failed == 1 ? "" : "s");
+    out << fmt::format("summary: {} baseline{} written to {}, {} scenario{} failed\n", plan.size() - t.failed,
+                       plan.size() - t.failed == 1 ? "" : "s", dir.string(), t.failed, t.failed == 1 ? "" : "s");
   else
     out << fmt::format("summary: {} scenario{} checked, {} metrics compared, {} moved past tolerance ({} scenario{} MOVED, {} "
                        "failed)\n",
-                       plan.size(), plan.size() == 1 ? "" : "s", compared, moved, moved_scenarios, moved_scenarios == 1 ? "" : "s",
-                       failed);
+                       plan.size(), plan.size() == 1 ? "" : "s", t.compared, t.moved, t.moved_scenarios,
+                       t.moved_scenarios == 1 ? "" : "s", t.failed);
   if (!o.junit.empty()) out << fmt::format("wrote {}\n", o.junit);
-  if (input_failed) return static_cast<int>(ExitCode::BadInput);
-  if (failed > 0) return static_cast<int>(ExitCode::SimFailed);
-  return moved > 0 ? 1 : 0;
+  if (t.input_failed) return static_cast<int>(ExitCode::BadInput);
+  if (t.failed > 0) return static_cast<int>(ExitCode::SimFailed);
+  return t.moved > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+Verb check_verb() {
+  VerbSpec s;
+  s.name = "check";
+  s.words = {"check"};
+  s.summary = "Regression of the predictions: simulate each SCENARIO, each in its own process, and compare its metrics "
+              "(simulated time, step time, tokens/s, MFU, energy, power, clock, temperatures, HBM peak, collective model "
+              "time) with DIR/<scenario name>.json. Prints ok or MOVED per scenario and each moved metric; exit status 1 "
+              "when one moved past its tolerance (docs/check.md).";
+  s.positionals = {{"SCENARIO", "a scenario file",
+                    "the scenarios to check (default: every scenarios/*.yaml of the data directory)", false, true}};
+  s.options = {text("--baseline", "DIR", "the folder of the baseline files").required(),
+               text("--tolerance", "[METRIC=]REL", "the relative tolerance of every metric (0.01 = 1%), or of one metric "
+                                                   "with METRIC=REL; a later one wins")
+                   .repeatable()
+                   .default_shown("1e-9"),
+               text("--junit", "FILE", "also write a JUnit report"),
+               flag("--update", "(re)write the baseline files instead of comparing")};
+  return {s, cmd_check};
 }
 
 }  // namespace racksim

@@ -1,4 +1,4 @@
-// racksim sim: `racksim check` — regression of the model's predictions against a baseline.
+// racksim cli: `racksim check` — regression of the model's predictions against a baseline.
 //
 //   racksim check [SCENARIO...] --baseline DIR [--tolerance [METRIC=]REL]... [--junit FILE] [--update]
 //
@@ -12,15 +12,10 @@
 // docs/check.md describes the metrics, the baseline format and the JUnit report.
 #pragma once
 
-#include <iosfwd>
-#include <string>
-#include <utility>
-#include <vector>
+#include "sim/cli/verb.hpp"
 
 namespace racksim {
 
-struct RunResult;
-
-int cmd_check(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out);
+[[nodiscard]] Verb check_verb();
 
 }  // namespace racksim

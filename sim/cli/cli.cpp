@@ -1,3 +1,5 @@
+// racksim cli: run_cli, the verbs run, export-chakra and version, the list of every verb and the
+// top-level usage made from their declarations.
 #include "sim/cli/cli.hpp"
 
 #include "core/error.hpp"
@@ -21,7 +23,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
+#include <limits>
 #include <optional>
 #include <ostream>
 
@@ -30,95 +32,6 @@ namespace racksim {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr const char* kUsage = R"(racksim - predicts how AI workloads run on rack-scale GPU clusters
-
-usage:
-  racksim run [SCENARIO] [--out DIR] [--set KEY=VALUE]... [--no-timeline] [--no-timeseries] [--no-report]
-              [--summary-only] [--timeline-events N] [--quiet]
-      Simulate SCENARIO (default: scenarios/helios.yaml of the racksim data directory), print
-      a summary and write into DIR (default: a fresh racksim-out/<name>-NNN folder under the
-      current directory) summary.json, timeline.json (Chrome trace events: Perfetto,
-      chrome://tracing), timeseries.csv and report.html (self-contained); --no-<file> skips
-      one, --summary-only all but summary.json. The timeline holds whole ranks, in order, up to
-      --timeline-events events (default 200000, about 50 MB); the run says which it left out.
-      --set KEY=VALUE  override any scenario key, e.g. --set cluster.domains=4 (repeatable);
-                       VALUE is YAML and is checked like the file's own values
-      --quiet          print nothing but errors (and no progress)
-      On a terminal, progress (simulated time, ops done, ETA) shows on stderr while it runs.
-  racksim sweep SCENARIO --axis KEY=V1,V2,... [--axis ...] [--set KEY=VALUE]... [--out DIR] [--jobs N]
-                [--shard I/N] [--max-points K] [--metric NAME]... [--no-report] [--quiet]
-      Simulate every point of the axes' grid (values: YAML; A..B or A..B:STEP for integer ranges),
-      --jobs at once (default: all cores), each in its own process; append each finished point to
-      DIR/results.jsonl and DIR/results.csv (default DIR: racksim-out/<name>-sweep) and draw
-      DIR/report.html. Rerunning the same command resumes. --shard I/N runs the points p with
-      p mod N = I-1 into DIR/shard-I-of-N.*; --max-points K stops after K new points (docs/sweep.md).
-  racksim sweep SCENARIO --axis ... --slurm FILE --shards N [--jobs N] [--out DIR]
-      Write a Slurm job-array script running the sweep as N shards; run nothing.
-  racksim merge DIR [--metric NAME]... [--no-report] [--quiet]
-      Join a sweep's shard files into DIR/results.{jsonl,csv} and DIR/report.html; exit status 1
-      when points are missing (they are named).
-  racksim plan PLAN [--set KEY=VALUE]... [--jobs N] [--json FILE] [--out DIR]
-      Capacity planning (docs/plan.md): for the plan's base training scenario, try every rack
-      count x layout x global batch of its search, simulate one training step of each point
-      that passes screening (each in its own process, N at once; default: the machine's
-      cores), and print the Pareto set of time to train, energy, GPUs and peak site power,
-      the dominated points, and every rejected point with its reason (over limit, invalid
-      layout, out of memory, cannot evaluate, over power, too slow). --set overrides a key of
-      the plan file; --json FILE writes every point; --out DIR writes plan.txt, plan.json and
-      each simulated point's points/<id>/summary.json.
-  racksim predict kernel --gpu ID (--gemm MxNxK[xBATCH] | --stream copy|scale|add|triad|dot --bytes SIZE
-                 | --attention BxHxSxD [--causal]) [--dtype DT] [--clock MHz] [--hbm-clock-ratio R] [--json]
-      The GPU kernel model alone: time, achieved rate, compute- or memory-bound, and the
-      calibration points used. --bytes is the size of each STREAM array.
-  racksim predict collective --system ID --op OP --gpus N [--nodes M] [--bytes SIZE] [--algorithm A]
-                 [--set KEY=VALUE]... [--json]
-      One collective simulated on M systems of the catalog (joined by a rail-optimized fabric
-      when M > 1): time, algorithm and bus bandwidth as nccl-tests defines them, the algorithm
-      and protocol chosen, and the cost model's time. OP: all_reduce, all_gather,
-      reduce_scatter, all_to_all, broadcast, reduce. Without --bytes, a table from 1 KiB to
-      8 GiB like all_reduce_perf prints (each size simulated in its own process).
-  racksim calibrate MEASUREMENTS... --gpu ID --out FILE [--force]
-      Fit the GPU's kernel-model efficiency tables from measurements files (published ones like
-      validation/reference/*.yaml, or the racksim-measurements JSON that tools/microbench.sh
-      writes from the HIP microbenchmarks of validation/hip), print predicted vs measured per
-      case before and after the fit and with each case left out, write the tables to FILE
-      (never over an existing file without --force).
-  racksim validate MEASUREMENTS... --gpu ID [--budget PERCENT] [--leave-one-out] [--json]
-      Predicted vs measured for every kernel case of the GPU; exit status 1 when the median
-      |error| exceeds the budget (default 5%). --leave-one-out refits without each case.
-  racksim validate MEASUREMENTS... --system ID [--min-bytes SIZE] [--budget PERCENT] [--json]
-      Collective bus bandwidth predicted vs measured for every collective case of the files
-      measured on the system's GPU (simulated like predict collective); exit status 1 when the
-      median |error| over sizes >= --min-bytes exceeds the budget (default 10%).
-  racksim export-chakra SCENARIO DIR [--set KEY=VALUE]... [--force]
-      Write the scenario's workload as Chakra ET files, one per rank: DIR/<name>.<rank>.et
-      (<name> is the workload's name, other characters than letters, digits, '-' and '_' made
-      '_'). A scenario with workload {kind: chakra, prefix: DIR/<name>} replays them
-      identically; other tools (astra-sim) read them too (docs/chakra.md). Existing files of
-      that name are never replaced without --force.
-  racksim check [SCENARIO...] --baseline DIR [--tolerance [METRIC=]REL]... [--junit FILE] [--update]
-      Regression of the predictions: simulate each SCENARIO (default: every scenarios/*.yaml of
-      the data directory), each in its own process, and compare its metrics (simulated time,
-      step time, tokens/s, MFU, energy, power, clock, temperatures, HBM peak, collective model
-      time) with DIR/<scenario name>.json. Prints ok or MOVED per scenario and each moved metric;
-      exit status 1 when one moved past its tolerance (relative; default 1e-9, --tolerance 0.01
-      for all, --tolerance power.energy_j=0.02 for one; later wins). --junit FILE writes a JUnit
-      report; --update (re)writes the baseline files instead (docs/check.md).
-  racksim version      print the version
-  racksim --help       print this help
-
-exit codes:
-  0 success   1 internal error (validate: past the error budget; check: a metric moved past its tolerance;
-              merge: points missing)
-  2 bad command line   3 invalid input (scenario, catalog, trace, --set; check: a missing or invalid baseline file)
-  4 simulation failed (e.g. deadlock)   5 results could not be written
-
-environment:
-  RACKSIM_DATA_DIR  where models/catalog and scenarios live (default: ../share/racksim next to
-                    the racksim executable when it holds models/catalog, as after cmake --install;
-                    otherwise the source tree racksim was built from)
-)";
 
 // The folder holding models/catalog and scenarios: RACKSIM_DATA_DIR when set; otherwise
 // <folder of the executable>/../share/racksim when it holds models/catalog (an installed racksim,
@@ -145,32 +58,12 @@ fs::path fresh_out_dir(const std::string& name) {
   throw OutputError("no free output folder name under racksim-out/");
 }
 
-int cmd_export_chakra(const std::vector<std::string>& args, std::ostream& out) {
-  std::vector<std::string> positional;
-  std::vector<std::string> sets;
-  bool force = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--set") {
-      if (i + 1 >= args.size()) throw UsageError("--set needs a value");
-      sets.push_back(args[++i]);
-    } else if (a.rfind("--set=", 0) == 0) {
-      sets.push_back(a.substr(6));
-    } else if (a == "--force") {
-      force = true;
-    } else if (!a.empty() && a[0] == '-') {
-      throw UsageError(fmt::format("unknown option '{}' for 'export-chakra'", a));
-    } else {
-      positional.push_back(a);
-    }
-  }
-  if (positional.size() != 2)
-    throw UsageError(fmt::format("usage: racksim export-chakra SCENARIO DIR [--set KEY=VALUE]... [--force] (got {} of the 2 "
-                                 "arguments SCENARIO and DIR)",
-                                 positional.size()));
-  const std::string& scenario = positional[0];
-  const fs::path dir(positional[1]);
-  const Scenario s = load_scenario(scenario, sets, data_dir());
+int cmd_export_chakra(const ParsedArgs& a, const CliContext& ctx) {
+  std::ostream& out = ctx.out;
+  const std::string& scenario = a.positional()[0];
+  const fs::path dir(a.positional()[1]);
+  const bool force = a.flag("--force");
+  const Scenario s = load_scenario(scenario, a.texts("--set"), ctx.data_dir());
   const Workload w = build_workload(s);
   const std::string name = safe_file_name(w.name, "workload");
   const std::string prefix = (dir / name).string();
@@ -202,58 +95,30 @@ int cmd_export_chakra(const std::vector<std::string>& args, std::ostream& out) {
   return 0;
 }
 
-int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream* tty) {
-  std::string scenario;
-  std::string out_dir;
-  std::vector<std::string> sets;
-  bool quiet = false;
-  bool want_timeline = true, want_timeseries = true, want_report = true;
-  std::size_t timeline_events = kTimelineMaxEvents;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const char* opt) -> std::string {
-      if (i + 1 >= args.size()) throw UsageError(fmt::format("{} needs a value", opt));
-      return args[++i];
-    };
-    if (a == "--no-timeline") want_timeline = false;
-    else if (a == "--no-timeseries") want_timeseries = false;
-    else if (a == "--no-report") want_report = false;
-    else if (a == "--summary-only") want_timeline = want_timeseries = want_report = false;
-    else if (a == "--timeline-events" || a.rfind("--timeline-events=", 0) == 0) {
-      const std::string v = a == "--timeline-events" ? value("--timeline-events") : a.substr(18);
-      char* end = nullptr;
-      const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-      if (v.empty() || end != v.c_str() + v.size() || v[0] == '-' || n < 1)
-        throw InputError(Location{"--timeline-events " + v, 0, 0, ""}, "expected a whole number of events >= 1");
-      timeline_events = static_cast<std::size_t>(n);
-    }
-    else if (a == "--out") out_dir = value("--out");
-    else if (a.rfind("--out=", 0) == 0) out_dir = a.substr(6);
-    else if (a == "--set") sets.push_back(value("--set"));
-    else if (a.rfind("--set=", 0) == 0) sets.push_back(a.substr(6));
-    else if (a == "--quiet" || a == "-q") quiet = true;
-    else if (!a.empty() && a[0] == '-') throw UsageError(fmt::format("unknown option '{}' for 'run'", a));
-    else if (scenario.empty()) scenario = a;
-    else throw UsageError(fmt::format("'run' takes one scenario, got a second: '{}'", a));
-  }
-  if (scenario.empty()) scenario = data_dir() + "/scenarios/helios.yaml";
-  const Scenario s = load_scenario(scenario, sets, data_dir());
-  Run run(s);
-  if (!quiet) out << run.header() << std::flush;
-  run.measure_fault_baseline(run_in_child);  // with faults: what they cost, in a child process
-  if (want_timeline) run.keep_timeline(timeline_events);
-  std::optional<ProgressMeter> meter;
-  if (!quiet && tty) {
-    meter.emplace(tty, "simulating", 0.0, "ops");
-    run.on_progress([&meter](double now, std::size_t done, std::size_t total) {
-      meter->set_total(static_cast<double>(total));
-      meter->update(static_cast<double>(done), fmt::format("t = {:.6g} s simulated", now));
-    });
-  }
-  RunResult result = run.execute();
-  if (meter) meter->finish();
-  const std::string json = summary_json(result);
-  const fs::path dir = out_dir.empty() ? fresh_out_dir(s.name) : fs::path(out_dir);
+Verb export_chakra_verb() {
+  VerbSpec s;
+  s.name = "export-chakra";
+  s.words = {"export-chakra"};
+  s.summary = "Write the scenario's workload as Chakra ET files, one per rank: DIR/<name>.<rank>.et (<name> is the "
+              "workload's name, other characters than letters, digits, '-' and '_' made '_'). A scenario with workload "
+              "{kind: chakra, prefix: DIR/<name>} replays them identically; other tools (astra-sim) read them too "
+              "(docs/chakra.md). Existing files of that name are never replaced without --force.";
+  s.positionals = {{"SCENARIO", "a scenario file", "the scenario whose workload is written"},
+                   {"DIR", "an output folder DIR", "the folder of the .et files (created if missing)"}};
+  s.options = {text("--set", "KEY=VALUE", "override a scenario key; VALUE is YAML, checked like the file's own values").repeatable(),
+               flag("--force", "replace the files of an earlier export")};
+  return {s, cmd_export_chakra};
+}
+
+// What `run` writes besides summary.json.
+struct RunFiles {
+  bool timeline = true;
+  bool timeseries = true;
+  bool report = true;
+};
+
+// Writes the run's files into `dir` (created if missing); returns their paths.
+std::vector<std::string> write_run_files(const RunResult& result, const fs::path& dir, const RunFiles& files) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw OutputError(fmt::format("cannot create output folder {}: {}", dir.string(), ec.message()));
@@ -262,60 +127,213 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     write_atomic(dir / file, content);
     written.push_back((dir / file).string());
   };
-  write("summary.json", json);
-  if (want_timeline) write("timeline.json", timeline_json(result));
-  if (want_timeseries) write("timeseries.csv", timeseries_csv(result));
-  if (want_report) write("report.html", report_html(result));
+  write("summary.json", summary_json(result));
+  if (files.timeline) write("timeline.json", timeline_json(result));
+  if (files.timeseries) write("timeseries.csv", timeseries_csv(result));
+  if (files.report) write("report.html", report_html(result));
+  return written;
+}
+
+int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
+  std::ostream& out = ctx.out;
+  const std::string scenario = a.positional().empty() ? ctx.data_dir() + "/scenarios/helios.yaml" : a.positional()[0];
+  const bool quiet = a.flag("--quiet");
+  const bool summary_only = a.flag("--summary-only");
+  const RunFiles files{!summary_only && !a.flag("--no-timeline"), !summary_only && !a.flag("--no-timeseries"),
+                       !summary_only && !a.flag("--no-report")};
+  const Scenario s = load_scenario(scenario, a.texts("--set"), ctx.data_dir());
+  Run run(s);
+  if (!quiet) out << run.header() << std::flush;
+  run.measure_fault_baseline(run_in_child);  // with faults: what they cost, in a child process
+  if (files.timeline) run.keep_timeline(static_cast<std::size_t>(*a.integer("--timeline-events")));
+  std::optional<ProgressMeter> meter;
+  if (!quiet && ctx.tty) {
+    meter.emplace(ctx.tty, "simulating", 0.0, "ops");
+    run.on_progress([&meter](double now, std::size_t done, std::size_t total) {
+      meter->set_total(static_cast<double>(total));
+      meter->update(static_cast<double>(done), fmt::format("t = {:.6g} s simulated", now));
+    });
+  }
+  RunResult result = run.execute();
+  if (meter) meter->finish();
+  const auto out_dir = a.text("--out");
+  const std::vector<std::string> written = write_run_files(result, out_dir ? fs::path(*out_dir) : fresh_out_dir(s.name), files);
   if (!quiet) {
     out << summary_table(result);
     std::string list;
     for (const auto& f : written) list += (list.empty() ? "" : ", ") + f;
     out << fmt::format("\n  wrote               {}\n", list);
-    if (want_timeline)
+    if (files.timeline)
       if (const std::string left_out = timeline_coverage(result); !left_out.empty())
         out << fmt::format("  timeline            {} (--timeline-events N raises the cap)\n", left_out);
   }
   return 0;
 }
 
+Verb run_verb() {
+  VerbSpec s;
+  s.name = "run";
+  s.words = {"run"};
+  s.summary = "Simulate SCENARIO, print a summary and write into DIR summary.json, timeline.json (Chrome trace events: "
+              "Perfetto, chrome://tracing), timeseries.csv and report.html (self-contained); --no-<file> skips one, "
+              "--summary-only all but summary.json. The timeline holds whole ranks, in order, up to --timeline-events "
+              "events; the run says which it left out. On a terminal, progress (simulated time, ops done, ETA) shows "
+              "on stderr while it runs.";
+  s.positionals = {{"SCENARIO", "a scenario file", "the scenario (default: scenarios/helios.yaml of the racksim data directory)",
+                    false}};
+  s.options = {
+      text("--out", "DIR", "the folder to write into").default_shown("a fresh racksim-out/<name>-NNN folder under the current directory"),
+      text("--set", "KEY=VALUE", "override any scenario key, e.g. --set cluster.domains=4; VALUE is YAML and is checked like "
+                                 "the file's own values")
+          .repeatable(),
+      flag("--no-timeline", "do not write timeline.json"),
+      flag("--no-timeseries", "do not write timeseries.csv"),
+      flag("--no-report", "do not write report.html"),
+      flag("--summary-only", "write summary.json alone"),
+      integer("--timeline-events", "N", 1, std::numeric_limits<std::int64_t>::max(),
+              "the most events timeline.json holds (200000 is about 50 MB)")
+          .defaults_to(std::to_string(kTimelineMaxEvents)),
+      flag("--quiet", "print nothing but errors (and no progress)").alias("-q")};
+  return {s, cmd_run};
+}
+
+int cmd_version(const ParsedArgs&, const CliContext& ctx) {
+  ctx.out << "racksim " << RACKSIM_VERSION << "\n";
+  return 0;
+}
+
+Verb version_verb() {
+  VerbSpec s;
+  s.name = "version";
+  s.words = {"version"};
+  s.summary = "Print the version (racksim --version does the same).";
+  return {s, cmd_version};
+}
+
+// ---- the verbs, the top-level usage, dispatch -------------------------------------------------
+
+constexpr const char* kUsageTail = R"(
+command line, for every verb:
+  --opt=VALUE and --opt VALUE are the same; repeatable options keep their order; another option
+  given twice: the last wins; -- ends the options. Byte counts (--bytes, --min-bytes) take a bare
+  number of bytes (1048576) or a size with a unit (1MiB, 1.5 GB); scenario files always need units.
+
+exit codes:
+  0 success   1 internal error (validate: past the error budget; check: a metric moved past its tolerance;
+              merge: points missing)
+  2 bad command line   3 invalid input (scenario, catalog, trace, --set, an option's value; check: a missing
+              or invalid baseline file)
+  4 simulation failed (e.g. deadlock)   5 results could not be written
+
+environment:
+  RACKSIM_DATA_DIR  where models/catalog and scenarios live (default: ../share/racksim next to
+                    the racksim executable when it holds models/catalog, as after cmake --install;
+                    otherwise the source tree racksim was built from)
+)";
+
+// Whether `args` ask for help before a "--".
+bool asks_help(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--") return false;
+    if (a == "--help" || a == "-h") return true;
+  }
+  return false;
+}
+
+bool gives_option(const std::vector<std::string>& args, const std::string& option) {
+  return std::any_of(args.begin(), args.end(), [&](const std::string& a) { return a == option || a.rfind(option + "=", 0) == 0; });
+}
+
+// Among the verbs reached by the same first word, the one `rest` asks for: by its second word
+// (predict kernel, predict collective; the word is taken off `rest`) or by the option that
+// selects it (validate --system). Null: `rest` asks for the help of them all.
+const Verb* choose_form(const std::vector<const Verb*>& forms, std::vector<std::string>& rest) {
+  if (forms.size() == 1) return forms.front();
+  if (forms.front()->spec.words.size() > 1) {
+    for (const Verb* v : forms)
+      if (!rest.empty() && rest.front() == v->spec.words[1]) {
+        rest.erase(rest.begin());
+        return v;
+      }
+    if (asks_help(rest)) return nullptr;
+    std::vector<std::string> words, usages;
+    for (const Verb* v : forms) {
+      words.push_back(v->spec.words[1]);
+      usages.push_back(synopsis(v->spec));
+    }
+    std::string usage;
+    for (const auto& u : usages) usage += (usage.empty() ? "usage: " : "\n       ") + u;
+    std::string choices;
+    for (const auto& w : words) choices += (choices.empty() ? "" : " or ") + w;
+    throw UsageError(fmt::format("'{}' needs {} first; {}", forms.front()->spec.words[0], choices, usage));
+  }
+  if (asks_help(rest)) return nullptr;
+  const Verb* fallback = nullptr;
+  for (const Verb* v : forms) {
+    if (v->spec.selected_by.empty()) fallback = v;
+    else if (gives_option(rest, v->spec.selected_by)) return v;
+  }
+  return fallback;
+}
+
+int dispatch(const std::vector<Verb>& verbs, const std::vector<std::string>& args, const CliContext& ctx) {
+  const std::string word = args[0] == "--version" ? "version" : args[0];
+  std::vector<const Verb*> forms;
+  std::vector<std::string> words;
+  for (const auto& v : verbs) {
+    if (v.spec.words.front() == word) forms.push_back(&v);
+    if (std::find(words.begin(), words.end(), v.spec.words.front()) == words.end()) words.push_back(v.spec.words.front());
+  }
+  if (forms.empty()) {
+    std::string list;
+    for (const auto& w : words) list += (list.empty() ? "" : ", ") + w;
+    throw UsageError(fmt::format("unknown verb '{}'; verbs: {} (see racksim --help)", word, list));
+  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  const Verb* verb = choose_form(forms, rest);
+  if (!verb) {
+    for (std::size_t i = 0; i < forms.size(); ++i) ctx.out << (i ? "\n" : "") << verb_help(forms[i]->spec);
+    return 0;
+  }
+  const ParsedArgs parsed = parse_args(verb->spec, rest);
+  if (parsed.help()) {
+    ctx.out << verb_help(verb->spec);
+    return 0;
+  }
+  return verb->run(parsed, ctx);
+}
+
 }  // namespace
+
+std::vector<Verb> all_verbs() {
+  return {run_verb(),     sweep_verb(),         merge_verb(),        plan_verb(),
+          predict_kernel_verb(), predict_collective_verb(), calibrate_verb(), validate_kernels_verb(),
+          validate_collectives_verb(), export_chakra_verb(), check_verb(), version_verb()};
+}
+
+std::string usage_text() {
+  const std::vector<Verb> verbs = all_verbs();
+  std::string s = "racksim - predicts how AI workloads run on rack-scale GPU clusters\n\nusage:\n";
+  for (const auto& v : verbs) s += wrapped_synopsis(v.spec, "    ", 100) + "\n";
+  s += "    racksim --help\n";
+  s += "\nverbs (racksim VERB --help lists a verb's options, their ranges and defaults):\n";
+  std::size_t width = 0;
+  for (const auto& v : verbs) width = std::max(width, v.spec.name.size());
+  for (const auto& v : verbs) {
+    const std::size_t indent = width + 4;
+    s += fmt::format("  {:<{}}  {}\n", v.spec.name, width, wrap_text(v.spec.summary, indent, 100));
+  }
+  return s + kUsageTail;
+}
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, std::ostream* tty) {
   try {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-      out << kUsage;
+      out << usage_text();
       return args.empty() ? static_cast<int>(ExitCode::Usage) : 0;
     }
-    const std::string verb = args[0];
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    if (verb == "version" || verb == "--version") {
-      out << "racksim " << RACKSIM_VERSION << "\n";
-      return 0;
-    }
-    // These verbs answer --help (or -h) anywhere among their arguments with the usage; the
-    // others (predict, calibrate, validate) read their arguments themselves.
-    const bool help = std::find(rest.begin(), rest.end(), "--help") != rest.end() ||
-                      std::find(rest.begin(), rest.end(), "-h") != rest.end();
-    for (const char* v : {"run", "export-chakra", "check", "sweep", "merge", "plan"})
-      if (verb == v && help) {
-        out << kUsage;
-        return 0;
-      }
-    if (verb == "run") return cmd_run(rest, out, tty);
-    if (verb == "export-chakra") return cmd_export_chakra(rest, out);
-    if (verb == "predict") {
-      if (!rest.empty() && rest.front() == "collective") return cmd_predict_collective(rest, data_dir(), out);
-      return cmd_predict(rest, data_dir(), out);
-    }
-    if (verb == "check") return cmd_check(rest, data_dir(), out);
-    if (verb == "sweep") return cmd_sweep(rest, data_dir(), out, tty);
-    if (verb == "merge") return cmd_merge(rest, out);
-    if (verb == "plan") return cmd_plan(rest, data_dir(), out, tty);
-    if (verb == "calibrate") return cmd_calibrate(rest, data_dir(), out);
-    if (verb == "validate" && std::find(rest.begin(), rest.end(), "--system") != rest.end())
-      return cmd_validate_collectives(rest, data_dir(), out);
-    if (verb == "validate") return cmd_validate(rest, data_dir(), out);
-    throw UsageError(fmt::format("unknown verb '{}'; verbs: run, sweep, merge, plan, predict, calibrate, validate, version, export-chakra, check (see racksim --help)", verb));
+    const CliContext ctx{out, tty, &data_dir};
+    return dispatch(all_verbs(), args, ctx);
   } catch (const UsageError& e) {
     err << "racksim: " << e.what() << "\n(racksim --help lists verbs and options)\n";
     return static_cast<int>(e.exit_code());

@@ -1,3 +1,4 @@
+// racksim cli: predict collective and validate --system — collectives simulated on catalog systems.
 #include "sim/cli/collective_verbs.hpp"
 
 #include "core/error.hpp"
@@ -15,16 +16,11 @@
 #include <cstdio>
 #include <ostream>
 #include <sstream>
-#include <tuple>
 #include <utility>
 
 namespace racksim {
 
 namespace {
-
-constexpr const char* kUsageLine =
-    "usage: racksim predict collective --system ID --op OP --gpus N [--nodes M] [--bytes SIZE] [--algorithm A] "
-    "[--set KEY=VALUE]... [--json]";
 
 struct Request {
   std::string system;
@@ -52,76 +48,40 @@ std::string join_ids(const std::vector<std::string>& ids) {
   return s;
 }
 
-// Splits "--name=value" or "--name value" (advancing i); throws when the value is missing.
-std::pair<std::string, std::string> option_value(const std::vector<std::string>& args, std::size_t& i) {
-  std::string name = args[i];
-  if (const auto eq = name.find('='); eq != std::string::npos) return {name.substr(0, eq), name.substr(eq + 1)};
-  if (i + 1 >= args.size()) throw UsageError(fmt::format("{} needs a value", name));
-  return {name, args[++i]};
-}
-
 Location opt_loc(const std::string& name, const std::string& value) {
   return Location{fmt::format("{} {}", name, value), 0, 0, ""};
 }
 
-int positive_int(const std::string& name, const std::string& v) {
-  char* end = nullptr;
-  const long x = std::strtol(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || x < 1 || x > 10'000'000)
-    throw InputError(opt_loc(name, v), "expected a positive whole number");
-  return static_cast<int>(x);
+std::string collective_names() {
+  std::string names;
+  for (auto k : {CollectiveKind::AllReduce, CollectiveKind::AllGather, CollectiveKind::ReduceScatter, CollectiveKind::AllToAll,
+                 CollectiveKind::Broadcast, CollectiveKind::Reduce})
+    names += (names.empty() ? "" : ", ") + to_string(k);
+  return names;
 }
 
-Request parse(const std::vector<std::string>& args) {
+// The request of `predict collective`, its op and algorithm checked.
+Request request_of(const ParsedArgs& a) {
   Request r;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    std::string name = args[i];
-    std::string value;
-    const bool flag = name == "--json";
-    if (flag) {
-      r.json = true;
-      continue;
-    }
-    if (name.rfind("--", 0) != 0) throw UsageError(fmt::format("unexpected argument '{}'; {}", name, kUsageLine));
-    std::tie(name, value) = option_value(args, i);
-    if (name == "--system") r.system = value;
-    else if (name == "--op") r.op = value;
-    else if (name == "--gpus") r.gpus = positive_int(name, value);
-    else if (name == "--nodes") r.nodes = positive_int(name, value);
-    else if (name == "--algorithm") r.algorithm = value;
-    else if (name == "--set") r.sets.push_back(value);
-    else if (name == "--bytes") {
-      Bytes b;
-      try {
-        b = parse_bytes(value);
-      } catch (const Error& e) {
-        throw InputError(opt_loc(name, value), e.what());
-      }
-      if (!(b.value() >= 1.0)) throw InputError(opt_loc(name, value), "expected a size of at least 1 B");
-      r.bytes = static_cast<std::uint64_t>(std::llround(b.value()));
-    } else {
-      throw UsageError(fmt::format("unknown option '{}' for 'predict collective'; {}", name, kUsageLine));
-    }
-  }
-  if (r.system.empty() || r.op.empty() || r.gpus == 0)
-    throw UsageError(fmt::format("predict collective needs --system, --op and --gpus; {}", kUsageLine));
-  if (!collective_kind_from_string(r.op)) {
-    std::string names;
-    for (auto k : {CollectiveKind::AllReduce, CollectiveKind::AllGather, CollectiveKind::ReduceScatter, CollectiveKind::AllToAll,
-                   CollectiveKind::Broadcast, CollectiveKind::Reduce})
-      names += (names.empty() ? "" : ", ") + to_string(k);
-    throw InputError(opt_loc("--op", r.op), fmt::format("unknown collective; valid: {}", names));
-  }
-  const auto algo = collective_algorithm_from_string(r.algorithm);
-  if (!algo) {
+  r.system = *a.text("--system");
+  r.op = *a.text("--op");
+  r.gpus = static_cast<int>(*a.integer("--gpus"));
+  r.nodes = static_cast<int>(a.integer("--nodes").value_or(0));
+  r.bytes = a.bytes("--bytes");
+  r.algorithm = *a.text("--algorithm");
+  r.sets = a.texts("--set");
+  r.json = a.flag("--json");
+  if (!collective_kind_from_string(r.op))
+    throw InputError(opt_loc("--op", r.op), fmt::format("unknown collective; valid: {}", collective_names()));
+  if (!collective_algorithm_from_string(r.algorithm)) {
     std::string names = "auto";
-    for (auto a : algorithms_for(*collective_kind_from_string(r.op))) names += ", " + to_string(a);
+    for (auto k : algorithms_for(*collective_kind_from_string(r.op))) names += ", " + to_string(k);
     throw InputError(opt_loc("--algorithm", r.algorithm), fmt::format("unknown algorithm; valid for {}: {}", r.op, names));
   }
   return r;
 }
 
-// The scenario of the request's cluster, as YAML (the defaults are in cli_collective.hpp): one
+// The scenario of the request's cluster, as YAML (collective_verbs.hpp says how it is chosen): one
 // plane per NIC of a GPU; two tiers while a plane's NICs fit under P/2 leaves x P spine ports,
 // three (pods and cores of the same switch) beyond.
 std::string scenario_text(const Request& r, const Catalog& cat, const SystemSpec& sys, int nodes) {
@@ -274,45 +234,67 @@ std::vector<CollectiveCase> read_collective_cases(const std::vector<std::string>
   return out;
 }
 
-}  // namespace
+// One case of validate --system: the measurement, the simulation, and how far apart they are.
+struct CaseRow {
+  const CollectiveCase* c;
+  Outcome o;
+  double predicted = 0.0;  // bus bandwidth, B/s
+  double error = 0.0;      // (predicted - measured) / measured
+  bool counted = false;    // at least --min-bytes: part of the median
+};
 
-int cmd_validate_collectives(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out) {
-  std::vector<std::string> files;
-  std::string system;
-  double budget = 0.10;
-  std::uint64_t min_bytes = 1;
-  bool json = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    if (name == "--json") {
-      json = true;
-      continue;
-    }
-    if (name.rfind("--", 0) != 0) {
-      files.push_back(name);
-      continue;
-    }
-    std::string value;
-    std::tie(name, value) = option_value(args, i);
-    if (name == "--system") {
-      system = value;
-    } else if (name == "--budget") {
-      char* end = nullptr;
-      budget = std::strtod(value.c_str(), &end) / 100.0;
-      if (end != value.c_str() + value.size() || !(budget > 0.0))
-        throw InputError(opt_loc("--budget", value), "expected a percentage greater than zero");
-    } else if (name == "--min-bytes") {
-      try {
-        min_bytes = static_cast<std::uint64_t>(std::llround(parse_bytes(value).value()));
-      } catch (const Error& e) {
-        throw InputError(opt_loc(name, value), e.what());
-      }
-    } else {
-      throw UsageError(fmt::format("unknown option '{}' for 'validate --system'", name));
-    }
+// Each case simulated on one system in a child process.
+std::vector<CaseRow> simulate_cases(const std::vector<CollectiveCase>& cases, const std::string& system, const std::string& data_dir,
+                                    const Catalog& catalog, std::uint64_t min_bytes) {
+  std::vector<CaseRow> rows;
+  for (const auto& c : cases) {
+    Request r;
+    r.system = system;
+    r.op = c.op;
+    r.gpus = c.gpus;
+    r.algorithm = c.algorithm;
+    CaseRow row{&c, simulate_in_child(r, data_dir, catalog, c.bytes, 1, c.gpus)};
+    row.predicted = row.o.time_s > 0.0 ? static_cast<double>(c.bytes) / row.o.time_s * busbw_factor(c.op, c.gpus) : 0.0;
+    row.error = (row.predicted - c.busbw) / c.busbw;
+    row.counted = c.bytes >= min_bytes;
+    rows.push_back(row);
   }
-  if (files.empty() || system.empty())
-    throw UsageError("usage: racksim validate MEASUREMENTS... --system ID [--min-bytes SIZE] [--budget PERCENT] [--json]");
+  return rows;
+}
+
+// The median |error| of the counted rows, and how many there are.
+std::pair<double, std::size_t> median_counted_error(const std::vector<CaseRow>& rows) {
+  std::vector<double> errs;
+  for (const auto& r : rows)
+    if (r.counted) errs.push_back(std::fabs(r.error));
+  std::sort(errs.begin(), errs.end());
+  if (errs.empty()) return {0.0, 0};
+  const std::size_t m = errs.size() / 2;
+  return {errs.size() % 2 ? errs[m] : 0.5 * (errs[m - 1] + errs[m]), errs.size()};
+}
+
+std::string cases_json(const std::string& system, double med, double budget, std::uint64_t min_bytes,
+                       const std::vector<CaseRow>& rows) {
+  JsonWriter j;
+  j.begin_object();
+  j.field("system", system).field("median_abs_error", med).field("budget", budget).field("min_bytes", min_bytes);
+  j.key("cases").begin_array();
+  for (const auto& r : rows) {
+    j.begin_object().field("id", r.c->id).field("bytes", r.c->bytes).field("predicted", r.predicted);
+    j.field("measured", r.c->busbw).field("error", r.error).field("counted", r.counted).field("algorithm", r.o.algorithm);
+    j.field("protocol", r.o.protocol).end_object();
+  }
+  j.end_array().end_object();
+  return j.str() + "\n";
+}
+
+int cmd_validate_collectives(const ParsedArgs& a, const CliContext& ctx) {
+  std::ostream& out = ctx.out;
+  const std::vector<std::string>& files = a.positional();
+  const std::string system = *a.text("--system");
+  const double budget = *a.number("--budget") / 100.0;
+  const std::uint64_t min_bytes = *a.bytes("--min-bytes");
+  const std::string data_dir = ctx.data_dir();
   const Catalog catalog = Catalog::load(shipped_catalog_files(data_dir));
   const SystemSpec* sys = catalog.find_system(system);
   if (!sys) throw InputError(opt_loc("--system", system), fmt::format("unknown system; catalog systems: {}", join_ids(catalog.system_ids())));
@@ -321,61 +303,26 @@ int cmd_validate_collectives(const std::vector<std::string>& args, const std::st
     throw InputError(opt_loc("--system", system),
                      fmt::format("no collective bus-bandwidth case for GPU '{}' on at most {} GPUs in the measurement files", sys->gpu,
                                  sys->gpus));
-  struct Row {
-    const CollectiveCase* c;
-    Outcome o;
-    double predicted = 0.0;
-    double error = 0.0;
-    bool counted = false;
-  };
-  std::vector<Row> rows;
-  for (const auto& c : cases) {
-    Request r;
-    r.system = system;
-    r.op = c.op;
-    r.gpus = c.gpus;
-    r.algorithm = c.algorithm;
-    Row row{&c, simulate_in_child(r, data_dir, catalog, c.bytes, 1, c.gpus)};
-    row.predicted = row.o.time_s > 0.0 ? static_cast<double>(c.bytes) / row.o.time_s * busbw_factor(c.op, c.gpus) : 0.0;
-    row.error = (row.predicted - c.busbw) / c.busbw;
-    row.counted = c.bytes >= min_bytes;
-    rows.push_back(row);
+  const std::vector<CaseRow> rows = simulate_cases(cases, system, data_dir, catalog, min_bytes);
+  const auto [med, counted] = median_counted_error(rows);
+  const bool pass = counted > 0 && med <= budget;
+  if (a.flag("--json")) {
+    out << cases_json(system, med, budget, min_bytes, rows);
+    return pass ? 0 : 1;
   }
-  std::vector<double> errs;
+  out << fmt::format("{} collectives vs {} ({} cases; median over sizes >= {} B):\n", system, files.front(), rows.size(), min_bytes);
+  out << fmt::format("  {:<48} {:>12} {:>10} {:>10} {:>8} {:>17} {:>7}\n", "case", "size (B)", "predicted", "measured", "error",
+                     "algorithm", "proto");
   for (const auto& r : rows)
-    if (r.counted) errs.push_back(std::fabs(r.error));
-  std::sort(errs.begin(), errs.end());
-  double med = 0.0;
-  if (!errs.empty()) {
-    const std::size_t m = errs.size() / 2;
-    med = errs.size() % 2 ? errs[m] : 0.5 * (errs[m - 1] + errs[m]);
-  }
-  const bool pass = !errs.empty() && med <= budget;
-  if (json) {
-    JsonWriter j;
-    j.begin_object();
-    j.field("system", system).field("median_abs_error", med).field("budget", budget).field("min_bytes", min_bytes);
-    j.key("cases").begin_array();
-    for (const auto& r : rows) {
-      j.begin_object().field("id", r.c->id).field("bytes", r.c->bytes).field("predicted", r.predicted);
-      j.field("measured", r.c->busbw).field("error", r.error).field("counted", r.counted).field("algorithm", r.o.algorithm);
-      j.field("protocol", r.o.protocol).end_object();
-    }
-    j.end_array().end_object();
-    out << j.str() << "\n";
-  } else {
-    out << fmt::format("{} collectives vs {} ({} cases; median over sizes >= {} B):\n", system, files.front(), rows.size(), min_bytes);
-    out << fmt::format("  {:<48} {:>12} {:>10} {:>10} {:>8} {:>17} {:>7}\n", "case", "size (B)", "predicted", "measured", "error",
-                       "algorithm", "proto");
-    for (const auto& r : rows)
-      out << fmt::format("  {:<48} {:>12} {:>10.2f} {:>10.2f} {:>+7.1f}% {:>17} {:>7}{}\n", r.c->id, r.c->bytes, r.predicted / 1e9,
-                         r.c->busbw / 1e9, 100.0 * r.error, r.o.algorithm, r.o.protocol.empty() ? "-" : r.o.protocol,
-                         r.counted ? "" : "  (not counted)");
-    out << fmt::format("  bus bandwidth in GB/s; median |error| {:.1f}% over {} cases (budget {:.1f}%): {}\n", 100.0 * med, errs.size(),
-                       100.0 * budget, pass ? "within budget" : "PAST BUDGET");
-  }
+    out << fmt::format("  {:<48} {:>12} {:>10.2f} {:>10.2f} {:>+7.1f}% {:>17} {:>7}{}\n", r.c->id, r.c->bytes, r.predicted / 1e9,
+                       r.c->busbw / 1e9, 100.0 * r.error, r.o.algorithm, r.o.protocol.empty() ? "-" : r.o.protocol,
+                       r.counted ? "" : "  (not counted)");
+  out << fmt::format("  bus bandwidth in GB/s; median |error| {:.1f}% over {} cases (budget {:.1f}%): {}\n", 100.0 * med, counted,
+                     100.0 * budget, pass ? "within budget" : "PAST BUDGET");
   return pass ? 0 : 1;
 }
+
+}  // namespace
 
 double busbw_factor(const std::string& op, int n) {
   if (n <= 1) return 0.0;
@@ -385,8 +332,12 @@ double busbw_factor(const std::string& op, int n) {
   return (nn - 1.0) / nn;  // all_gather, reduce_scatter, all_to_all
 }
 
-int cmd_predict_collective(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out) {
-  const Request r = parse(args);
+namespace {
+
+int cmd_predict_collective(const ParsedArgs& a, const CliContext& ctx) {
+  std::ostream& out = ctx.out;
+  const Request r = request_of(a);
+  const std::string data_dir = ctx.data_dir();
   const Catalog catalog = Catalog::load(shipped_catalog_files(data_dir));
   const SystemSpec* sys = catalog.find_system(r.system);
   if (!sys)
@@ -443,6 +394,45 @@ int cmd_predict_collective(const std::vector<std::string>& args, const std::stri
                        algbw * factor / 1e9, o.algorithm, o.protocol.empty() ? "-" : o.protocol, o.model_time_s * 1e6);
   }
   return 0;
+}
+
+}  // namespace
+
+Verb predict_collective_verb() {
+  VerbSpec s;
+  s.name = "predict collective";
+  s.words = {"predict", "collective"};
+  s.summary = "One collective simulated on M systems of the catalog (joined by a rail-optimized fabric when M > 1): "
+              "time, algorithm and bus bandwidth as nccl-tests defines them, the algorithm and protocol chosen, and the "
+              "cost model's time. Without --bytes, a table from 1 KiB to 8 GiB like all_reduce_perf prints (each size "
+              "simulated in its own process).";
+  s.options = {
+      text("--system", "ID", "the catalog system (helios, mi300x-platform, hgx-h100, ...)").required(),
+      text("--op", "OP", "the collective: " + collective_names()).required(),
+      integer("--gpus", "N", 1, 10'000'000, "the GPUs taking part").required(),
+      integer("--nodes", "M", 1, 10'000'000, "the systems they are spread over").default_shown("as few as hold the GPUs"),
+      byte_count("--bytes", "SIZE", 1, "the message size").default_shown("a table from 1 KiB to 8 GiB"),
+      text("--algorithm", "A", "the algorithm, or auto for the one NCCL/RCCL would choose").defaults_to("auto"),
+      text("--set", "KEY=VALUE", "override a key of the cluster's scenario, e.g. cluster.scale_out.multipath=ecmp").repeatable(),
+      flag("--json", "print one JSON object instead of the table")};
+  return {s, cmd_predict_collective};
+}
+
+Verb validate_collectives_verb() {
+  VerbSpec s;
+  s.name = "validate --system";
+  s.words = {"validate"};
+  s.selected_by = "--system";
+  s.summary = "Collective bus bandwidth predicted vs measured for every collective case of the files measured on the "
+              "system's GPU (simulated like predict collective, each in its own process); exit status 1 when the median "
+              "|error| over sizes >= --min-bytes exceeds the budget.";
+  s.positionals = {{"MEASUREMENTS", "a measurements file",
+                    "measurements files holding collective bus-bandwidth cases (validation/reference/*.yaml)", true, true}};
+  s.options = {text("--system", "ID", "the catalog system the cases are simulated on").required(),
+               byte_count("--min-bytes", "SIZE", 0, "the smallest case size the median counts").defaults_to("1"),
+               number_above("--budget", "PERCENT", 0.0, "the largest median |error| that passes, in percent").defaults_to("10"),
+               flag("--json", "print one JSON object instead of the table")};
+  return {s, cmd_validate_collectives};
 }
 
 }  // namespace racksim

@@ -1,4 +1,4 @@
-// racksim sim: `racksim predict collective` — one collective on a system, simulated.
+// racksim cli: `racksim predict collective` — one collective on a system, simulated.
 //
 //   racksim predict collective --system ID --op OP --gpus N [--nodes M] [--bytes SIZE]
 //                              [--algorithm A] [--set KEY=VALUE]... [--json]
@@ -15,20 +15,20 @@
 // (SimGrid runs one simulation per process).
 #pragma once
 
-#include <iosfwd>
+#include "sim/cli/verb.hpp"
+
 #include <string>
-#include <vector>
 
 namespace racksim {
 
-int cmd_predict_collective(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out);
+[[nodiscard]] Verb predict_collective_verb();
 
 // `racksim validate MEASUREMENTS... --system ID [--min-bytes SIZE] [--budget PERCENT] [--json]`:
 // every collective bus-bandwidth case of the files measured on the system's GPU (its id as a
 // word of the case's `hardware`) with at most the system's GPUs, simulated on one system;
 // predicted vs measured per case; exit 1 when the median |error| over cases of at least
 // --min-bytes exceeds the budget (default 10%).
-int cmd_validate_collectives(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out);
+[[nodiscard]] Verb validate_collectives_verb();
 
 // nccl-tests' bus bandwidth factor of a collective kind over n ranks.
 [[nodiscard]] double busbw_factor(const std::string& op, int n);

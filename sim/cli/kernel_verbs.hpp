@@ -1,14 +1,12 @@
-// racksim sim: the CLI verbs of the GPU kernel model — predict, calibrate, validate.
+// racksim cli: the verbs of the GPU kernel model — predict kernel, calibrate, validate --gpu.
 #pragma once
 
-#include <iosfwd>
-#include <string>
-#include <vector>
+#include "sim/cli/verb.hpp"
 
 namespace racksim {
 
-int cmd_predict(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out);
-int cmd_calibrate(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out);
-int cmd_validate(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out);
+[[nodiscard]] Verb predict_kernel_verb();
+[[nodiscard]] Verb calibrate_verb();
+[[nodiscard]] Verb validate_kernels_verb();
 
 }  // namespace racksim

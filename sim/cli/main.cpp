@@ -1,4 +1,4 @@
-// racksim: the command-line entry point. Everything is in sim/cli.cpp.
+// racksim: the command-line entry point. Everything is in sim/cli (run_cli, cli.hpp).
 #include "sim/cli/cli.hpp"
 
 #include <unistd.h>

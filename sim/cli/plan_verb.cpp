@@ -1,3 +1,4 @@
+// racksim cli: `racksim plan` — screening, the points simulated in children, the report (plan_verb.hpp).
 #include "sim/cli/plan_verb.hpp"
 
 #include "core/error.hpp"
@@ -30,8 +31,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kUsageLine = "usage: racksim plan PLAN [--set KEY=VALUE]... [--jobs N] [--json FILE] [--out DIR]";
-
 struct Options {
   std::string plan;
   std::vector<std::string> sets;
@@ -40,41 +39,13 @@ struct Options {
   std::string out;
 };
 
-Options parse_options(const std::vector<std::string>& args) {
+Options options_of(const ParsedArgs& a) {
   Options o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    if (name.empty() || name[0] != '-') {
-      if (!o.plan.empty()) throw UsageError(fmt::format("'plan' takes one plan file, got a second: '{}'; {}", name, kUsageLine));
-      o.plan = name;
-      continue;
-    }
-    std::string value;
-    if (const auto eq = name.find('='); eq != std::string::npos && name.rfind("--", 0) == 0) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (name == "--set" || name == "--jobs" || name == "--json" || name == "--out") {
-      if (i + 1 >= args.size()) throw UsageError(fmt::format("{} needs a value; {}", name, kUsageLine));
-      value = args[++i];
-    } else {
-      throw UsageError(fmt::format("unknown option '{}' for 'plan'; {}", name, kUsageLine));
-    }
-    if (value.empty()) throw UsageError(fmt::format("{} needs a value; {}", name, kUsageLine));
-    if (name == "--set") o.sets.push_back(value);
-    else if (name == "--json") o.json = value;
-    else if (name == "--out") o.out = value;
-    else if (name == "--jobs") {
-      char* end = nullptr;
-      errno = 0;
-      const long n = std::strtol(value.c_str(), &end, 10);
-      if (end != value.c_str() + value.size() || errno != 0 || n < 1 || n > 1024)
-        throw UsageError(fmt::format("--jobs needs a number of processes from 1 to 1024, got '{}'", value));
-      o.jobs = static_cast<int>(n);
-    } else {
-      throw UsageError(fmt::format("unknown option '{}' for 'plan'; {}", name, kUsageLine));
-    }
-  }
-  if (o.plan.empty()) throw UsageError(fmt::format("'plan' needs a plan file; {}", kUsageLine));
+  o.plan = a.positional()[0];
+  o.sets = a.texts("--set");
+  o.jobs = static_cast<int>(a.integer("--jobs").value_or(0));
+  o.json = a.text("--json").value_or("");
+  o.out = a.text("--out").value_or("");
   return o;
 }
 
@@ -176,13 +147,9 @@ std::map<std::size_t, std::string> run_children(const std::vector<std::size_t>& 
   return done;
 }
 
-}  // namespace
-
-int cmd_plan(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out, std::ostream* tty) {
-  const Options o = parse_options(args);
-  const PlanSpec plan = load_plan(o.plan, o.sets);
-
-  // The base scenario, with the plan's overrides: its errors are the plan's.
+// What the grid needs of the plan's base scenario, read with the plan's overrides (its errors are
+// the plan's).
+PlanBase base_of(const PlanSpec& plan, const std::string& data_dir) {
   Scenario base_s;
   try {
     base_s = load_scenario(plan.scenario, plan.overrides, data_dir);
@@ -205,8 +172,11 @@ int cmd_plan(const std::vector<std::string>& args, const std::string& data_dir, 
   base.global_batch = ts.batch.global;
   base.sequence = ts.batch.seq;
   base.site = base_s.power.site;
+  return base;
+}
 
-  // Output places first, so that a bad path fails before minutes of simulation.
+// Output places first, so that a bad path fails before minutes of simulation.
+void create_output_folders(const Options& o) {
   if (!o.out.empty()) {
     std::error_code ec;
     fs::create_directories(fs::path(o.out) / "points", ec);
@@ -218,10 +188,12 @@ int cmd_plan(const std::vector<std::string>& args, const std::string& data_dir, 
     if (!parent.empty()) fs::create_directories(parent, ec);
     if (ec) throw OutputError(fmt::format("cannot create the folder of {}: {}", o.json, ec.message()));
   }
+}
 
-  // Screening: the grid's own checks, then the generator's, by building each point's scenario.
-  std::vector<PlanPoint> points = expand_grid(plan, base);
-  std::vector<std::optional<Scenario>> scenarios(points.size());
+// Screening: the grid's own checks, then the generator's, by building each point's scenario.
+// Returns the points left to simulate; fills their scenarios.
+std::vector<std::size_t> screen(std::vector<PlanPoint>& points, std::vector<std::optional<Scenario>>& scenarios,
+                                const PlanSpec& plan, const std::string& data_dir) {
   std::vector<std::size_t> to_simulate;
   for (std::size_t i = 0; i < points.size(); ++i) {
     PlanPoint& p = points[i];
@@ -234,17 +206,12 @@ int cmd_plan(const std::vector<std::string>& args, const std::string& data_dir, 
     }
     to_simulate.push_back(i);
   }
+  return to_simulate;
+}
 
-  const int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  out << fmt::format("racksim plan: {} points, {} rejected by the plan or the generator, {} to evaluate (one training step each)\n", points.size(),
-                     points.size() - to_simulate.size(), to_simulate.size())
-      << std::flush;
-  const auto answers = run_children(to_simulate, jobs, [&](std::size_t i) {
-    const std::string summary =
-        o.out.empty() ? std::string() : (fs::path(o.out) / "points" / fmt::format("{:03}", points[i].id) / "summary.json").string();
-    return evaluate_point(*scenarios[i], summary);
-  }, tty);
-
+// Each child's answer judged into its point; true when a simulation failed.
+bool judge_answers(std::vector<PlanPoint>& points, const std::map<std::size_t, std::string>& answers, const PlanSpec& plan,
+                   const PlanBase& base) {
   bool failed = false;
   for (const auto& [i, text] : answers) {
     PlanPoint& p = points[i];
@@ -259,10 +226,12 @@ int cmd_plan(const std::vector<std::string>& args, const std::string& data_dir, 
       reject(p, Reject::SimulationFailed, text.rfind("failed ", 0) == 0 ? text.substr(7) : text);
     }
   }
-  mark_pareto(points);
+  return failed;
+}
 
-  const std::string table = plan_table(plan, base, points);
-  out << "\n" << table;
+// --json FILE and --out DIR; returns the paths written.
+std::vector<std::string> write_outputs(const Options& o, const PlanSpec& plan, const PlanBase& base,
+                                       const std::vector<PlanPoint>& points, const std::string& table) {
   std::vector<std::string> written;
   if (!o.json.empty()) {
     write_atomic(o.json, plan_json(plan, base, points));
@@ -275,12 +244,60 @@ int cmd_plan(const std::vector<std::string>& args, const std::string& data_dir, 
     written.push_back((fs::path(o.out) / "plan.txt").string());
     written.push_back((fs::path(o.out) / "points" / "<id>" / "summary.json").string());
   }
+  return written;
+}
+
+int cmd_plan(const ParsedArgs& a, const CliContext& ctx) {
+  std::ostream& out = ctx.out;
+  const Options o = options_of(a);
+  const std::string data_dir = ctx.data_dir();
+  const PlanSpec plan = load_plan(o.plan, o.sets);
+  const PlanBase base = base_of(plan, data_dir);
+  create_output_folders(o);
+
+  std::vector<PlanPoint> points = expand_grid(plan, base);
+  std::vector<std::optional<Scenario>> scenarios(points.size());
+  const std::vector<std::size_t> to_simulate = screen(points, scenarios, plan, data_dir);
+  const int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  out << fmt::format("racksim plan: {} points, {} rejected by the plan or the generator, {} to evaluate (one training step each)\n", points.size(),
+                     points.size() - to_simulate.size(), to_simulate.size())
+      << std::flush;
+  const auto answers = run_children(to_simulate, jobs, [&](std::size_t i) {
+    const std::string summary =
+        o.out.empty() ? std::string() : (fs::path(o.out) / "points" / fmt::format("{:03}", points[i].id) / "summary.json").string();
+    return evaluate_point(*scenarios[i], summary);
+  }, ctx.tty);
+  const bool failed = judge_answers(points, answers, plan, base);
+  mark_pareto(points);
+
+  const std::string table = plan_table(plan, base, points);
+  out << "\n" << table;
+  const std::vector<std::string> written = write_outputs(o, plan, base, points, table);
   if (!written.empty()) {
     std::string list;
     for (const auto& f : written) list += (list.empty() ? "" : ", ") + f;
     out << fmt::format("\nwrote {}\n", list);
   }
   return failed ? static_cast<int>(ExitCode::SimFailed) : 0;
+}
+
+}  // namespace
+
+Verb plan_verb() {
+  VerbSpec s;
+  s.name = "plan";
+  s.words = {"plan"};
+  s.summary = "Capacity planning (docs/plan.md): for the plan's base training scenario, try every rack count x layout x "
+              "global batch of its search, simulate one training step of each point that passes screening (each in its "
+              "own process), and print the Pareto set of time to train, energy, GPUs and peak site power, the dominated "
+              "points, and every rejected point with its reason (over limit, invalid layout, out of memory, cannot "
+              "evaluate, over power, too slow).";
+  s.positionals = {{"PLAN", "a plan file", "the plan file (scenarios/plans/llama3-405b.yaml is an example)"}};
+  s.options = {text("--set", "KEY=VALUE", "override a key of the plan file").repeatable(),
+               integer("--jobs", "N", 1, 1024, "the points simulated at once").default_shown("the machine's cores"),
+               text("--json", "FILE", "write every point as JSON"),
+               text("--out", "DIR", "write plan.txt, plan.json and each simulated point's points/<id>/summary.json")};
+  return {s, cmd_plan};
 }
 
 }  // namespace racksim

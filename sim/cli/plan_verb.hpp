@@ -1,4 +1,4 @@
-// racksim sim: `racksim plan` — capacity planning (docs/plan.md).
+// racksim cli: `racksim plan` — capacity planning (docs/plan.md).
 //
 //   racksim plan PLAN [--set KEY=VALUE]... [--jobs N] [--json FILE] [--out DIR]
 //
@@ -14,13 +14,10 @@
 // 5 a file could not be written.
 #pragma once
 
-#include <iosfwd>
-#include <string>
-#include <vector>
+#include "sim/cli/verb.hpp"
 
 namespace racksim {
 
-// `tty`: where the progress meter goes (null: nowhere).
-int cmd_plan(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out, std::ostream* tty = nullptr);
+[[nodiscard]] Verb plan_verb();
 
 }  // namespace racksim

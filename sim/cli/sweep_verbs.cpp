@@ -1,3 +1,5 @@
+// racksim cli: `racksim sweep` and `racksim merge` — the points run in children, resume, shards,
+// the Slurm script and the merge (sweep_verbs.hpp).
 #include "sim/cli/sweep_verbs.hpp"
 
 #include "core/error.hpp"
@@ -20,8 +22,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <cstdio>
+#include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -50,15 +53,6 @@ struct SweepOptions {
   bool quiet = false;
 };
 
-long long parse_count(const std::string& opt, const std::string& text, long long min) {
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || end != text.c_str() + text.size() || errno != 0 || v < min)
-    throw InputError(Location{fmt::format("{} {}", opt, text), 0, 0, ""}, fmt::format("expected an integer >= {}", min));
-  return v;
-}
-
 void check_metric_name(const std::string& m) {
   const auto& known = check_metric_names();
   if (std::find(known.begin(), known.end(), m) == known.end()) {
@@ -68,38 +62,26 @@ void check_metric_name(const std::string& m) {
   }
 }
 
-SweepOptions parse_sweep_args(const std::vector<std::string>& args) {
+std::vector<std::string> metrics_of(const ParsedArgs& a) {
+  const std::vector<std::string> metrics = a.texts("--metric");
+  for (const auto& m : metrics) check_metric_name(m);
+  return metrics;
+}
+
+SweepOptions options_of(const ParsedArgs& a) {
   SweepOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const std::string& opt) -> std::string {
-      if (a.size() > opt.size() && a.compare(0, opt.size() + 1, opt + "=") == 0) return a.substr(opt.size() + 1);
-      if (i + 1 >= args.size()) throw UsageError(fmt::format("{} needs a value", opt));
-      return args[++i];
-    };
-    auto is = [&](const std::string& opt) { return a == opt || a.rfind(opt + "=", 0) == 0; };
-    if (is("--axis")) o.axis_args.push_back(value("--axis"));
-    else if (is("--set")) o.sets.push_back(value("--set"));
-    else if (is("--out")) o.out_dir = value("--out");
-    else if (is("--jobs") || a == "-j") o.jobs = static_cast<int>(parse_count("--jobs", value(is("--jobs") ? "--jobs" : "-j"), 1));
-    else if (is("--shard")) o.shard = parse_shard(value("--shard"));
-    else if (is("--max-points")) o.max_points = static_cast<std::size_t>(parse_count("--max-points", value("--max-points"), 1));
-    else if (is("--metric")) {
-      o.metrics.push_back(value("--metric"));
-      check_metric_name(o.metrics.back());
-    } else if (is("--slurm")) o.slurm_file = value("--slurm");
-    else if (is("--shards")) o.slurm_shards = static_cast<std::size_t>(parse_count("--shards", value("--shards"), 1));
-    else if (a == "--no-report") o.report = false;
-    else if (a == "--quiet" || a == "-q") o.quiet = true;
-    else if (!a.empty() && a[0] == '-') throw UsageError(fmt::format("unknown option '{}' for 'sweep'", a));
-    else if (o.scenario.empty()) o.scenario = a;
-    else throw UsageError(fmt::format("'sweep' takes one scenario, got a second: '{}'", a));
-  }
-  if (o.scenario.empty()) throw UsageError("usage: racksim sweep SCENARIO --axis KEY=V1,V2,... [--axis ...] (no scenario given)");
-  if (o.axis_args.empty()) throw UsageError("'sweep' needs at least one --axis KEY=V1,V2,...");
-  if (!o.slurm_file.empty() && o.slurm_shards == 0) throw UsageError("--slurm FILE needs --shards N (the number of array tasks)");
-  if (o.slurm_file.empty() && o.slurm_shards != 0) throw UsageError("--shards N goes with --slurm FILE (to run one shard, use --shard I/N)");
-  if (!o.slurm_file.empty() && o.shard) throw UsageError("--slurm writes a script for every shard; it does not take --shard");
+  o.scenario = a.positional()[0];
+  o.axis_args = a.texts("--axis");
+  o.sets = a.texts("--set");
+  o.out_dir = a.text("--out").value_or("");
+  o.jobs = static_cast<int>(a.integer("--jobs").value_or(0));
+  if (const auto shard = a.text("--shard")) o.shard = parse_shard(*shard);
+  if (const auto k = a.integer("--max-points")) o.max_points = static_cast<std::size_t>(*k);
+  o.metrics = metrics_of(a);
+  o.slurm_file = a.text("--slurm").value_or("");
+  o.slurm_shards = static_cast<std::size_t>(a.integer("--shards").value_or(0));
+  o.report = !a.flag("--no-report");
+  o.quiet = a.flag("--quiet");
   return o;
 }
 
@@ -227,29 +209,30 @@ void write_tables(const fs::path& dir, const std::string& stem, const std::vecto
   write_atomic(dir / (stem + ".csv"), table_csv(rows, m.axes));
 }
 
-}  // namespace
-
-int cmd_sweep(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out, std::ostream* tty) {
-  const SweepOptions o = parse_sweep_args(args);
+// The sweep's manifest from the options: the scenario (its bytes hashed), the common overrides
+// and the axes, each key swept once.
+SweepManifest manifest_of(const SweepOptions& o) {
   SweepManifest m;
   m.scenario = o.scenario;
   m.sets = o.sets;
   for (const auto& a : o.axis_args) m.axes.push_back(parse_axis(a));
-  {
-    std::set<std::string> keys;
-    for (const auto& a : m.axes)
-      if (!keys.insert(a.key).second)
-        throw InputError(Location{fmt::format("--axis {}", a.key), 0, 0, ""}, "the key is swept by two --axis options; give one with all its values");
-  }
+  std::set<std::string> keys;
+  for (const auto& a : m.axes)
+    if (!keys.insert(a.key).second)
+      throw InputError(Location{fmt::format("--axis {}", a.key), 0, 0, ""}, "the key is swept by two --axis options; give one with all its values");
   m.points = grid_size(m.axes);
   bool exists = false;
   const std::string scenario_bytes = read_file(o.scenario, exists);
   if (!exists) throw InputError(Location{o.scenario, 0, 0, ""}, "cannot open the scenario file (does it exist and is it readable?)");
   m.scenario_hash = fnv1a64(scenario_bytes);
+  return m;
+}
 
-  // Every input is read before anything runs: the scenario with the common overrides, then each
-  // axis value alone on top of them (a bad key or value is an error now, not a failed point).
-  const Scenario base = load_scenario(o.scenario, o.sets, data_dir);
+// Every input is read before anything runs: the scenario with the common overrides (returned),
+// then each axis value alone on top of them (a bad key or value is an error now, not a failed
+// point).
+Scenario check_inputs(const SweepOptions& o, const SweepManifest& m, const std::string& data_dir) {
+  Scenario base = load_scenario(o.scenario, o.sets, data_dir);
   for (const auto& a : m.axes)
     for (const auto& v : a.values) {
       std::vector<std::string> sets = o.sets;
@@ -264,67 +247,113 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& data_dir,
         throw InputError(loc, e.expected());
       }
     }
+  return base;
+}
 
-  const fs::path dir = o.out_dir.empty() ? fs::path("racksim-out") / (safe_file_name(base.name, "sweep") + "-sweep") : fs::path(o.out_dir);
+// The sweep's folder, created, holding this sweep's manifest (written now, or the same one from
+// an earlier run).
+fs::path open_folder(const SweepOptions& o, const SweepManifest& m, const std::string& name) {
+  const fs::path dir = o.out_dir.empty() ? fs::path("racksim-out") / (safe_file_name(name, "sweep") + "-sweep") : fs::path(o.out_dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw OutputError(fmt::format("cannot create the sweep folder {}: {}", dir.string(), ec.message()));
   const fs::path manifest_file = dir / "sweep.json";
-  {
-    bool have = false;
-    const std::string text = read_file(manifest_file, have);
-    if (have) {
-      const std::string diff = manifest_difference(parse_manifest(text, manifest_file.string()), m);
-      if (!diff.empty())
-        throw InputError(Location{manifest_file.string(), 0, 0, ""},
-                         fmt::format("{} holds another sweep: {}. Use another --out folder, or remove this one to start over",
-                                     dir.string(), diff));
-    } else {
-      write_atomic(manifest_file, manifest_json(m));
-    }
+  bool have = false;
+  const std::string text = read_file(manifest_file, have);
+  if (!have) {
+    write_atomic(manifest_file, manifest_json(m));
+    return dir;
   }
-  const int jobs = o.jobs > 0 ? o.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const std::string diff = manifest_difference(parse_manifest(text, manifest_file.string()), m);
+  if (!diff.empty())
+    throw InputError(Location{manifest_file.string(), 0, 0, ""},
+                     fmt::format("{} holds another sweep: {}. Use another --out folder, or remove this one to start over",
+                                 dir.string(), diff));
+  return dir;
+}
 
-  if (!o.slurm_file.empty()) {
-    std::vector<std::string> sargs = {absolute(o.scenario)};
-    for (const auto& a : o.axis_args) sargs.insert(sargs.end(), {"--axis", a});
-    for (const auto& s : o.sets) sargs.insert(sargs.end(), {"--set", s});
-    for (const auto& mt : o.metrics) sargs.insert(sargs.end(), {"--metric", mt});
-    sargs.insert(sargs.end(), {"--out", absolute(dir.string()), "--quiet"});
-    const std::string script = slurm_script(self_exe(), sargs, absolute(dir.string()), o.slurm_shards, jobs,
-                                            "racksim-" + safe_file_name(base.name, "sweep"));
-    write_atomic(o.slurm_file, script);
-    fs::permissions(o.slurm_file, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add, ec);
-    if (!o.quiet)
-      out << fmt::format("wrote {}: a Slurm job array of {} task{} ({} points, {} per task at most, {} at a time each)\n"
-                         "submit it with: sbatch {}\nthen join the shards with: racksim merge {}\n",
-                         o.slurm_file, o.slurm_shards, o.slurm_shards == 1 ? "" : "s", m.points,
-                         (m.points + o.slurm_shards - 1) / o.slurm_shards, jobs, o.slurm_file, dir.string());
-    return 0;
-  }
+// --slurm FILE: the job-array script that runs the sweep as --shards N shards.
+void write_slurm(const SweepOptions& o, const SweepManifest& m, const fs::path& dir, const std::string& name, int jobs,
+                 std::ostream& out) {
+  std::vector<std::string> sargs = {absolute(o.scenario)};
+  for (const auto& a : o.axis_args) sargs.insert(sargs.end(), {"--axis", a});
+  for (const auto& s : o.sets) sargs.insert(sargs.end(), {"--set", s});
+  for (const auto& mt : o.metrics) sargs.insert(sargs.end(), {"--metric", mt});
+  sargs.insert(sargs.end(), {"--out", absolute(dir.string()), "--quiet"});
+  const std::string script = slurm_script(self_exe(), sargs, absolute(dir.string()), o.slurm_shards, jobs,
+                                          "racksim-" + safe_file_name(name, "sweep"));
+  write_atomic(o.slurm_file, script);
+  std::error_code ec;
+  fs::permissions(o.slurm_file, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add, ec);
+  if (!o.quiet)
+    out << fmt::format("wrote {}: a Slurm job array of {} task{} ({} points, {} per task at most, {} at a time each)\n"
+                       "submit it with: sbatch {}\nthen join the shards with: racksim merge {}\n",
+                       o.slurm_file, o.slurm_shards, o.slurm_shards == 1 ? "" : "s", m.points,
+                       (m.points + o.slurm_shards - 1) / o.slurm_shards, jobs, o.slurm_file, dir.string());
+}
 
-  const Shard shard = o.shard.value_or(Shard{});
-  const std::string stem = results_stem(shard);
+// The rows of an earlier run of this shard, kept for a resume; both files are rewritten from the
+// JSON lines, so that a row cut short by a kill is gone from both and the CSV agrees.
+ReadRows resume_rows(const fs::path& dir, const std::string& stem, const Shard& shard, const SweepManifest& m) {
   const fs::path jsonl = dir / (stem + ".jsonl");
-  const fs::path csv = dir / (stem + ".csv");
-  // Resume: the rows already there are kept; both files are rewritten from the JSON lines, so
-  // that a row cut short by a kill is gone from both and the CSV agrees.
-  std::vector<SweepRow> rows;
-  bool dropped = false;
-  {
-    bool have = false;
-    const std::string text = read_file(jsonl, have);
-    if (have) {
-      ReadRows r = parse_rows(text, jsonl.string(), m);
-      for (const auto& row : r.rows)
-        if (!shard.holds(row.point))
-          throw InputError(Location{jsonl.string(), 0, 0, ""}, fmt::format("point {} does not belong to shard {}/{}", row.point,
-                                                                             shard.index, shard.count));
-      rows = std::move(r.rows);
-      dropped = r.dropped_partial;
-    }
-    write_tables(dir, stem, rows, m);
+  ReadRows r;
+  bool have = false;
+  const std::string text = read_file(jsonl, have);
+  if (have) {
+    r = parse_rows(text, jsonl.string(), m);
+    for (const auto& row : r.rows)
+      if (!shard.holds(row.point))
+        throw InputError(Location{jsonl.string(), 0, 0, ""}, fmt::format("point {} does not belong to shard {}/{}", row.point,
+                                                                           shard.index, shard.count));
   }
+  write_tables(dir, stem, r.rows, m);
+  return r;
+}
+
+// Runs the `todo` points, `jobs` at once, each in a child; appends each finished one to the
+// shard's files and to `rows`. Returns how many failed.
+std::size_t run_points(const SweepOptions& o, const SweepManifest& m, const std::vector<std::size_t>& todo, int jobs,
+                       const fs::path& jsonl, const fs::path& csv, std::vector<SweepRow>& rows, const CliContext& ctx) {
+  const std::string data_dir = ctx.data_dir();
+  std::size_t failed_now = 0;
+  ProgressMeter meter(o.quiet ? nullptr : ctx.tty, "sweep", static_cast<double>(todo.size()), "points");
+  ChildPool pool(jobs);
+  std::size_t next = 0, finished = 0;
+  while (finished < todo.size()) {
+    while (next < todo.size() && !pool.full()) {
+      const std::size_t p = todo[next++];
+      std::vector<std::string> sets = o.sets;
+      const auto ov = point_overrides(m.axes, p);
+      sets.insert(sets.end(), ov.begin(), ov.end());
+      pool.start(p, [&, sets] { return run_point(o.scenario, sets, data_dir); });
+    }
+    const ChildPool::Finished f = pool.wait_any();
+    SweepRow row;
+    row.point = f.id;
+    row.values = point_values(m.axes, f.id);
+    row.ok = f.ok;
+    if (f.ok) row.metrics = decode_metric_lines(f.text);
+    else {
+      row.error = f.text;
+      ++failed_now;
+      if (!o.quiet) {
+        meter.finish();
+        ctx.out << fmt::format("  point {} failed: {}\n", f.id, f.text) << std::flush;
+      }
+    }
+    append_line(jsonl, row_jsonl(row));
+    append_line(csv, row_csv(row, m.axes));
+    rows.push_back(std::move(row));
+    ++finished;
+    meter.update(static_cast<double>(finished));
+  }
+  return failed_now;
+}
+
+// The points of the shard not in `rows` yet (at most --max-points of them), and how many points
+// the shard holds.
+std::pair<std::vector<std::size_t>, std::size_t> points_to_run(const SweepOptions& o, const SweepManifest& m, const Shard& shard,
+                                                               const std::vector<SweepRow>& rows) {
   std::set<std::size_t> done;
   for (const auto& r : rows) done.insert(r.point);
   std::vector<std::size_t> todo;
@@ -334,103 +363,72 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& data_dir,
       ++in_shard;
       if (!done.count(p)) todo.push_back(p);
     }
-  const std::size_t resumed = rows.size();
   if (o.max_points && todo.size() > *o.max_points) todo.resize(*o.max_points);
+  return {todo, in_shard};
+}
 
-  if (!o.quiet) {
-    out << fmt::format("sweep {}: {} point{}", o.scenario, m.points, m.points == 1 ? "" : "s");
-    for (const auto& a : m.axes) out << fmt::format(", {} x {}", a.values.size(), a.key);
-    if (!shard.whole()) out << fmt::format("; shard {}/{} holds {}", shard.index, shard.count, in_shard);
-    out << fmt::format("\n  folder              {}\n", dir.string());
-    if (resumed > 0)
-      out << fmt::format("  resumed             {} point{} already done{}\n", resumed, resumed == 1 ? "" : "s",
-                         dropped ? " (a row cut short by an interruption was dropped and runs again)" : "");
-    out << fmt::format("  running             {} point{}, {} at a time\n", todo.size(), todo.size() == 1 ? "" : "s", jobs);
-    out << std::flush;
-  }
+void print_start(const SweepOptions& o, const SweepManifest& m, const Shard& shard, const fs::path& dir, std::size_t in_shard,
+                 const ReadRows& resumed, std::size_t todo, int jobs, std::ostream& out) {
+  out << fmt::format("sweep {}: {} point{}", o.scenario, m.points, m.points == 1 ? "" : "s");
+  for (const auto& a : m.axes) out << fmt::format(", {} x {}", a.values.size(), a.key);
+  if (!shard.whole()) out << fmt::format("; shard {}/{} holds {}", shard.index, shard.count, in_shard);
+  out << fmt::format("\n  folder              {}\n", dir.string());
+  const std::size_t n = resumed.rows.size();
+  if (n > 0)
+    out << fmt::format("  resumed             {} point{} already done{}\n", n, n == 1 ? "" : "s",
+                       resumed.dropped_partial ? " (a row cut short by an interruption was dropped and runs again)" : "");
+  out << fmt::format("  running             {} point{}, {} at a time\n", todo, todo == 1 ? "" : "s", jobs);
+  out << std::flush;
+}
 
-  std::size_t failed_now = 0;
-  {
-    ProgressMeter meter(o.quiet ? nullptr : tty, "sweep", static_cast<double>(todo.size()), "points");
-    ChildPool pool(jobs);
-    std::size_t next = 0, finished = 0;
-    while (finished < todo.size()) {
-      while (next < todo.size() && !pool.full()) {
-        const std::size_t p = todo[next++];
-        std::vector<std::string> sets = o.sets;
-        const auto ov = point_overrides(m.axes, p);
-        sets.insert(sets.end(), ov.begin(), ov.end());
-        pool.start(p, [&, sets] { return run_point(o.scenario, sets, data_dir); });
-      }
-      const ChildPool::Finished f = pool.wait_any();
-      SweepRow row;
-      row.point = f.id;
-      row.values = point_values(m.axes, f.id);
-      row.ok = f.ok;
-      if (f.ok) row.metrics = decode_metric_lines(f.text);
-      else {
-        row.error = f.text;
-        ++failed_now;
-        if (!o.quiet) {
-          meter.finish();
-          out << fmt::format("  point {} failed: {}\n", f.id, f.text) << std::flush;
-        }
-      }
-      append_line(jsonl, row_jsonl(row));
-      append_line(csv, row_csv(row, m.axes));
-      rows.push_back(std::move(row));
-      ++finished;
-      meter.update(static_cast<double>(finished));
-    }
-  }
-
-  std::sort(rows.begin(), rows.end(), [](const SweepRow& a, const SweepRow& b) { return a.point < b.point; });
+// After the run: the table (small sweeps), the counts, what is left and the files.
+void print_end(const std::vector<SweepRow>& rows, const SweepManifest& m, const Shard& shard, const fs::path& dir,
+               const std::string& stem, std::size_t in_shard, std::size_t ran, std::size_t resumed, std::size_t failed_now,
+               bool report, std::ostream& out) {
   const bool complete = rows.size() == in_shard;
-  if (complete) write_tables(dir, stem, rows, m);  // sorted by point: the same bytes however it ran
   const std::size_t failed = static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), [](const SweepRow& r) { return !r.ok; }));
+  if (complete && rows.size() <= 64) out << "\n" << rows_table(rows, m.axes);
+  out << fmt::format("\n  points              {} of {} done ({} this run, {} before), {} failed{}\n", rows.size(), in_shard, ran,
+                     resumed, failed, failed_now > 0 ? fmt::format(" ({} this run)", failed_now) : "");
+  if (!complete)
+    out << fmt::format("  incomplete          rerun the same command to run the other {}\n", in_shard - rows.size());
+  else if (!shard.whole())
+    out << fmt::format("  shard complete      join the shards with: racksim merge {}\n", dir.string());
+  out << fmt::format("  wrote               {}, {}{}\n", (dir / (stem + ".jsonl")).string(), (dir / (stem + ".csv")).string(),
+                     report ? ", " + (dir / "report.html").string() : "");
+}
+
+int cmd_sweep(const ParsedArgs& a, const CliContext& ctx) {
+  std::ostream& out = ctx.out;
+  const SweepOptions o = options_of(a);
+  const SweepManifest m = manifest_of(o);
+  const Scenario base = check_inputs(o, m, ctx.data_dir());
+  const fs::path dir = open_folder(o, m, base.name);
+  const int jobs = o.jobs > 0 ? o.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (!o.slurm_file.empty()) {
+    write_slurm(o, m, dir, base.name, jobs, out);
+    return 0;
+  }
+
+  const Shard shard = o.shard.value_or(Shard{});
+  const std::string stem = results_stem(shard);
+  const ReadRows resumed = resume_rows(dir, stem, shard, m);
+  std::vector<SweepRow> rows = resumed.rows;
+  const auto [todo, in_shard] = points_to_run(o, m, shard, rows);
+  if (!o.quiet) print_start(o, m, shard, dir, in_shard, resumed, todo.size(), jobs, out);
+  const std::size_t failed_now = run_points(o, m, todo, jobs, dir / (stem + ".jsonl"), dir / (stem + ".csv"), rows, ctx);
+
+  std::sort(rows.begin(), rows.end(), [](const SweepRow& x, const SweepRow& y) { return x.point < y.point; });
+  if (rows.size() == in_shard) write_tables(dir, stem, rows, m);  // sorted by point: the same bytes however it ran
   const bool report = o.report && shard.whole();
   if (report) write_atomic(dir / "report.html", sweep_report_html(make_table(m, rows), report_metrics(o.metrics, rows)));
-  if (!o.quiet) {
-    if (complete && rows.size() <= 64) out << "\n" << rows_table(rows, m.axes);
-    out << fmt::format("\n  points              {} of {} done ({} this run, {} before), {} failed{}\n", rows.size(), in_shard,
-                       todo.size(), resumed, failed, failed_now > 0 ? fmt::format(" ({} this run)", failed_now) : "");
-    if (!complete)
-      out << fmt::format("  incomplete          rerun the same command to run the other {}\n", in_shard - rows.size());
-    else if (!shard.whole())
-      out << fmt::format("  shard complete      join the shards with: racksim merge {}\n", dir.string());
-    out << fmt::format("  wrote               {}, {}{}\n", jsonl.string(), csv.string(),
-                       report ? ", " + (dir / "report.html").string() : "");
-  }
+  if (!o.quiet) print_end(rows, m, shard, dir, stem, in_shard, todo.size(), resumed.rows.size(), failed_now, report, out);
   return 0;
 }
 
-int cmd_merge(const std::vector<std::string>& args, std::ostream& out) {
-  std::string dir_arg;
-  std::vector<std::string> metrics;
-  bool report = true, quiet = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--metric") {
-      if (i + 1 >= args.size()) throw UsageError("--metric needs a value");
-      metrics.push_back(args[++i]);
-      check_metric_name(metrics.back());
-    } else if (a.rfind("--metric=", 0) == 0) {
-      metrics.push_back(a.substr(9));
-      check_metric_name(metrics.back());
-    } else if (a == "--no-report") report = false;
-    else if (a == "--quiet" || a == "-q") quiet = true;
-    else if (!a.empty() && a[0] == '-') throw UsageError(fmt::format("unknown option '{}' for 'merge'", a));
-    else if (dir_arg.empty()) dir_arg = a;
-    else throw UsageError(fmt::format("'merge' takes one sweep folder, got a second: '{}'", a));
-  }
-  if (dir_arg.empty()) throw UsageError("usage: racksim merge DIR (the sweep folder holding sweep.json and the shard files)");
-  const fs::path dir(dir_arg);
-  bool have = false;
-  const std::string mtext = read_file(dir / "sweep.json", have);
-  if (!have) throw InputError(Location{(dir / "sweep.json").string(), 0, 0, ""}, "cannot open the sweep manifest: is this a sweep folder?");
-  const SweepManifest m = parse_manifest(mtext, (dir / "sweep.json").string());
-
-  // The shards' files (and results.jsonl, from an earlier merge or an unsharded run).
+// The row files of a sweep folder — shard-I-of-N.jsonl and results.jsonl (from an earlier merge
+// or an unsharded run) — by name.
+std::vector<std::string> row_files(const fs::path& dir) {
   std::vector<std::string> names;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -441,6 +439,20 @@ int cmd_merge(const std::vector<std::string>& args, std::ostream& out) {
   if (ec) throw InputError(Location{dir.string(), 0, 0, ""}, fmt::format("cannot list the folder: {}", ec.message()));
   std::sort(names.begin(), names.end());
   if (names.empty()) throw InputError(Location{dir.string(), 0, 0, ""}, "no shard-I-of-N.jsonl or results.jsonl files to merge");
+  return names;
+}
+
+int cmd_merge(const ParsedArgs& a, const CliContext& ctx) {
+  std::ostream& out = ctx.out;
+  const fs::path dir(a.positional()[0]);
+  const std::vector<std::string> metrics = metrics_of(a);
+  const bool report = !a.flag("--no-report");
+  bool have = false;
+  const std::string mtext = read_file(dir / "sweep.json", have);
+  if (!have) throw InputError(Location{(dir / "sweep.json").string(), 0, 0, ""}, "cannot open the sweep manifest: is this a sweep folder?");
+  const SweepManifest m = parse_manifest(mtext, (dir / "sweep.json").string());
+
+  const std::vector<std::string> names = row_files(dir);
   std::vector<RowSource> sources;
   std::size_t partial = 0;
   std::set<std::size_t> shard_counts;
@@ -464,16 +476,13 @@ int cmd_merge(const std::vector<std::string>& args, std::ostream& out) {
   const std::vector<SweepRow> rows = merge_rows(sources);
   write_tables(dir, "results", rows, m);
   std::vector<std::size_t> missing;
-  {
-    std::size_t k = 0;
-    for (std::size_t p = 0; p < m.points; ++p) {
-      if (k < rows.size() && rows[k].point == p) ++k;
-      else missing.push_back(p);
-    }
+  for (std::size_t p = 0, k = 0; p < m.points; ++p) {
+    if (k < rows.size() && rows[k].point == p) ++k;
+    else missing.push_back(p);
   }
   if (report) write_atomic(dir / "report.html", sweep_report_html(make_table(m, rows), report_metrics(metrics, rows)));
   const std::size_t failed = static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), [](const SweepRow& r) { return !r.ok; }));
-  if (!quiet) {
+  if (!a.flag("--quiet")) {
     out << fmt::format("merged {} file{} of sweep {}: {} of {} points, {} failed\n", names.size(), names.size() == 1 ? "" : "s",
                        m.scenario, rows.size(), m.points, failed);
     if (partial > 0) out << fmt::format("  {} file{} ended in a row cut short by an interruption (dropped)\n", partial, partial == 1 ? "" : "s");
@@ -485,6 +494,56 @@ int cmd_merge(const std::vector<std::string>& args, std::ostream& out) {
     return 1;
   }
   return 0;
+}
+
+OptionSpec metric_option() {
+  return text("--metric", "NAME", "a metric the report draws (racksim check's names)")
+      .repeatable()
+      .default_shown("step time, tokens/s, MFU, energy, power, clock, coolant and HBM peak where the rows have them");
+}
+
+}  // namespace
+
+Verb sweep_verb() {
+  VerbSpec s;
+  s.name = "sweep";
+  s.words = {"sweep"};
+  s.summary = "Simulate every point of the axes' grid, --jobs at once, each in its own process; append each finished "
+              "point to DIR/results.jsonl and DIR/results.csv and draw DIR/report.html. Rerunning the same command "
+              "resumes. --slurm FILE --shards N writes a Slurm job-array script running the sweep as N shards and runs "
+              "nothing (docs/sweep.md).";
+  s.positionals = {{"SCENARIO", "a scenario file", "the scenario swept"}};
+  s.options = {
+      text("--axis", "KEY=V1,V2,...", "a scenario key and its values (YAML; A..B or A..B:STEP for integer ranges)")
+          .repeatable()
+          .required(),
+      text("--set", "KEY=VALUE", "override a scenario key at every point").repeatable(),
+      text("--out", "DIR", "the sweep folder").default_shown("racksim-out/<name>-sweep"),
+      integer("--jobs", "N", 1, 1024, "the points simulated at once").alias("-j").default_shown("the machine's cores"),
+      text("--shard", "I/N", "run the points p with p mod N = I-1 into DIR/shard-I-of-N.*"),
+      integer("--max-points", "K", 1, std::numeric_limits<std::int64_t>::max(), "stop after K new points"),
+      metric_option(),
+      text("--slurm", "FILE", "write a Slurm job-array script instead of running (needs --shards)"),
+      integer("--shards", "N", 1, std::numeric_limits<std::int64_t>::max(), "the Slurm array's tasks (with --slurm)"),
+      flag("--no-report", "do not draw report.html"),
+      flag("--quiet", "print nothing but errors (and no progress)").alias("-q")};
+  using K = Constraint::Kind;
+  s.constraints = {{K::Requires, {"--slurm", "--shards"}, "the number of array tasks"},
+                   {K::Requires, {"--shards", "--slurm"}, "to run one shard, use --shard I/N"},
+                   {K::Excludes, {"--slurm", "--shard"}, "--slurm writes a script for every shard"}};
+  return {s, cmd_sweep};
+}
+
+Verb merge_verb() {
+  VerbSpec s;
+  s.name = "merge";
+  s.words = {"merge"};
+  s.summary = "Join a sweep's shard files into DIR/results.{jsonl,csv} and DIR/report.html; exit status 1 when points "
+              "are missing (they are named).";
+  s.positionals = {{"DIR", "a sweep folder", "the sweep folder holding sweep.json and the shard files"}};
+  s.options = {metric_option(), flag("--no-report", "do not draw report.html"),
+               flag("--quiet", "print nothing but errors").alias("-q")};
+  return {s, cmd_merge};
 }
 
 }  // namespace racksim

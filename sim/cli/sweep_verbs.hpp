@@ -1,4 +1,4 @@
-// racksim sim: `racksim sweep` and `racksim merge` (docs/sweep.md).
+// racksim cli: `racksim sweep` and `racksim merge` (docs/sweep.md).
 //
 //   racksim sweep SCENARIO --axis KEY=V1,V2,... [--axis ...] [--set KEY=VALUE]... [--out DIR]
 //                 [--jobs N] [--shard I/N] [--max-points K] [--metric NAME]... [--no-report] [--quiet]
@@ -12,14 +12,11 @@
 // the shards on a cluster; `merge` joins the shards' tables.
 #pragma once
 
-#include <iosfwd>
-#include <string>
-#include <vector>
+#include "sim/cli/verb.hpp"
 
 namespace racksim {
 
-// `tty`: where progress goes (null: nowhere, e.g. when stderr is not a terminal).
-int cmd_sweep(const std::vector<std::string>& args, const std::string& data_dir, std::ostream& out, std::ostream* tty);
-int cmd_merge(const std::vector<std::string>& args, std::ostream& out);
+[[nodiscard]] Verb sweep_verb();
+[[nodiscard]] Verb merge_verb();
 
 }  // namespace racksim

@@ -11,7 +11,7 @@
 #     [AT    <file name> <line> [<key path>]]   # the message starts "<...>/<file>:<line>:<col>: key '<key>': "
 #     [EXPECT <regex>...])                     # each must match stdout + stderr
 #
-# Exit codes (sim/cli.cpp): 2 bad command line, 3 invalid input, 4 simulation failed.
+# Exit codes (core/error.hpp, sim/cli/README.md): 2 bad command line, 3 invalid input, 4 simulation failed.
 # Every case runs in ${CMAKE_CURRENT_BINARY_DIR}/out/<case>; SIMULATES (for a case that gets
 # past validation) also writes its results there (--out out/<case>/result).
 # Regexes are CMake regexes, written as [[bracket arguments]] so backslashes are literal.
@@ -75,7 +75,7 @@ racksim_bad_input(control_valid RC 0 SIMULATES
 # --- command line (exit 2) ---
 racksim_bad_input(usage_unknown_verb RC 2
   ARGS   frobnicate
-  EXPECT [[unknown verb 'frobnicate']] [[verbs: run, sweep, merge, plan, predict, calibrate, validate, version]] [[racksim --help]])
+  EXPECT [[unknown verb 'frobnicate']] [[verbs: run, sweep, merge, plan, predict, calibrate, validate, export-chakra, check, version]] [[racksim --help]])
 racksim_bad_input(usage_unknown_option RC 2
   ARGS   run --frobnicate
   EXPECT [[unknown option '--frobnicate' for 'run']] [[racksim --help]])
@@ -316,13 +316,71 @@ racksim_bad_input(measurements_calibrate_other_device RC 3
 # --- run's and sweep's numeric options ---
 racksim_bad_input(run_timeline_events_zero RC 3
   ARGS   run ${valid} --timeline-events 0
-  EXPECT [[--timeline-events 0: expected a whole number of events >= 1]])
+  EXPECT [[--timeline-events 0: expected an integer >= 1]])
 racksim_bad_input(run_timeline_events_text RC 3
   ARGS   run ${valid} --timeline-events=abc
-  EXPECT [[--timeline-events abc: expected a whole number of events >= 1]])
+  EXPECT [[--timeline-events abc: expected an integer >= 1]])
 racksim_bad_input(sweep_max_points_zero RC 3
   ARGS   sweep ${valid} --axis power.gpu_cap=400W --max-points 0
   EXPECT [[--max-points 0: expected an integer >= 1]])
 racksim_bad_input(sweep_jobs_zero RC 3
   ARGS   sweep ${valid} --axis power.gpu_cap=400W --jobs 0
-  EXPECT [[--jobs 0: expected an integer >= 1]])
+  EXPECT [[--jobs 0: expected an integer from 1 to 1024]])
+
+# --- option values on the command line (sim/cli/args.hpp): a byte count is a bare number of
+# bytes or a size with a unit, checked against its range; integers against theirs. Exit 3, never
+# 1 (0B, 1e300PB and a bare --min-bytes were internal errors before the one parser).
+set(published_measurements "${PROJECT_SOURCE_DIR}/validation/reference/published-measurements.yaml")
+racksim_bad_input(option_bytes_zero RC 3
+  ARGS   predict collective --system hgx-h100 --op all_reduce --gpus 8 --bytes 0B
+  EXPECT [[invalid input: --bytes 0B: expected a size from 1 B to 1 PiB]])
+racksim_bad_input(option_bytes_zero_stream RC 3
+  ARGS   predict kernel --gpu h100 --stream triad --bytes 0B
+  EXPECT [[invalid input: --bytes 0B: expected a size from 1 B to 1 PiB]])
+# 1e300 PB = 1e315 B is past any double.
+racksim_bad_input(option_bytes_overflow RC 3
+  ARGS   predict collective --system hgx-h100 --op all_reduce --gpus 8 --bytes 1e300PB
+  EXPECT [[invalid input: --bytes 1e300PB: value out of range]])
+# 2^50 B = 1 PiB is the largest size: 1125899906842625 is one byte more.
+racksim_bad_input(option_bytes_past_max RC 3
+  ARGS   predict collective --system hgx-h100 --op all_reduce --gpus 8 --bytes=1125899906842625
+  EXPECT [[--bytes 1125899906842625: expected a size from 1 B to 1 PiB]])
+racksim_bad_input(option_min_bytes_bad_unit RC 3
+  ARGS   validate ${published_measurements} --system mi300x-platform --min-bytes 5XB
+  EXPECT [[--min-bytes 5XB: unknown unit 'XB' for a data size]] [[accepted: .*MiB]])
+racksim_bad_input(option_min_bytes_negative RC 3
+  ARGS   validate ${published_measurements} --system mi300x-platform --min-bytes -5
+  EXPECT [[--min-bytes -5: expected a size from 0 B to 1 PiB]])
+# A bare --min-bytes 5 is 5 bytes: parsing passes, and the unknown system is what stops the run.
+racksim_bad_input(option_min_bytes_bare_count RC 3
+  ARGS   validate ${published_measurements} --system hgx-z9 --min-bytes 5
+  EXPECT [[--system hgx-z9: unknown system; catalog systems:]])
+racksim_bad_input(option_gpus_zero RC 3
+  ARGS   predict collective --system hgx-h100 --op all_reduce --gpus 0
+  EXPECT [[--gpus 0: expected an integer from 1 to 10000000]])
+racksim_bad_input(option_budget_zero RC 3
+  ARGS   validate ${published_measurements} --gpu h100 --budget 0
+  EXPECT [[--budget 0: expected a number greater than 0]])
+
+# --- the command line's own rules (exit 2) ---
+racksim_bad_input(usage_missing_value RC 2
+  ARGS   run ${valid} --out
+  EXPECT [[--out needs a value: --out DIR \(in 'run'\)]] [[racksim --help]])
+racksim_bad_input(usage_option_as_value RC 2
+  ARGS   run ${valid} --out --quiet
+  EXPECT [[--out needs a value: --out DIR]])
+racksim_bad_input(usage_flag_with_value RC 2
+  ARGS   run ${valid} --quiet=yes
+  EXPECT [[--quiet takes no value, got '--quiet=yes']])
+racksim_bad_input(usage_unknown_option_lists_valid RC 2
+  ARGS   sweep ${valid} --axis power.gpu_cap=400W --job 2
+  EXPECT [[unknown option '--job' for 'sweep'; valid options: --axis, --set, --out, --jobs, ]])
+racksim_bad_input(usage_second_scenario RC 2
+  ARGS   run ${valid} ${valid}
+  EXPECT [['run' takes 1 argument \(SCENARIO\), got another: ]] [=[usage: racksim run \[SCENARIO\]]=])
+racksim_bad_input(usage_predict_without_subverb RC 2
+  ARGS   predict --system hgx-h100
+  EXPECT [['predict' needs kernel or collective first; usage: racksim predict kernel]] [[racksim predict collective]])
+racksim_bad_input(usage_bytes_without_stream RC 2
+  ARGS   predict kernel --gpu h100 --gemm 1024x1024x1024 --dtype bf16 --bytes 1MiB
+  EXPECT [['predict kernel --bytes' needs --stream OP]])

@@ -1,4 +1,4 @@
-# racksim check (sim/cli_check.cpp, docs/check.md): baselines written and checked, a catalog
+# racksim check (sim/cli/check_verb.cpp, docs/check.md): baselines written and checked, a catalog
 # change caught and named, the JUnit report, tolerances, and bad command lines and inputs.
 #
 # This file has two roles:
@@ -175,7 +175,7 @@ racksim_error_test(check deadlock RC 4
 # --- bad command line (exit 2) ---
 racksim_error_test(check no_baseline RC 2
   ARGS   check ${check_mi300x}
-  EXPECT [[check needs --baseline DIR; usage: racksim check \[SCENARIO\.\.\.\] --baseline DIR]])
+  EXPECT [['check' needs --baseline DIR; usage: racksim check \[SCENARIO\.\.\.\] --baseline DIR]])
 racksim_error_test(check unknown_option RC 2
   ARGS   check ${check_mi300x} --baseline ${check_out}/unknown_option --frobnicate
   EXPECT [[unknown option '--frobnicate' for 'check']])

@@ -1,4 +1,4 @@
-# The kernel-model verbs of the racksim binary: predict, calibrate, validate (sim/cli_kernel.cpp).
+# The kernel-model verbs of the racksim binary: predict, calibrate, validate (sim/cli/kernel_verbs.cpp).
 # One test per case, "cli/kernel/<case>", label "cli":
 #
 #   racksim_kernel_cli(<case> RC <exit code>
@@ -9,7 +9,7 @@
 #     [PRESERVE <file>])                # the file exists before the run and is unchanged after
 #
 # A case with JSON_* or PRESERVE runs expect_output.cmake, every other one expect_error.cmake.
-# Exit codes (sim/cli.cpp): 0 success, 2 bad command line, 3 invalid input, 5 cannot write.
+# Exit codes (core/error.hpp, sim/cli/README.md): 0 success, 2 bad command line, 3 invalid input, 5 cannot write.
 # Every case runs in ${CMAKE_CURRENT_BINARY_DIR}/out/kernel/<case>.
 # Regexes are CMake regexes, written as [[bracket arguments]] so backslashes are literal.
 
@@ -87,9 +87,15 @@ racksim_kernel_cli(predict_gemm_not_a_number RC 3
 racksim_kernel_cli(predict_gemm_two_dimensions RC 3
   ARGS   predict kernel --gpu h100 --gemm 8192x8192 --dtype bf16
   EXPECT [[--gemm 8192x8192: expected 3 to 4 dimensions joined by 'x']])
-racksim_kernel_cli(predict_bytes_without_unit RC 3
-  ARGS   predict kernel --gpu h100 --stream triad --bytes 12
-  EXPECT [[--bytes 12: ]] [[a bare number has no unit]] [[accepted: .*MiB]])
+# A bare number after --bytes is a count of bytes (as nccl-tests reads sizes): 268435456 B is the
+# 256 MiB (2^28 B) of predict_stream_triad_h100, so the three arrays move 3 x 2^28 = 805306368 B.
+racksim_kernel_cli(predict_bytes_bare_count RC 0
+  ARGS          predict kernel --gpu h100 --stream triad --bytes 268435456 --json
+  JSON_POSITIVE time_s bytes_per_s
+  JSON_EQUALS   bytes=805306368 class=stream)
+racksim_kernel_cli(predict_bytes_bad_unit RC 3
+  ARGS   predict kernel --gpu h100 --stream triad --bytes 12XB
+  EXPECT [[--bytes 12XB: unknown unit 'XB']] [[accepted: .*MiB]])
 racksim_kernel_cli(predict_unknown_stream RC 3
   ARGS   predict kernel --gpu h100 --stream foo --bytes 1GiB
   EXPECT [[--stream foo: unknown stream kernel; valid: copy, scale, add, triad, dot]])
@@ -100,13 +106,13 @@ racksim_kernel_cli(predict_unknown_dtype RC 3
 # --- predict: bad command line (exit 2) ---
 racksim_kernel_cli(predict_no_kernel_kind RC 2
   ARGS   predict kernel --gpu h100
-  EXPECT [[predict kernel needs exactly one of --gemm, --stream, --attention]] [[racksim --help]])
+  EXPECT [['predict kernel' needs exactly one of --gemm, --stream, --attention]] [[racksim --help]])
 racksim_kernel_cli(predict_two_kernel_kinds RC 2
   ARGS   predict kernel --gpu h100 --gemm 1024x1024x1024 --stream triad --bytes 1GiB --dtype bf16
-  EXPECT [[predict kernel needs exactly one of --gemm, --stream, --attention]])
+  EXPECT [['predict kernel' needs exactly one of --gemm, --stream, --attention]])
 racksim_kernel_cli(predict_unknown_option RC 2
   ARGS   predict kernel --gpu h100 --gemm 1024x1024x1024 --dtype bf16 --frobnicate
-  EXPECT [[unknown option '--frobnicate' for 'predict']] [[racksim --help]])
+  EXPECT [[unknown option '--frobnicate' for 'predict kernel'; valid options: --gpu, --gemm, ]] [[racksim --help]])
 racksim_kernel_cli(predict_without_kernel_word RC 2
   ARGS   predict --gpu h100 --gemm 1024x1024x1024 --dtype bf16
   EXPECT [[usage: racksim predict kernel --gpu ID]])

@@ -1,4 +1,4 @@
-# racksim plan (sim/cli_plan.cpp, docs/plan.md): a small plan end to end, and bad plans and
+# racksim plan (sim/cli/plan_verb.cpp, docs/plan.md): a small plan end to end, and bad plans and
 # command lines.
 #
 # This file has two roles:
@@ -203,9 +203,9 @@ racksim_error_test(plan set_without_unit RC 3
 racksim_error_test(plan no_plan RC 2
   ARGS   plan --jobs 2
   EXPECT "'plan' needs a plan file; usage: racksim plan PLAN")
-racksim_error_test(plan bad_jobs RC 2
+racksim_error_test(plan bad_jobs RC 3
   ARGS   plan ${PROJECT_SOURCE_DIR}/tests/data/plan/plan.yaml --jobs 0
-  EXPECT "--jobs needs a number of processes from 1 to 1024, got '0'")
+  EXPECT "--jobs 0: expected an integer from 1 to 1024")
 racksim_error_test(plan unknown_option RC 2
   ARGS   plan ${PROJECT_SOURCE_DIR}/tests/data/plan/plan.yaml --fast
   EXPECT "unknown option '--fast' for 'plan'")

@@ -1,4 +1,4 @@
-# racksim sweep and racksim merge (sim/cli_sweep.cpp, docs/sweep.md): resume after an interruption,
+# racksim sweep and racksim merge (sim/cli/sweep_verbs.cpp, docs/sweep.md): resume after an interruption,
 # shards merged, the Slurm script run as its array tasks would run it, a failed point, and bad
 # command lines and inputs.
 #
@@ -223,7 +223,7 @@ racksim_error_test(sweep no_axis RC 2 ARGS sweep ${sweep_mi300x} EXPECT [['sweep
 racksim_error_test(sweep unknown_option RC 2 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --fast
                     EXPECT [[unknown option '--fast' for 'sweep']])
 racksim_error_test(sweep slurm_without_shards RC 2 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W --slurm job.sbatch
-                    EXPECT [[--slurm FILE needs --shards N]])
+                    EXPECT [['sweep --slurm' needs --shards N]])
 racksim_error_test(sweep merge_no_dir RC 2 ARGS merge EXPECT [[usage: racksim merge DIR]])
 # --- invalid input (exit 3): nothing runs ---
 racksim_error_test(sweep bad_axis_value RC 3 ARGS sweep ${sweep_mi300x} --axis power.gpu_cap=400W,30C --out bad

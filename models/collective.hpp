@@ -10,7 +10,7 @@
 // buffer (as in nccl-tests' "size"). A buffer cut into n chunks gets chunks whose sizes differ by
 // at most one byte.
 //
-// Engine semantics a schedule is written for (sim/replay.cpp): at step s, rank p posts every
+// Engine semantics a schedule is written for (sim/engine/replay.cpp): at step s, rank p posts every
 // send and receive of step(p, s) at once; the step ends when all of them and the step's
 // reduction are done; then step s+1 starts. For every step s and pair (p, q), the sends p -> q
 // listed in step(p, s) equal, in order and bytes, the receives from p listed in step(q, s).
@@ -57,7 +57,7 @@
 namespace racksim {
 
 enum class CollectiveKind { AllReduce, AllGather, ReduceScatter, AllToAll, Broadcast, Reduce };
-// Auto is resolved before a schedule is built (sim/run.cpp): it never reaches CollectiveSchedule.
+// Auto is resolved before a schedule is built (sim/engine/run.cpp): it never reaches CollectiveSchedule.
 enum class CollectiveAlgorithm { Ring, Direct, Tree, HalvingDoubling, Hierarchical, Nvls, Auto };
 
 // all_reduce all_gather reduce_scatter all_to_all broadcast reduce

@@ -1,5 +1,5 @@
 // racksim models: the power and thermal governor's policy — which clock and HBM bandwidth each
-// GPU runs at in the next control period. Pure: sim/power_loop.cpp feeds it what the last
+// GPU runs at in the next control period. Pure: sim/engine/power_loop.cpp feeds it what the last
 // period measured; the SimGrid adapter's governor actor applies what it decides.
 //
 // The policy modelled (a model-predictive version of what GPU power-management firmware and rack

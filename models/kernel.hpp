@@ -26,7 +26,7 @@
 // Worked example: H100, FP8 GEMM 8192^3: F = 1.0995e12, B = 3.36e8; the calibrated fp8 table
 // gives eta_c = 0.652 at that size (Azure ND H100 v5, 1290.1 TFLOP/s measured), so
 // t = 1.0995e12 / (0.652 * 1978.9e12) = 0.852 ms.
-// Accuracy: docs/gpu-model.md, and tests/unit/test_calibration.cpp, which prints predicted vs
+// Accuracy: docs/gpu-model.md, and tests/unit/models/test_calibration.cpp, which prints predicted vs
 // measured for every MI300X and H100 kernel case of validation/reference/ (in-sample and
 // leave-one-out).
 #pragma once

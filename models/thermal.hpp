@@ -20,7 +20,7 @@
 //     T_out = T_in + Q_liquid / (m c_p)
 //   The coolant is quasi-static: its transit time through a rack (seconds) is not modelled.
 //   A CDU rejects at most its capacity; the governor keeps the heat of the racks it serves under
-//   it (sim/power_loop.hpp), as facility controls do.
+//   it (sim/engine/power_loop.hpp), as facility controls do.
 //
 // Worked example: 72 plates in parallel, 240 L/min of water (rho 997 kg/m^3, c_p 4186 J/kg/K,
 // m = 3.988 kg/s), 150 kW of liquid heat: T_out - T_in = 150e3 / (3.988 * 4186) = 8.99 K.

@@ -1,6 +1,6 @@
 // racksim models: the analytical transformer — parameter counts, FLOPs per training step and
 // memory per GPU of a dense or mixture-of-experts decoder under a parallel layout. Pure: no
-// SimGrid, no YAML. The generator (sim/transformer.cpp) turns the same description into per-rank
+// SimGrid, no YAML. The generator (sim/workload/training_generator.cpp) turns the same description into per-rank
 // op graphs; tests check that the two agree and that both match the published formulas.
 //
 // Notation (docs/transformer.md derives every formula):

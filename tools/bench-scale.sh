@@ -4,7 +4,7 @@
 # 2:1 oversubscribed leaf tier and with a spine switch down (scenarios/llama3-405b-16rack.yaml,
 # bench/scale/*.yaml). For each it
 # prints wall seconds, peak resident memory, the simulated step time, whether the run was
-# reduced (sim/reduction.hpp), the transfers SimGrid simulated and those the closed-form
+# reduced (sim/engine/reduction.hpp), the transfers SimGrid simulated and those the closed-form
 # evaluation timed, and transfers per wall second (both kinds together). The last line gives the
 # growth exponent of wall time between the smallest and the largest size.
 # usage: tools/bench-scale.sh [--full] [SCENARIO...]

@@ -58,7 +58,7 @@ struct FlowSplit {
                                                     const std::vector<double>& edge_scale = {});
 
 // One-way latency of the flow's slowest path, as the emitter counts it: the links' latencies plus,
-// for each NIC or switch crossed, its latency (sim/platform.cpp puts half of it on each link
+// for each NIC or switch crossed, its latency (sim/engine/platform.cpp puts half of it on each link
 // entering or leaving the vertex). In the builders' fabrics every fewest-hop path of a pair has
 // the same latency.
 [[nodiscard]] Seconds path_latency(const Topology& t, const FlowSplit& split);

@@ -102,7 +102,7 @@ PointMetrics metrics_of(const RunResult& r) {
 // The child's one answer: "metrics\n..." or "input <why>" (the run refused the point) or
 // "failed <why>" (the simulation could not complete).
 // "oom <why>": the model state alone overflows the HBM (one replica's ranks generated, nothing
-// simulated; sim/plan.hpp model_state_overflow).
+// simulated; sim/studies/capacity_plan.hpp model_state_overflow).
 std::string evaluate_point(const Scenario& s, const std::string& summary_file) {
   try {
     {

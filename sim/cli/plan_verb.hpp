@@ -2,7 +2,7 @@
 //
 //   racksim plan PLAN [--set KEY=VALUE]... [--jobs N] [--json FILE] [--out DIR]
 //
-// Reads the plan (sim/plan.hpp), expands its grid, screens each point (limits, layout, the
+// Reads the plan (sim/studies/capacity_plan.hpp), expands its grid, screens each point (limits, layout, the
 // generator's own checks), simulates one training step of every point left, each in its own
 // forked child process (SimGrid runs one simulation per process), up to N at once (default: the
 // machine's cores), collects the results by point (the output does not depend on which child

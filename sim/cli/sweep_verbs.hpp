@@ -5,7 +5,7 @@
 //   racksim sweep SCENARIO --axis ... --slurm FILE --shards N [--jobs N] [--out DIR]
 //   racksim merge DIR [--metric NAME]... [--no-report] [--quiet]
 //
-// A sweep runs every point of its grid (sim/sweep.hpp), each in its own forked child (SimGrid
+// A sweep runs every point of its grid (sim/studies/sweep.hpp), each in its own forked child (SimGrid
 // allows one simulation per process), up to --jobs at once (default: the machine's cores), and
 // appends each finished point to the table as it finishes. Rerunning the same command resumes:
 // points already in the table are not run again. `--slurm` writes a job-array script that runs

@@ -1,6 +1,6 @@
 // racksim sim: report.html, a self-contained page (no network) with the run's or the sweep's plots.
 //
-// The page is one HTML file: inline CSS, plots as inline SVG drawn by sim/svg_plot.hpp, no
+// The page is one HTML file: inline CSS, plots as inline SVG drawn by sim/output/svg_plot.hpp, no
 // script, no font, image or style sheet fetched from anywhere. Every text that comes from the
 // inputs (scenario names, ids, sweep values, errors) is escaped. It holds no wall-clock time and
 // no absolute path, so the same result gives a byte-identical page. docs/report.md lists each
@@ -19,7 +19,7 @@ struct SweepTable;
 // One run's report (docs/report.md): header, step-time breakdown, per-rank utilisation, power and
 // temperature over time, power summary, collectives, fabric and memory. Its size does not grow
 // with the number of ranks (more than 64 are drawn in groups) nor with the run's length (long
-// time series are thinned, sim/svg_plot.hpp).
+// time series are thinned, sim/output/svg_plot.hpp).
 [[nodiscard]] std::string report_html(const RunResult& r);
 // A sweep's report: `metrics` (names from check_metric_names()) across the sweep's axes — one
 // plot per metric against the first axis, one line per combination of the others (small

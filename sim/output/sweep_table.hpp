@@ -1,6 +1,6 @@
 // racksim sim: the results table of a sweep (`racksim sweep`, `racksim merge`) — one row per
-// point of the sweep's grid, in point order. sim/sweep.cpp reads and writes it (results.csv and
-// results.jsonl, docs/sweep.md); sim/report.cpp draws it (report.html).
+// point of the sweep's grid, in point order. sim/studies/sweep.cpp reads and writes it (results.csv and
+// results.jsonl, docs/sweep.md); sim/output/report.cpp draws it (report.html).
 #pragma once
 
 #include <cstddef>

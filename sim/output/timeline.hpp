@@ -14,7 +14,7 @@
 //
 // The cap: ranks are taken in order, whole, while their events (one per span, one per HBM
 // counter point) add up to at most max_events; the first rank that does not fit and all after it
-// are left out and counted. A reduced run (sim/reduction.hpp) has only its simulated replica to
+// are left out and counted. A reduced run (sim/engine/reduction.hpp) has only its simulated replica to
 // offer; the file says so.
 #pragma once
 
@@ -66,7 +66,7 @@ struct TimelineGroup {
   ParallelDim dim = ParallelDim::None;
 };
 
-// How a collective call ran (sim/collective_plan.hpp).
+// How a collective call ran (sim/engine/collective_plan.hpp).
 struct TimelinePlan {
   std::string algorithm;
   std::string protocol;            // "" when no library protocol applies

@@ -13,7 +13,7 @@
 //                 transport: {protocol, mtu, loss_rate, link_level_retry}}
 //   workload: {kind: trace, file: <path>}
 //   simulation: {out_of_memory: error | warn,    # optional; default error
-//                fidelity: auto | full}          # optional; default auto (sim/reduction.hpp)
+//                fidelity: auto | full}          # optional; default auto (sim/engine/reduction.hpp)
 //   power: {gpu_cap, rack_cap, site_cap, rack, pue | cooling_plant, control_period, sample_period}
 //   cooling: {loop, inlet_temperature, flow, coolant, cold_plate, cdu, plates_in_series}
 //   collectives: {algorithm, <kind>: <algorithm>, protocol, chunk_size, library}   # optional
@@ -41,8 +41,8 @@ namespace racksim {
 
 // The workload part of a scenario. Exactly one of the kind-specific parts is set:
 //   trace                 -> file (a native trace, docs/trace-format.md)
-//   chakra                -> chakra (Chakra ET files, docs/chakra.md; sim/chakra.hpp)
-//   transformer_training  -> transformer (the generator, docs/transformer.md; sim/transformer.hpp)
+//   chakra                -> chakra (Chakra ET files, docs/chakra.md; sim/workload/chakra.hpp)
+//   transformer_training  -> transformer (the generator, docs/transformer.md; sim/workload/training_generator.hpp)
 struct WorkloadSpec {
   std::string kind;   // "trace" | "chakra" | "transformer_training"
   std::string file;   // trace: resolved path

@@ -18,7 +18,7 @@
 //      max(arrival, the receive's own dependencies): exactly when the eager receive completes.
 //   4. validate_workload: collective sequences agree, every send has its receive.
 //
-// Worked example (tests/unit/test_chakra.cpp, scenarios/chakra-allreduce-8.yaml): an astra-sim
+// Worked example (tests/unit/workload/test_chakra.cpp, scenarios/chakra-allreduce-8.yaml): an astra-sim
 // microbenchmark all_reduce.<r>.et holds one COMM_COLL_NODE per rank with comm_type 0 and
 // comm_size 1048576: 8 ranks each run a ring all-reduce of 1 MiB on group 'world'; on the
 // MI300X node (48 GB/s per xGMI link, 100 ns) that takes 14 x (100 ns + 131072 B / 48 GB/s)

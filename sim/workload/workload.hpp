@@ -54,7 +54,7 @@ struct Op {
   std::optional<AttentionShape> attention;  // a flash-attention forward given by its shape
   // collective
   CollectiveKind collective = CollectiveKind::AllReduce;
-  CollectiveAlgorithm algorithm = CollectiveAlgorithm::Auto;  // Auto: the run chooses (sim/collective_plan.hpp)
+  CollectiveAlgorithm algorithm = CollectiveAlgorithm::Auto;  // Auto: the run chooses (sim/engine/collective_plan.hpp)
   int plan = -1;                  // index into Workload::plans once the run has planned it; -1 before
   int group = -1;                 // index into Workload::groups
   int sequence = 0;               // n-th collective of this rank on this group
@@ -78,7 +78,7 @@ struct Group {
   ParallelDim dim = ParallelDim::None;
 };
 
-// What a generated training step is, for the workload metrics (sim/results.hpp). Absent for traces.
+// What a generated training step is, for the workload metrics (sim/output/results.hpp). Absent for traces.
 struct TrainingInfo {
   double tokens_per_step = 0.0;          // global batch x sequence length
   double model_flops_per_step = 0.0;     // all ranks, no recomputation (MFU's numerator)
@@ -89,7 +89,7 @@ struct TrainingInfo {
   std::vector<int> last_backward_op;     // per rank: the op that ends its last backward pass
 };
 
-// How one collective call runs, the same on every member rank (sim/collective_plan.hpp): the
+// How one collective call runs, the same on every member rank (sim/engine/collective_plan.hpp): the
 // resolved schedule shape, the library protocol and its latencies.
 struct CollectivePlan {
   CollectiveShape shape;           // algorithm resolved (never Auto)
@@ -101,7 +101,7 @@ struct CollectivePlan {
   int gpus_per_domain = 0;         // rank r is in domain r / gpus_per_domain (0: one domain)
   Seconds predicted;               // the cost model's time for it on an idle fabric
   bool chosen = false;             // true when the algorithm was chosen by the run (auto)
-  // Set by a reduced run (sim/reduction.hpp) for a call whose transfers leave the simulated
+  // Set by a reduced run (sim/engine/reduction.hpp) for a call whose transfers leave the simulated
   // ranks: the whole call, launch included, is one timer of this length on every member.
   std::optional<Seconds> closed_form;
 };

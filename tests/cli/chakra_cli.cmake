@@ -36,7 +36,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
 
   # A summary.json as a round trip must reproduce it byte for byte: everything but the
   # scenario's identity (name, file, --set overrides), the workload's kind and the reason the
-  # run was not reduced (sim/reduction.hpp: neither is; the generated step and the replayed
+  # run was not reduced (sim/engine/reduction.hpp: neither is; the generated step and the replayed
   # files are refused for different reasons).
   function(chakra_comparable json out_var)
     string(REGEX REPLACE "\"scenario\": {[^}]*}" "\"scenario\": <differs>" json "${json}")

@@ -1,4 +1,4 @@
-# report.html through the racksim binary (sim/report.cpp, docs/report.md): `racksim run` writes a
+# report.html through the racksim binary (sim/output/report.cpp, docs/report.md): `racksim run` writes a
 # self-contained page with its plots, the same bytes on every run, none with --no-report; and the
 # page renders in headless Chromium with every plot drawn and nothing on the console.
 #

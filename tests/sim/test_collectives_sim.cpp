@@ -6,7 +6,7 @@
 // pays alpha = 2 + 1 + 2 = 5 us. `collectives.library: none` removes the library's launch and
 // hop latencies, so the engine's time is transfers only and the closed forms of
 // models/collective.hpp (predict_time; each derived in docs/collectives.md and checked against
-// hand-derived values in tests/unit/test_collective.cpp) must hold within 0.5%.
+// hand-derived values in tests/unit/models/test_collective.cpp) must hold within 0.5%.
 // The two-domain cluster (two-domains.yaml with 4 GPUs per domain): the same scale-up; domains
 // joined through one 64-port leaf by one 200 Gb/s NIC per GPU: alpha_out = NIC 1 us x 2 +
 // cable 0.2 us x 2 + leaf 0.6 us = 3.0 us, B_out = 25 GB/s x the RoCE payload share at the

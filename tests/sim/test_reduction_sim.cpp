@@ -1,4 +1,4 @@
-// Reduced vs full simulation (sim/reduction.hpp, docs/scale.md). Each TEST_CASE runs the full
+// Reduced vs full simulation (sim/engine/reduction.hpp, docs/scale.md). Each TEST_CASE runs the full
 // simulation (simulation.fidelity: full, every rank and flow) in a forked child and the reduced
 // one (fidelity auto: one data-parallel replica in SimGrid, its data-parallel calls in closed
 // form) in this process, on tests/data/sim/replicas.yaml: 8 domains of 4 GPUs, one replica per

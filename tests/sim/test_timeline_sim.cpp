@@ -1,4 +1,4 @@
-// timeline.json from whole simulations (sim/timeline.hpp, docs/timeline.md). Each TEST_CASE runs
+// timeline.json from whole simulations (sim/output/timeline.hpp, docs/timeline.md). Each TEST_CASE runs
 // in its own process (SimGrid: one engine per process).
 //
 // The oracle: tests/data/sim/overlap.yaml on the switched oracle cluster (switched.yaml: B =

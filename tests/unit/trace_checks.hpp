@@ -1,4 +1,4 @@
-// Checks of a timeline.json shared by the unit and sim tests of sim/timeline (the file parsed
+// Checks of a timeline.json shared by the unit and sim tests of sim/output/timeline (the file parsed
 // back with yaml-cpp: JSON is a subset of YAML).
 #pragma once
 

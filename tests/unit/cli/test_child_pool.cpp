@@ -1,4 +1,4 @@
-// ChildPool (sim/child_run.hpp): functions run in forked children, a few at a time; each result
+// ChildPool (sim/cli/child_run.hpp): functions run in forked children, a few at a time; each result
 // comes back with its id, whether the child returned, threw or died.
 #include "sim/cli/child_run.hpp"
 

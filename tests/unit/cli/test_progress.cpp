@@ -1,4 +1,4 @@
-// The terminal progress meter (sim/progress.hpp). Only what does not depend on the wall clock
+// The terminal progress meter (sim/cli/progress.hpp). Only what does not depend on the wall clock
 // is checked: the line's counts, its clearing, silence without a terminal, duration format.
 #include "sim/cli/progress.hpp"
 

@@ -1,4 +1,4 @@
-// Unit tests for sim/platform: the pure-data platform emitted from the topology graph (no
+// Unit tests for sim/engine/platform: the pure-data platform emitted from the topology graph (no
 // SimGrid engine). Each used graph edge becomes one directed link per direction used; a switch or
 // NIC of latency L adds L/2 to every directed link entering or leaving it, so a route pays each
 // switch and NIC it crosses once. Expected latencies are sums derived in the comments.

@@ -1,5 +1,5 @@
 // Power, thermal and governor models (models/power.hpp, thermal.hpp, governor.hpp) and the
-// closed loop's bookkeeping (sim/power_loop.hpp) driven by a fake clock. Every expected value is
+// closed loop's bookkeeping (sim/engine/power_loop.hpp) driven by a fake clock. Every expected value is
 // derived in a comment from the model's equations.
 #include "models/governor.hpp"
 #include "models/power.hpp"

@@ -1,4 +1,4 @@
-// The pure parts of the reduced simulation (sim/reduction.hpp): pair costs from a platform's
+// The pure parts of the reduced simulation (sim/engine/reduction.hpp): pair costs from a platform's
 // routes, the all-at-once link load check, and the evaluation of one collective call on an idle
 // fabric, each against hand derivations. (Reduced vs full simulation: tests/sim/test_reduction_sim.cpp.)
 #include "sim/engine/reduction.hpp"

@@ -1,4 +1,4 @@
-// Unit tests for sim/replay: the RankExecutor's ordering and bookkeeping, without SimGrid.
+// Unit tests for sim/engine/replay: the RankExecutor's ordering and bookkeeping, without SimGrid.
 //
 // FakeEngine below plays the engine with a fake clock: a Compute or Timer action completes
 // `seconds` after it was issued; Send and Recv actions are matched per channel in FIFO order and a

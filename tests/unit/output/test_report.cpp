@@ -1,4 +1,4 @@
-// Unit tests for report.html (sim/report.cpp) and its SVG plotter (sim/svg_plot.cpp): 1-2-5 ticks
+// Unit tests for report.html (sim/output/report.cpp) and its SVG plotter (sim/output/svg_plot.cpp): 1-2-5 ticks
 // and their labels, escaping, display units; a hand-built run's page (plot ids, escaped text,
 // hand-derived tooltip values, no network references, byte-identical output, bounded size with
 // 1,152 ranks); sweep pages with 1, 2 and 3 axes and failed points; and both pages rendered in

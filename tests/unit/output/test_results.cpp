@@ -1,4 +1,4 @@
-// Unit tests for sim/results: interval arithmetic (union_length, intersection_length) and the
+// Unit tests for sim/output/results: interval arithmetic (union_length, intersection_length) and the
 // per-rank breakdown, whose compute, exposed comm and idle times add up to the total time.
 // Interval ends are binary fractions (0.25, 0.5, 1.5 ...) so sums are exact; each expected
 // length is worked out in the comment beside it.

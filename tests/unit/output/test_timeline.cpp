@@ -1,4 +1,4 @@
-// Unit tests for sim/timeline (docs/timeline.md): the collection of spans from hand-made rank
+// Unit tests for sim/output/timeline (docs/timeline.md): the collection of spans from hand-made rank
 // records, the event cap, and timeline.json as Chrome trace-event JSON (parsed back with
 // yaml-cpp: JSON is a subset of YAML). Times are chosen so that their nanosecond values are whole
 // numbers; each expected microsecond value is worked out beside its check.

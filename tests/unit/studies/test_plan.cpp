@@ -1,4 +1,4 @@
-// racksim plan (sim/plan.hpp, docs/plan.md): the plan file, the grid, screening, the training
+// racksim plan (sim/studies/capacity_plan.hpp, docs/plan.md): the plan file, the grid, screening, the training
 // estimate from one step, the Pareto set. Pure: nothing here simulates.
 #include "sim/studies/capacity_plan.hpp"
 

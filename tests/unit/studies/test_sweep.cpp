@@ -1,4 +1,4 @@
-// Sweeps without running anything (sim/sweep.hpp): axis syntax, the grid's order, shards, rows in
+// Sweeps without running anything (sim/studies/sweep.hpp): axis syntax, the grid's order, shards, rows in
 // and out of results.jsonl / results.csv, resume's reading of a cut-short file, merging, the
 // manifest, and the Slurm script.
 #include "core/error.hpp"

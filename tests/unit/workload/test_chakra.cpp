@@ -1,4 +1,4 @@
-// Unit tests for sim/chakra: the Chakra ET reader and writer (docs/chakra.md).
+// Unit tests for sim/workload/chakra: the Chakra ET reader and writer (docs/chakra.md).
 //
 // Expected values come from outside racksim's reader:
 //   - the sample traces (tests/data/chakra/, scenarios/traces/chakra/) were decoded with protoc

@@ -1,4 +1,4 @@
-// The transformer training generator (sim/transformer.cpp) and its analytical model
+// The transformer training generator (sim/workload/training_generator.cpp) and its analytical model
 // (models/transformer.cpp): FLOPs against Megatron-LM's published formulas, the generated op
 // graphs' FLOPs against the same count, model state per ZeRO stage against the ZeRO paper's
 // formulas, activation memory, and the errors for impossible layouts.

@@ -130,8 +130,8 @@ int log2_exact(int p) {
   return l;
 }
 
-void add_send(StepPlan& pl, int peer, u64 bytes, u64 offset) { pl.sends.push_back({peer, bytes, offset, false}); }
-void add_recv(StepPlan& pl, int peer, u64 bytes, u64 offset, bool reduce) {
+void add_send(StepWork& pl, int peer, u64 bytes, u64 offset) { pl.sends.push_back({peer, bytes, offset, false}); }
+void add_recv(StepWork& pl, int peer, u64 bytes, u64 offset, bool reduce) {
   pl.recvs.push_back({peer, bytes, offset, reduce});
   if (reduce) pl.reduce_bytes += bytes;
 }
@@ -245,7 +245,7 @@ namespace {
 // and a buffer of S bytes; peers are positions of that group.
 
 // Ring all-reduce / all-gather / reduce-scatter: p sends to p+1 and receives from p-1.
-void ring_step(CollectiveKind kind, int n, u64 S, int p, int s, StepPlan& pl) {
+void ring_step(CollectiveKind kind, int n, u64 S, int p, int s, StepWork& pl) {
   int send_chunk = 0;
   int recv_chunk = 0;
   const bool rs_phase = kind == CollectiveKind::ReduceScatter || (kind == CollectiveKind::AllReduce && s < n - 1);
@@ -268,7 +268,7 @@ void ring_step(CollectiveKind kind, int n, u64 S, int p, int s, StepPlan& pl) {
 // Ring broadcast / reduce: a chain in ring order from the root (distance d = p - root mod n),
 // the buffer cut into k slices. Broadcast: slice j crosses the edge d-1 -> d at step d-1+j.
 // Reduce: slice j crosses the edge d -> d-1 at step (n-1-d)+j, the far end starting.
-void chain_step(CollectiveKind kind, int n, u64 S, int root, int k, int p, int s, StepPlan& pl) {
+void chain_step(CollectiveKind kind, int n, u64 S, int root, int k, int p, int s, StepWork& pl) {
   const int d = mod(p - root, n);
   auto in = [k](int j) { return j >= 0 && j < k; };
   if (kind == CollectiveKind::Broadcast) {
@@ -283,7 +283,7 @@ void chain_step(CollectiveKind kind, int n, u64 S, int root, int k, int p, int s
 }
 
 // Direct: every peer at once, peers in rotation order p+1, p+2, ... (receives p-1, p-2, ...).
-void direct_step(const CollectiveShape& sh, int n, u64 S, int p, int s, StepPlan& pl) {
+void direct_step(const CollectiveShape& sh, int n, u64 S, int p, int s, StepWork& pl) {
   const CollectiveKind kind = sh.kind;
   if (kind == CollectiveKind::Broadcast || kind == CollectiveKind::Reduce) {
     const bool bc = kind == CollectiveKind::Broadcast;
@@ -331,7 +331,7 @@ void tree_slice(u64 base, u64 len, int k, int j, u64* bytes, u64* offset) {
 // parent at step D - dep + j, so it has received slice j from its children (depth dep+1) one
 // step before. Broadcast (down): a node at depth dep receives slice j at step dep-1+j and sends
 // it to its children at step dep+j.
-void tree_up(const TreeNode& t, int dep, int D, int k, u64 base, u64 len, int s, StepPlan& pl) {
+void tree_up(const TreeNode& t, int dep, int D, int k, u64 base, u64 len, int s, StepWork& pl) {
   u64 b = 0;
   u64 o = 0;
   const int js = s - (D - dep);
@@ -347,7 +347,7 @@ void tree_up(const TreeNode& t, int dep, int D, int k, u64 base, u64 len, int s,
         add_recv(pl, c, b, o, true);
       }
 }
-void tree_down(const TreeNode& t, int dep, int k, u64 base, u64 len, int s, StepPlan& pl) {
+void tree_down(const TreeNode& t, int dep, int k, u64 base, u64 len, int s, StepWork& pl) {
   u64 b = 0;
   u64 o = 0;
   const int js = s - dep;
@@ -366,7 +366,7 @@ void tree_down(const TreeNode& t, int dep, int k, u64 base, u64 len, int s, Step
 
 // Double binary tree all-reduce: tree 0 carries the first half, tree 1 the second; both reduce
 // up during the first P = max(D0, D1) + k - 1 steps, then broadcast down during the next P.
-void tree_all_reduce_step(int n, u64 S, int k, int D0, int D1, int p, int s, StepPlan& pl) {
+void tree_all_reduce_step(int n, u64 S, int k, int D0, int D1, int p, int s, StepWork& pl) {
   const int P = std::max(D0, D1) + k - 1;
   for (int T = 0; T < 2; ++T) {
     const TreeNode t = double_tree_node(n, T, p);
@@ -378,7 +378,7 @@ void tree_all_reduce_step(int n, u64 S, int k, int D0, int D1, int p, int s, Ste
   }
 }
 
-void tree_rooted_step(CollectiveKind kind, int n, u64 S, int root, int k, int D, int p, int s, StepPlan& pl) {
+void tree_rooted_step(CollectiveKind kind, int n, u64 S, int root, int k, int D, int p, int s, StepWork& pl) {
   const TreeNode t = rooted_node(n, root, p);
   const int dep = btree_depth(n, mod(p - root, n));
   if (kind == CollectiveKind::Broadcast) tree_down(t, dep, k, 0, S, s, pl);
@@ -397,12 +397,12 @@ struct HalvingDoubling {
   int r;
   int L;
   [[nodiscard]] int blocks() const { return kind == CollectiveKind::AllReduce ? np : n; }
-  void send_blocks(StepPlan& pl, int peer, int a, int b) const {
+  void send_blocks(StepWork& pl, int peer, int a, int b) const {
     const int cnt = blocks();
     add_send(pl, peer, po(S, cnt, b) - po(S, cnt, a), po(S, cnt, a));
     if (cnt == n && a < r) add_send(pl, peer, po(S, n, np + std::min(b, r)) - po(S, n, np + a), po(S, n, np + a));
   }
-  void recv_blocks(StepPlan& pl, int peer, int a, int b, bool reduce) const {
+  void recv_blocks(StepWork& pl, int peer, int a, int b, bool reduce) const {
     const int cnt = blocks();
     add_recv(pl, peer, po(S, cnt, b) - po(S, cnt, a), po(S, cnt, a), reduce);
     if (cnt == n && a < r)
@@ -411,7 +411,7 @@ struct HalvingDoubling {
   [[nodiscard]] int main_steps() const { return kind == CollectiveKind::AllReduce ? 2 * L : L; }
   [[nodiscard]] int num_steps() const { return main_steps() + (r > 0 ? 2 : 0); }
 
-  void step(int p, int s, StepPlan& pl) const {
+  void step(int p, int s, StepWork& pl) const {
     const bool ag = kind == CollectiveKind::AllGather;
     if (r > 0) {
       if (s == 0) {  // fold: ranks n'+i hand their data to partner i
@@ -466,7 +466,7 @@ HalvingDoubling make_hd(CollectiveKind kind, int n, u64 S) {
 }
 
 // NVLS: the switch reduces (all-reduce, reduce-scatter) or gathers and multicasts.
-void nvls_step(CollectiveKind kind, int n, u64 S, int p, StepPlan& pl) {
+void nvls_step(CollectiveKind kind, int n, u64 S, int p, StepWork& pl) {
   switch (kind) {
     case CollectiveKind::AllReduce:
       add_send(pl, kSwitchPeer, S, 0);
@@ -486,7 +486,7 @@ void nvls_step(CollectiveKind kind, int n, u64 S, int p, StepPlan& pl) {
 }
 
 // Peers and offsets of a sub-collective (hierarchical phases) mapped into the whole group.
-void append_mapped(const StepPlan& sub, int first, int stride, u64 base, StepPlan& pl) {
+void append_mapped(const StepWork& sub, int first, int stride, u64 base, StepWork& pl) {
   for (StepTransfer t : sub.sends) {
     t.peer = first + t.peer * stride;
     t.offset += base;
@@ -517,7 +517,7 @@ int plain_num_steps(const CollectiveShape& sh, int D0, int D1) {
 }
 
 // The step of a non-hierarchical algorithm.
-void plain_step(const CollectiveShape& sh, int D0, int D1, int p, int s, StepPlan& pl) {
+void plain_step(const CollectiveShape& sh, int D0, int D1, int p, int s, StepWork& pl) {
   const int n = sh.group_size;
   const u64 S = sh.bytes;
   const CollectiveKind kind = sh.kind;
@@ -694,13 +694,13 @@ CollectiveSchedule::CollectiveSchedule(CollectiveShape shape) : shape_(std::move
   steps_ = plain_num_steps(sh, depth0_, depth1_);
 }
 
-StepPlan CollectiveSchedule::step(int p, int s) const {
-  StepPlan pl;
+StepWork CollectiveSchedule::step(int p, int s) const {
+  StepWork pl;
   step_into(p, s, pl);
   return pl;
 }
 
-void CollectiveSchedule::step_into(int p, int s, StepPlan& pl) const {
+void CollectiveSchedule::step_into(int p, int s, StepWork& pl) const {
   pl.sends.clear();
   pl.recvs.clear();
   pl.reduce_bytes = 0;
@@ -711,7 +711,7 @@ void CollectiveSchedule::step_into(int p, int s, StepPlan& pl) const {
   if (sh.channels > 1) {  // one ring per channel over its part of the buffer, in that ring's order
     const int n = sh.group_size;
     for (int c = 0; c < sh.channels; ++c) {
-      StepPlan sub;
+      StepWork sub;
       ring_step(sh.kind, n, pc(sh.bytes, sh.channels, c), ring_index_[static_cast<std::size_t>(c * n + p)], s, sub);
       const u64 base = po(sh.bytes, sh.channels, c);
       for (auto t : sub.sends) {
@@ -738,7 +738,7 @@ void CollectiveSchedule::step_into(int p, int s, StepPlan& pl) const {
   if (s < phase1_ || s >= phase1_ + phase2_) {
     // Phases 1 and 3: the two halves of the intra-domain all-reduce over the whole buffer.
     CollectiveShape in = make_shape(CollectiveKind::AllReduce, sh.intra, g, sh.bytes);
-    StepPlan sub;
+    StepWork sub;
     plain_step(in, 0, 0, l, s < phase1_ ? s : s - phase2_, sub);
     append_mapped(sub, dom * g, 1, 0, pl);
     return;

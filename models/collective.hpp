@@ -118,7 +118,7 @@ struct StepTransfer {
   bool reduce = false;
 };
 
-struct StepPlan {
+struct StepWork {
   std::vector<StepTransfer> sends;
   std::vector<StepTransfer> recvs;
   std::uint64_t reduce_bytes = 0;  // bytes this rank reduces during the step
@@ -131,9 +131,9 @@ public:
   // Throws racksim::Error for a kind the algorithm does not support or an invalid shape.
   explicit CollectiveSchedule(CollectiveShape shape);
   [[nodiscard]] int num_steps() const { return steps_; }
-  [[nodiscard]] StepPlan step(int position, int s) const;
+  [[nodiscard]] StepWork step(int position, int s) const;
   // The same into `out`, reusing its vectors' storage (for loops over millions of steps).
-  void step_into(int position, int s, StepPlan& out) const;
+  void step_into(int position, int s, StepWork& out) const;
   [[nodiscard]] int group_size() const { return shape_.group_size; }
   [[nodiscard]] const CollectiveShape& shape() const { return shape_; }
   // Size of chunk c of the buffer cut into n pieces (sizes differ by at most one byte).

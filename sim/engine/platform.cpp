@@ -62,7 +62,7 @@ std::vector<std::vector<int>> send_peers(const CollectiveShape& shape) {
 
 bool uses_nvls(const Workload& w) {
   return std::any_of(w.plans.begin(), w.plans.end(),
-                     [](const CollectivePlan& pl) { return pl.shape.algorithm == CollectiveAlgorithm::Nvls; });
+                     [](const CollectiveMethod& pl) { return pl.shape.algorithm == CollectiveAlgorithm::Nvls; });
 }
 
 std::vector<std::pair<int, int>> communicating_pairs(const Workload& w) {

@@ -73,7 +73,7 @@ struct FabricOptions {
 
 // The (source, destination) rank pairs the workload's transfers use, sorted and unique.
 // Collectives use their plans' schedules (or the op's algorithm when unplanned); calls timed in
-// closed form (CollectivePlan::closed_form) put nothing on the platform.
+// closed form (CollectiveMethod::closed_form) put nothing on the platform.
 [[nodiscard]] std::vector<std::pair<int, int>> communicating_pairs(const Workload& w);
 
 // Whether any collective of `w` runs NVLS (its domains' switch hosts must then be emitted).

@@ -93,7 +93,7 @@ double max_link_load(const PlatformSpec& p, const std::vector<std::pair<int, int
   return load;
 }
 
-IsolatedTiming evaluate_isolated(const CollectivePlan& plan, const Group& g, const PairCosts& costs,
+IsolatedTiming evaluate_isolated(const CollectiveMethod& plan, const Group& g, const PairCosts& costs,
                                  const std::function<double(std::uint64_t)>& reduce_time) {
   const CollectiveSchedule sched(plan.shape);
   const int n = sched.group_size();
@@ -105,7 +105,7 @@ IsolatedTiming evaluate_isolated(const CollectivePlan& plan, const Group& g, con
   // t[m]: when member m's current step begins (after the previous step); s[m]: when its transfers
   // and reduction begin (after the step's hop latency).
   std::vector<double> t(un, plan.launch.value()), s(un, 0.0);
-  std::vector<StepPlan> steps(un);
+  std::vector<StepWork> steps(un);
   // Each position's few peers: cost and whether the pair crosses domains, looked up once.
   struct Peer {
     int to;
@@ -128,7 +128,7 @@ IsolatedTiming evaluate_isolated(const CollectivePlan& plan, const Group& g, con
   double last_reduce_time = 0.0;
   for (int k = 0; k < sched.num_steps(); ++k) {
     for (std::size_t m = 0; m < un; ++m) {
-      StepPlan& sp = steps[m];
+      StepWork& sp = steps[m];
       sched.step_into(static_cast<int>(m), k, sp);
       bool crosses = false;
       for (const auto& x : sp.sends) crosses = crosses || (x.bytes > 0 && peer(static_cast<int>(m), x.peer).crosses);
@@ -138,7 +138,7 @@ IsolatedTiming evaluate_isolated(const CollectivePlan& plan, const Group& g, con
       s[m] = t[m] + (busy && hop > 0.0 ? hop : 0.0);
     }
     for (std::size_t m = 0; m < un; ++m) {
-      const StepPlan& sp = steps[m];
+      const StepWork& sp = steps[m];
       double end = s[m];
       for (const auto& x : sp.sends) {
         if (x.bytes == 0) continue;
@@ -207,7 +207,7 @@ std::optional<DpPairs> dp_pairs(const Workload& w, const LeavingCalls& lc) {
   DpPairs dp;
   std::set<std::tuple<int, int, int, int, int, int, int, int>> walked;
   for (const int id : lc.plan_ids) {
-    const CollectivePlan& pl = w.plans[static_cast<std::size_t>(id)];
+    const CollectiveMethod& pl = w.plans[static_cast<std::size_t>(id)];
     if (pl.shape.algorithm == CollectiveAlgorithm::Nvls) return std::nullopt;
     const int group = lc.group_of_plan[static_cast<std::size_t>(id)];
     const CollectiveShape& sh = pl.shape;
@@ -270,7 +270,7 @@ Evaluations distinct_evaluations(const Workload& w, const LeavingCalls& lc, cons
   ev.of_plan.resize(lc.plan_ids.size());
   for (std::size_t i = 0; i < lc.plan_ids.size(); ++i) {
     const int id = lc.plan_ids[i];
-    const CollectivePlan& pl = w.plans[static_cast<std::size_t>(id)];
+    const CollectiveMethod& pl = w.plans[static_cast<std::size_t>(id)];
     const int group = lc.group_of_plan[static_cast<std::size_t>(id)];
     const CollectiveShape& sh = pl.shape;
     std::string counts;
@@ -342,7 +342,7 @@ ReducedStep reduce_step(const Scenario& s, const ClusterSetup& c) {
   ReplicaLayout layout;
   rep.reason = replica_layout_problem(s, static_cast<int>(c.topology.gpus.size()), c.topology.gpus_per_domain, layout);
   if (!rep.reason.empty()) return out;
-  Workload w = plan_collectives(generate_transformer(*s.workload.transformer, s.gpu, layout.block), s.collectives, c.levels);
+  Workload w = choose_collective_methods(generate_transformer(*s.workload.transformer, s.gpu, layout.block), s.collectives, c.levels);
   const LeavingCalls lc = leaving_calls(w, layout.block);
   const std::optional<DpPairs> dp = dp_pairs(w, lc);
   if (!dp) {

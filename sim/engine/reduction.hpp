@@ -100,7 +100,7 @@ struct IsolatedTiming {
 // ends have reached the step (SimGrid's rendezvous) and taking latency + wire bytes / bandwidth —
 // and its reduction (`reduce_time` of the bytes), the step ending when all are done. Throws Error
 // for a transfer to the scale-up switch (NVLS), which has no pair cost.
-[[nodiscard]] IsolatedTiming evaluate_isolated(const CollectivePlan& plan, const Group& g, const PairCosts& costs,
+[[nodiscard]] IsolatedTiming evaluate_isolated(const CollectiveMethod& plan, const Group& g, const PairCosts& costs,
                                                const std::function<double(std::uint64_t)>& reduce_time);
 
 }  // namespace racksim

@@ -144,7 +144,7 @@ void RankExecutor::launch_collective(int op, double now, std::vector<Action>& ou
   OpState& s = st_[static_cast<std::size_t>(op)];
   const Op& o = ops_[static_cast<std::size_t>(op)];
   const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
-  const CollectivePlan* plan = o.plan >= 0 ? &w_.plans[static_cast<std::size_t>(o.plan)] : nullptr;
+  const CollectiveMethod* plan = o.plan >= 0 ? &w_.plans[static_cast<std::size_t>(o.plan)] : nullptr;
   if (plan && plan->closed_form) {  // a reduced run's data-parallel call (reduction.hpp)
     Action a;
     a.kind = Action::Kind::Timer;
@@ -203,8 +203,8 @@ void RankExecutor::start_step(int op, double now, std::vector<Action>& out) {
   const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
   s.plan = s.schedule->step(g.position[static_cast<std::size_t>(rank_)], s.step);
   if (o.plan >= 0) {
-    const CollectivePlan& plan = w_.plans[static_cast<std::size_t>(o.plan)];
-    const StepPlan& sp = s.plan;
+    const CollectiveMethod& plan = w_.plans[static_cast<std::size_t>(o.plan)];
+    const StepWork& sp = s.plan;
     bool crosses = false;
     if (plan.gpus_per_domain > 0) {
       const int mine = rank_ / plan.gpus_per_domain;
@@ -232,8 +232,8 @@ void RankExecutor::post_step(int op, double now, std::vector<Action>& out) {
   OpState& s = st_[static_cast<std::size_t>(op)];
   const Op& o = ops_[static_cast<std::size_t>(op)];
   const Group& g = w_.groups[static_cast<std::size_t>(o.group)];
-  const StepPlan plan = std::move(s.plan);  // computed by start_step
-  s.plan = StepPlan{};
+  const StepWork plan = std::move(s.plan);  // computed by start_step
+  s.plan = StepWork{};
   const CollectiveShape& shape = s.schedule->shape();
   const double fraction = o.plan >= 0 ? w_.plans[static_cast<std::size_t>(o.plan)].bandwidth_fraction : 1.0;
   auto wire = [&](std::uint64_t b) {

@@ -14,7 +14,7 @@
 // switch (NVLS) are SwitchSend / SwitchRecv actions with no partner rank. Point-to-point ops
 // use "p<src>.<dst>.t<tag>" and match in order, like MPI.
 //
-// A planned collective (Op::plan, collective_plan.hpp) pays the library's launch latency
+// A planned collective (Op::plan, collective_method.hpp) pays the library's launch latency
 // once (a Timer before the first step) and its hop latency before every step (scale-up or
 // scale-out hop, by whether the step talks to another domain), and puts bytes / fraction on the
 // wire for its protocol. A plan with a closed_form (a reduced run's data-parallel call,
@@ -90,7 +90,7 @@ private:
     int step = 0;             // collective step in progress; compute op: 0 launching, 1 running
     bool in_latency = false;  // collective: waiting on the launch or hop latency before transfers
     std::unique_ptr<CollectiveSchedule> schedule;
-    StepPlan plan;            // collective: this rank's current step, from start_step to post_step
+    StepWork plan;            // collective: this rank's current step, from start_step to post_step
     std::unique_ptr<KernelEstimate> kernel;  // compute op waiting for its launch overhead
   };
 

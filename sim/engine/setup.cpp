@@ -130,7 +130,7 @@ void check_fits(const Scenario& s, const Workload& w, int gpus) {
 SimulatedStep every_rank(const Scenario& s, const ClusterSetup& c, Workload w, ReductionReport report) {
   check_fits(s, w, static_cast<int>(c.topology.gpus.size()));
   SimulatedStep step;
-  step.workload = at_cluster(s, [&] { return plan_collectives(std::move(w), s.collectives, c.levels); });
+  step.workload = at_cluster(s, [&] { return choose_collective_methods(std::move(w), s.collectives, c.levels); });
   step.reduction = std::move(report);
   step.simulated_ranks = step.workload.ranks;
   return step;

@@ -15,7 +15,7 @@
 #pragma once
 
 #include "core/error.hpp"
-#include "sim/engine/collective_plan.hpp"
+#include "sim/engine/collective_method.hpp"
 #include "sim/engine/platform.hpp"
 #include "sim/engine/power_loop.hpp"
 #include "sim/output/run_description.hpp"

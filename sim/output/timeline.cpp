@@ -65,7 +65,7 @@ TimelineData collect_timeline(const Workload& w, const std::vector<const RankRec
     if (p < 0) return -1;
     const auto [it, fresh] = plan_of.emplace(p, static_cast<int>(d.plans.size()));
     if (fresh) {
-      const CollectivePlan& cp = w.plans[static_cast<std::size_t>(p)];
+      const CollectiveMethod& cp = w.plans[static_cast<std::size_t>(p)];
       d.plans.push_back({to_string(cp.shape.algorithm), cp.protocol, cp.chosen, cp.closed_form.has_value(), cp.predicted.value()});
     }
     return it->second;
@@ -244,7 +244,7 @@ std::string span_args(const TimelineData& d, const TimelineSpan& s, std::int64_t
       }
       if (s.dim != ParallelDim::None) a.str("dim", to_string(s.dim));
       if (s.plan >= 0) {
-        const TimelinePlan& p = d.plans[static_cast<std::size_t>(s.plan)];
+        const TimelineMethod& p = d.plans[static_cast<std::size_t>(s.plan)];
         a.str("algorithm", p.algorithm);
         if (!p.protocol.empty()) a.str("protocol", p.protocol);
         a.boolean("chosen", p.chosen);

@@ -66,8 +66,8 @@ struct TimelineGroup {
   ParallelDim dim = ParallelDim::None;
 };
 
-// How a collective call ran (sim/engine/collective_plan.hpp).
-struct TimelinePlan {
+// How a collective call ran (sim/engine/collective_method.hpp).
+struct TimelineMethod {
   std::string algorithm;
   std::string protocol;            // "" when no library protocol applies
   bool chosen = false;             // picked by the run (auto)
@@ -88,7 +88,7 @@ struct TimelineData {
   std::vector<std::string> streams;
   std::vector<std::string> strings;
   std::vector<TimelineGroup> groups;
-  std::vector<TimelinePlan> plans;
+  std::vector<TimelineMethod> plans;
   std::vector<TimelineRank> ranks; // ranks 0..ranks.size()-1
   std::size_t events = 0;          // events of those ranks (spans + HBM counter points)
   int ranks_left_out = 0;          // simulated ranks over the cap

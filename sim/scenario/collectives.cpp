@@ -62,7 +62,7 @@ void read_collectives(Scenario& s, const ConfigNode& top, const std::optional<Co
   CollectiveConfig& cc = s.collectives;
   MapReader m(section_or_empty(collectives, top, "collectives"), scenario_keys(), "collectives");
   // The library first: protocols are checked against it. An algorithm the library has no
-  // constants for runs with its ring constants (sim/engine/collective_plan.cpp).
+  // constants for runs with its ring constants (sim/engine/collective_method.cpp).
   read_library(s, m);
   cc.algorithm = *collective_algorithm_from_string(*m.text("algorithm"));
   for (auto kind : {CollectiveKind::AllReduce, CollectiveKind::AllGather, CollectiveKind::ReduceScatter,

@@ -54,7 +54,7 @@ struct Op {
   std::optional<AttentionShape> attention;  // a flash-attention forward given by its shape
   // collective
   CollectiveKind collective = CollectiveKind::AllReduce;
-  CollectiveAlgorithm algorithm = CollectiveAlgorithm::Auto;  // Auto: the run chooses (sim/engine/collective_plan.hpp)
+  CollectiveAlgorithm algorithm = CollectiveAlgorithm::Auto;  // Auto: the run chooses (sim/engine/collective_method.hpp)
   int plan = -1;                  // index into Workload::plans once the run has planned it; -1 before
   int group = -1;                 // index into Workload::groups
   int sequence = 0;               // n-th collective of this rank on this group
@@ -89,9 +89,9 @@ struct TrainingInfo {
   std::vector<int> last_backward_op;     // per rank: the op that ends its last backward pass
 };
 
-// How one collective call runs, the same on every member rank (sim/engine/collective_plan.hpp): the
+// How one collective call runs, the same on every member rank (sim/engine/collective_method.hpp): the
 // resolved schedule shape, the library protocol and its latencies.
-struct CollectivePlan {
+struct CollectiveMethod {
   CollectiveShape shape;           // algorithm resolved (never Auto)
   std::string protocol;            // the library protocol ("simple", "ll"), or "" when none applies
   double bandwidth_fraction = 1.0; // payload share on the wire: transfers carry bytes / fraction
@@ -115,7 +115,7 @@ struct Workload {
   std::vector<std::string> streams;
   std::vector<std::vector<Op>> programs;  // programs[rank]
   std::optional<TrainingInfo> training;
-  std::vector<CollectivePlan> plans;      // filled by plan_collectives() before a run
+  std::vector<CollectiveMethod> plans;      // filled by choose_collective_methods() before a run
 
   [[nodiscard]] std::size_t total_ops() const;
 };

@@ -67,7 +67,7 @@ TEST_CASE("a ring all-gather evaluated step by step with rendezvous", "[unit][re
   //     0->1 starts at max(20.010, 10.010) = 20.010, ends 30.015 ms; 1->2 starts at
   //     max(10.010, 20.010) = 20.010, ends 30.015 ms; 2->0 starts at 20.010, ends 40.015 ms.
   //     m0 = 40.015 ms, m1 = 30.015 ms, m2 = 40.015 ms.
-  CollectivePlan plan;
+  CollectiveMethod plan;
   plan.shape = make_shape(CollectiveKind::AllGather, CollectiveAlgorithm::Ring, 3, 3'000'000'000ULL);
   REQUIRE(CollectiveSchedule(plan.shape).num_steps() == 2);
   plan.launch = Seconds(1e-6);
@@ -94,7 +94,7 @@ TEST_CASE("a ring reduce-scatter waits for its reductions", "[unit][reduction]")
   // reduction starts 2 us later and ends at 100.005 ms, on every member.
   PlatformSpec p = ring3();
   p.links[4].bandwidth = 100e9;
-  CollectivePlan plan;
+  CollectiveMethod plan;
   plan.shape = make_shape(CollectiveKind::ReduceScatter, CollectiveAlgorithm::Ring, 3, 3'000'000'000ULL);
   REQUIRE(CollectiveSchedule(plan.shape).num_steps() == 2);
   plan.launch = Seconds(1e-6);

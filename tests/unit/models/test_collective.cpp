@@ -51,9 +51,9 @@ void check_ring_matches(CollectiveKind kind, int n, std::uint64_t bytes) {
   INFO(to_string(kind) << " n=" << n << " bytes=" << bytes);
   for (int s = 0; s < c.num_steps(); ++s)
     for (int p = 0; p < n; ++p) {
-      const StepPlan mine = c.step(p, s);
+      const StepWork mine = c.step(p, s);
       const int next = (p + 1) % n;
-      const StepPlan succ = c.step(next, s);
+      const StepWork succ = c.step(next, s);
       REQUIRE(mine.sends.size() == 1u);
       REQUIRE(mine.recvs.size() == 1u);
       REQUIRE(succ.recvs.size() == 1u);
@@ -161,7 +161,7 @@ TEST_CASE("collective: ring all-gather delivers every other chunk once", "[colle
     int big = 0;
     int received = 0;
     for (int s = 0; s < c.num_steps(); ++s) {
-      const StepPlan plan = c.step(p, s);
+      const StepWork plan = c.step(p, s);
       for (const auto& r : plan.recvs) {
         total += r.bytes;
         big += r.bytes == 3u ? 1 : 0;
@@ -201,7 +201,7 @@ TEST_CASE("collective: ring reduce-scatter reduces n-1 chunks per rank", "[colle
         std::uint64_t reduced = 0;
         int reductions = 0;
         for (int s = 0; s < c.num_steps(); ++s) {
-          const StepPlan plan = c.step(p, s);
+          const StepWork plan = c.step(p, s);
           // Each step reduces exactly the chunk received in it.
           CHECK(plan.reduce_bytes == plan.recvs.at(0).bytes);
           reduced += plan.reduce_bytes;
@@ -223,7 +223,7 @@ TEST_CASE("collective: ring all-reduce reduces only in its first half", "[collec
       std::uint64_t reduced = 0;
       std::uint64_t gathered = 0;
       for (int s = 0; s < c.num_steps(); ++s) {
-        const StepPlan plan = c.step(p, s);
+        const StepWork plan = c.step(p, s);
         if (s < n - 1) {
           CHECK(plan.reduce_bytes == plan.recvs.at(0).bytes);
           reduced += plan.reduce_bytes;
@@ -264,7 +264,7 @@ TEST_CASE("collective: direct all-to-all sends and receives n-1 messages", "[col
   for (const int n : {2, 3, 5, 8}) {
     const CollectiveSchedule c(make_shape(CollectiveKind::AllToAll, CollectiveAlgorithm::Direct, n, 1000003));
     for (int p = 0; p < n; ++p) {
-      const StepPlan plan = c.step(p, 0);
+      const StepWork plan = c.step(p, 0);
       CHECK(plan.sends.size() == static_cast<std::size_t>(n - 1));
       CHECK(plan.recvs.size() == static_cast<std::size_t>(n - 1));
       std::set<int> to;
@@ -287,14 +287,14 @@ TEST_CASE("collective: direct all-to-all sizes agree at both ends", "[collective
   const int n = 4;
   const CollectiveSchedule c(make_shape(CollectiveKind::AllToAll, CollectiveAlgorithm::Direct, n, 10));
   for (int p = 0; p < n; ++p) {
-    const StepPlan plan = c.step(p, 0);
+    const StepWork plan = c.step(p, 0);
     std::uint64_t sent = 0;
     std::uint64_t received = 0;
     for (const auto& t : plan.sends) {
       sent += t.bytes;
       CHECK(t.bytes == CollectiveSchedule::piece(c.shape().bytes, c.group_size(), t.peer));
       // The peer lists a receive from p of the same size.
-      const StepPlan peer = c.step(t.peer, 0);
+      const StepWork peer = c.step(t.peer, 0);
       int matches = 0;
       for (const auto& r : peer.recvs)
         if (r.peer == p) {
@@ -314,8 +314,8 @@ TEST_CASE("collective: direct all-reduce is a reduce-scatter then an all-gather"
   // 3 * chunk(p) bytes. Step 1: it sends its reduced chunk p to the 3 peers and receives theirs.
   const CollectiveSchedule c(make_shape(CollectiveKind::AllReduce, CollectiveAlgorithm::Direct, 4, 10));
   for (int p = 0; p < 4; ++p) {
-    const StepPlan rs = c.step(p, 0);
-    const StepPlan ag = c.step(p, 1);
+    const StepWork rs = c.step(p, 0);
+    const StepWork ag = c.step(p, 1);
     REQUIRE(rs.recvs.size() == 3u);
     REQUIRE(ag.sends.size() == 3u);
     CHECK(rs.reduce_bytes == 3u * CollectiveSchedule::piece(c.shape().bytes, c.group_size(), p));
@@ -579,7 +579,7 @@ Symbolic run_symbolic(const CollectiveSchedule& c) {
   for (int k = 0; k <= n; ++k) cuts.insert(CollectiveSchedule::piece_offset(sh.bytes, n, k));
   for (int s = 0; s < c.num_steps(); ++s)
     for (int p = 0; p < n; ++p) {
-      const StepPlan pl = c.step(p, s);
+      const StepWork pl = c.step(p, s);
       for (const auto& t : pl.sends) add_cut(cuts, sh.bytes, t.offset, t.bytes);
       for (const auto& t : pl.recvs) add_cut(cuts, sh.bytes, t.offset, t.bytes);
     }
@@ -601,7 +601,7 @@ Symbolic run_symbolic(const CollectiveSchedule& c) {
   }
   for (int s = 0; s < c.num_steps(); ++s) {
     const auto before = st.state;
-    std::vector<StepPlan> plans;
+    std::vector<StepWork> plans;
     for (int p = 0; p < n; ++p) plans.push_back(c.step(p, s));
     // the switch's sum over this step
     std::vector<Contrib> sw(na, zero);
@@ -615,7 +615,7 @@ Symbolic run_symbolic(const CollectiveSchedule& c) {
       std::vector<int> copied(na, 0);
       std::vector<int> reduced(na, 0);
       std::uint64_t reduce_sum = 0;
-      const StepPlan& pl = plans[static_cast<std::size_t>(q)];
+      const StepWork& pl = plans[static_cast<std::size_t>(q)];
       for (const auto& t : pl.recvs) {
         if (t.reduce) reduce_sum += t.bytes;
         for (const auto& [a0, a1] : st.atoms(t.offset, t.bytes))
@@ -703,7 +703,7 @@ double evaluate(const CollectiveSchedule& c, const CollectiveCostParams& par) {
   for (int s = 0; s < c.num_steps(); ++s) {
     double worst = 0.0;
     for (int p = 0; p < n; ++p) {
-      const StepPlan pl = c.step(p, s);
+      const StepWork pl = c.step(p, s);
       bool any = false;
       bool cross = false;
       double snd = 0.0;
@@ -770,7 +770,7 @@ TEST_CASE("collective: every send has its receive in the same step, in order and
     INFO(describe(sh));
     ++shapes;
     for (int s = 0; s < c.num_steps(); ++s) {
-      std::vector<StepPlan> plans;
+      std::vector<StepWork> plans;
       for (int p = 0; p < n; ++p) plans.push_back(c.step(p, s));
       for (int p = 0; p < n; ++p)
         for (int q = 0; q < n; ++q) {

@@ -46,7 +46,7 @@ Workload two_ranks() {
   w.ranks = 2;
   w.streams = {"compute", "comm"};
   add_group(w, "world", {0, 1}, ParallelDim::DP);
-  CollectivePlan p;
+  CollectiveMethod p;
   p.shape.kind = CollectiveKind::AllReduce;
   p.shape.algorithm = CollectiveAlgorithm::Ring;
   p.shape.group_size = 2;

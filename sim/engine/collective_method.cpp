@@ -1,5 +1,5 @@
-// racksim engine: collective plans (collective_plan.hpp).
-#include "sim/engine/collective_plan.hpp"
+// racksim engine: collective plans (collective_method.hpp).
+#include "sim/engine/collective_method.hpp"
 
 #include "core/error.hpp"
 #include "models/transport.hpp"
@@ -135,7 +135,7 @@ FabricLevels fabric_levels(const Scenario& s, const Topology& t) {
   return f;
 }
 
-CollectivePlan plan_call(CollectiveKind kind, const std::vector<int>& group_ranks, std::uint64_t bytes, int root_position,
+CollectiveMethod plan_call(CollectiveKind kind, const std::vector<int>& group_ranks, std::uint64_t bytes, int root_position,
                          CollectiveAlgorithm fixed, const CollectiveConfig& cfg, const FabricLevels& f,
                          const std::vector<std::uint64_t>& counts) {
   CollectiveShape base;
@@ -157,7 +157,7 @@ CollectivePlan plan_call(CollectiveKind kind, const std::vector<int>& group_rank
   if (kind == CollectiveKind::AllReduce && f.up.full_mesh && base.domain_size == 0 && base.group_size >= 3)
     mesh_channels = static_cast<int>(mesh_rings(base.group_size, base.group_size - 1).size());
 
-  CollectivePlan best;
+  CollectiveMethod best;
   bool found = false;
   std::string reasons;
   for (const CollectiveAlgorithm a : algos) {
@@ -198,11 +198,11 @@ CollectivePlan plan_call(CollectiveKind kind, const std::vector<int>& group_rank
   return best;
 }
 
-Workload plan_collectives(Workload w, const CollectiveConfig& cfg, const FabricLevels& f) {
+Workload choose_collective_methods(Workload w, const CollectiveConfig& cfg, const FabricLevels& f) {
   w.plans.clear();
   std::map<std::pair<int, int>, int> by_call;  // (group, sequence) -> plan
   // Identical calls (group, kind, bytes, root, fixed algorithm) share one choice.
-  std::map<std::tuple<int, int, std::uint64_t, int, int, std::vector<std::uint64_t>>, CollectivePlan> memo;
+  std::map<std::tuple<int, int, std::uint64_t, int, int, std::vector<std::uint64_t>>, CollectiveMethod> memo;
   for (int r = 0; r < w.ranks; ++r) {
     for (Op& op : w.programs[static_cast<std::size_t>(r)]) {
       if (op.kind != OpKind::Collective) continue;

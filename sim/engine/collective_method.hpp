@@ -40,16 +40,16 @@ struct FabricLevels {
 // The two levels of the scenario's cluster, from its parameters (no routing).
 [[nodiscard]] FabricLevels fabric_levels(const Scenario& s, const Topology& t);
 
-// `w` with its collective plans: w.plans, and every collective op's `plan` and `algorithm`
+// `w` with its collective methods: w.plans, and every collective op's `plan` and `algorithm`
 // (the workload is taken and handed back, planned, so that no half-planned one is ever seen).
 // Throws InputError (at the op) when a fixed algorithm cannot run the call, saying why and which
 // algorithms can.
-[[nodiscard]] Workload plan_collectives(Workload w, const CollectiveConfig& cfg, const FabricLevels& f);
+[[nodiscard]] Workload choose_collective_methods(Workload w, const CollectiveConfig& cfg, const FabricLevels& f);
 
 // The plan of one call of `kind` over `group_ranks` (sorted global ranks) of `bytes`, as
-// plan_collectives() makes it; `fixed` is Auto or an algorithm. Used by `racksim predict`.
+// choose_collective_methods() makes it; `fixed` is Auto or an algorithm. Used by `racksim predict`.
 // `counts`: all_to_all(v)'s matrix (empty: uniform).
-[[nodiscard]] CollectivePlan plan_call(CollectiveKind kind, const std::vector<int>& group_ranks, std::uint64_t bytes,
+[[nodiscard]] CollectiveMethod plan_call(CollectiveKind kind, const std::vector<int>& group_ranks, std::uint64_t bytes,
                                        int root_position, CollectiveAlgorithm fixed, const CollectiveConfig& cfg,
                                        const FabricLevels& f, const std::vector<std::uint64_t>& counts = {});
 

@@ -35,29 +35,7 @@ using test::input_error_of;
 using test::near;
 using test::shipped;
 
-// A catalog file in the system's temporary folder, removed when the test ends.
-struct TempCatalog {
-  std::string path;
-  std::string text;
-  TempCatalog(const std::string& name, std::string body)
-      : path((std::filesystem::temp_directory_path() / fmt::format("racksim-{}-{}.yaml", ::getpid(), name)).string()),
-        text(std::move(body)) {
-    std::ofstream out(path);
-    out << text;
-  }
-  ~TempCatalog() { std::remove(path.c_str()); }
-  TempCatalog(const TempCatalog&) = delete;
-  TempCatalog& operator=(const TempCatalog&) = delete;
-
-  // 1-based number of the first line containing `needle` (0 if none).
-  [[nodiscard]] int line_of(const std::string& needle) const {
-    int line = 1;
-    const auto at = text.find(needle);
-    if (at == std::string::npos) return 0;
-    for (std::size_t i = 0; i < at; ++i) line += (text[i] == '\n') ? 1 : 0;
-    return line;
-  }
-};
+using TempCatalog = test::TempFile;
 
 // 1-based number of the first line of the file at `path` that contains `needle` (0 if none).
 int file_line_of(const std::string& path, const std::string& needle) {

@@ -290,28 +290,7 @@ TEST_CASE("catalog: a missing catalog file is an InputError", "[catalog][loader]
 
 namespace {
 
-// A file in the system's temporary folder, removed when the test ends.
-struct TempFile {
-  std::string path;
-  std::string text;
-  TempFile(const std::string& name, std::string body)
-      : path((std::filesystem::temp_directory_path() / fmt::format("racksim-cat-{}-{}.yaml", ::getpid(), name)).string()),
-        text(std::move(body)) {
-    std::ofstream out(path);
-    out << text;
-  }
-  ~TempFile() { std::remove(path.c_str()); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  // 1-based number of the first line containing `needle` (0 if none).
-  [[nodiscard]] int line_of(const std::string& needle) const {
-    const auto at = text.find(needle);
-    if (at == std::string::npos) return 0;
-    int line = 1;
-    for (std::size_t i = 0; i < at; ++i) line += (text[i] == '\n') ? 1 : 0;
-    return line;
-  }
-};
+using test::TempFile;
 
 std::vector<std::string> shipped_plus(const std::string& extra) {
   std::vector<std::string> files = shipped_catalog_files(RACKSIM_SOURCE_DIR);

@@ -433,7 +433,8 @@ void add_workload(TrainingMapping& out, const TrainingCase& c, const Layout& l) 
   set("workload.options.precision.gemm", p.gemm);
   set("workload.options.precision.attention", "bf16");
   set("workload.options.precision.logits", "bf16");
-  const bool async_tp = p.async_tp || (k.tp_mode && *k.tp_mode == "async_tp");
+  const bool async_tp = p.async_tp || (k.tp_mode && *k.tp_mode == "async_tp") ||
+                        (k.technique && k.technique->find("AsyncTP") != std::string::npos);
   if (async_tp && l.tp > 1) set("workload.options.overlap_tp_comm", "true");
 
   if (*ac.approximation != '\0') out.approximations.emplace_back(ac.approximation);

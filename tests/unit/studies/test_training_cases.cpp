@@ -331,3 +331,11 @@ TEST_CASE("the summary: medians of |error| per source and overall, the worst cas
   const std::string table = training_validation_table(rs, s, 0.10);
   CHECK_THAT(table, Contains("PAST BUDGET") && Contains("worst: t2 +30.0%"));
 }
+
+TEST_CASE("AsyncTP named in the technique turns on the TP overlap", "[training]") {
+  // torchtitan's T4 table writes "2D + AsyncTP" as the technique and leaves it out of the precision.
+  std::string text = titan_case();
+  text.replace(text.find("2D (FSDP32 TP8)"), 15, "2D + AsyncTP");
+  const TrainingMapping m = map_case(read(text).cases[0]);
+  CHECK(override_of(m, "workload.options.overlap_tp_comm") == "true");
+}

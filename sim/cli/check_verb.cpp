@@ -2,6 +2,7 @@
 #include "sim/cli/check_verb.hpp"
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 #include "core/json_writer.hpp"
 #include "core/yaml_doc.hpp"
 #include "sim/cli/child_run.hpp"
@@ -197,7 +198,7 @@ std::string show_change(const Moved& m) {
 // an attribute keeps) or for element content.
 std::string xml_escape(const std::string& s, bool attribute) {
   std::string o;
-  for (const char c : s) {
+  for (const char c : valid_utf8(s)) {  // XML is UTF-8 here: no byte outside a UTF-8 sequence
     switch (c) {
       case '&': o += "&amp;"; break;
       case '<': o += "&lt;"; break;

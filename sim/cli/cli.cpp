@@ -6,6 +6,7 @@
 #include "core/text.hpp"
 #include "sim/workload/chakra.hpp"
 #include "sim/cli/child_run.hpp"
+#include "sim/cli/out_folder.hpp"
 #include "sim/cli/check_verb.hpp"
 #include "sim/cli/collective_verbs.hpp"
 #include "sim/cli/kernel_verbs.hpp"
@@ -117,11 +118,21 @@ struct RunFiles {
   bool report = true;
 };
 
-// Writes the run's files into `dir` (created if missing); returns their paths.
-std::vector<std::string> write_run_files(const RunResult& result, const fs::path& dir, const RunFiles& files) {
+// The run's folder, before anything is simulated: --out DIR (refused when it holds a sweep's or
+// a plan's results: sim/cli/out_folder.hpp) or a fresh racksim-out/<name>-NNN, created now, so
+// that a path that cannot be a folder fails before the simulation. `created`: it did not exist.
+fs::path run_folder(const std::optional<std::string>& out_dir, const std::string& name, bool& created) {
+  const fs::path dir = out_dir ? fs::path(*out_dir) : fresh_out_dir(name);
+  if (out_dir) require_folder_for(dir, FolderKind::Run, "--out " + *out_dir);
   std::error_code ec;
+  created = !fs::exists(dir, ec);
   fs::create_directories(dir, ec);
   if (ec) throw OutputError(fmt::format("cannot create output folder {}: {}", dir.string(), ec.message()));
+  return dir;
+}
+
+// Writes the run's files into `dir` (which exists); returns their paths.
+std::vector<std::string> write_run_files(const RunResult& result, const fs::path& dir, const RunFiles& files) {
   std::vector<std::string> written;
   auto write = [&](const char* file, const std::string& content) {
     write_atomic(dir / file, content);
@@ -134,14 +145,10 @@ std::vector<std::string> write_run_files(const RunResult& result, const fs::path
   return written;
 }
 
-int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
+// `run` after its folder is ready: the simulation, its files, the summary on stdout.
+int simulate_and_write(const ParsedArgs& a, const CliContext& ctx, const Scenario& s, const fs::path& dir, const RunFiles& files) {
   std::ostream& out = ctx.out;
-  const std::string scenario = a.positional().empty() ? ctx.data_dir() + "/scenarios/helios.yaml" : a.positional()[0];
   const bool quiet = a.flag("--quiet");
-  const bool summary_only = a.flag("--summary-only");
-  const RunFiles files{!summary_only && !a.flag("--no-timeline"), !summary_only && !a.flag("--no-timeseries"),
-                       !summary_only && !a.flag("--no-report")};
-  const Scenario s = load_scenario(scenario, a.texts("--set"), ctx.data_dir());
   Run run(s);
   if (!quiet) out << run.header() << std::flush;
   run.measure_fault_baseline(run_in_child);  // with faults: what they cost, in a child process
@@ -156,8 +163,7 @@ int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
   }
   RunResult result = run.execute();
   if (meter) meter->finish();
-  const auto out_dir = a.text("--out");
-  const std::vector<std::string> written = write_run_files(result, out_dir ? fs::path(*out_dir) : fresh_out_dir(s.name), files);
+  const std::vector<std::string> written = write_run_files(result, dir, files);
   if (!quiet) {
     out << summary_table(result);
     std::string list;
@@ -168,6 +174,23 @@ int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
         out << fmt::format("  timeline            {} (--timeline-events N raises the cap)\n", left_out);
   }
   return 0;
+}
+
+int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
+  const std::string scenario = a.positional().empty() ? ctx.data_dir() + "/scenarios/helios.yaml" : a.positional()[0];
+  const bool summary_only = a.flag("--summary-only");
+  const RunFiles files{!summary_only && !a.flag("--no-timeline"), !summary_only && !a.flag("--no-timeseries"),
+                       !summary_only && !a.flag("--no-report")};
+  const Scenario s = load_scenario(scenario, a.texts("--set"), ctx.data_dir());
+  bool created = false;
+  const fs::path dir = run_folder(a.text("--out"), s.name, created);
+  try {
+    return simulate_and_write(a, ctx, s, dir, files);
+  } catch (...) {
+    std::error_code ec;
+    if (created) fs::remove(dir, ec);  // the folder this run made, if it is still empty
+    throw;
+  }
 }
 
 Verb run_verb() {

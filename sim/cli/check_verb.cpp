@@ -435,6 +435,10 @@ Verb check_verb() {
                    .default_shown("1e-9"),
                text("--junit", "FILE", "also write a JUnit report"),
                flag("--update", "(re)write the baseline files instead of comparing")};
+  s.exits = {{1, "a metric moved past its tolerance"},
+               {3, "invalid input: a scenario, a missing or invalid baseline file, or --tolerance"},
+               {4, "a scenario's simulation failed"},
+               {5, "a baseline or the JUnit report could not be written"}};
   return {s, cmd_check};
 }
 

@@ -108,6 +108,8 @@ Verb export_chakra_verb() {
                    {"DIR", "an output folder DIR", "the folder of the .et files (created if missing)"}};
   s.options = {text("--set", "KEY=VALUE", "override a scenario key; VALUE is YAML, checked like the file's own values").repeatable(),
                flag("--force", "replace the files of an earlier export")};
+  s.exits = {{3, "invalid input: the scenario or a --set value"},
+               {5, "the files exist (without --force) or could not be written"}};
   return {s, cmd_export_chakra};
 }
 
@@ -217,6 +219,9 @@ Verb run_verb() {
               "the most events timeline.json holds (200000 is about 50 MB)")
           .defaults_to(std::to_string(kTimelineMaxEvents)),
       flag("--quiet", "print nothing but errors (and no progress)").alias("-q")};
+  s.exits = {{3, "invalid input: the scenario, a trace, the catalog or a --set value; or --out holds a sweep's or a plan's results"},
+               {4, "the simulation failed: the inputs are valid but it cannot complete (a deadlock, named by rank and op)"},
+               {5, "results could not be written"}};
   return {s, cmd_run};
 }
 
@@ -347,6 +352,27 @@ std::string usage_text() {
     s += fmt::format("  {:<{}}  {}\n", v.spec.name, width, wrap_text(v.spec.summary, indent, 100));
   }
   return s + kUsageTail;
+}
+
+namespace {
+
+// Text for a Markdown table cell: a '|' (as in "median |error|") would end the cell.
+std::string markdown_cell(const std::string& text) {
+  std::string out;
+  for (const char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+}  // namespace
+
+std::string exit_status_table() {
+  std::string s = "| verb | exit statuses besides 0 (success), 1 (internal error) and 2 (bad command line) |\n|---|---|\n";
+  for (const auto& v : all_verbs()) {
+    std::string cell;
+    for (const auto& e : v.spec.exits) cell += fmt::format("{}**{}** {}", cell.empty() ? "" : "; ", e.code, markdown_cell(e.meaning));
+    s += fmt::format("| `{}` | {} |\n", v.spec.name, cell.empty() ? "none" : cell);
+  }
+  return s;
 }
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, std::ostream* tty) {

@@ -439,6 +439,8 @@ Verb predict_collective_verb() {
       text("--algorithm", "A", "the algorithm, or auto for the one NCCL/RCCL would choose").defaults_to("auto"),
       text("--set", "KEY=VALUE", "override a key of the cluster's scenario, e.g. cluster.scale_out.multipath=ecmp").repeatable(),
       flag("--json", "print one JSON object instead of the table")};
+  s.exits = {{3, "invalid input: an unknown system, op or algorithm, a size, GPU or node count out of range, or a --set value"},
+               {4, "the simulation failed"}};
   return {s, cmd_predict_collective};
 }
 
@@ -456,6 +458,10 @@ Verb validate_collectives_verb() {
                byte_count("--min-bytes", "SIZE", 0, "the smallest case size the median counts").defaults_to("1"),
                number_above("--budget", "PERCENT", 0.0, "the largest median |error| that passes, in percent").defaults_to("10"),
                flag("--json", "print one JSON object instead of the table")};
+  s.exits = {{1, "the median |error| is past the budget"},
+               {3, "invalid input: a measurements file, an unknown system, no case of its GPU to compare, or --min-bytes "
+                   "above every case"},
+               {4, "a case's simulation failed"}};
   return {s, cmd_validate_collectives};
 }
 

@@ -176,6 +176,7 @@ Verb predict_kernel_verb() {
                    {K::Requires, {"--stream", "--bytes"}, ""},
                    {K::Requires, {"--bytes", "--stream"}, "it is the size of each STREAM array"},
                    {K::Requires, {"--causal", "--attention"}, ""}};
+  s.exits = {{3, "invalid input: an unknown GPU or dtype, or a shape, size or clock out of range"}};
   return {s, cmd_predict};
 }
 
@@ -327,6 +328,8 @@ Verb calibrate_verb() {
   s.options = {text("--gpu", "ID", "the catalog GPU whose cases are fitted").required(),
                text("--out", "FILE", "the calibration file to write").required(),
                flag("--force", "replace an existing FILE")};
+  s.exits = {{3, "invalid input: a measurements file, an unknown GPU, or no usable case of it"},
+               {5, "FILE exists (without --force), is a folder, or could not be written"}};
   return {s, cmd_calibrate};
 }
 
@@ -341,6 +344,8 @@ Verb validate_kernels_verb() {
                number_above("--budget", "PERCENT", 0.0, "the largest median |error| that passes, in percent").defaults_to("5"),
                flag("--leave-one-out", "predict each case with tables refitted without it"),
                flag("--json", "print one JSON object instead of the table")};
+  s.exits = {{1, "the median |error| is past the budget"},
+               {3, "invalid input: a measurements file, an unknown GPU, or no case of it to compare"}};
   return {s, cmd_validate};
 }
 

@@ -303,6 +303,10 @@ Verb plan_verb() {
                integer("--jobs", "N", 1, 1024, "the points simulated at once").default_shown("the machine's cores"),
                text("--json", "FILE", "write every point as JSON"),
                text("--out", "DIR", "write plan.txt, plan.json and each simulated point's points/<id>/summary.json")};
+  s.exits = {{3, "invalid input: the plan, its base scenario or a --set value; or --out holds a run's or a sweep's results, "
+                   "or another command is using it"},
+               {4, "a point's simulation failed (every point is still reported)"},
+               {5, "results could not be written"}};
   return {s, cmd_plan};
 }
 

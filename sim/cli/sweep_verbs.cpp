@@ -542,6 +542,10 @@ Verb sweep_verb() {
   s.constraints = {{K::Requires, {"--slurm", "--shards"}, "the number of array tasks"},
                    {K::Requires, {"--shards", "--slurm"}, "to run one shard, use --shard I/N"},
                    {K::Excludes, {"--slurm", "--shard"}, "--slurm writes a script for every shard"}};
+  s.exits = {{3, "invalid input: the scenario, a --set or --axis value, --shard or --metric; or the folder holds "
+                   "another sweep, a run's or a plan's results, or another command is using it (a point that fails is a "
+                   "row, not an exit status)"},
+               {5, "results could not be written"}};
   return {s, cmd_sweep};
 }
 
@@ -554,6 +558,9 @@ Verb merge_verb() {
   s.positionals = {{"DIR", "a sweep folder", "the sweep folder holding sweep.json and the shard files"}};
   s.options = {metric_option(), flag("--no-report", "do not draw report.html"),
                flag("--quiet", "print nothing but errors").alias("-q")};
+  s.exits = {{1, "points of the sweep are missing (they are named)"},
+               {3, "invalid input: not a sweep folder, a malformed row file, --metric, or another command is using the folder"},
+               {5, "results could not be written"}};
   return {s, cmd_merge};
 }
 

@@ -1,6 +1,7 @@
 #include "core/json_writer.hpp"
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 
 #include <fmt/format.h>
 
@@ -12,7 +13,7 @@ std::string JsonWriter::escape(const std::string& s) {
   std::string o;
   o.reserve(s.size() + 2);
   o += '"';
-  for (const char c : s) {
+  for (const char c : valid_utf8(s)) {  // a document with a byte that is not UTF-8 is not JSON
     switch (c) {
       case '"': o += "\\\""; break;
       case '\\': o += "\\\\"; break;

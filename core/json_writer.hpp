@@ -4,7 +4,9 @@
 // no locale), so the same results always give byte-identical files. Used for summary.json and
 // any other machine-readable output. value_exact() writes a number at full precision instead
 // (the shortest text that reads back as the same double), for files whose numbers are compared
-// exactly later (racksim check's baselines).
+// exactly later (racksim check's baselines). Strings are written as valid UTF-8 whatever they
+// hold: a byte outside a well-formed UTF-8 sequence becomes U+FFFD (core/utf8.hpp), so an input
+// string that is not UTF-8 (a scenario's name) never makes the document invalid JSON.
 #pragma once
 
 #include <cstdint>

@@ -480,6 +480,14 @@ std::string verb_help(const VerbSpec& spec) {
     out += help_row(label, o.help + option_details(o));
   }
   out += help_row("-h, --help", "print this help and exit");
+  out += "\nexit status:\n" + help_row("0", "success");
+  const bool own_one = std::any_of(spec.exits.begin(), spec.exits.end(), [](const ExitStatus& e) { return e.code == 1; });
+  if (!own_one) out += help_row("1", "internal error (a bug in racksim: please report it)");
+  for (const auto& e : spec.exits)
+    if (e.code == 1) out += help_row("1", e.meaning + "; or an internal error");
+  out += help_row("2", "bad command line");
+  for (const auto& e : spec.exits)
+    if (e.code > 2) out += help_row(std::to_string(e.code), e.meaning);
   return out;
 }
 

@@ -2,8 +2,9 @@
 //
 // Each verb (and subverb: `predict kernel`, `validate --system`) declares its positional
 // arguments and options once, in a VerbSpec: name, value name, type, range, default, one-line
-// help. From that declaration come the parsing (parse_args), the verb's `--help` text
-// (verb_help) and its line of the top-level usage and of README.md's synopsis (synopsis).
+// help, and the exit statuses it can end with. From that declaration come the parsing
+// (parse_args), the verb's `--help` text (verb_help), its line of the top-level usage and of
+// README.md's synopsis (synopsis) and its row of README.md's exit-code table.
 //
 // Command-line rules, the same for every verb:
 //   --opt=VALUE and --opt VALUE are the same; a flag takes no value (--json=1 is an error);
@@ -84,6 +85,14 @@ struct Constraint {
   std::string why;  // added to the message in parentheses; may be empty
 };
 
+// An exit status a verb can end with and what it means there. Every verb can also end with 0
+// (success), 1 (an internal error: a bug in racksim) and 2 (a bad command line); a verb declares
+// 1 only when it has a meaning of its own there (validate: past the budget).
+struct ExitStatus {
+  int code = 0;
+  std::string meaning;  // one line
+};
+
 // A verb's declaration: everything its parsing and help need.
 struct VerbSpec {
   std::string name;                // in messages and the verb list: "run", "predict kernel", "validate --system"
@@ -93,6 +102,7 @@ struct VerbSpec {
   std::vector<PositionalSpec> positionals;
   std::vector<OptionSpec> options;
   std::vector<Constraint> constraints;
+  std::vector<ExitStatus> exits;   // its exit statuses besides 0, 2 and an internal error's 1, in order
 };
 
 // One verb's command line, parsed and checked against its VerbSpec.
@@ -149,7 +159,7 @@ private:
 // option is never split; later lines start under the verb's first argument).
 [[nodiscard]] std::string wrapped_synopsis(const VerbSpec& spec, const std::string& prefix, std::size_t width);
 // The verb's --help: its usage (wrapped), summary, arguments and options with their help,
-// ranges and defaults.
+// ranges and defaults, and its exit statuses.
 [[nodiscard]] std::string verb_help(const VerbSpec& spec);
 // "--out, --set, ..., --help": the valid options, for messages.
 [[nodiscard]] std::string option_list(const VerbSpec& spec);

@@ -2,6 +2,7 @@
 #include "sim/cli/check_verb.hpp"
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 #include "core/json_writer.hpp"
 #include "core/yaml_doc.hpp"
 #include "sim/cli/child_run.hpp"
@@ -197,7 +198,7 @@ std::string show_change(const Moved& m) {
 // an attribute keeps) or for element content.
 std::string xml_escape(const std::string& s, bool attribute) {
   std::string o;
-  for (const char c : s) {
+  for (const char c : valid_utf8(s)) {  // XML is UTF-8 here: no byte outside a UTF-8 sequence
     switch (c) {
       case '&': o += "&amp;"; break;
       case '<': o += "&lt;"; break;
@@ -434,6 +435,10 @@ Verb check_verb() {
                    .default_shown("1e-9"),
                text("--junit", "FILE", "also write a JUnit report"),
                flag("--update", "(re)write the baseline files instead of comparing")};
+  s.exits = {{1, "a metric moved past its tolerance"},
+               {3, "invalid input: a scenario, a missing or invalid baseline file, or --tolerance"},
+               {4, "a scenario's simulation failed"},
+               {5, "a baseline or the JUnit report could not be written"}};
   return {s, cmd_check};
 }
 

@@ -6,6 +6,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +40,13 @@ namespace {
   _exit(0);
 }
 
+// In a child just forked from `parent`: die with the parent. A parent killed with SIGKILL (a
+// sweep stopped by its user or by Slurm) cannot kill its children itself; the kernel sends each
+// SIGKILL when it dies. A parent that died between the fork and the prctl is caught by getppid().
+void die_with_parent(pid_t parent) {
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
+}
+
 std::string describe_status(int status) {
   if (WIFSIGNALED(status)) return fmt::format("the child process was killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0) return fmt::format("the child process exited with status {}", WEXITSTATUS(status));
@@ -51,6 +59,7 @@ std::string run_in_child(const std::function<std::string()>& f, const std::strin
   int fd[2];
   if (pipe(fd) != 0) throw Error("cannot create a pipe for a child simulation");
   std::fflush(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     close(fd[0]);
@@ -58,6 +67,7 @@ std::string run_in_child(const std::function<std::string()>& f, const std::strin
     throw Error("cannot fork a child simulation");
   }
   if (pid == 0) {
+    die_with_parent(parent);
     close(fd[0]);
     child_main(f, fd[1]);
   }
@@ -91,6 +101,7 @@ void ChildPool::start(std::size_t id, const std::function<std::string()>& f) {
   int fd[2];
   if (pipe(fd) != 0) throw Error(fmt::format("cannot create a pipe for a child simulation: {}", std::strerror(errno)));
   std::fflush(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     close(fd[0]);
@@ -98,6 +109,7 @@ void ChildPool::start(std::size_t id, const std::function<std::string()>& f) {
     throw Error(fmt::format("cannot fork a child simulation: {}", std::strerror(errno)));
   }
   if (pid == 0) {
+    die_with_parent(parent);
     close(fd[0]);
     for (auto& kv : running_) close(kv.second.fd);  // the siblings' pipes are not this child's
     child_main(f, fd[1]);

@@ -5,7 +5,9 @@
 // real run) runs each extra one in a child: fork, run `f`, send its result through a pipe,
 // _exit. Call it before this process has started a simulation of its own. The child's output
 // is returned; a child that throws reports the message, which is thrown here as a
-// SimulationError prefixed with `what`.
+// SimulationError prefixed with `what`. Every child (here and in ChildPool) dies with its parent:
+// the kernel kills it when the parent dies, even by SIGKILL (PR_SET_PDEATHSIG), so a killed sweep
+// leaves no simulation running.
 #pragma once
 
 #include <functional>

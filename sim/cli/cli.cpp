@@ -6,6 +6,7 @@
 #include "core/text.hpp"
 #include "sim/workload/chakra.hpp"
 #include "sim/cli/child_run.hpp"
+#include "sim/cli/out_folder.hpp"
 #include "sim/cli/check_verb.hpp"
 #include "sim/cli/collective_verbs.hpp"
 #include "sim/cli/kernel_verbs.hpp"
@@ -108,6 +109,8 @@ Verb export_chakra_verb() {
                    {"DIR", "an output folder DIR", "the folder of the .et files (created if missing)"}};
   s.options = {text("--set", "KEY=VALUE", "override a scenario key; VALUE is YAML, checked like the file's own values").repeatable(),
                flag("--force", "replace the files of an earlier export")};
+  s.exits = {{3, "invalid input: the scenario or a --set value"},
+               {5, "the files exist (without --force) or could not be written"}};
   return {s, cmd_export_chakra};
 }
 
@@ -118,11 +121,21 @@ struct RunFiles {
   bool report = true;
 };
 
-// Writes the run's files into `dir` (created if missing); returns their paths.
-std::vector<std::string> write_run_files(const RunResult& result, const fs::path& dir, const RunFiles& files) {
+// The run's folder, before anything is simulated: --out DIR (refused when it holds a sweep's or
+// a plan's results: sim/cli/out_folder.hpp) or a fresh racksim-out/<name>-NNN, created now, so
+// that a path that cannot be a folder fails before the simulation. `created`: it did not exist.
+fs::path run_folder(const std::optional<std::string>& out_dir, const std::string& name, bool& created) {
+  const fs::path dir = out_dir ? fs::path(*out_dir) : fresh_out_dir(name);
+  if (out_dir) require_folder_for(dir, FolderKind::Run, "--out " + *out_dir);
   std::error_code ec;
+  created = !fs::exists(dir, ec);
   fs::create_directories(dir, ec);
   if (ec) throw OutputError(fmt::format("cannot create output folder {}: {}", dir.string(), ec.message()));
+  return dir;
+}
+
+// Writes the run's files into `dir` (which exists); returns their paths.
+std::vector<std::string> write_run_files(const RunResult& result, const fs::path& dir, const RunFiles& files) {
   std::vector<std::string> written;
   auto write = [&](const char* file, const std::string& content) {
     write_atomic(dir / file, content);
@@ -135,14 +148,10 @@ std::vector<std::string> write_run_files(const RunResult& result, const fs::path
   return written;
 }
 
-int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
+// `run` after its folder is ready: the simulation, its files, the summary on stdout.
+int simulate_and_write(const ParsedArgs& a, const CliContext& ctx, const Scenario& s, const fs::path& dir, const RunFiles& files) {
   std::ostream& out = ctx.out;
-  const std::string scenario = a.positional().empty() ? ctx.data_dir() + "/scenarios/helios.yaml" : a.positional()[0];
   const bool quiet = a.flag("--quiet");
-  const bool summary_only = a.flag("--summary-only");
-  const RunFiles files{!summary_only && !a.flag("--no-timeline"), !summary_only && !a.flag("--no-timeseries"),
-                       !summary_only && !a.flag("--no-report")};
-  const Scenario s = load_scenario(scenario, a.texts("--set"), ctx.data_dir());
   Run run(s);
   if (!quiet) out << run.header() << std::flush;
   run.measure_fault_baseline(run_in_child);  // with faults: what they cost, in a child process
@@ -157,8 +166,7 @@ int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
   }
   RunResult result = run.execute();
   if (meter) meter->finish();
-  const auto out_dir = a.text("--out");
-  const std::vector<std::string> written = write_run_files(result, out_dir ? fs::path(*out_dir) : fresh_out_dir(s.name), files);
+  const std::vector<std::string> written = write_run_files(result, dir, files);
   if (!quiet) {
     out << summary_table(result);
     std::string list;
@@ -169,6 +177,23 @@ int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
         out << fmt::format("  timeline            {} (--timeline-events N raises the cap)\n", left_out);
   }
   return 0;
+}
+
+int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
+  const std::string scenario = a.positional().empty() ? ctx.data_dir() + "/scenarios/helios.yaml" : a.positional()[0];
+  const bool summary_only = a.flag("--summary-only");
+  const RunFiles files{!summary_only && !a.flag("--no-timeline"), !summary_only && !a.flag("--no-timeseries"),
+                       !summary_only && !a.flag("--no-report")};
+  const Scenario s = load_scenario(scenario, a.texts("--set"), ctx.data_dir());
+  bool created = false;
+  const fs::path dir = run_folder(a.text("--out"), s.name, created);
+  try {
+    return simulate_and_write(a, ctx, s, dir, files);
+  } catch (...) {
+    std::error_code ec;
+    if (created) fs::remove(dir, ec);  // the folder this run made, if it is still empty
+    throw;
+  }
 }
 
 Verb run_verb() {
@@ -195,6 +220,9 @@ Verb run_verb() {
               "the most events timeline.json holds (200000 is about 50 MB)")
           .defaults_to(std::to_string(kTimelineMaxEvents)),
       flag("--quiet", "print nothing but errors (and no progress)").alias("-q")};
+  s.exits = {{3, "invalid input: the scenario, a trace, the catalog or a --set value; or --out holds a sweep's or a plan's results"},
+               {4, "the simulation failed: the inputs are valid but it cannot complete (a deadlock, named by rank and op)"},
+               {5, "results could not be written"}};
   return {s, cmd_run};
 }
 
@@ -219,11 +247,11 @@ command line, for every verb:
   given twice: the last wins; -- ends the options. Byte counts (--bytes, --min-bytes) take a bare
   number of bytes (1048576) or a size with a unit (1MiB, 1.5 GB); scenario files always need units.
 
-exit codes:
+exit codes (racksim VERB --help says which a verb can return, and what each means there):
   0 success   1 internal error (validate: past the error budget; check: a metric moved past its tolerance;
               merge: points missing)
   2 bad command line   3 invalid input (scenario, catalog, trace, --set, an option's value; check: a missing
-              or invalid baseline file)
+              or invalid baseline file; an output folder holding another command's results or in use)
   4 simulation failed (e.g. deadlock)   5 results could not be written
 
 environment:
@@ -325,6 +353,27 @@ std::string usage_text() {
     s += fmt::format("  {:<{}}  {}\n", v.spec.name, width, wrap_text(v.spec.summary, indent, 100));
   }
   return s + kUsageTail;
+}
+
+namespace {
+
+// Text for a Markdown table cell: a '|' (as in "median |error|") would end the cell.
+std::string markdown_cell(const std::string& text) {
+  std::string out;
+  for (const char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+}  // namespace
+
+std::string exit_status_table() {
+  std::string s = "| verb | exit statuses besides 0 (success), 1 (internal error) and 2 (bad command line) |\n|---|---|\n";
+  for (const auto& v : all_verbs()) {
+    std::string cell;
+    for (const auto& e : v.spec.exits) cell += fmt::format("{}**{}** {}", cell.empty() ? "" : "; ", e.code, markdown_cell(e.meaning));
+    s += fmt::format("| `{}` | {} |\n", v.spec.name, cell.empty() ? "none" : cell);
+  }
+  return s;
 }
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, std::ostream* tty) {

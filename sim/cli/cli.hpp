@@ -20,4 +20,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 // each does, the command-line rules, the exit codes and the environment.
 [[nodiscard]] std::string usage_text();
 
+// README.md's table of each verb's exit statuses (Markdown), made from the verbs' declarations;
+// tests/unit/cli/test_usage.cpp checks that the README holds it as it is.
+[[nodiscard]] std::string exit_status_table();
+
 }  // namespace racksim

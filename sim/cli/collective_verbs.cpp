@@ -288,6 +288,33 @@ std::string cases_json(const std::string& system, double med, double budget, std
   return j.str() + "\n";
 }
 
+// Zero cases to compare is no validation at all (it used to print "0.00%, within budget"): an
+// error naming the system, the files and the catalog systems they do hold cases for; and one
+// naming --min-bytes when it leaves no case in the median (checked before anything simulates).
+void require_cases(const std::vector<CollectiveCase>& cases, const SystemSpec& sys, const Catalog& catalog,
+                   const std::vector<std::string>& files, std::uint64_t min_bytes) {
+  std::string list;
+  for (const auto& f : files) list += (list.empty() ? "" : ", ") + f;
+  if (cases.empty()) {
+    std::vector<std::string> have;
+    for (const auto& id : catalog.system_ids()) {
+      const SystemSpec* other = catalog.find_system(id);
+      if (other && !read_collective_cases(files, other->gpu, other->gpus).empty()) have.push_back(id);
+    }
+    throw InputError(opt_loc("--system", sys.id),
+                     fmt::format("no collective bus-bandwidth case for its GPU '{}' on at most {} GPUs in {}; {}", sys.gpu, sys.gpus,
+                                 list, have.empty() ? "they hold no such case for any catalog system"
+                                                    : "they hold cases for the systems: " + join_ids(have)));
+  }
+  std::uint64_t largest = 0;
+  for (const auto& c : cases) largest = std::max(largest, c.bytes);
+  if (largest < min_bytes)
+    throw InputError(opt_loc("--min-bytes", std::to_string(min_bytes)),
+                     fmt::format("no case of system '{}' in {} is that large (the largest is {} B), so the median would count "
+                                 "no case; expected at most {} B",
+                                 sys.id, list, largest, largest));
+}
+
 int cmd_validate_collectives(const ParsedArgs& a, const CliContext& ctx) {
   std::ostream& out = ctx.out;
   const std::vector<std::string>& files = a.positional();
@@ -299,10 +326,7 @@ int cmd_validate_collectives(const ParsedArgs& a, const CliContext& ctx) {
   const SystemSpec* sys = catalog.find_system(system);
   if (!sys) throw InputError(opt_loc("--system", system), fmt::format("unknown system; catalog systems: {}", join_ids(catalog.system_ids())));
   const auto cases = read_collective_cases(files, sys->gpu, sys->gpus);
-  if (cases.empty())
-    throw InputError(opt_loc("--system", system),
-                     fmt::format("no collective bus-bandwidth case for GPU '{}' on at most {} GPUs in the measurement files", sys->gpu,
-                                 sys->gpus));
+  require_cases(cases, *sys, catalog, files, min_bytes);
   const std::vector<CaseRow> rows = simulate_cases(cases, system, data_dir, catalog, min_bytes);
   const auto [med, counted] = median_counted_error(rows);
   const bool pass = counted > 0 && med <= budget;
@@ -415,6 +439,8 @@ Verb predict_collective_verb() {
       text("--algorithm", "A", "the algorithm, or auto for the one NCCL/RCCL would choose").defaults_to("auto"),
       text("--set", "KEY=VALUE", "override a key of the cluster's scenario, e.g. cluster.scale_out.multipath=ecmp").repeatable(),
       flag("--json", "print one JSON object instead of the table")};
+  s.exits = {{3, "invalid input: an unknown system, op or algorithm, a size, GPU or node count out of range, or a --set value"},
+               {4, "the simulation failed"}};
   return {s, cmd_predict_collective};
 }
 
@@ -432,6 +458,10 @@ Verb validate_collectives_verb() {
                byte_count("--min-bytes", "SIZE", 0, "the smallest case size the median counts").defaults_to("1"),
                number_above("--budget", "PERCENT", 0.0, "the largest median |error| that passes, in percent").defaults_to("10"),
                flag("--json", "print one JSON object instead of the table")};
+  s.exits = {{1, "the median |error| is past the budget"},
+               {3, "invalid input: a measurements file, an unknown system, no case of its GPU to compare, or --min-bytes "
+                   "above every case"},
+               {4, "a case's simulation failed"}};
   return {s, cmd_validate_collectives};
 }
 

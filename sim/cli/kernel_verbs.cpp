@@ -176,6 +176,7 @@ Verb predict_kernel_verb() {
                    {K::Requires, {"--stream", "--bytes"}, ""},
                    {K::Requires, {"--bytes", "--stream"}, "it is the size of each STREAM array"},
                    {K::Requires, {"--causal", "--attention"}, ""}};
+  s.exits = {{3, "invalid input: an unknown GPU or dtype, or a shape, size or clock out of range"}};
   return {s, cmd_predict};
 }
 
@@ -246,6 +247,33 @@ std::string validation_json(const std::string& gpu, double med, double budget, c
   return j.str();
 }
 
+// The files, joined by ", " for messages.
+std::string file_list(const std::vector<std::string>& files) {
+  std::string list;
+  for (const auto& p : files) list += (list.empty() ? "" : ", ") + p;
+  return list;
+}
+
+// Whether the kernel model has something to compare a case with (not a skipped case).
+bool comparable(const MeasuredCase& c) { return c.launch || c.work.has_value(); }
+
+// Zero comparable cases is no validation at all (it used to print "0.00%, within"): an error
+// naming the GPU, the files, and the catalog GPUs they do hold cases for.
+void require_comparable_cases(const std::vector<MeasuredCase>& cases, const GpuSpec& gpu, const Catalog& catalog,
+                              const std::vector<std::string>& files) {
+  if (std::any_of(cases.begin(), cases.end(), comparable)) return;
+  std::string have;
+  for (const auto& id : catalog.gpu_ids()) {
+    const auto other = read_published_cases(files, id);
+    if (std::any_of(other.begin(), other.end(), comparable)) have += (have.empty() ? "" : ", ") + id;
+  }
+  throw InputError(opt_loc("--gpu", gpu.id),
+                   fmt::format("no kernel case of this GPU to compare in {}{}; {}", file_list(files),
+                               cases.empty() ? "" : fmt::format(" ({} case{}, all skipped)", cases.size(), cases.size() == 1 ? "" : "s"),
+                               have.empty() ? "they hold no comparable kernel case for any catalog GPU"
+                                            : "they hold kernel cases for: " + have));
+}
+
 int cmd_validate(const ParsedArgs& a, const CliContext& ctx) {
   std::ostream& out = ctx.out;
   const std::vector<std::string>& files = a.positional();
@@ -256,14 +284,19 @@ int cmd_validate(const ParsedArgs& a, const CliContext& ctx) {
   const bool refit = a.flag("--leave-one-out");
   std::vector<MeasurementProvenance> provenance;
   const auto cases = read_published_cases(files, gpu.id, &provenance);
+  require_comparable_cases(cases, gpu, catalog, files);
   const auto cal = calibration_for(gpu, catalog, calibration_dir(data_dir));
   const auto rs = refit ? leave_one_out(gpu, cases, "validation") : compare_cases(gpu, cal ? &*cal : nullptr, cases);
+  if (std::none_of(rs.begin(), rs.end(), [](const CaseResult& r) { return !r.skipped; }))
+    throw InputError(Location{"--leave-one-out", 0, 0, ""},
+                     fmt::format("no kernel case of GPU '{}' in {} is a fit point, so none can be left out and refitted; "
+                                 "validate without --leave-one-out",
+                                 gpu.id, file_list(files)));
   const double med = median_abs_error(rs);
   if (a.flag("--json")) {
     out << validation_json(gpu.id, med, budget, rs);
   } else {
-    std::string list;
-    for (const auto& p : files) list += (list.empty() ? "" : ", ") + p;
+    const std::string list = file_list(files);
     // Where racksim's own measurements were taken (the files' provenance).
     for (const auto& m : provenance)
       out << fmt::format("{}: {} ({}), driver {}, {}, measured {} on {}\n", m.file, m.device, m.arch, m.driver, m.runtime, m.date,
@@ -295,6 +328,8 @@ Verb calibrate_verb() {
   s.options = {text("--gpu", "ID", "the catalog GPU whose cases are fitted").required(),
                text("--out", "FILE", "the calibration file to write").required(),
                flag("--force", "replace an existing FILE")};
+  s.exits = {{3, "invalid input: a measurements file, an unknown GPU, or no usable case of it"},
+               {5, "FILE exists (without --force), is a folder, or could not be written"}};
   return {s, cmd_calibrate};
 }
 
@@ -309,6 +344,8 @@ Verb validate_kernels_verb() {
                number_above("--budget", "PERCENT", 0.0, "the largest median |error| that passes, in percent").defaults_to("5"),
                flag("--leave-one-out", "predict each case with tables refitted without it"),
                flag("--json", "print one JSON object instead of the table")};
+  s.exits = {{1, "the median |error| is past the budget"},
+               {3, "invalid input: a measurements file, an unknown GPU, or no case of it to compare"}};
   return {s, cmd_validate};
 }
 

@@ -3,6 +3,7 @@
 
 #include "core/error.hpp"
 #include "sim/cli/child_run.hpp"
+#include "sim/cli/out_folder.hpp"
 #include "core/atomic_file.hpp"
 #include "sim/studies/capacity_plan.hpp"
 #include "sim/cli/progress.hpp"
@@ -175,12 +176,16 @@ PlanBase base_of(const PlanSpec& plan, const std::string& data_dir) {
   return base;
 }
 
-// Output places first, so that a bad path fails before minutes of simulation.
-void create_output_folders(const Options& o) {
+// Output places first, so that a bad path fails before minutes of simulation; --out DIR is
+// checked to hold no other command's results and locked while the plan runs (out_folder.hpp).
+std::optional<FolderLock> create_output_folders(const Options& o) {
+  std::optional<FolderLock> lock;
   if (!o.out.empty()) {
+    require_folder_for(o.out, FolderKind::Plan, "--out " + o.out);
     std::error_code ec;
     fs::create_directories(fs::path(o.out) / "points", ec);
     if (ec) throw OutputError(fmt::format("cannot create the output folder {}: {}", o.out, ec.message()));
+    lock.emplace(o.out, ".lock");
   }
   if (!o.json.empty()) {
     const fs::path parent = fs::path(o.json).parent_path();
@@ -188,6 +193,7 @@ void create_output_folders(const Options& o) {
     if (!parent.empty()) fs::create_directories(parent, ec);
     if (ec) throw OutputError(fmt::format("cannot create the folder of {}: {}", o.json, ec.message()));
   }
+  return lock;
 }
 
 // Screening: the grid's own checks, then the generator's, by building each point's scenario.
@@ -253,7 +259,7 @@ int cmd_plan(const ParsedArgs& a, const CliContext& ctx) {
   const std::string data_dir = ctx.data_dir();
   const PlanSpec plan = load_plan(o.plan, o.sets);
   const PlanBase base = base_of(plan, data_dir);
-  create_output_folders(o);
+  const std::optional<FolderLock> lock = create_output_folders(o);  // held until the plan ends
 
   std::vector<PlanPoint> points = expand_grid(plan, base);
   std::vector<std::optional<Scenario>> scenarios(points.size());
@@ -297,6 +303,10 @@ Verb plan_verb() {
                integer("--jobs", "N", 1, 1024, "the points simulated at once").default_shown("the machine's cores"),
                text("--json", "FILE", "write every point as JSON"),
                text("--out", "DIR", "write plan.txt, plan.json and each simulated point's points/<id>/summary.json")};
+  s.exits = {{3, "invalid input: the plan, its base scenario or a --set value; or --out holds a run's or a sweep's results, "
+                   "or another command is using it"},
+               {4, "a point's simulation failed (every point is still reported)"},
+               {5, "results could not be written"}};
   return {s, cmd_plan};
 }
 

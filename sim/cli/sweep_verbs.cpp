@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/text.hpp"
 #include "sim/cli/child_run.hpp"
+#include "sim/cli/out_folder.hpp"
 #include "sim/output/metrics.hpp"
 #include "core/atomic_file.hpp"
 #include "sim/cli/progress.hpp"
@@ -250,26 +251,34 @@ Scenario check_inputs(const SweepOptions& o, const SweepManifest& m, const std::
   return base;
 }
 
-// The sweep's folder, created, holding this sweep's manifest (written now, or the same one from
-// an earlier run).
-fs::path open_folder(const SweepOptions& o, const SweepManifest& m, const std::string& name) {
-  const fs::path dir = o.out_dir.empty() ? fs::path("racksim-out") / (safe_file_name(name, "sweep") + "-sweep") : fs::path(o.out_dir);
+// The sweep's folder: --out, or racksim-out/<name>-sweep.
+fs::path sweep_folder(const SweepOptions& o, const std::string& name) {
+  return o.out_dir.empty() ? fs::path("racksim-out") / (safe_file_name(name, "sweep") + "-sweep") : fs::path(o.out_dir);
+}
+
+// The sweep's folder, checked to hold no other command's results, created and locked for this
+// sweep (or shard: the shards of one sweep run side by side; sim/cli/out_folder.hpp), holding this
+// sweep's manifest (written now, or the same one from an earlier run).
+FolderLock open_folder(const fs::path& dir, const SweepOptions& o, const SweepManifest& m) {
+  require_folder_for(dir, FolderKind::Sweep, "--out " + dir.string());
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw OutputError(fmt::format("cannot create the sweep folder {}: {}", dir.string(), ec.message()));
+  const bool sharded = o.shard && !o.shard->whole();
+  FolderLock lock(dir, sharded ? "." + results_stem(*o.shard) + ".lock" : ".lock");
   const fs::path manifest_file = dir / "sweep.json";
   bool have = false;
   const std::string text = read_file(manifest_file, have);
   if (!have) {
     write_atomic(manifest_file, manifest_json(m));
-    return dir;
+    return lock;
   }
   const std::string diff = manifest_difference(parse_manifest(text, manifest_file.string()), m);
   if (!diff.empty())
     throw InputError(Location{manifest_file.string(), 0, 0, ""},
                      fmt::format("{} holds another sweep: {}. Use another --out folder, or remove this one to start over",
                                  dir.string(), diff));
-  return dir;
+  return lock;
 }
 
 // --slurm FILE: the job-array script that runs the sweep as --shards N shards.
@@ -403,7 +412,8 @@ int cmd_sweep(const ParsedArgs& a, const CliContext& ctx) {
   const SweepOptions o = options_of(a);
   const SweepManifest m = manifest_of(o);
   const Scenario base = check_inputs(o, m, ctx.data_dir());
-  const fs::path dir = open_folder(o, m, base.name);
+  const fs::path dir = sweep_folder(o, base.name);
+  const FolderLock lock = open_folder(dir, o, m);  // held until the sweep ends
   const int jobs = o.jobs > 0 ? o.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   if (!o.slurm_file.empty()) {
     write_slurm(o, m, dir, base.name, jobs, out);
@@ -451,6 +461,7 @@ int cmd_merge(const ParsedArgs& a, const CliContext& ctx) {
   const std::string mtext = read_file(dir / "sweep.json", have);
   if (!have) throw InputError(Location{(dir / "sweep.json").string(), 0, 0, ""}, "cannot open the sweep manifest: is this a sweep folder?");
   const SweepManifest m = parse_manifest(mtext, (dir / "sweep.json").string());
+  const FolderLock lock(dir, ".lock");  // no sweep of the whole grid writes results.* meanwhile
 
   const std::vector<std::string> names = row_files(dir);
   std::vector<RowSource> sources;
@@ -531,6 +542,10 @@ Verb sweep_verb() {
   s.constraints = {{K::Requires, {"--slurm", "--shards"}, "the number of array tasks"},
                    {K::Requires, {"--shards", "--slurm"}, "to run one shard, use --shard I/N"},
                    {K::Excludes, {"--slurm", "--shard"}, "--slurm writes a script for every shard"}};
+  s.exits = {{3, "invalid input: the scenario, a --set or --axis value, --shard or --metric; or the folder holds "
+                   "another sweep, a run's or a plan's results, or another command is using it (a point that fails is a "
+                   "row, not an exit status)"},
+               {5, "results could not be written"}};
   return {s, cmd_sweep};
 }
 
@@ -543,6 +558,9 @@ Verb merge_verb() {
   s.positionals = {{"DIR", "a sweep folder", "the sweep folder holding sweep.json and the shard files"}};
   s.options = {metric_option(), flag("--no-report", "do not draw report.html"),
                flag("--quiet", "print nothing but errors").alias("-q")};
+  s.exits = {{1, "points of the sweep are missing (they are named)"},
+               {3, "invalid input: not a sweep folder, a malformed row file, --metric, or another command is using the folder"},
+               {5, "results could not be written"}};
   return {s, cmd_merge};
 }
 

@@ -19,7 +19,12 @@
 // plus a histogram of the ranks' compute share; power samples are reduced to per-window max, mean
 // and min over racks when there are more than 8 racks, and long series are thinned
 // (sim/output/svg_plot.hpp). A 1,152-rank training step gives a page of a few hundred kB.
+//
+// Text. The page is valid UTF-8 whatever the inputs' strings hold: each page passes through
+// valid_utf8 (core/utf8.hpp) once it is built, plots included.
 #include "sim/output/report.hpp"
+
+#include "core/utf8.hpp"
 
 #include "sim/output/metrics.hpp"
 #include "sim/output/results.hpp"
@@ -772,7 +777,7 @@ std::string report_html(const RunResult& r) {
   s += power_section(r);
   s += collectives_section(r);
   s += fabric_section(r);
-  return s + page_close();
+  return valid_utf8(s + page_close());  // input strings that are not UTF-8 (core/utf8.hpp), plots included
 }
 
 std::string sweep_report_html(const SweepTable& t, const std::vector<std::string>& metrics) {
@@ -837,7 +842,7 @@ std::string sweep_report_html(const SweepTable& t, const std::vector<std::string
     s += "</tr>\n";
   }
   s += "</table>\n";
-  return s + page_close();
+  return valid_utf8(s + page_close());  // axis values or errors that are not UTF-8 (core/utf8.hpp)
 }
 
 }  // namespace racksim

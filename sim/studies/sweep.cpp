@@ -4,6 +4,7 @@
 #include "sim/studies/sweep.hpp"
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 #include "core/json_writer.hpp"
 #include "core/yaml_doc.hpp"
 #include "sim/output/metrics.hpp"
@@ -88,7 +89,8 @@ bool expand_range(const std::string& s, const std::string& arg, std::vector<std:
   return true;
 }
 
-std::string csv_field(const std::string& s) {
+std::string csv_field(const std::string& text) {
+  const std::string s = valid_utf8(text);  // an axis value or error that is not UTF-8 (core/utf8.hpp)
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string q = "\"";
   for (const char c : s) {

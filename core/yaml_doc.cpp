@@ -1,4 +1,7 @@
 #include "core/yaml_doc.hpp"
+
+#include "core/input_file.hpp"
+#include "core/limits.hpp"
 #include "core/text.hpp"
 
 #include <fmt/format.h>
@@ -7,10 +10,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 namespace racksim {
 
@@ -342,24 +344,82 @@ double read_number(const ConfigNode& n, const KeySpec& k) {
 
 ConfigDoc::ConfigDoc(YAML::Node root, std::shared_ptr<DocContext> ctx) : root_(std::move(root)), ctx_(std::move(ctx)) {}
 
+namespace {
+
+// The 1-based line of the "---" that starts the second document of `text` (0 when not found):
+// the first marker line, or the second when the first document itself opens with one.
+int second_document_line(const std::string& text) {
+  int line = 0;
+  bool content_seen = false;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    ++line;
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view l(text.data() + start, end - start);
+    const bool marker = l.substr(0, 3) == "---" && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+    if (marker && content_seen) return line;
+    const auto first = l.find_first_not_of(" \t\r");
+    if (marker || (first != std::string_view::npos && l[first] != '#' && l[first] != '%')) content_seen = true;
+    start = end + 1;
+  }
+  return 0;
+}
+
+// Refuses a tree nested deeper than limits::kMaxYamlDepth or with more than
+// limits::kMaxYamlNodes nodes, aliases counted at each use (an alias of an enclosing node makes
+// the tree infinite: its depth ends the walk).
+void check_tree_size(const YAML::Node& root, const std::string& name) {
+  std::vector<std::pair<YAML::Node, int>> todo{{root, 0}};
+  std::size_t nodes = 0;
+  while (!todo.empty()) {
+    const auto [n, depth] = todo.back();
+    todo.pop_back();
+    const YAML::Mark m = n.Mark();
+    const Location at{name, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, ""};
+    if (depth > limits::kMaxYamlDepth)
+      throw InputError(at, fmt::format("maps and lists are nested more than {} deep here (docs/limits.md)", limits::kMaxYamlDepth));
+    if (++nodes > limits::kMaxYamlNodes)
+      throw InputError(at, fmt::format("the document has more than {} nodes (aliases counted at each use; docs/limits.md)",
+                                       limits::kMaxYamlNodes));
+    if (n.IsSequence()) {
+      for (const auto& item : n) todo.emplace_back(item, depth + 1);
+    } else if (n.IsMap()) {
+      for (const auto& kv : n) {
+        todo.emplace_back(kv.first, depth + 1);
+        todo.emplace_back(kv.second, depth + 1);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 ConfigDoc ConfigDoc::load_string(const std::string& text, const std::string& name) {
   auto ctx = std::make_shared<DocContext>();
   ctx->file = name;
+  std::vector<YAML::Node> docs;
   try {
-    YAML::Node root = YAML::Load(text);
-    return ConfigDoc(root, ctx);
+    docs = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     Location loc{name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0, ""};
     throw InputError(loc, fmt::format("YAML syntax error: {}", e.msg));
   }
+  if (docs.size() > 1) {
+    const YAML::Mark m = docs[1].Mark();
+    const int marker = second_document_line(text);
+    const int line = marker > 0 ? marker : (m.line >= 0 ? m.line + 1 : 0);
+    throw InputError(Location{name, line, line > 0 ? 1 : 0, ""},
+                     "a second YAML document starts here; racksim reads one document per file (remove the '---' line "
+                     "and what follows, or merge it into the first document)");
+  }
+  YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
+  check_tree_size(root, name);
+  return ConfigDoc(root, ctx);
 }
 
 ConfigDoc ConfigDoc::load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(Location{path, 0, 0, ""}, "cannot open file (does it exist and is it readable?)");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return load_string(ss.str(), path);
+  return load_string(read_input_file(path, limits::kMaxYamlFileBytes, "YAML file"), path);
 }
 
 ConfigNode ConfigDoc::root() const { return ConfigNode(root_, ctx_, ""); }
@@ -385,6 +445,7 @@ void ConfigDoc::apply_override(const std::string& assignment) {
   } catch (const YAML::Exception& e) {
     throw InputError(Location{origin, 0, 0, key}, fmt::format("value is not valid YAML: {}", e.msg));
   }
+  check_tree_size(parsed, origin);
   if (!root_.IsMap()) throw InputError(Location{ctx_->file, 0, 0, ""}, "the document is not a map of key: value");
   YAML::Node cur;
   cur.reset(root_);

@@ -386,7 +386,8 @@ Ticks nice_ticks(double lo, double hi, int max_ticks) {
       hi = mid + d;
     }
   }
-  max_ticks = std::clamp(max_ticks, 2, 1000);
+  // At least 3: a range across zero needs -1, 0 and 1 step whatever the step.
+  max_ticks = std::clamp(max_ticks, 3, 1000);
   const double span = hi - lo;
   // The first candidate step is at most span / max_ticks / 10; each round multiplies it by 10, so
   // at most a few rounds pass before a step of at least span / (max_ticks - 1) fits.

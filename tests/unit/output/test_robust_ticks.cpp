@@ -70,11 +70,16 @@ TEST_CASE("ticks: huge, tiny and non-finite bounds give a few finite ticks", "[r
   }
 }
 
-TEST_CASE("ticks: the tick count is clamped to 2..1000", "[report][svg][robust]") {
-  // max_ticks 0 or negative is 2: 0..7.3 with two ticks needs step 10 (0, 10).
-  auto t = svg::nice_ticks(0.0, 7.3, -5);
-  check_sane(t, 2);
-  CHECK(t.step == Approx(10.0));
+TEST_CASE("ticks: the tick count is clamped to 3..1000", "[report][svg][robust]") {
+  // max_ticks below 3 is 3: a range across zero needs -1, 0 and 1 step whatever the step (with 2
+  // the search never ended). -3..2: step 5 gives -5, 0, 5.
+  auto t = svg::nice_ticks(-3.0, 2.0, 1);
+  check_sane(t, 3);
+  CHECK(t.step == Approx(5.0));
+  // 0..7.3 with at most 3 ticks: step 2 needs 0..8 = 5; step 5 gives 0, 5, 10.
+  t = svg::nice_ticks(0.0, 7.3, -5);
+  check_sane(t, 3);
+  CHECK(t.step == Approx(5.0));
   // A huge max_ticks is 1000: 0..1 with step 0.001 gives 1001 ticks (> 1000), so step 0.002: 501.
   t = svg::nice_ticks(0.0, 1.0, std::numeric_limits<int>::max());
   check_sane(t, 1000);

@@ -5,6 +5,7 @@
 #include "core/text.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <cerrno>
 #include <algorithm>
@@ -12,7 +13,7 @@
 #include <cstdlib>
 #include <limits>
 #include <stdexcept>
-#include <string_view>
+#include <sstream>
 
 namespace racksim {
 
@@ -346,24 +347,35 @@ ConfigDoc::ConfigDoc(YAML::Node root, std::shared_ptr<DocContext> ctx) : root_(s
 
 namespace {
 
-// The 1-based line of the "---" that starts the second document of `text` (0 when not found):
-// the first marker line, or the second when the first document itself opens with one.
-int second_document_line(const std::string& text) {
-  int line = 0;
-  bool content_seen = false;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    ++line;
-    auto end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view l(text.data() + start, end - start);
-    const bool marker = l.substr(0, 3) == "---" && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
-    if (marker && content_seen) return line;
-    const auto first = l.find_first_not_of(" \t\r");
-    if (marker || (first != std::string_view::npos && l[first] != '#' && l[first] != '%')) content_seen = true;
-    start = end + 1;
-  }
-  return 0;
+// Records where each document starts; builds nothing (YAML::Load builds the first one).
+class DocumentStarts : public YAML::EventHandler {
+public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& m) override { starts.push_back(m); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Refuses a second document in `text`, at the line where it starts. The parser is asked for at
+// most two documents: YAML::LoadAll loops for ever on a stray ',' at the top level (yaml-cpp
+// 0.7), which "starts" a document at the same place again and again.
+void refuse_second_document(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts h;
+  if (!parser.HandleNextDocument(h) || !parser.HandleNextDocument(h) || h.starts.size() < 2) return;
+  const YAML::Mark& m = h.starts[1];
+  const Location at{name, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, ""};
+  if (m.pos == h.starts[0].pos)
+    throw InputError(at, "YAML syntax error: this text starts no key, value or list item");
+  throw InputError(at, "a second YAML document starts here; racksim reads one document per file (remove the '---' line "
+                       "and what follows, or merge it into the first document)");
 }
 
 // Refuses a tree nested deeper than limits::kMaxYamlDepth or with more than
@@ -398,22 +410,14 @@ void check_tree_size(const YAML::Node& root, const std::string& name) {
 ConfigDoc ConfigDoc::load_string(const std::string& text, const std::string& name) {
   auto ctx = std::make_shared<DocContext>();
   ctx->file = name;
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(text);
+    root = YAML::Load(text);
+    refuse_second_document(text, name);
   } catch (const YAML::Exception& e) {
     Location loc{name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0, ""};
     throw InputError(loc, fmt::format("YAML syntax error: {}", e.msg));
   }
-  if (docs.size() > 1) {
-    const YAML::Mark m = docs[1].Mark();
-    const int marker = second_document_line(text);
-    const int line = marker > 0 ? marker : (m.line >= 0 ? m.line + 1 : 0);
-    throw InputError(Location{name, line, line > 0 ? 1 : 0, ""},
-                     "a second YAML document starts here; racksim reads one document per file (remove the '---' line "
-                     "and what follows, or merge it into the first document)");
-  }
-  YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
   check_tree_size(root, name);
   return ConfigDoc(root, ctx);
 }

@@ -63,15 +63,17 @@ TEST_CASE("ConfigDoc: a second YAML document is an error at its '---' line", "[c
   // An empty second document counts too; one "---" on top and a "..." end marker do not.
   CHECK(input_error_of([] { (void)ConfigDoc::load_string("a: 1\n---\n", "x.yaml"); }).where().line == 2);
   CHECK(ConfigDoc::load_string("---\na: 1\n...\n", "one.yaml").root().child("a").as_string() == "1");
+  // A stray ',' at the top level: yaml-cpp's LoadAll "started" a document there for ever.
+  CHECK_THAT(input_error_of([] { (void)ConfigDoc::load_string(",", "comma.yaml"); }).expected(), Contains("YAML syntax error"));
 }
 
 TEST_CASE("ConfigDoc: nesting deeper than the limit is refused", "[core][robust]") {
-  // 65 nested lists below the root: one more than limits::kMaxYamlDepth (64).
-  const std::string deep = std::string(65, '[') + std::string(65, ']');
+  // 66 nested lists: the root list and 65 levels below it, one more than limits::kMaxYamlDepth (64).
+  const std::string deep = std::string(66, '[') + std::string(66, ']');
   const InputError e = input_error_of([&] { (void)ConfigDoc::load_string(deep, "deep.yaml"); });
   CHECK_THAT(e.expected(), Contains("nested more than 64 deep"));
-  // 64 levels are fine.
-  (void)ConfigDoc::load_string(std::string(64, '[') + std::string(64, ']'), "ok.yaml");
+  // 64 levels below the root are fine.
+  (void)ConfigDoc::load_string(std::string(65, '[') + std::string(65, ']'), "ok.yaml");
 }
 
 TEST_CASE("ConfigDoc: aliases that expand past the node limit are refused", "[core][robust]") {

@@ -663,7 +663,7 @@ private:
     };
     for (const char* k : {"racksim.workload", "racksim.ranks", "racksim.streams", "racksim.groups"}) need(k);
     w_.name = *a.get_string("racksim.workload");
-    const auto ranks = *a.get_int("racksim.ranks", 1, 1 << 24);
+    const auto ranks = *a.get_int("racksim.ranks", 1, limits::kMaxTraceRanks);
     if (ranks != static_cast<std::int64_t>(files_.size()))
       meta_fail(0, fmt::format("racksim.ranks = {} but {} rank files exist ({} ... {})", ranks, files_.size(), files_.front().path,
                                files_.back().path));

@@ -1,16 +1,19 @@
 #include "core/yaml_doc.hpp"
+
+#include "core/input_file.hpp"
+#include "core/limits.hpp"
 #include "core/text.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <cerrno>
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
+#include <sstream>
 
 namespace racksim {
 
@@ -342,24 +345,85 @@ double read_number(const ConfigNode& n, const KeySpec& k) {
 
 ConfigDoc::ConfigDoc(YAML::Node root, std::shared_ptr<DocContext> ctx) : root_(std::move(root)), ctx_(std::move(ctx)) {}
 
+namespace {
+
+// Records where each document starts; builds nothing (YAML::Load builds the first one).
+class DocumentStarts : public YAML::EventHandler {
+public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& m) override { starts.push_back(m); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Refuses a second document in `text`, at the line where it starts. The parser is asked for at
+// most two documents: YAML::LoadAll loops for ever on a stray ',' at the top level (yaml-cpp
+// 0.7), which "starts" a document at the same place again and again.
+void refuse_second_document(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts h;
+  if (!parser.HandleNextDocument(h) || !parser.HandleNextDocument(h) || h.starts.size() < 2) return;
+  const YAML::Mark& m = h.starts[1];
+  const Location at{name, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, ""};
+  if (m.pos == h.starts[0].pos)
+    throw InputError(at, "YAML syntax error: this text starts no key, value or list item");
+  throw InputError(at, "a second YAML document starts here; racksim reads one document per file (remove the '---' line "
+                       "and what follows, or merge it into the first document)");
+}
+
+// Refuses a tree nested deeper than limits::kMaxYamlDepth or with more than
+// limits::kMaxYamlNodes nodes, aliases counted at each use (an alias of an enclosing node makes
+// the tree infinite: its depth ends the walk).
+void check_tree_size(const YAML::Node& root, const std::string& name) {
+  std::vector<std::pair<YAML::Node, int>> todo{{root, 0}};
+  std::size_t nodes = 0;
+  while (!todo.empty()) {
+    const auto [n, depth] = todo.back();
+    todo.pop_back();
+    const YAML::Mark m = n.Mark();
+    const Location at{name, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, ""};
+    if (depth > limits::kMaxYamlDepth)
+      throw InputError(at, fmt::format("maps and lists are nested more than {} deep here (docs/limits.md)", limits::kMaxYamlDepth));
+    if (++nodes > limits::kMaxYamlNodes)
+      throw InputError(at, fmt::format("the document has more than {} nodes (aliases counted at each use; docs/limits.md)",
+                                       limits::kMaxYamlNodes));
+    if (n.IsSequence()) {
+      for (const auto& item : n) todo.emplace_back(item, depth + 1);
+    } else if (n.IsMap()) {
+      for (const auto& kv : n) {
+        todo.emplace_back(kv.first, depth + 1);
+        todo.emplace_back(kv.second, depth + 1);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 ConfigDoc ConfigDoc::load_string(const std::string& text, const std::string& name) {
   auto ctx = std::make_shared<DocContext>();
   ctx->file = name;
+  YAML::Node root;
   try {
-    YAML::Node root = YAML::Load(text);
-    return ConfigDoc(root, ctx);
+    root = YAML::Load(text);
+    refuse_second_document(text, name);
   } catch (const YAML::Exception& e) {
     Location loc{name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0, ""};
     throw InputError(loc, fmt::format("YAML syntax error: {}", e.msg));
   }
+  check_tree_size(root, name);
+  return ConfigDoc(root, ctx);
 }
 
 ConfigDoc ConfigDoc::load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(Location{path, 0, 0, ""}, "cannot open file (does it exist and is it readable?)");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return load_string(ss.str(), path);
+  return load_string(read_input_file(path, limits::kMaxYamlFileBytes, "YAML file"), path);
 }
 
 ConfigNode ConfigDoc::root() const { return ConfigNode(root_, ctx_, ""); }
@@ -385,6 +449,7 @@ void ConfigDoc::apply_override(const std::string& assignment) {
   } catch (const YAML::Exception& e) {
     throw InputError(Location{origin, 0, 0, key}, fmt::format("value is not valid YAML: {}", e.msg));
   }
+  check_tree_size(parsed, origin);
   if (!root_.IsMap()) throw InputError(Location{ctx_->file, 0, 0, ""}, "the document is not a map of key: value");
   YAML::Node cur;
   cur.reset(root_);

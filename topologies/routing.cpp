@@ -39,7 +39,11 @@ std::vector<Route> compute_routes(const Topology& t, const std::vector<std::pair
   constexpr int inf = std::numeric_limits<int>::max();
   std::vector<int> dist(nv);
   std::deque<Vertex> queue;
-  for (const auto& [dst_gpu, idxs] : by_dst) {
+  for (const auto& dst_entry : by_dst) {
+    // Named references, not a structured binding: a lambda below uses them, which C++17 allows
+    // for variables only (clang refuses to capture a binding; the fuzz build uses clang).
+    const auto& dst_gpu = dst_entry.first;
+    const auto& idxs = dst_entry.second;
     const Vertex dst = t.gpus.at(static_cast<std::size_t>(dst_gpu));
     // Hop distances to dst. GPUs other than dst are never expanded. A NIC's transit rule
     // depends on the source too, so the search admits every NIC (a foreign NIC only leads to
@@ -187,7 +191,11 @@ std::vector<FlowSplit> compute_splits(const Topology& t, const std::vector<std::
   std::vector<Vertex> next_layer;
   std::vector<const Adj*> cand;
 
-  for (const auto& [dst_gpu, idxs] : by_dst) {
+  for (const auto& dst_entry : by_dst) {
+    // Named references, not a structured binding: a lambda below uses them, which C++17 allows
+    // for variables only (clang refuses to capture a binding; the fuzz build uses clang).
+    const auto& dst_gpu = dst_entry.first;
+    const auto& idxs = dst_entry.second;
     const Vertex dst = t.gpus[static_cast<std::size_t>(dst_gpu)];
     for (const Vertex v : touched) dist[v] = kInf;
     touched.clear();

@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 namespace racksim::svg {
 
@@ -362,20 +363,36 @@ Ticks nice_ticks(double lo, double hi, int max_ticks) {
     lo = 0.0;
     hi = 1.0;
   }
+  // Values beyond +-kHuge are drawn at +-kHuge, values within +-kTiny of zero at zero, so that
+  // every step, multiple and span below is a finite double.
+  constexpr double kHuge = 1e200;
+  constexpr double kTiny = 1e-200;
+  const auto bounded = [&](double v) { return std::fabs(v) < kTiny ? 0.0 : std::clamp(v, -kHuge, kHuge); };
+  lo = bounded(lo);
+  hi = bounded(hi);
   if (hi < lo) std::swap(lo, hi);
-  if (hi == lo) {
-    if (lo == 0.0) {
+  // Bounds that differ only in their last few digits (1200 and 1199.9999999999998, from two
+  // sums in another order) are one value: a step that small is below the doubles' resolution
+  // there, and its multiples would not advance.
+  const double magnitude = std::max(std::fabs(lo), std::fabs(hi));
+  if (hi - lo <= magnitude * 1e-9) {
+    if (magnitude == 0.0) {
+      lo = 0.0;
       hi = 1.0;
     } else {
-      const double d = std::fabs(lo) * 0.1;
-      lo -= d;
-      hi += d;
+      const double mid = lo + (hi - lo) / 2.0;
+      const double d = std::fabs(mid) * 0.1;
+      lo = mid - d;
+      hi = mid + d;
     }
   }
-  max_ticks = std::max(max_ticks, 2);
+  // At least 3: a range across zero needs -1, 0 and 1 step whatever the step.
+  max_ticks = std::clamp(max_ticks, 3, 1000);
   const double span = hi - lo;
-  int p = static_cast<int>(std::floor(std::log10(span / max_ticks))) - 1;
-  for (;; ++p) {
+  // The first candidate step is at most span / max_ticks / 10; each round multiplies it by 10, so
+  // at most a few rounds pass before a step of at least span / (max_ticks - 1) fits.
+  const int p0 = static_cast<int>(std::floor(std::log10(span / max_ticks))) - 1;
+  for (int p = p0; p <= p0 + 8; ++p) {
     for (const double m : {1.0, 2.0, 5.0}) {
       // step = m x 10^p, computed so that i x step is the closest double to the decimal value
       const double scale = std::pow(10.0, std::abs(p));
@@ -385,10 +402,15 @@ Ticks nice_ticks(double lo, double hi, int max_ticks) {
       if (b - a + 1.0 > max_ticks) continue;
       Ticks t;
       t.step = step;
-      for (double i = a; i <= b; i += 1.0) t.values.push_back(p < 0 ? i * m / scale : i * m * scale);
+      const int n = static_cast<int>(b - a);  // at most max_ticks - 1: a and b are within 2^53
+      for (int k = 0; k <= n; ++k) {
+        const double i = a + k;
+        t.values.push_back(p < 0 ? i * m / scale : i * m * scale);
+      }
       return t;
     }
   }
+  throw std::logic_error("nice_ticks: no 1-2-5 step fits");  // unreachable: the span is finite and positive
 }
 
 std::vector<std::string> tick_labels(const Ticks& t) {

@@ -31,8 +31,11 @@ struct Ticks {
   std::vector<double> values;  // ascending, first <= lo, last >= hi
 };
 
-// Ticks at multiples of a 1-2-5 step covering [lo, hi] (swapped when hi < lo). An empty span
-// is widened (0 -> [0, 1]; v -> v +- 10 %); non-finite bounds give the ticks of [0, 1].
+// Ticks at multiples of a 1-2-5 step covering [lo, hi] (swapped when hi < lo), at most
+// max_ticks of them (clamped to 3..1000: a range across zero needs 3), whatever the bounds. An
+// empty span, or one below a billionth of the bounds (1200 vs 1199.9999999999998), is widened
+// (0 -> [0, 1]; v -> v +- 10 %); non-finite bounds give the ticks of [0, 1]; bounds beyond
+// +-1e200 are drawn at +-1e200 and those within +-1e-200 of zero at zero.
 [[nodiscard]] Ticks nice_ticks(double lo, double hi, int max_ticks = 6);
 // One label per tick: zero is "0"; the others have the step's decimals and, when the largest
 // tick is at least 10^5, a k/M/G/T suffix (0, 0.5M, 1.0M, 1.5M).

@@ -5,7 +5,7 @@
 #include "sim/scenario/keys.hpp"
 #include "sim/scenario/sections.hpp"
 
-#include <fstream>
+#include <unistd.h>
 
 namespace racksim::scenario_sections {
 
@@ -16,7 +16,9 @@ void read_workload(Scenario& s, const ConfigNode& workload, const std::string& b
   if (s.workload.kind == "trace") {
     const ConfigNode file_n = wm.required("file");
     s.workload.file = resolve_path(base_dir, file_n.as_string());
-    if (!std::ifstream(s.workload.file))
+    // access(), not an open: opening a FIFO would wait for a writer. What the file is, and its
+    // size, the trace reader checks (core/input_file.hpp).
+    if (::access(s.workload.file.c_str(), R_OK) != 0)
       file_n.fail(fmt::format("cannot open trace file '{}' (does it exist and is it readable?)", s.workload.file));
   } else if (s.workload.kind == "chakra") {
     s.workload.chakra = read_chakra_spec(wm, base_dir, s.catalog);

@@ -84,8 +84,12 @@ bool expand_range(const std::string& s, const std::string& arg, std::vector<std:
     throw InputError(arg_loc(arg), fmt::format("'{}' is not an integer range; expected A..B or A..B:STEP with integers", s));
   if (st <= 0) throw InputError(arg_loc(arg), fmt::format("range '{}': the step must be a positive integer", s));
   if (hi < lo) throw InputError(arg_loc(arg), fmt::format("range '{}' is empty (its end is below its start)", s));
-  if ((hi - lo) / st >= 1'000'000) throw InputError(arg_loc(arg), fmt::format("range '{}' has more than a million values", s));
-  for (long long v = lo; v <= hi; v += st) out.push_back(std::to_string(v));
+  // In unsigned arithmetic: hi - lo may exceed the largest long long (-9e18..9e18), and a last
+  // value near it plus the step would overflow. Every value lo + k x step stays within [lo, hi].
+  using U = unsigned long long;
+  const U count = (static_cast<U>(hi) - static_cast<U>(lo)) / static_cast<U>(st);
+  if (count >= 1'000'000) throw InputError(arg_loc(arg), fmt::format("range '{}' has more than a million values", s));
+  for (U k = 0; k <= count; ++k) out.push_back(std::to_string(static_cast<long long>(static_cast<U>(lo) + k * static_cast<U>(st))));
   return true;
 }
 

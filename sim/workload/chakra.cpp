@@ -26,6 +26,8 @@
 #include "sim/workload/chakra.hpp"
 
 #include "core/atomic_file.hpp"
+#include "core/input_file.hpp"
+#include "core/limits.hpp"
 #include "sim/workload/workload_keys.hpp"
 
 #include <fmt/format.h>
@@ -212,8 +214,9 @@ public:
     if (v && (*v < lo || *v > hi)) fail(fmt::format("attribute '{}' = {} is out of range; expected {} to {}", name, *v, lo, hi));
     return v;
   }
-  // A non-negative count of bytes or operations: any integer variant, or a double/float.
-  [[nodiscard]] std::optional<double> get_count(const std::string& name) const {
+  // A non-negative count of bytes or operations: any integer variant, or a double/float, at most
+  // `max` (core/limits.hpp).
+  [[nodiscard]] std::optional<double> get_count(const std::string& name, double max) const {
     const pb::AttributeProto* a = find(name);
     if (!a) return std::nullopt;
     double v = 0.0;
@@ -224,17 +227,27 @@ public:
     else if (is_int_case(*a)) v = static_cast<double>(*get_int(name));
     else fail(fmt::format("attribute '{}' is a {}; expected a number ({}, or a double_val or float_val)", name, value_case_name(*a), kIntVariants));
     if (!(v >= 0.0) || !std::isfinite(v)) fail(fmt::format("attribute '{}' = {} must be a finite number >= 0", name, v));
+    if (v > max) fail(fmt::format("attribute '{}' = {} is out of range; expected 0 to {:g} (docs/limits.md)", name, v, max));
     return v;
   }
-  // A byte count as an exact integer: any integer variant >= 0 (uint64 in full).
+  // A byte count as an exact integer: any integer variant from 0 to limits::kMaxOpBytes (1 PiB).
   [[nodiscard]] std::optional<std::uint64_t> get_bytes(const std::string& name) const {
     const pb::AttributeProto* a = find(name);
     if (!a) return std::nullopt;
-    if (a->value_case() == pb::AttributeProto::kUint64Val) return a->uint64_val();
-    if (a->value_case() == pb::AttributeProto::kFixed64Val) return a->fixed64_val();
-    const std::int64_t v = *get_int(name);
-    if (v < 0) fail(fmt::format("attribute '{}' = {} is negative; expected a byte count >= 0", name, v));
-    return static_cast<std::uint64_t>(v);
+    std::uint64_t v = 0;
+    if (a->value_case() == pb::AttributeProto::kUint64Val) {
+      v = a->uint64_val();
+    } else if (a->value_case() == pb::AttributeProto::kFixed64Val) {
+      v = a->fixed64_val();
+    } else {
+      const std::int64_t i = *get_int(name);
+      if (i < 0) fail(fmt::format("attribute '{}' = {} is negative; expected a byte count >= 0", name, i));
+      v = static_cast<std::uint64_t>(i);
+    }
+    if (v > limits::kMaxOpBytes)
+      fail(fmt::format("attribute '{}' = {} is out of range; expected a byte count from 0 to {} (1 PiB; docs/limits.md)", name, v,
+                       limits::kMaxOpBytes));
+    return v;
   }
   [[nodiscard]] std::optional<double> get_double(const std::string& name) const {
     const pb::AttributeProto* a = find(name);
@@ -242,6 +255,13 @@ public:
     if (a->value_case() != pb::AttributeProto::kDoubleVal)
       fail(fmt::format("attribute '{}' is a {}; expected a double_val", name, value_case_name(*a)));
     return a->double_val();
+  }
+  // A double_val in [0, max] (a count of FLOP or bytes, a duration in seconds).
+  [[nodiscard]] std::optional<double> get_double(const std::string& name, double max) const {
+    const auto v = get_double(name);
+    if (v && !(*v >= 0.0 && *v <= max))
+      fail(fmt::format("attribute '{}' = {} is out of range; expected 0 to {:g} (docs/limits.md)", name, *v, max));
+    return v;
   }
   // bool_val, or an integer 0 / 1.
   [[nodiscard]] std::optional<bool> get_bool(const std::string& name) const {
@@ -336,12 +356,8 @@ private:
 EtFile read_et_file(const std::string& path, bool metadata_only) {
   EtFile f;
   f.path = path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(Location{path, 0, 0, ""}, "cannot open the Chakra ET file (does it exist and is it readable?)");
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError(Location{path, 0, 0, ""}, "cannot read the Chakra ET file");
-  if (data.size() > static_cast<std::size_t>(INT_MAX))
-    throw InputError(Location{path, 0, 0, ""}, fmt::format("the file has {} bytes; racksim reads Chakra ET files of up to 2 GiB", data.size()));
+  static_assert(limits::kMaxChakraFileBytes <= static_cast<std::uint64_t>(INT_MAX), "CodedInputStream takes an int size");
+  const std::string data = read_input_file(path, limits::kMaxChakraFileBytes, "Chakra ET file");
   if (data.empty())
     throw InputError(Location{path, 0, 0, "GlobalMetadata (byte offset 0)"},
                      "the file is empty; a Chakra ET file starts with a varint length and a GlobalMetadata message");
@@ -373,6 +389,10 @@ EtFile read_et_file(const std::string& path, bool metadata_only) {
   for (;;) {
     pb::Node node;
     const auto offset = static_cast<std::size_t>(cin.CurrentPosition());
+    if (f.nodes.size() == limits::kMaxOpsPerRank && offset < data.size())
+      throw InputError(Location{path, 0, 0, fmt::format("node {} (byte offset {})", f.nodes.size(), offset)},
+                       fmt::format("the file has more than {} nodes; a rank runs at most {} ops (docs/limits.md)",
+                                   limits::kMaxOpsPerRank, limits::kMaxOpsPerRank));
     if (!read_one(node, fmt::format("node {}", f.nodes.size()), "Node")) break;
     f.nodes.push_back(std::move(node));
     f.offsets.push_back(offset);
@@ -466,12 +486,23 @@ public:
     if (exact_) read_racksim_metadata();
     else set_up_foreign();
     w_.programs.assign(static_cast<std::size_t>(w_.ranks), {});
+    std::size_t total = 0;
     for (int r = 0; r < file_ranks; ++r) {
       EtFile& f = files_[static_cast<std::size_t>(r)];
       f = read_et_file(f.path, false);
       w_.programs[static_cast<std::size_t>(r)] = exact_ ? read_exact(r) : read_foreign(r);
       f.nodes = {};
       f.offsets = {};
+      // Counted as each file is read, and for `replicate` before the copies are made.
+      const std::size_t ops = w_.programs[static_cast<std::size_t>(r)].size();
+      const std::size_t copies = r == 0 && spec_.replicate > 0 ? static_cast<std::size_t>(spec_.replicate) : 1;
+      total += ops * copies;
+      if (total > limits::kMaxTraceOps)
+        throw InputError(copies > 1 ? spec_.replicate_where : Location{f.path, 0, 0, ""},
+                         copies > 1 ? fmt::format("{} ops per rank x {} ranks make {} ops; a trace has at most {} ops "
+                                                  "(docs/limits.md)", ops, copies, total, limits::kMaxTraceOps)
+                                    : fmt::format("the ranks up to this file have {} ops; a trace has at most {} ops "
+                                                  "(docs/limits.md)", total, limits::kMaxTraceOps));
     }
     for (int r = file_ranks; r < w_.ranks; ++r) w_.programs[static_cast<std::size_t>(r)] = w_.programs[0];
     validate_workload(w_);
@@ -632,12 +663,15 @@ private:
     };
     for (const char* k : {"racksim.workload", "racksim.ranks", "racksim.streams", "racksim.groups"}) need(k);
     w_.name = *a.get_string("racksim.workload");
-    const auto ranks = *a.get_int("racksim.ranks", 1, 1 << 24);
+    const auto ranks = *a.get_int("racksim.ranks", 1, limits::kMaxTraceRanks);
     if (ranks != static_cast<std::int64_t>(files_.size()))
       meta_fail(0, fmt::format("racksim.ranks = {} but {} rank files exist ({} ... {})", ranks, files_.size(), files_.front().path,
                                files_.back().path));
     w_.streams = *a.get_strings("racksim.streams");
     const std::vector<std::string> group_list = *a.get_strings("racksim.groups");
+    if (group_list.size() * static_cast<std::size_t>(ranks) > limits::kMaxGroupSlots)
+      meta_fail(0, fmt::format("{} groups of {} ranks are more group memberships than racksim holds: at most {} groups x ranks "
+                               "(docs/limits.md)", group_list.size(), ranks, limits::kMaxGroupSlots));
     for (const auto& name : group_list) {
       const std::string key = "racksim.group." + name;
       need(key);
@@ -743,13 +777,13 @@ private:
       if (kind == "compute") {
         op.kind = OpKind::Compute;
         for (const char* k : {"racksim.flops", "racksim.hbm_bytes", "racksim.precision"}) need(k);
-        op.flops = Flops(*a.get_double("racksim.flops"));
-        op.hbm_bytes = Bytes(*a.get_double("racksim.hbm_bytes"));
+        op.flops = Flops(*a.get_double("racksim.flops", limits::kMaxOpFlops));
+        op.hbm_bytes = Bytes(*a.get_double("racksim.hbm_bytes", static_cast<double>(limits::kMaxOpBytes)));
         const std::string ps = *a.get_string("racksim.precision");
         const auto p = precision_from_string(ps);
         if (!p) nr.fail(fmt::format("racksim.precision '{}' is not one of: {}", ps, precision_names()));
         op.precision = *p;
-        if (const auto d = a.get_double("racksim.duration_s")) op.duration = scaled(Seconds(*d));
+        if (const auto d = a.get_double("racksim.duration_s", limits::kMaxOpSeconds)) op.duration = scaled(Seconds(*d));
         if (const auto g = a.get_ints("racksim.gemm")) {
           if (g->size() != 6) nr.fail("racksim.gemm must hold 6 integers: m, n, k, batch, trans_a, trans_b");
           GemmShape s;
@@ -776,7 +810,7 @@ private:
       } else if (kind == "delay") {
         op.kind = OpKind::Delay;
         need("racksim.duration_s");
-        op.duration = Seconds(*a.get_double("racksim.duration_s"));
+        op.duration = Seconds(*a.get_double("racksim.duration_s", limits::kMaxOpSeconds));
       } else if (kind == "alloc") {
         op.kind = OpKind::Alloc;
         op.bytes = bytes();
@@ -944,6 +978,10 @@ private:
 
   // One node of another tool's trace as a racksim op (docs/chakra.md, "Node mapping").
   void map_node(Op& op, const pb::Node& node, const Attrs& a, const NodeRef& nr, int rank, bool cpu) {
+    constexpr auto kMaxMicros = static_cast<std::uint64_t>(limits::kMaxOpSeconds * 1e6);
+    if (node.duration_micros() > kMaxMicros)
+      nr.fail(fmt::format("duration_micros = {} is out of range; expected 0 to {} (10^6 s, 11.6 days; docs/limits.md)",
+                          node.duration_micros(), kMaxMicros));
     const Seconds recorded(static_cast<double>(node.duration_micros()) * 1e-6);
     const int type = node.type();
     if (cpu && type != pb::INVALID_NODE) {
@@ -956,8 +994,8 @@ private:
     switch (type) {
       case pb::COMP_NODE: {
         op.kind = OpKind::Compute;
-        const auto num_ops = a.get_count("num_ops");
-        const auto tensor = a.get_count("tensor_size");
+        const auto num_ops = a.get_count("num_ops", limits::kMaxOpFlops);
+        const auto tensor = a.get_count("tensor_size", static_cast<double>(limits::kMaxOpBytes));
         op.precision = spec_.precision;
         if (num_ops && *num_ops > 0.0) {
           op.flops = Flops(*num_ops);
@@ -971,7 +1009,7 @@ private:
       }
       case pb::MEM_LOAD_NODE:
       case pb::MEM_STORE_NODE: {
-        const auto tensor = a.get_count("tensor_size");
+        const auto tensor = a.get_count("tensor_size", static_cast<double>(limits::kMaxOpBytes));
         if (!tensor)
           nr.fail(fmt::format("a {} needs the attribute 'tensor_size' (the bytes it moves)", node_type_name(type)));
         op.kind = OpKind::Compute;
@@ -1038,7 +1076,9 @@ private:
         // final size = comm_size x n); racksim's bytes are the gathered output.
         op.collective = CollectiveKind::AllGather;
         const std::uint64_t s = size();
-        if (s > std::numeric_limits<std::uint64_t>::max() / n) nr.fail(fmt::format("comm_size {} x {} ranks is too large", s, n));
+        if (s > limits::kMaxOpBytes / n)
+          nr.fail(fmt::format("comm_size {} x {} ranks is too large: an all-gather gathers at most {} B (1 PiB; docs/limits.md)",
+                              s, n, limits::kMaxOpBytes));
         op.bytes = s * n;
         break;
       }
@@ -1301,6 +1341,9 @@ std::map<int, std::string> find_chakra_files(const std::string& prefix) {
 
 std::vector<std::string> chakra_rank_files(const std::string& prefix, const Location& where) {
   const auto found = find_chakra_files(prefix);
+  if (found.size() > static_cast<std::size_t>(limits::kMaxTraceRanks))
+    throw InputError(where, fmt::format("'{}' has {} rank files; a trace has at most {} ranks (docs/limits.md)", prefix,
+                                        found.size(), limits::kMaxTraceRanks));
   if (found.empty() || found.begin()->first != 0)
     throw InputError(where, fmt::format("no Chakra ET file {}: the trace of rank r is <prefix>.<r>.et, from rank 0 on{}", rank_file(prefix, 0),
                                         found.empty() ? "" : fmt::format(" (found {} first)", found.begin()->second)));

@@ -2,6 +2,7 @@
 // validate_workload, which every workload source (trace, Chakra, generator) passes before a run.
 #include "sim/workload/workload.hpp"
 
+#include "core/limits.hpp"
 #include "core/yaml_doc.hpp"
 
 #include <fmt/format.h>
@@ -81,10 +82,30 @@ std::vector<int> read_rank_set(const ConfigNode& n, int ranks) {
 
 namespace {
 
+// The limits of one op (core/limits.hpp), named with the value in every message.
 std::uint64_t read_byte_count(const ConfigNode& n) {
   const double v = n.as_bytes().value();
-  if (v > 1.8e19) n.fail("size too large");
+  if (v > static_cast<double>(limits::kMaxOpBytes))
+    n.fail(fmt::format("{} is more bytes than one op may move or hold; expected 0 B to 1 PiB ({} B; docs/limits.md)",
+                       n.as_text(), limits::kMaxOpBytes));
   return static_cast<std::uint64_t>(v + 0.5);
+}
+
+Seconds read_op_duration(const ConfigNode& n) {
+  const Seconds d = n.as_duration();
+  if (d.value() > limits::kMaxOpSeconds)
+    n.fail(fmt::format("{} is longer than one op may last; expected 0 s to {:g} s (11.6 days; docs/limits.md)", n.as_text(),
+                       limits::kMaxOpSeconds));
+  return d;
+}
+
+void check_op_work(const ConfigNode& n, Flops flops, Bytes bytes) {
+  if (flops.value() > limits::kMaxOpFlops)
+    n.fail(fmt::format("this compute op does {:g} FLOP; expected at most {:g} FLOP per op (docs/limits.md)", flops.value(),
+                       limits::kMaxOpFlops));
+  if (bytes.value() > static_cast<double>(limits::kMaxOpBytes))
+    n.fail(fmt::format("this compute op moves {:g} B of HBM traffic; expected at most 1 PiB ({} B) per op (docs/limits.md)",
+                       bytes.value(), limits::kMaxOpBytes));
 }
 
 int resolve_peer(const ConfigNode& n, int rank, int ranks) {
@@ -140,7 +161,7 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
       op.precision = *p;
     }
     if (dur) {
-      op.duration = dur->as_duration();
+      op.duration = read_op_duration(*dur);
     } else if (gemm) {
       if (!prec) node.fail("a 'gemm' compute op needs 'precision' (one of: " + precision_names() + ")");
       MapReader g(*gemm, "gemm shape {m, n, k, batch}");
@@ -152,6 +173,7 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
       g.finish();
       op.gemm = sh;
       const KernelWork kw = gemm_work(sh, op.precision);
+      check_op_work(*gemm, kw.flops, kw.bytes);
       op.flops = kw.flops;
       op.hbm_bytes = kw.bytes;
     } else if (attn) {
@@ -171,6 +193,7 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
       a.finish();
       op.attention = sh;
       const KernelWork kw = attention_work(sh, op.precision);
+      check_op_work(*attn, kw.flops, kw.bytes);
       op.flops = kw.flops;
       op.hbm_bytes = kw.bytes;
     } else {
@@ -179,6 +202,7 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
         if (!prec) node.fail("a compute op with 'flops' needs 'precision' (one of: " + precision_names() + ")");
       }
       if (bytes) op.hbm_bytes = bytes->as_bytes();
+      check_op_work(node, op.flops, op.hbm_bytes);
     }
   } else if (kind == "alloc") {
     op.kind = OpKind::Alloc;
@@ -192,7 +216,7 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
   } else if (kind == "delay") {
     op.kind = OpKind::Delay;
     default_stream = "compute";
-    op.duration = m.required("duration").as_duration();
+    op.duration = read_op_duration(m.required("duration"));
   } else if (kind == "send" || kind == "recv") {
     op.kind = kind == "send" ? OpKind::Send : OpKind::Recv;
     op.peer = resolve_peer(m.required(kind == "send" ? "to" : "from"), rank, w.ranks);
@@ -227,8 +251,11 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
       if (m.optional("bytes")) node.child("bytes").fail("give either bytes or counts for an all_to_all, not both");
       // bytes: the largest send buffer of the call (the same on every rank, for the cross-rank check).
       for (std::size_t p = 0; p < n; ++p) {
-        std::uint64_t row = 0;
+        std::uint64_t row = 0;  // each count is at most 2^50 and n at most 2^20: no overflow
         for (std::size_t q = 0; q < n; ++q) row += op.counts[p * n + q];
+        if (row > limits::kMaxOpBytes)
+          rows[p].fail(fmt::format("member {} sends {} B in this all_to_all; expected at most 1 PiB ({} B) per op "
+                                   "(docs/limits.md)", p, row, limits::kMaxOpBytes));
         op.bytes = std::max(op.bytes, row);
       }
     } else {
@@ -365,14 +392,23 @@ std::map<std::string, int> read_groups(MapReader& top, Workload& w) {
   auto add_named_group = [&](const std::string& name, std::vector<int> members) {
     group_index[name] = add_group(w, name, std::move(members));
   };
+  // Each group keeps a position per rank: refuse a group list whose positions would not fit.
+  const auto check_slots = [&](const ConfigNode& at, std::size_t groups) {
+    if (groups * static_cast<std::size_t>(w.ranks) > limits::kMaxGroupSlots)
+      at.fail(fmt::format("{} groups of {} ranks are more group memberships than racksim holds: at most {} groups x ranks "
+                          "(docs/limits.md)", groups, w.ranks, limits::kMaxGroupSlots));
+  };
   std::vector<int> all(static_cast<std::size_t>(w.ranks));
   for (int r = 0; r < w.ranks; ++r) all[static_cast<std::size_t>(r)] = r;
   add_named_group("world", all);
-  if (auto groups = top.optional("groups"))
-    for (const auto& [name, members] : groups->entries()) {
+  if (auto groups = top.optional("groups")) {
+    const auto entries = groups->entries();
+    check_slots(*groups, entries.size() + 1);
+    for (const auto& [name, members] : entries) {
       if (name == "world") members.fail("the group 'world' is predefined (all ranks) and cannot be redefined");
       add_named_group(name, read_rank_set(members, w.ranks));
     }
+  }
   return group_index;
 }
 
@@ -384,11 +420,25 @@ DepNames read_programs(MapReader& top, Workload& w, const std::map<std::string, 
   w.programs.assign(static_cast<std::size_t>(w.ranks), {});
   DepNames dep_names(static_cast<std::size_t>(w.ranks));
   std::vector<std::string> scratch;
+  std::size_t total = 0;  // ops of all ranks so far
   for (const auto& prog : top.required("programs").items()) {
     MapReader pm(prog, "program");
     const std::vector<int> ranks = read_rank_set(pm.required("ranks"), w.ranks);
-    const std::vector<ConfigNode> ops = pm.required("ops").items();
+    const ConfigNode ops_n = pm.required("ops");
+    const std::vector<ConfigNode> ops = ops_n.items();
     pm.finish();
+    // Counted before any op is built: `ranks: all` multiplies the list by the trace's ranks.
+    int busiest = ranks.front();
+    for (const int r : ranks)
+      if (w.programs[static_cast<std::size_t>(r)].size() > w.programs[static_cast<std::size_t>(busiest)].size()) busiest = r;
+    const std::size_t most = w.programs[static_cast<std::size_t>(busiest)].size() + ops.size();
+    if (most > limits::kMaxOpsPerRank)
+      ops_n.fail(fmt::format("rank {} would run {} ops; a rank runs at most {} ops (docs/limits.md)", busiest, most,
+                             limits::kMaxOpsPerRank));
+    if (ops.size() * ranks.size() > limits::kMaxTraceOps - total)
+      ops_n.fail(fmt::format("{} ops on each of {} ranks bring the trace to {} ops; a trace has at most {} ops (docs/limits.md)",
+                             ops.size(), ranks.size(), total + ops.size() * ranks.size(), limits::kMaxTraceOps));
+    total += ops.size() * ranks.size();
     for (const int r : ranks) {
       auto& program = w.programs[static_cast<std::size_t>(r)];
       for (const auto& opn : ops) {
@@ -468,7 +518,7 @@ Workload load_native_trace(const std::string& path) {
   if (ver.as_int(1, 1000) != 1) ver.fail("unsupported trace format version; this racksim reads racksim_trace: 1");
   w.name = top.required("name").as_string();
   const ConfigNode ranks_n = top.required("ranks");
-  w.ranks = static_cast<int>(ranks_n.as_int(1, 1 << 24));
+  w.ranks = static_cast<int>(ranks_n.as_int(1, limits::kMaxTraceRanks));
   w.ranks_where = ranks_n.location();
   const std::map<std::string, int> group_index = read_groups(top, w);
   const DepNames dep_names = read_programs(top, w, group_index);

@@ -3,6 +3,8 @@
 // (training_generator.cpp); a default here is the one they apply.
 #include "sim/workload/workload_keys.hpp"
 
+#include "core/limits.hpp"
+
 #include "models/gpu.hpp"
 
 namespace racksim {
@@ -22,7 +24,7 @@ KeyTable build_chakra_keys() {
       {
           KeySpec("workload.prefix").text().with_note(" (a path prefix)").required().for_kinds(chakra)
               .describe("The rank files <prefix>.<rank>.et, relative to the scenario's folder"),
-          KeySpec("workload.replicate").integer(1, 1 << 24).optional().for_kinds(chakra)
+          KeySpec("workload.replicate").integer(1, limits::kMaxTraceRanks).optional().for_kinds(chakra)
               .describe("Runs a one-rank trace as this many identical ranks"),
           KeySpec("workload.recorded_on").id("GPU").optional().for_kinds(chakra)
               .describe("The GPU the trace was recorded on: its durations are scaled to the cluster's GPU"),

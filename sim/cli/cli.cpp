@@ -247,12 +247,13 @@ command line, for every verb:
   given twice: the last wins; -- ends the options. Byte counts (--bytes, --min-bytes) take a bare
   number of bytes (1048576) or a size with a unit (1MiB, 1.5 GB); scenario files always need units.
 
-exit codes (racksim VERB --help says which a verb can return, and what each means there):
+exit codes:
   0 success   1 internal error (validate: past the error budget; check: a metric moved past its tolerance;
               merge: points missing)
   2 bad command line   3 invalid input (scenario, catalog, trace, --set, an option's value; check: a missing
               or invalid baseline file; an output folder holding another command's results or in use)
   4 simulation failed (e.g. deadlock)   5 results could not be written
+  (racksim VERB --help lists the codes the verb can return and what each means there)
 
 environment:
   RACKSIM_DATA_DIR  where models/catalog and scenarios live (default: ../share/racksim next to

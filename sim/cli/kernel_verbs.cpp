@@ -203,6 +203,8 @@ int cmd_calibrate(const ParsedArgs& a, const CliContext& ctx) {
   std::ostream& out = ctx.out;
   const std::vector<std::string>& files = a.positional();
   const std::string out_path = *a.text("--out");
+  if (std::filesystem::is_directory(out_path))  // before the fit: write_atomic would refuse it after
+    throw OutputError(fmt::format("cannot write {}: it is a folder, not a file; name the calibration file", out_path));
   if (std::ifstream(out_path) && !a.flag("--force"))
     throw OutputError(fmt::format("{} exists; racksim never overwrites a calibration without --force", out_path));
   const std::string data_dir = ctx.data_dir();

@@ -9,8 +9,8 @@
 #              folder exits 3 at once naming the folder and A's process id, and so does a merge;
 #              A is killed with SIGKILL and its children must die with it (they kept simulating);
 #              the lock died with A, so a merge now runs (exit 1: points missing)
-#   calibrate_folder  calibrate --out DIR --force with DIR a folder: exit 5 naming it, nothing
-#              written beside or in it (it wrote /.tmp.tmp for --out /tmp)
+#   calibrate_folder  calibrate --out DIR (with and without --force) with DIR a folder: exit 5
+#              naming it, nothing written beside or in it (it wrote /.tmp.tmp for --out /tmp)
 #   utf8       a scenario name and a sweep axis value with bytes that are not UTF-8: every file
 #              written (summary.json, timeline.json, report.html, results.jsonl/csv) is valid UTF-8
 #              (iconv, independent of racksim, checks it) and holds U+FFFD in their place
@@ -105,6 +105,9 @@ cat "$work/m2.out"
 
 case_calibrate_folder() {
 mkdir -p "$work/out"
+# Refused before the fit, with or without --force.
+expect 5 "cannot write .*/out: it is a folder, not a file; name the calibration file" calibrate \
+  "$src/validation/reference/published-measurements.yaml" --gpu mi300x --out "$work/out"
 expect 5 "cannot write .*/out: it is a folder, not a file" calibrate "$src/validation/reference/published-measurements.yaml" \
   --gpu mi300x --out "$work/out" --force
 [ "$(ls -A "$work" | grep -v '^last.out$')" = out ] || fail "calibrate left files beside the folder: $(ls -A "$work")"

@@ -446,6 +446,7 @@ void PowerLoop::merge_samples() {
   }
   samples_ = std::move(out);
   ticks_per_sample_ *= 2;
+  ++sample_doublings_;
 }
 
 void PowerLoop::finish(double now) {
@@ -573,6 +574,7 @@ PowerSummary PowerLoop::summary(std::optional<double> tokens) const {
                      : fmt::format("cooling plant, COP {}, fixed {} W", gc.site.cop, gc.site.plant_fixed.value());
   s.limiter_response_s = limiter_response().value();
   s.sample_period_s = effective_sample_period();
+  s.sample_doublings = sample_doublings_;
   const GpuTotals gt = gpu_totals();
   summarize_energy(s, gt);
   auto report = [](double cap, double held, const std::vector<CapWatch>& watches) {

@@ -79,7 +79,7 @@ public:
   void memory_ended(int gpu, double now) { activity(gpu, now, 0, -1); }
 
   // At most this many time-series rows (all racks together) are kept; see the header.
-  static constexpr std::size_t kMaxSampleRows = 100000;
+  static constexpr std::size_t kMaxSampleRows = kMaxTimeSeriesRows;
   // At most this many control periods per run (2.8 h of simulated time at the default 1 ms);
   // the default of PowerSetup::max_control_periods.
   static constexpr long kMaxControlPeriods = 10000000;
@@ -213,6 +213,7 @@ private:
   double last_sample_ = 0.0;
   int ticks_ = 0;
   int ticks_per_sample_ = 1;
+  int sample_doublings_ = 0;
   bool full_period_seen_ = false;
   double end_ = 0.0;
   std::vector<double> rack_peak_;

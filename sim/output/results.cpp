@@ -408,6 +408,9 @@ std::string power_rows(const PowerSummary& p) {
   out += fmt::format("  energy              {:.4g} kJ IT, {:.4g} kJ site", p.energy_j / 1e3, p.site_energy_j / 1e3);
   if (p.energy_per_token_j) out += fmt::format("; {:.4g} J per token IT", *p.energy_per_token_j);
   out += "\n";
+  if (p.sample_doublings > 0)
+    out += fmt::format("  time series         one row per {} (the sample period doubled {} time(s) to keep at most {} rows)\n",
+                       format_seconds(Seconds(p.sample_period_s)), p.sample_doublings, kMaxTimeSeriesRows);
   out += fmt::format("  clock               {:.4g} MHz average of {:.4g} MHz reference; throttled {:.1f}% of GPU time ({})\n",
                      p.clock_avg_mhz, p.reference_clock_mhz, 100.0 * p.throttled_fraction, p.throttle_limit);
   if (p.thermal)

@@ -67,6 +67,10 @@ struct PowerSample {
   int throttled_gpus = 0;          // at the end of the window
 };
 
+// The most time-series rows (all racks together) a run keeps: the power loop merges adjacent
+// windows and doubles the sample period when it has this many (sim/engine/power_loop.hpp).
+inline constexpr std::size_t kMaxTimeSeriesRows = 100000;
+
 // The power loop's figures for summary.json's "power" and "thermal" objects.
 // Long: a flat record of those two objects, one field per key of docs/summary-schema.md.
 struct PowerSummary {
@@ -83,6 +87,7 @@ struct PowerSummary {
   std::optional<CapReport> gpu_cap, rack_cap, site_cap;
   double limiter_response_s = 0.0;
   double sample_period_s = 0.0;     // the time series' window at the end (after any doubling)
+  int sample_doublings = 0;         // how often the time series was merged to stay bounded
   std::optional<double> gpu_cap_w, rack_cap_w, site_cap_w;
   std::string rack_entry;          // catalog id or "none"
   double control_period_s = 0.0;

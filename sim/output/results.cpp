@@ -384,7 +384,7 @@ std::string training_rows(const TrainingMetrics& m) {
 std::string cap_row(const char* name, const std::optional<PowerSummary::CapReport>& c, double scale, const char* unit) {
   if (!c) return {};
   std::string out = fmt::format("  {:<19} {:.4g} {}: held {:.4g} {} peak period average{}", name, c->cap_w / scale, unit,
-                                c->held_w / scale, unit, c->held_w <= c->cap_w * (1.0 + 1e-9) ? "" : " (ABOVE the cap)");
+                                c->held_w / scale, unit, c->held_w <= c->cap_w * (1.0 + 1e-9) ? "" : " (above the cap: the limiter's response)");
   if (c->excursions == 0)
     out += "; no transient above it\n";
   else

@@ -60,15 +60,15 @@ PowerLoop::PowerLoop(PowerSetup setup) : setup_(std::move(setup)) {
   setup_.governor.site_other_it = setup_.fabric_switches;
   setup_.governor.site_replicas = setup_.replicas;
   set_initial_levels();
-  gpu_watch_.assign(g_.size(), CapWatch{});
-  rack_watch_.assign(static_cast<std::size_t>(racks()), CapWatch{});
-  rack_now_.assign(static_cast<std::size_t>(racks()), 0.0);
+  caps_.gpu.assign(g_.size(), CapWatch{});
+  caps_.rack.assign(static_cast<std::size_t>(racks()), CapWatch{});
+  caps_.rack_now.assign(static_cast<std::size_t>(racks()), 0.0);
   const GovernorConfig& gc = setup_.governor;
-  for (auto& w : gpu_watch_)
+  for (auto& w : caps_.gpu)
     if (gc.gpu_cap) w.cap = gc.gpu_cap->value();
-  for (auto& w : rack_watch_)
+  for (auto& w : caps_.rack)
     if (gc.rack_cap) w.cap = gc.rack_cap->value();
-  if (gc.site_cap) site_watch_.cap = gc.site_cap->value();
+  if (gc.site_cap) caps_.site.cap = gc.site_cap->value();
   if (watching())
     for (std::size_t i = 0; i < g_.size(); ++i) changed(i, 0.0);
 }
@@ -181,26 +181,26 @@ void PowerLoop::changed(std::size_t gi, double now) {
   const double p = power(g);
   if (!g.limiter_pending && limiter_target(g) != g.level) {
     g.limiter_pending = true;
-    limiter_queue_.emplace_back(now + limiter_response().value(), gi);
-    limiter_armed_ = true;
+    caps_.queue.emplace_back(now + limiter_response().value(), gi);
+    caps_.armed = true;
   }
   if (p == g.p_now && now > 0.0) return;
   g.p_now = p;
-  gpu_watch_[gi].set(now, p);
+  caps_.gpu[gi].set(now, p);
   const auto per = static_cast<std::size_t>(setup_.gpus_per_rack);
   const std::size_t k = gi / per;
   double sum = 0.0;
   for (std::size_t i = k * per; i < (k + 1) * per; ++i) sum += g_[i].p_now;
-  rack_now_[k] = sum;
-  rack_watch_[k].set(now, (sum + other_dc()) / efficiency());
+  caps_.rack_now[k] = sum;
+  caps_.rack[k].set(now, (sum + other_dc()) / efficiency());
   double racks_ac = 0.0;
-  for (const double r : rack_now_) racks_ac += (r + other_dc()) / efficiency();
-  site_watch_.set(now, site_power_of(racks_ac));
+  for (const double r : caps_.rack_now) racks_ac += (r + other_dc()) / efficiency();
+  caps_.site.set(now, site_power_of(racks_ac));
 }
 
 std::optional<double> PowerLoop::next_limiter_due() const {
-  if (limiter_queue_.empty()) return std::nullopt;
-  return limiter_queue_.front().first;
+  if (caps_.queue.empty()) return std::nullopt;
+  return caps_.queue.front().first;
 }
 
 // The highest level whose power at the activity now fits the limit (the lowest when none does),
@@ -217,9 +217,9 @@ std::size_t PowerLoop::limiter_target(const Gpu& g) const {
 // One action per GPU at a time: it acts on the activity at its due time.
 std::vector<PowerLoop::Change> PowerLoop::limiter(double now) {
   std::vector<Change> out;
-  while (!limiter_queue_.empty() && limiter_queue_.front().first <= now) {
-    const std::size_t gi = limiter_queue_.front().second;
-    limiter_queue_.pop_front();
+  while (!caps_.queue.empty() && caps_.queue.front().first <= now) {
+    const std::size_t gi = caps_.queue.front().second;
+    caps_.queue.pop_front();
     Gpu& g = g_[gi];
     g.limiter_pending = false;
     const std::size_t lvl = limiter_target(g);
@@ -462,9 +462,9 @@ void PowerLoop::finish(double now) {
   if (!full_period_seen_) record_peaks(avg_p);  // the whole run is one window
   thermal_step(dt, avg_p, avg_um);
   if (now > last_sample_) sample(now);  // the last, partial window
-  for (auto& w : gpu_watch_) w.close(now);
-  for (auto& w : rack_watch_) w.close(now);
-  site_watch_.close(now);
+  for (auto& w : caps_.gpu) w.close(now);
+  for (auto& w : caps_.rack) w.close(now);
+  caps_.site.close(now);
 }
 
 PowerLoop::GpuTotals PowerLoop::gpu_totals() const {
@@ -584,9 +584,9 @@ PowerSummary PowerLoop::summary(std::optional<double> tokens) const {
     for (const CapWatch& w : watches) w.add_to(r);
     return r;
   };
-  if (gc.gpu_cap) s.gpu_cap = report(gc.gpu_cap->value(), s.gpu_peak_w, gpu_watch_);
-  if (gc.rack_cap) s.rack_cap = report(gc.rack_cap->value(), s.rack_peak_w, rack_watch_);
-  if (gc.site_cap) s.site_cap = report(gc.site_cap->value(), site_peak_, {site_watch_});
+  if (gc.gpu_cap) s.gpu_cap = report(gc.gpu_cap->value(), s.gpu_peak_w, caps_.gpu);
+  if (gc.rack_cap) s.rack_cap = report(gc.rack_cap->value(), s.rack_peak_w, caps_.rack);
+  if (gc.site_cap) s.site_cap = report(gc.site_cap->value(), site_peak_, {caps_.site});
   if (tokens && *tokens > 0.0) {
     s.energy_per_token_j = s.energy_j / *tokens;
     s.site_energy_per_token_j = s.site_energy_j / *tokens;

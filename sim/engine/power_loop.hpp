@@ -109,7 +109,7 @@ public:
   [[nodiscard]] Seconds limiter_response() const { return setup_.gpu.dvfs.transition_latency; }
   [[nodiscard]] std::optional<double> next_limiter_due() const;
   [[nodiscard]] std::vector<Change> limiter(double now);
-  [[nodiscard]] bool take_limiter_armed() { return std::exchange(limiter_armed_, false); }
+  [[nodiscard]] bool take_limiter_armed() { return std::exchange(caps_.armed, false); }
 
   [[nodiscard]] double clock_ratio(std::size_t level) const { return ratios_.at(level); }
   [[nodiscard]] double hbm_fraction(std::size_t level) const { return hbm_fractions_.at(level); }
@@ -224,11 +224,14 @@ private:
   double site_peak_ = 0.0;
   std::vector<PowerSample> samples_;
   std::size_t max_windows_ = 2;       // per rack, even
-  std::deque<std::pair<double, std::size_t>> limiter_queue_;  // (due, GPU), due times in order
-  bool limiter_armed_ = false;
-  std::vector<CapWatch> gpu_watch_, rack_watch_;
-  CapWatch site_watch_;
-  std::vector<double> rack_now_;      // per rack: its GPUs' power now
+  // The fast limiter's pending actions and the cap watches.
+  struct Caps {
+    std::deque<std::pair<double, std::size_t>> queue;  // (due, GPU), due times in order
+    bool armed = false;
+    std::vector<CapWatch> gpu, rack;
+    CapWatch site;
+    std::vector<double> rack_now;     // per rack: its GPUs' power now
+  } caps_;
 };
 
 }  // namespace racksim

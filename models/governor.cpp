@@ -38,6 +38,19 @@ struct Bound {
   }
 };
 
+// Each GPU of rack `r` may draw its water-filling share of the rack's power pool `pool`; when the
+// pool covers every demand, what is left is split equally on top. The limits so add up to the
+// pool (or to less), whatever the GPUs then do.
+void limit_by_pool(std::vector<Bound>& limit, const std::vector<double>& demand, const RackObservation& r, double pool, Limit l) {
+  const auto first = static_cast<std::ptrdiff_t>(r.first_gpu);
+  const std::vector<double> d(demand.begin() + first, demand.begin() + first + r.gpus);
+  const std::vector<double> share = water_fill(d, pool);
+  double used = 0.0;
+  for (const double x : share) used += x;
+  const double spare = r.gpus > 0 ? std::max(pool - used, 0.0) / r.gpus : 0.0;
+  for (int i = 0; i < r.gpus; ++i) limit[static_cast<std::size_t>(r.first_gpu + i)].tighten(share[static_cast<std::size_t>(i)] + spare, l);
+}
+
 }  // namespace
 
 std::vector<GpuDecision> govern(const GovernorConfig& cfg, const GpuPowerParams& gpu, const std::vector<GpuObservation>& gpus,
@@ -62,8 +75,15 @@ std::vector<GpuDecision> govern(const GovernorConfig& cfg, const GpuPowerParams&
       for (int i = 0; i < racks[k].gpus; ++i) sum += demand[static_cast<std::size_t>(racks[k].first_gpu + i)];
       rack_demand[k] = sum / racks[k].conversion_efficiency;
     }
-    site_share = water_fill(rack_demand, it_power_for_site(cfg.site, *cfg.site_cap).value());
+    const double racks_it = (it_power_for_site(cfg.site, *cfg.site_cap).value() - cfg.site_other_it.value()) /
+                            static_cast<double>(std::max(cfg.site_replicas, 1));
+    site_share = water_fill(rack_demand, std::max(racks_it, 0.0));
   }
+  // The fast limiter's power limit of each GPU (see the header): the GPU cap, then its share of
+  // its rack's power pool.
+  std::vector<Bound> power_limit(n);
+  if (cfg.gpu_cap)
+    for (auto& b : power_limit) b.tighten(cfg.gpu_cap->value(), Limit::GpuCap);
 
   for (std::size_t k = 0; k < racks.size(); ++k) {
     const RackObservation& r = racks[k];
@@ -79,6 +99,7 @@ std::vector<GpuDecision> govern(const GovernorConfig& cfg, const GpuPowerParams&
     };
     if (cfg.rack_cap) consider(cfg.rack_cap->value(), Limit::RackCap);
     if (cfg.site_cap) consider(site_share[k], Limit::SiteCap);
+    if (pool < kInf) limit_by_pool(power_limit, demand, r, std::max(pool, 0.0), pool_limit);
     if (r.cdu_share) {
       const double p = r.cdu_share->value() - r.liquid_fraction * r.other_dc.value();
       if (p < pool) {
@@ -116,8 +137,19 @@ std::vector<GpuDecision> govern(const GovernorConfig& cfg, const GpuPowerParams&
     d.level = level_at_or_below(cfg.clock_ratios, r);
     if (d.level > 0) d.limit = b.limit;
     else if (d.hbm_level > 0) d.limit = Limit::Hbm;
+    d.power_limit_w = power_limit[g].watts;
+    d.power_limit = power_limit[g].limit;
   }
   return out;
+}
+
+std::vector<GpuDecision> initial_decisions(const GovernorConfig& cfg, const GpuPowerParams& gpu, std::vector<GpuObservation> gpus,
+                                           const std::vector<RackObservation>& racks) {
+  for (GpuObservation& o : gpus) {
+    o.u_c = 1.0;
+    o.u_m = 0.0;
+  }
+  return govern(cfg, gpu, gpus, racks);
 }
 
 std::optional<std::string> control_period_problem(Seconds control, const DvfsParams& dvfs, const std::string& gpu_id) {

@@ -26,14 +26,28 @@
 //      the budget. HBM: the highest bandwidth fraction
 //      in the ladder whose HBM heat keeps the stacks at or under their limit after one period.
 //   The limit reported for a throttled GPU is the budget that bound it.
-// A load is held at or under its caps from the second period on, except where its HBM traffic
-// rises above the last period's (the a_m share of the dynamic power, at most 20% of it with the
-// shipped coefficients).
+// The governor acts once per control period, on what the last period measured. What it cannot
+// see coming (a GPU's HBM traffic rising above the last period's, or a GPU that was waiting
+// starting to compute while the governor had budgeted for it) is held by the firmware's fast
+// power limiter (docs/power.md, "The fast power limiter"): each decision also gives the GPU the
+// power limit that limiter enforces within its response time, `power_limit_w`:
+//   - the GPU cap;
+//   - the GPU's share of its rack's power pool (the rack cap, or the rack's site share: the
+//     tighter one) by water filling on the demands, plus an equal part of whatever the pool has
+//     left when it covers every demand. The shares add up to the pool, so GPUs that each stay
+//     under their limit keep the rack (and the site) under its cap at every instant.
+// The CDU and the temperature limits are heat budgets: they act over seconds, and the per-period
+// governor holds them; the fast limiter does not enforce them.
+//
+// The starting state (initial_decisions): before t = 0, each GPU takes the decision the governor
+// would take for a period of pure compute (u_c = 1, u_m = 0) at the initial temperatures, i.e.
+// the level a compute-bound GPU settles at; the limiter catches memory traffic above that.
 #pragma once
 
 #include "core/units.hpp"
 #include "models/power.hpp"
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +63,12 @@ struct GovernorConfig {
   std::optional<Watts> rack_cap;    // AC, per rack
   std::optional<Watts> site_cap;    // whole site, after PUE
   SiteParams site;
+  // What the site cap also covers besides the racks the governor sees: IT power outside them
+  // (scale-out switches) and identical copies of them (a reduced run's replicas, which draw
+  // what the simulated racks draw). The racks' IT budget is (IT(site cap) - site_other_it) /
+  // site_replicas.
+  Watts site_other_it;
+  int site_replicas = 1;
   Seconds period;                   // control period (the thermal horizon)
   std::vector<double> clock_ratios;    // DVFS ladder, 1.0 first
   std::vector<double> hbm_fractions;   // HBM bandwidth ladder, 1.0 first
@@ -83,11 +103,21 @@ struct GpuDecision {
   std::size_t level = 0;        // index into clock_ratios
   std::size_t hbm_level = 0;    // index into hbm_fractions
   Limit limit = Limit::None;    // what bound it (None when at level 0 and hbm_level 0)
+  // The power limit the fast limiter holds this GPU to until the next decision (infinite when
+  // no GPU, rack or site cap applies), and which cap it comes from (GpuCap, RackCap, SiteCap).
+  double power_limit_w = std::numeric_limits<double>::infinity();
+  Limit power_limit = Limit::None;
 };
 
 [[nodiscard]] std::vector<GpuDecision> govern(const GovernorConfig& cfg, const GpuPowerParams& gpu,
                                               const std::vector<GpuObservation>& gpus,
                                               const std::vector<RackObservation>& racks);
+
+// The decisions before t = 0 (see the header): govern() on a period of pure compute, u_c = 1
+// and u_m = 0, at the observed temperatures (their u_c and u_m are ignored).
+[[nodiscard]] std::vector<GpuDecision> initial_decisions(const GovernorConfig& cfg, const GpuPowerParams& gpu,
+                                                         std::vector<GpuObservation> gpus,
+                                                         const std::vector<RackObservation>& racks);
 
 // ---- Checks of a scenario's control and sample periods (pure; see models/power.hpp) ----
 // The governor's decisions take the DVFS transition latency to act, so a control period must

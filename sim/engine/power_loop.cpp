@@ -54,6 +54,180 @@ PowerLoop::PowerLoop(PowerSetup setup) : setup_(std::move(setup)) {
       max_th_ = std::max(max_th_, g.t_h - Celsius(0.0));
     }
   }
+  // The time series' bound in windows per rack, even so that merged pairs keep the windows
+  // aligned with the ticks.
+  max_windows_ = std::max<std::size_t>(2, kMaxSampleRows / static_cast<std::size_t>(racks()) / 2 * 2);
+  setup_.governor.site_other_it = setup_.fabric_switches;
+  setup_.governor.site_replicas = setup_.replicas;
+  set_initial_levels();
+  caps_.gpu.assign(g_.size(), CapWatch{});
+  caps_.rack.assign(static_cast<std::size_t>(racks()), CapWatch{});
+  caps_.rack_now.assign(static_cast<std::size_t>(racks()), 0.0);
+  const GovernorConfig& gc = setup_.governor;
+  for (auto& w : caps_.gpu)
+    if (gc.gpu_cap) w.cap = gc.gpu_cap->value();
+  for (auto& w : caps_.rack)
+    if (gc.rack_cap) w.cap = gc.rack_cap->value();
+  if (gc.site_cap) caps_.site.cap = gc.site_cap->value();
+  if (watching())
+    for (std::size_t i = 0; i < g_.size(); ++i) changed(i, 0.0);
+}
+
+// Before t = 0: the governor's decision for a period of pure compute (power_loop.hpp header).
+void PowerLoop::set_initial_levels() {
+  const std::vector<double> zero(g_.size(), 0.0);
+  const std::vector<GpuDecision> d =
+      initial_decisions(setup_.governor, setup_.gpu.power, observations(zero, zero), rack_observations());
+  for (std::size_t i = 0; i < g_.size(); ++i) {
+    Gpu& g = g_[i];
+    g.level = d[i].level;
+    g.hbm_level = d[i].hbm_level;
+    g.limit = d[i].limit;
+    g.min_level = g.level;
+    g.gov_level = g.level;
+    g.power_limit_w = d[i].power_limit_w;
+    g.power_limit = d[i].power_limit;
+  }
+}
+
+std::vector<GpuObservation> PowerLoop::observations(const std::vector<double>& uc, const std::vector<double>& um) const {
+  std::vector<GpuObservation> obs(g_.size());
+  const double rj = setup_.thermal ? setup_.gpu.r_junction_case + setup_.thermal->r_plate : 0.0;
+  const double rh = setup_.thermal ? setup_.gpu.r_hbm_case + setup_.thermal->r_plate : 0.0;
+  for (std::size_t i = 0; i < g_.size(); ++i) {
+    GpuObservation& o = obs[i];
+    o.u_c = uc[i];
+    o.u_m = um[i];
+    o.junction = g_[i].t_j;
+    o.hbm = g_[i].t_h;
+    o.coolant = g_[i].coolant;
+    o.r_junction = rj;
+    o.c_junction = setup_.gpu.c_junction;
+    o.r_hbm = rh;
+    o.c_hbm = setup_.gpu.c_hbm;
+    o.junction_limit = setup_.gpu.junction_limit;
+    o.hbm_limit = setup_.gpu.hbm_limit;
+  }
+  return obs;
+}
+
+std::vector<RackObservation> PowerLoop::rack_observations() const {
+  std::vector<RackObservation> rk(static_cast<std::size_t>(racks()));
+  for (int k = 0; k < racks(); ++k) {
+    RackObservation& r = rk[static_cast<std::size_t>(k)];
+    r.first_gpu = k * setup_.gpus_per_rack;
+    r.gpus = setup_.gpus_per_rack;
+    r.other_dc = Watts(other_dc());
+    r.conversion_efficiency = efficiency();
+    r.liquid_fraction = setup_.rack ? setup_.rack->liquid_fraction : 1.0;
+    if (setup_.thermal && setup_.thermal->cdu_capacity)
+      r.cdu_share = Watts(setup_.thermal->cdu_capacity->value() / setup_.thermal->cdu_racks);
+  }
+  return rk;
+}
+
+// ---- Cap watches ----
+
+// Spans of zero length count for nothing: several events at one instant are one change.
+void PowerLoop::CapWatch::set(double now, double v) {
+  const double dt = now - since;
+  if (dt > 0.0) {
+    if (value > cap * (1.0 + 1e-9)) {
+      if (run_start < 0.0) {
+        run_start = since;
+        ++count;
+      }
+      worst = std::max(worst, value - cap);
+      total += dt;
+    } else if (run_start >= 0.0) {
+      longest = std::max(longest, since - run_start);
+      run_start = -1.0;
+    }
+    since = now;
+  }
+  value = v;
+}
+
+void PowerLoop::CapWatch::close(double now) {
+  set(now, value);
+  if (run_start >= 0.0) longest = std::max(longest, now - run_start);
+  run_start = -1.0;
+}
+
+void PowerLoop::CapWatch::add_to(PowerSummary::CapReport& r) const {
+  r.excursion_max_w = std::max(r.excursion_max_w, worst);
+  r.excursion_total_s += total;
+  r.excursion_longest_s = std::max(r.excursion_longest_s, longest);
+  r.excursions += count;
+}
+
+bool PowerLoop::watching() const {
+  const GovernorConfig& gc = setup_.governor;
+  return gc.gpu_cap || gc.rack_cap || gc.site_cap;
+}
+
+bool PowerLoop::limiter_enabled() const { return watching(); }
+
+// The site's power when the simulated racks draw `racks_ac` (AC, all together): every replica
+// draws the same, and the scale-out switches are added (docs/power.md, "Rack and site power").
+double PowerLoop::site_power_of(double racks_ac) const {
+  const double it = racks_ac * static_cast<double>(setup_.replicas) + setup_.fabric_switches.value();
+  return site_power(setup_.governor.site, Watts(it)).value();
+}
+
+void PowerLoop::changed(std::size_t gi, double now) {
+  if (!watching()) return;
+  Gpu& g = g_[gi];
+  const double p = power(g);
+  if (!g.limiter_pending && limiter_target(g) != g.level) {
+    g.limiter_pending = true;
+    caps_.queue.emplace_back(now + limiter_response().value(), gi);
+    caps_.armed = true;
+  }
+  if (p == g.p_now && now > 0.0) return;
+  g.p_now = p;
+  caps_.gpu[gi].set(now, p);
+  const auto per = static_cast<std::size_t>(setup_.gpus_per_rack);
+  const std::size_t k = gi / per;
+  double sum = 0.0;
+  for (std::size_t i = k * per; i < (k + 1) * per; ++i) sum += g_[i].p_now;
+  caps_.rack_now[k] = sum;
+  caps_.rack[k].set(now, (sum + other_dc()) / efficiency());
+  double racks_ac = 0.0;
+  for (const double r : caps_.rack_now) racks_ac += (r + other_dc()) / efficiency();
+  caps_.site.set(now, site_power_of(racks_ac));
+}
+
+std::optional<double> PowerLoop::next_limiter_due() const {
+  if (caps_.queue.empty()) return std::nullopt;
+  return caps_.queue.front().first;
+}
+
+// The highest level whose power at the activity now fits the limit (the lowest when none does),
+// never above the governor's level. Only a computing GPU's clock moves: the clock does not change
+// an idle or memory-only GPU's power, and raising it there would only make the next kernel start
+// above the limit.
+std::size_t PowerLoop::limiter_target(const Gpu& g) const {
+  if (g.compute == 0 || g.power_limit_w == std::numeric_limits<double>::infinity()) return g.level;
+  const double r =
+      clock_ratio_for_power(setup_.gpu.power, 1.0, g.memory > 0 ? 1.0 : 0.0, hbm_fractions_[g.hbm_level], Watts(g.power_limit_w));
+  return std::max(level_at_or_below(ratios_, r), g.gov_level);
+}
+
+// One action per GPU at a time: it acts on the activity at its due time.
+std::vector<PowerLoop::Change> PowerLoop::limiter(double now) {
+  std::vector<Change> out;
+  while (!caps_.queue.empty() && caps_.queue.front().first <= now) {
+    const std::size_t gi = caps_.queue.front().second;
+    caps_.queue.pop_front();
+    Gpu& g = g_[gi];
+    g.limiter_pending = false;
+    const std::size_t lvl = limiter_target(g);
+    if (lvl == g.level) continue;  // the load changed back meanwhile
+    const Limit why = lvl > 0 ? g.power_limit : Limit::None;
+    out.push_back({static_cast<int>(gi), lvl, g.hbm_level, why, g.power_limit_w, g.power_limit, true});
+  }
+  return out;
 }
 
 double PowerLoop::other_dc() const { return setup_.rack ? rack_other_power(*setup_.rack).value() : 0.0; }
@@ -85,6 +259,7 @@ void PowerLoop::activity(int gpu, double now, int dc, int dm) {
   g.compute += dc;
   g.memory += dm;
   if (g.compute < 0 || g.memory < 0) throw Error(fmt::format("internal error: GPU {} ended an activity it did not start", gpu));
+  changed(static_cast<std::size_t>(gpu), now);
 }
 
 void PowerLoop::thermal_step(double dt, const std::vector<double>& avg_power, const std::vector<double>& avg_um) {
@@ -129,9 +304,17 @@ void PowerLoop::record_peaks(const std::vector<double>& avg_p) {
     rack_peak_[rk] = std::max(rack_peak_[rk], (sum + other_dc()) / efficiency());
     if (cdu) cdu_peak_ = std::max(cdu_peak_, (sum + lf_other) / cdu_share);
   }
+  double gpus = 0.0;
+  for (const double p : avg_p) gpus += p;
+  site_peak_ = std::max(site_peak_, site_power_of((gpus + other_dc() * racks()) / efficiency()));
 }
 
 std::vector<PowerLoop::Change> PowerLoop::control(double now) {
+  if (ticks_ >= setup_.max_control_periods)
+    throw SimulationError(fmt::format(
+        "the run reached {} control periods of {} at t = {:.9g} s of simulated time, the most racksim simulates (so that "
+        "the power loop's work stays bounded); set power.control_period longer (up to 10 s) to simulate longer",
+        setup_.max_control_periods, format_seconds(setup_.governor.period), now));
   const double dt = now - last_tick_;
   std::vector<double> avg_p(g_.size()), avg_uc(g_.size()), avg_um(g_.size());
   for (std::size_t i = 0; i < g_.size(); ++i) {
@@ -152,46 +335,25 @@ std::vector<PowerLoop::Change> PowerLoop::control(double now) {
   full_period_seen_ = true;
   thermal_step(dt, avg_p, avg_um);
   last_tick_ = now;
-  if (++ticks_ % ticks_per_sample_ == 0) sample(now);
+  if (++ticks_ % ticks_per_sample_ == 0) {
+    sample(now);
+    if (samples_.size() / static_cast<std::size_t>(racks()) >= max_windows_) merge_samples();
+  }
 
   // Ask the governor.
-  std::vector<GpuObservation> obs(g_.size());
-  const double rj = setup_.thermal ? setup_.gpu.r_junction_case + setup_.thermal->r_plate : 0.0;
-  const double rh = setup_.thermal ? setup_.gpu.r_hbm_case + setup_.thermal->r_plate : 0.0;
-  for (std::size_t i = 0; i < g_.size(); ++i) {
-    GpuObservation& o = obs[i];
-    o.u_c = avg_uc[i];
-    o.u_m = avg_um[i];
-    o.junction = g_[i].t_j;
-    o.hbm = g_[i].t_h;
-    o.coolant = g_[i].coolant;
-    o.r_junction = rj;
-    o.c_junction = setup_.gpu.c_junction;
-    o.r_hbm = rh;
-    o.c_hbm = setup_.gpu.c_hbm;
-    o.junction_limit = setup_.gpu.junction_limit;
-    o.hbm_limit = setup_.gpu.hbm_limit;
-  }
-  std::vector<RackObservation> rk(static_cast<std::size_t>(racks()));
-  for (int k = 0; k < racks(); ++k) {
-    RackObservation& r = rk[static_cast<std::size_t>(k)];
-    r.first_gpu = k * setup_.gpus_per_rack;
-    r.gpus = setup_.gpus_per_rack;
-    r.other_dc = Watts(other_dc());
-    r.conversion_efficiency = efficiency();
-    r.liquid_fraction = setup_.rack ? setup_.rack->liquid_fraction : 1.0;
-    if (setup_.thermal && setup_.thermal->cdu_capacity)
-      r.cdu_share = Watts(setup_.thermal->cdu_capacity->value() / setup_.thermal->cdu_racks);
-  }
-  const std::vector<GpuDecision> d = govern(setup_.governor, setup_.gpu.power, obs, rk);
+  const std::vector<GpuDecision> d = govern(setup_.governor, setup_.gpu.power, observations(avg_uc, avg_um), rack_observations());
   std::vector<Change> changes;
   for (std::size_t i = 0; i < g_.size(); ++i) {
     Gpu& g = g_[i];
     if (d[i].level == g.level && d[i].hbm_level == g.hbm_level) {
       g.limit = d[i].limit;  // same state; the cause may have changed
+      g.gov_level = d[i].level;
+      g.power_limit_w = d[i].power_limit_w;
+      g.power_limit = d[i].power_limit;
+      changed(i, now);
       continue;
     }
-    changes.push_back({static_cast<int>(i), d[i].level, d[i].hbm_level, d[i].limit});
+    changes.push_back({static_cast<int>(i), d[i].level, d[i].hbm_level, d[i].limit, d[i].power_limit_w, d[i].power_limit});
   }
   return changes;
 }
@@ -203,7 +365,11 @@ void PowerLoop::apply(const std::vector<Change>& changes, double now) {
     g.level = c.level;
     g.hbm_level = c.hbm_level;
     g.limit = c.limit;
+    g.power_limit_w = c.power_limit_w;
+    g.power_limit = c.power_limit;
+    if (!c.by_limiter) g.gov_level = c.level;
     g.min_level = std::max(g.min_level, g.level);
+    changed(static_cast<std::size_t>(c.gpu), now);
   }
 }
 
@@ -251,6 +417,38 @@ void PowerLoop::sample(double now) {
   last_sample_ = now;
 }
 
+// The time series is full: merge adjacent windows in pairs, exactly for what is averaged (each
+// row's averages weighted by its window's length), the larger of the maxima, the later window's
+// end-of-window values; the sample period doubles (power_loop.hpp header).
+void PowerLoop::merge_samples() {
+  const auto nr = static_cast<std::size_t>(racks());
+  const std::size_t windows = samples_.size() / nr;
+  std::vector<PowerSample> out;
+  out.reserve(samples_.size() / 2 + nr);
+  double t0 = 0.0;
+  for (std::size_t w = 0; w + 1 < windows; w += 2) {
+    const double t1 = samples_[w * nr].time;
+    const double t2 = samples_[(w + 1) * nr].time;
+    const double wa = (t1 - t0) / (t2 - t0);
+    const double wb = 1.0 - wa;
+    for (std::size_t k = 0; k < nr; ++k) {
+      const PowerSample& a = samples_[w * nr + k];
+      PowerSample m = samples_[(w + 1) * nr + k];  // time, rack and the end-of-window values
+      m.rack_power_w = wa * a.rack_power_w + wb * m.rack_power_w;
+      m.gpu_power_avg_w = wa * a.gpu_power_avg_w + wb * m.gpu_power_avg_w;
+      m.gpu_power_max_w = std::max(a.gpu_power_max_w, m.gpu_power_max_w);
+      m.clock_avg_mhz = wa * a.clock_avg_mhz + wb * m.clock_avg_mhz;
+      m.compute_util = wa * a.compute_util + wb * m.compute_util;
+      m.memory_util = wa * a.memory_util + wb * m.memory_util;
+      out.push_back(m);
+    }
+    t0 = t2;
+  }
+  samples_ = std::move(out);
+  ticks_per_sample_ *= 2;
+  ++sample_doublings_;
+}
+
 void PowerLoop::finish(double now) {
   end_ = now;
   const double dt = now - last_tick_;
@@ -264,6 +462,9 @@ void PowerLoop::finish(double now) {
   if (!full_period_seen_) record_peaks(avg_p);  // the whole run is one window
   thermal_step(dt, avg_p, avg_um);
   if (now > last_sample_) sample(now);  // the last, partial window
+  for (auto& w : caps_.gpu) w.close(now);
+  for (auto& w : caps_.rack) w.close(now);
+  caps_.site.close(now);
 }
 
 PowerLoop::GpuTotals PowerLoop::gpu_totals() const {
@@ -371,8 +572,21 @@ PowerSummary PowerLoop::summary(std::optional<double> tokens) const {
   s.site_model = gc.site.kind == SiteParams::Kind::Pue
                      ? fmt::format("PUE {}", gc.site.pue)
                      : fmt::format("cooling plant, COP {}, fixed {} W", gc.site.cop, gc.site.plant_fixed.value());
+  s.limiter_response_s = limiter_response().value();
+  s.sample_period_s = effective_sample_period();
+  s.sample_doublings = sample_doublings_;
   const GpuTotals gt = gpu_totals();
   summarize_energy(s, gt);
+  auto report = [](double cap, double held, const std::vector<CapWatch>& watches) {
+    PowerSummary::CapReport r;
+    r.cap_w = cap;
+    r.held_w = held;
+    for (const CapWatch& w : watches) w.add_to(r);
+    return r;
+  };
+  if (gc.gpu_cap) s.gpu_cap = report(gc.gpu_cap->value(), s.gpu_peak_w, caps_.gpu);
+  if (gc.rack_cap) s.rack_cap = report(gc.rack_cap->value(), s.rack_peak_w, caps_.rack);
+  if (gc.site_cap) s.site_cap = report(gc.site_cap->value(), site_peak_, {caps_.site});
   if (tokens && *tokens > 0.0) {
     s.energy_per_token_j = s.energy_j / *tokens;
     s.site_energy_per_token_j = s.site_energy_j / *tokens;

@@ -9,6 +9,8 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 namespace sg4 = simgrid::s4u;
 
@@ -22,12 +24,29 @@ namespace {
 constexpr double kSpeed = 1e12;
 
 
-// What rank actors and the governor share.
+// What rank actors, the governor and the fast limiter share.
 struct Shared {
   PowerLoop* power = nullptr;
   std::uint64_t completions = 0;   // activities and timers completed, all ranks
   std::string failure;
+  sg4::MutexPtr limiter_mutex;              // with the power loop's fast limiter only
+  sg4::ConditionVariablePtr limiter_wakeup;
+  // After a power-loop call that may have given the limiter work: wake its actor.
+  void wake_limiter() const {
+    if (limiter_wakeup && power->take_limiter_armed()) limiter_wakeup->notify_all();
+  }
 };
+
+// Sets GPU hosts' pstates and HBM link bandwidths as the power loop decided, then tells it.
+void apply_power_changes(PowerLoop& loop, const std::vector<PowerLoop::Change>& changes, std::vector<sg4::Host*>& hosts,
+                         std::vector<sg4::Link*>& hbm, const std::vector<double>& hbm_bw) {
+  for (const auto& c : changes) {
+    const auto g = static_cast<std::size_t>(c.gpu);
+    hosts[g]->set_pstate(static_cast<unsigned long>(c.level));
+    if (hbm[g]) hbm[g]->set_bandwidth(hbm_bw[g] * loop.hbm_fraction(c.hbm_level));
+  }
+  loop.apply(changes, sg4::Engine::get_clock());
+}
 
 class RankActor {
 public:
@@ -101,6 +120,7 @@ private:
       ++shared_.completions;
       if (shared_.power && kind == Action::Kind::Compute) shared_.power->compute_ended(ex_.rank(), t);
       if (shared_.power && kind == Action::Kind::Memory) shared_.power->memory_ended(ex_.rank(), t);
+      if (shared_.power) shared_.wake_limiter();
       post(ex_.on_complete(tok, t));
     }
   }
@@ -109,11 +129,17 @@ private:
     for (auto& a : actions) {
       switch (a.kind) {
         case Action::Kind::Compute:
-          if (shared_.power) shared_.power->compute_started(ex_.rank(), sg4::Engine::get_clock());
+          if (shared_.power) {
+            shared_.power->compute_started(ex_.rank(), sg4::Engine::get_clock());
+            shared_.wake_limiter();
+          }
           add(sg4::this_actor::exec_async(a.seconds * kSpeed), a.token, a.kind, nullptr);
           break;
         case Action::Kind::Memory:  // over the GPU's HBM loopback link
-          if (shared_.power) shared_.power->memory_started(ex_.rank(), sg4::Engine::get_clock());
+          if (shared_.power) {
+            shared_.power->memory_started(ex_.rank(), sg4::Engine::get_clock());
+            shared_.wake_limiter();
+          }
           add(sg4::Comm::sendto_async(host_, host_, a.bytes), a.token, a.kind, nullptr);
           break;
         case Action::Kind::Timer:
@@ -165,11 +191,14 @@ public:
            const std::vector<std::shared_ptr<RankActor>>& actors, Shared& shared)
       : loop_(loop), hosts_(hosts), hbm_(hbm), hbm_bw_(hbm_bw), actors_(actors), shared_(shared) {}
 
+  // A failure of the power loop ends the run: every other actor is killed, so that the engine
+  // returns and the failure is reported (a run past kMaxControlPeriods is not left to go on).
   void operator()() {
     try {
       run();
     } catch (const std::exception& e) {
       if (shared_.failure.empty()) shared_.failure = fmt::format("power governor: {}", e.what());
+      sg4::Actor::kill_all();
     }
   }
 
@@ -202,14 +231,11 @@ private:
       last_remaining = only_transfers ? remaining : -1.0;
 
       const std::vector<PowerLoop::Change> changes = loop_.control(sg4::Engine::get_clock());
+      shared_.wake_limiter();
       if (changes.empty()) continue;
       if (latency > 0.0) sg4::this_actor::sleep_for(latency);
-      for (const auto& c : changes) {
-        const auto g = static_cast<std::size_t>(c.gpu);
-        hosts_[g]->set_pstate(static_cast<unsigned long>(c.level));
-        if (hbm_[g]) hbm_[g]->set_bandwidth(hbm_bw_[g] * loop_.hbm_fraction(c.hbm_level));
-      }
-      loop_.apply(changes, sg4::Engine::get_clock());
+      apply_power_changes(loop_, changes, hosts_, hbm_, hbm_bw_);
+      shared_.wake_limiter();
     }
   }
 
@@ -218,6 +244,42 @@ private:
   std::vector<sg4::Link*>& hbm_;
   std::vector<double>& hbm_bw_;
   const std::vector<std::shared_ptr<RankActor>>& actors_;
+  Shared& shared_;
+};
+
+// The firmware's fast power limiter (PowerLoop::limiter): a daemon that sleeps until the power
+// loop's next limiter action is due, or until a rank or the governor gives it an earlier one.
+class Limiter {
+public:
+  Limiter(PowerLoop& loop, std::vector<sg4::Host*>& hosts, std::vector<sg4::Link*>& hbm, std::vector<double>& hbm_bw,
+          Shared& shared)
+      : loop_(loop), hosts_(hosts), hbm_(hbm), hbm_bw_(hbm_bw), shared_(shared) {}
+
+  void operator()() {
+    try {
+      std::unique_lock<sg4::Mutex> lock(*shared_.limiter_mutex);
+      for (;;) {
+        const std::optional<double> due = loop_.next_limiter_due();
+        if (!due) {
+          shared_.limiter_wakeup->wait(lock);
+        } else if (*due > sg4::Engine::get_clock()) {
+          (void)shared_.limiter_wakeup->wait_until(lock, *due);
+        } else {
+          const std::vector<PowerLoop::Change> changes = loop_.limiter(sg4::Engine::get_clock());
+          if (!changes.empty()) apply_power_changes(loop_, changes, hosts_, hbm_, hbm_bw_);
+          (void)loop_.take_limiter_armed();  // what apply() queued is seen at the top of the loop
+        }
+      }
+    } catch (const std::exception& e) {
+      if (shared_.failure.empty()) shared_.failure = fmt::format("power limiter: {}", e.what());
+    }
+  }
+
+private:
+  PowerLoop& loop_;
+  std::vector<sg4::Host*>& hosts_;
+  std::vector<sg4::Link*>& hbm_;
+  std::vector<double>& hbm_bw_;
   Shared& shared_;
 };
 
@@ -334,8 +396,23 @@ double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& rank
     sg4::Actor::create("faults", sg.hosts.front(), [changes, all_links] { apply_changes(*changes, *all_links); })->daemonize();
   }
   if (power && !sg.hosts.empty()) {
+    // The clocks and HBM bandwidths the power loop starts from (its initial decisions).
+    std::vector<PowerLoop::Change> start;
+    for (int g = 0; g < power->gpus() && static_cast<std::size_t>(g) < sg.hosts.size(); ++g)
+      if (power->level(g) > 0 || power->hbm_level(g) > 0) start.push_back({g, power->level(g), power->hbm_level(g)});
+    for (const auto& c : start) {
+      const auto g = static_cast<std::size_t>(c.gpu);
+      sg.hosts[g]->set_pstate(static_cast<unsigned long>(c.level));
+      if (sg.hbm_links[g]) sg.hbm_links[g]->set_bandwidth(sg.hbm_bw[g] * power->hbm_fraction(c.hbm_level));
+    }
     auto gov = std::make_shared<Governor>(*power, sg.hosts, sg.hbm_links, sg.hbm_bw, actors, shared);
     sg4::Actor::create("governor", sg.hosts.front(), [gov] { (*gov)(); })->daemonize();
+    if (power->limiter_enabled()) {
+      shared.limiter_mutex = sg4::Mutex::create();
+      shared.limiter_wakeup = sg4::ConditionVariable::create();
+      auto lim = std::make_shared<Limiter>(*power, sg.hosts, sg.hbm_links, sg.hbm_bw, shared);
+      sg4::Actor::create("limiter", sg.hosts.front(), [lim] { (*lim)(); })->daemonize();
+    }
   }
   if (on_time_advance) sg4::Engine::on_time_advance_cb([&on_time_advance](double) { on_time_advance(sg4::Engine::get_clock()); });
   engine.run();

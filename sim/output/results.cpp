@@ -221,6 +221,21 @@ void optional_field(JsonWriter& j, const char* key, const std::optional<double>&
   else j.null();
 }
 
+// What one cap held and its excursions (null without that cap); docs/summary-schema.md.
+void write_cap_json(JsonWriter& j, const char* key, const std::optional<PowerSummary::CapReport>& c) {
+  j.key(key);
+  if (!c) {
+    j.null();
+    return;
+  }
+  j.begin_object();
+  j.field("cap_w", c->cap_w).field("held_w", c->held_w).field("held", c->held_w <= c->cap_w * (1.0 + 1e-9));
+  j.field("excursion_max_w", c->excursion_max_w).field("excursion_max_pct", 100.0 * c->excursion_max_w / c->cap_w);
+  j.field("excursion_total_s", c->excursion_total_s).field("excursion_longest_s", c->excursion_longest_s);
+  j.field("excursions", static_cast<std::int64_t>(c->excursions));
+  j.end_object();
+}
+
 void write_power_json(JsonWriter& j, const PowerSummary& p) {
   j.key("power").begin_object();
   optional_field(j, "gpu_cap_w", p.gpu_cap_w);
@@ -245,6 +260,13 @@ void write_power_json(JsonWriter& j, const PowerSummary& p) {
   j.key("throttled_by").begin_object();
   for (int l = 1; l < kLimitCount; ++l) j.field(to_string(static_cast<Limit>(l)), p.throttled_by[static_cast<std::size_t>(l)]);
   j.end_object();
+  j.field("limiter_response_s", p.limiter_response_s);
+  j.key("caps").begin_object();
+  write_cap_json(j, "gpu", p.gpu_cap);
+  write_cap_json(j, "rack", p.rack_cap);
+  write_cap_json(j, "site", p.site_cap);
+  j.end_object();
+  j.field("sample_period_s", p.sample_period_s);
   j.end_object();
 }
 
@@ -358,6 +380,20 @@ std::string training_rows(const TrainingMetrics& m) {
   return out;
 }
 
+// One cap's line: what it held (the peak control-period average) and its transient excursions.
+std::string cap_row(const char* name, const std::optional<PowerSummary::CapReport>& c, double scale, const char* unit) {
+  if (!c) return {};
+  std::string out = fmt::format("  {:<19} {:.4g} {}: held {:.4g} {} peak period average{}", name, c->cap_w / scale, unit,
+                                c->held_w / scale, unit, c->held_w <= c->cap_w * (1.0 + 1e-9) ? "" : " (above the cap: the limiter's response)");
+  if (c->excursions == 0)
+    out += "; no transient above it\n";
+  else
+    out += fmt::format("; {} transient(s) up to +{:.4g} {} (+{:.1f}%), {} in all, longest {}\n", c->excursions,
+                       c->excursion_max_w / scale, unit, 100.0 * c->excursion_max_w / c->cap_w,
+                       format_seconds(Seconds(c->excursion_total_s)), format_seconds(Seconds(c->excursion_longest_s)));
+  return out;
+}
+
 std::string power_rows(const PowerSummary& p) {
   std::string out;
   out += "\n  power and thermal\n";
@@ -366,9 +402,15 @@ std::string power_rows(const PowerSummary& p) {
   out += fmt::format("  rack power          {:.4g} kW average, {:.4g} kW peak{}\n", p.rack_avg_w / 1e3, p.rack_peak_w / 1e3,
                      p.rack_entry == "none" ? " (GPUs only: no rack entry)" : fmt::format(" ({})", p.rack_entry));
   out += fmt::format("  site power          {:.4g} kW average ({})\n", p.site_avg_w / 1e3, p.site_model);
+  out += cap_row("GPU cap", p.gpu_cap, 1.0, "W");
+  out += cap_row("rack cap", p.rack_cap, 1e3, "kW");
+  out += cap_row("site cap", p.site_cap, 1e3, "kW");
   out += fmt::format("  energy              {:.4g} kJ IT, {:.4g} kJ site", p.energy_j / 1e3, p.site_energy_j / 1e3);
   if (p.energy_per_token_j) out += fmt::format("; {:.4g} J per token IT", *p.energy_per_token_j);
   out += "\n";
+  if (p.sample_doublings > 0)
+    out += fmt::format("  time series         one row per {} (the sample period doubled {} time(s) to keep at most {} rows)\n",
+                       format_seconds(Seconds(p.sample_period_s)), p.sample_doublings, kMaxTimeSeriesRows);
   out += fmt::format("  clock               {:.4g} MHz average of {:.4g} MHz reference; throttled {:.1f}% of GPU time ({})\n",
                      p.clock_avg_mhz, p.reference_clock_mhz, 100.0 * p.throttled_fraction, p.throttle_limit);
   if (p.thermal)

@@ -67,9 +67,27 @@ struct PowerSample {
   int throttled_gpus = 0;          // at the end of the window
 };
 
+// The most time-series rows (all racks together) a run keeps: the power loop merges adjacent
+// windows and doubles the sample period when it has this many (sim/engine/power_loop.hpp).
+inline constexpr std::size_t kMaxTimeSeriesRows = 100000;
+
 // The power loop's figures for summary.json's "power" and "thermal" objects.
 // Long: a flat record of those two objects, one field per key of docs/summary-schema.md.
 struct PowerSummary {
+  // What one cap (GPU, rack or site) held: its largest control-period average, and its
+  // transient excursions above it (instantaneous power, piecewise constant).
+  struct CapReport {
+    double cap_w = 0.0;
+    double held_w = 0.0;              // the largest control-period average of what it bounds
+    double excursion_max_w = 0.0;     // the largest instantaneous overshoot above the cap, W
+    double excursion_total_s = 0.0;   // time above it, added over GPUs (racks) for a GPU (rack) cap
+    double excursion_longest_s = 0.0; // the longest single excursion
+    long excursions = 0;              // how many
+  };
+  std::optional<CapReport> gpu_cap, rack_cap, site_cap;
+  double limiter_response_s = 0.0;
+  double sample_period_s = 0.0;     // the time series' window at the end (after any doubling)
+  int sample_doublings = 0;         // how often the time series was merged to stay bounded
   std::optional<double> gpu_cap_w, rack_cap_w, site_cap_w;
   std::string rack_entry;          // catalog id or "none"
   double control_period_s = 0.0;

@@ -316,7 +316,7 @@ TEST_CASE("power loop: energy is exact on a piecewise-constant load", "[power_lo
   CHECK(loop.samples()[1].memory_util == Approx(0.25));
 }
 
-TEST_CASE("power loop: a GPU cap is held from the second period on", "[power_loop]") {
+TEST_CASE("power loop: a GPU cap is held from the first period on", "[power_loop]") {
   PowerSetup s;
   s.gpu = round_spec();
   s.gpus = 1;
@@ -325,21 +325,22 @@ TEST_CASE("power loop: a GPU cap is held from the second period on", "[power_loo
   s.governor.gpu_cap = Watts(520.0);
   s.sample_period = Seconds(1e-3);
   PowerLoop loop(s);
+  // The starting state is the governor's decision for pure compute (docs/power.md): 200 +
+  // 640 r^2 <= 520 -> r <= 0.7071 -> 1400 MHz (level 6), 200 + 640 x 0.49 = 513.6 W. Stock
+  // clocks would draw 840 W in the first period.
+  CHECK(loop.level(0) == 6);
   loop.compute_started(0, 0.0);
-  // First period at the reference clock: 840 W, over the cap.
-  auto ch = loop.control(1e-3);
-  REQUIRE(ch.size() == 1);
-  CHECK(ch[0].level == 6);  // 1400 MHz: 200 + 640 x 0.49 = 513.6 W
-  loop.apply(ch, 1e-3);
+  CHECK(loop.control(1e-3).empty());
   CHECK(loop.control(2e-3).empty());
   loop.finish(3e-3);
-  CHECK(loop.samples()[1].gpu_power_avg_w == Approx(200.0 + 640.0 * 0.49));
+  CHECK(loop.samples()[0].gpu_power_avg_w == Approx(200.0 + 640.0 * 0.49));
   CHECK(loop.samples()[1].gpu_power_avg_w <= 520.0);
   const PowerSummary sum = loop.summary(std::nullopt);
-  // Throttled for 2 of 3 ms, by the GPU cap.
-  CHECK(sum.throttled_fraction == Approx(2.0 / 3.0));
+  // Throttled for all 3 ms, by the GPU cap.
+  CHECK(sum.throttled_fraction == Approx(1.0));
   CHECK(sum.throttle_limit == "gpu_cap");
   CHECK(sum.clock_min_mhz == Approx(1400.0));
+  CHECK(sum.gpu_peak_w == Approx(513.6));
   CHECK_FALSE(sum.energy_per_token_j.has_value());
 }
 

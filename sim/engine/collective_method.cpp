@@ -151,22 +151,31 @@ CollectiveMethod plan_call(CollectiveKind kind, const std::vector<int>& group_ra
   std::vector<CollectiveAlgorithm> algos;
   if (fixed != CollectiveAlgorithm::Auto) algos.push_back(fixed);
   else algos = auto_candidates(kind, cfg);
-  // A ring all-reduce inside one full-mesh domain runs one ring per link (RCCL's channels over
-  // xGMI): as many edge-disjoint rings as the group has (n-1 for n other than 4 and 6).
+  // A ring all-reduce, all-gather or reduce-scatter inside one full-mesh domain runs one ring
+  // per link (RCCL's channels over xGMI): as many edge-disjoint rings as the group has (n-1 for
+  // n other than 4 and 6).
+  const bool ring_kind =
+      kind == CollectiveKind::AllReduce || kind == CollectiveKind::AllGather || kind == CollectiveKind::ReduceScatter;
   int mesh_channels = 1;
-  if (kind == CollectiveKind::AllReduce && f.up.full_mesh && base.domain_size == 0 && base.group_size >= 3)
+  if (ring_kind && f.up.full_mesh && base.domain_size == 0 && base.group_size >= 3)
     mesh_channels = static_cast<int>(mesh_rings(base.group_size, base.group_size - 1).size());
 
   CollectiveMethod best;
   bool found = false;
   std::string reasons;
   for (const CollectiveAlgorithm a : algos) {
-    std::vector<CollectiveAlgorithm> inters = {CollectiveAlgorithm::Ring};
-    if (a == CollectiveAlgorithm::Hierarchical)
-      inters = {CollectiveAlgorithm::Ring, CollectiveAlgorithm::Tree, CollectiveAlgorithm::HalvingDoubling};
-    for (const CollectiveAlgorithm inter : inters) {
+    // Hierarchical: the rail algorithm is the best of those the kind allows; inside the domain
+    // direct on a full mesh (every link at once), ring on a switch.
+    std::vector<std::pair<CollectiveAlgorithm, CollectiveAlgorithm>> phases = {{base.intra, CollectiveAlgorithm::Ring}};
+    if (a == CollectiveAlgorithm::Hierarchical) {
+      phases.clear();
+      for (const CollectiveAlgorithm inter : {CollectiveAlgorithm::Ring, CollectiveAlgorithm::Tree, CollectiveAlgorithm::HalvingDoubling})
+        if (inter != CollectiveAlgorithm::Tree || kind == CollectiveKind::AllReduce) phases.emplace_back(base.intra, inter);
+    }
+    for (const auto& [intra, inter] : phases) {
       CollectiveShape shape = base;
       shape.algorithm = a;
+      shape.intra = intra;
       shape.inter = inter;
       if (a == CollectiveAlgorithm::Ring) shape.channels = mesh_channels;
       for (const Option& o : options_for(a, cfg)) {

@@ -164,18 +164,16 @@ CollectiveMethod plan_call(CollectiveKind kind, const std::vector<int>& group_ra
   bool found = false;
   std::string reasons;
   for (const CollectiveAlgorithm a : algos) {
-    // Hierarchical: the rail algorithm is the best of those the kind allows; inside the domain
-    // direct on a full mesh (every link at once), ring on a switch.
-    std::vector<std::pair<CollectiveAlgorithm, CollectiveAlgorithm>> phases = {{base.intra, CollectiveAlgorithm::Ring}};
+    // Hierarchical: the rail algorithm is the best of those the kind allows (tree: all-reduce
+    // only); inside the domain direct on a full mesh (every link at once), ring on a switch.
+    std::vector<CollectiveAlgorithm> inters = {CollectiveAlgorithm::Ring};
     if (a == CollectiveAlgorithm::Hierarchical) {
-      phases.clear();
-      for (const CollectiveAlgorithm inter : {CollectiveAlgorithm::Ring, CollectiveAlgorithm::Tree, CollectiveAlgorithm::HalvingDoubling})
-        if (inter != CollectiveAlgorithm::Tree || kind == CollectiveKind::AllReduce) phases.emplace_back(base.intra, inter);
+      inters = {CollectiveAlgorithm::Ring, CollectiveAlgorithm::HalvingDoubling};
+      if (kind == CollectiveKind::AllReduce) inters.insert(inters.begin() + 1, CollectiveAlgorithm::Tree);
     }
-    for (const auto& [intra, inter] : phases) {
+    for (const CollectiveAlgorithm inter : inters) {
       CollectiveShape shape = base;
       shape.algorithm = a;
-      shape.intra = intra;
       shape.inter = inter;
       if (a == CollectiveAlgorithm::Ring) shape.channels = mesh_channels;
       for (const Option& o : options_for(a, cfg)) {

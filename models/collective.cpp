@@ -15,9 +15,16 @@
 //   tree all-reduce         2(D+k-1) alpha + sum of per-step slices (exact critical path)
 //   halving-doubling AR     2 log2(n) alpha + 2 (n-1)/n S/B   (+ 2(alpha + S/B) if n is not a power of 2)
 //   nvls all-reduce         alpha + S/min(B, B_nvls)
+//   ring AG / RS, C channels on a full mesh of g (RCCL's rings over every xGMI link)
+//                           (n-1)(alpha + S/(n C B/(g-1)))  = (n-1)(alpha + S/(nB)) for C = g-1
+//   hierarchical AG / RS    AG_inter(d, S/g) + AG_intra(g, S) (RS: RS_intra + RS_inter), e.g.
+//                           ring/ring (d-1)(alpha_e + S/(nB_e)) + (g-1)(alpha_i + S/(gB_i))
 // Parameters: CollectiveCostParams (levels intra/inter, launch, nvls bandwidth, fraction).
 // Worked example: ring all-reduce of 1 GB over 8 GPUs at 50 GB/s, alpha 5 us:
 //   14 * (5 us + 1e9/(8 * 50e9) s) = 14 * 2.505 ms = 35.07 ms.
+// Hierarchical all-gather of 1 GiB over 2 domains of 8 (alpha_i 5 us, B_i 396 GB/s, alpha_e 20 us,
+// B_e 48.5 GB/s): 20 us + (S/16)/B_e + 7 (5 us + (S/8)/B_i) = 3.811 ms (264 GB/s bus bandwidth),
+// where the flat ring pays the NIC at each of its 15 steps: 21.06 ms (47.8 GB/s).
 // Where the numbers come from: the algorithms are NCCL's / RCCL's (ring, tree since NCCL 2.4,
 // NVLS since 2.17) and MPICH's (Rabenseifner); the closed forms are exact under the engine
 // semantics in collective.hpp on an uncontended fabric, up to one byte per chunk (they use S/n,
@@ -83,7 +90,7 @@ std::vector<CollectiveAlgorithm> algorithms_for(CollectiveKind k) {
   switch (k) {
     case CollectiveKind::AllReduce: return {A::Ring, A::Direct, A::Tree, A::HalvingDoubling, A::Hierarchical, A::Nvls};
     case CollectiveKind::AllGather:
-    case CollectiveKind::ReduceScatter: return {A::Ring, A::Direct, A::HalvingDoubling, A::Nvls};
+    case CollectiveKind::ReduceScatter: return {A::Ring, A::Direct, A::HalvingDoubling, A::Hierarchical, A::Nvls};
     case CollectiveKind::AllToAll: return {A::Direct};
     case CollectiveKind::Broadcast:
     case CollectiveKind::Reduce: return {A::Ring, A::Direct, A::Tree};
@@ -238,29 +245,44 @@ int reduce_scatter_owned_chunk(CollectiveAlgorithm algorithm, int n, int p) {
   return algorithm == CollectiveAlgorithm::Ring ? mod(p + 1, n) : p;
 }
 
+int reduce_scatter_owned_piece(const CollectiveShape& sh, int p) {
+  const int n = sh.group_size;
+  const int g = sh.domain_size;
+  if (sh.algorithm != CollectiveAlgorithm::Hierarchical || n <= 1 || g <= 1 || g >= n)
+    return reduce_scatter_owned_chunk(sh.algorithm, n, p);
+  return reduce_scatter_owned_chunk(sh.inter, n / g, p / g) * g + reduce_scatter_owned_chunk(sh.intra, g, p % g);
+}
+
 namespace {
 
 // ---- per-algorithm steps -------------------------------------------------------------------------
 // Every function below appends rank p's transfers of step s to `pl`, for a group of n positions
 // and a buffer of S bytes; peers are positions of that group.
 
+// The chunks ring position p sends to p+1 and receives from p-1 at step s; true when the
+// receive is reduced.
+bool ring_chunks(CollectiveKind kind, int n, int p, int s, int* send_chunk, int* recv_chunk) {
+  const bool rs_phase = kind == CollectiveKind::ReduceScatter || (kind == CollectiveKind::AllReduce && s < n - 1);
+  if (rs_phase) {
+    // Rank p starts by sending chunk p; after n-1 steps it owns the reduced chunk (p+1) mod n.
+    *send_chunk = mod(p - s, n);
+    *recv_chunk = mod(p - s - 1, n);
+  } else if (kind == CollectiveKind::AllReduce) {
+    const int t = s - (n - 1);  // all-gather phase: circulate the reduced chunks
+    *send_chunk = mod(p + 1 - t, n);
+    *recv_chunk = mod(p - t, n);
+  } else {  // all-gather: rank p starts with chunk p
+    *send_chunk = mod(p - s, n);
+    *recv_chunk = mod(p - s - 1, n);
+  }
+  return rs_phase;
+}
+
 // Ring all-reduce / all-gather / reduce-scatter: p sends to p+1 and receives from p-1.
 void ring_step(CollectiveKind kind, int n, u64 S, int p, int s, StepWork& pl) {
   int send_chunk = 0;
   int recv_chunk = 0;
-  const bool rs_phase = kind == CollectiveKind::ReduceScatter || (kind == CollectiveKind::AllReduce && s < n - 1);
-  if (rs_phase) {
-    // Rank p starts by sending chunk p; after n-1 steps it owns the reduced chunk (p+1) mod n.
-    send_chunk = mod(p - s, n);
-    recv_chunk = mod(p - s - 1, n);
-  } else if (kind == CollectiveKind::AllReduce) {
-    const int t = s - (n - 1);  // all-gather phase: circulate the reduced chunks
-    send_chunk = mod(p + 1 - t, n);
-    recv_chunk = mod(p - t, n);
-  } else {  // all-gather: rank p starts with chunk p
-    send_chunk = mod(p - s, n);
-    recv_chunk = mod(p - s - 1, n);
-  }
+  const bool rs_phase = ring_chunks(kind, n, p, s, &send_chunk, &recv_chunk);
   add_send(pl, mod(p + 1, n), pc(S, n, send_chunk), po(S, n, send_chunk));
   add_recv(pl, mod(p - 1, n), pc(S, n, recv_chunk), po(S, n, recv_chunk), rs_phase);
 }
@@ -485,6 +507,69 @@ void nvls_step(CollectiveKind kind, int n, u64 S, int p, StepWork& pl) {
   }
 }
 
+// Index of the piece (of `bytes` cut into m) that holds byte x < bytes.
+int piece_at(u64 bytes, int m, u64 x) {
+  const auto mm = static_cast<u64>(m);
+  const u64 q = bytes / mm;
+  const u64 r = bytes % mm;
+  if (x < r * (q + 1)) return static_cast<int>(x / (q + 1));
+  return static_cast<int>(r + (x - r * (q + 1)) / q);
+}
+
+// Hierarchical all-gather / reduce-scatter see the buffer in local-major order: piece j (of g)
+// of the view is the real pieces j, g + j, ..., (d-1) g + j (of n = d g) one after the other,
+// so that the rail of local index j works on one contiguous range of the view. Sub-piece e of
+// the view's piece j, piece(piece(S, g, j), d, e), has the size of real piece e g + j byte for
+// byte (both are S/n rounded up exactly when e g + j < S mod n; docs/collectives.md).
+// `out` gets the real ranges (offset, bytes) of the view's range [off, off + bytes) modulo S,
+// in increasing real offset, adjacent ones merged.
+void view_to_real(u64 S, int g, int d, u64 off, u64 bytes, std::vector<std::pair<u64, u64>>& out) {
+  out.clear();
+  if (bytes == 0 || S == 0) return;
+  auto linear = [&](u64 a, u64 b) {
+    while (a < b) {
+      const int j = piece_at(S, g, a);
+      const u64 jo = po(S, g, j);
+      const u64 jl = pc(S, g, j);
+      const int e = piece_at(jl, d, a - jo);
+      const u64 eo = jo + po(jl, d, e);
+      const u64 end = std::min(b, eo + pc(jl, d, e));
+      out.emplace_back(po(S, g * d, e * g + j) + (a - eo), end - a);
+      a = end;
+    }
+  };
+  if (off + bytes <= S) {
+    linear(off, off + bytes);
+  } else {
+    linear(off, S);
+    linear(0, off + bytes - S);
+  }
+  std::sort(out.begin(), out.end());
+  std::size_t w = 0;
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    if (out[w].first + out[w].second == out[i].first) out[w].second += out[i].second;
+    else out[++w] = out[i];
+  }
+  out.resize(w + 1);
+}
+
+// A sub-collective of a hierarchical all-gather / reduce-scatter mapped into the whole group:
+// peer q -> first + q * stride (the switch stays the switch), the view's range base + offset
+// -> its real ranges (view_to_real), each its own transfer.
+void append_view(const StepWork& sub, int first, int stride, u64 base, u64 S, int g, int d, StepWork& pl) {
+  std::vector<std::pair<u64, u64>> ranges;
+  for (const StepTransfer& t : sub.sends) {
+    view_to_real(S, g, d, base + t.offset, t.bytes, ranges);
+    const int peer = t.peer == kSwitchPeer ? kSwitchPeer : first + t.peer * stride;
+    for (const auto& [o, b] : ranges) add_send(pl, peer, b, o);
+  }
+  for (const StepTransfer& t : sub.recvs) {
+    view_to_real(S, g, d, base + t.offset, t.bytes, ranges);
+    const int peer = t.peer == kSwitchPeer ? kSwitchPeer : first + t.peer * stride;
+    for (const auto& [o, b] : ranges) add_recv(pl, peer, b, o, t.reduce);
+  }
+}
+
 // Peers and offsets of a sub-collective (hierarchical phases) mapped into the whole group.
 void append_mapped(const StepWork& sub, int first, int stride, u64 base, StepWork& pl) {
   for (StepTransfer t : sub.sends) {
@@ -548,13 +633,25 @@ void tree_depths(const CollectiveShape& sh, int* D0, int* D1) {
   }
 }
 
-// The shape of a hierarchical all-reduce's rail (phase 2) for local index l.
+// The view piece a hierarchical collective's rail of local index l works on: the one the
+// intra-domain reduce-scatter left it (all-reduce, reduce-scatter) or its own (all-gather).
+int rail_piece(const CollectiveShape& sh, int l) {
+  return sh.kind == CollectiveKind::AllGather ? l : reduce_scatter_owned_chunk(sh.intra, sh.domain_size, l);
+}
+
+// The shape of a hierarchical collective's rail for local index l: the all-reduce of the owned
+// chunk, or the all-gather / reduce-scatter of the view piece (view_to_real) among d ranks.
 CollectiveShape rail_shape(const CollectiveShape& sh, int l) {
   const int g = sh.domain_size;
-  CollectiveShape r = make_shape(CollectiveKind::AllReduce, sh.inter, sh.group_size / g,
-                                 pc(sh.bytes, g, reduce_scatter_owned_chunk(sh.intra, g, l)));
+  CollectiveShape r = make_shape(sh.kind, sh.inter, sh.group_size / g, pc(sh.bytes, g, rail_piece(sh, l)));
   r.chunks = sh.chunks;
   return r;
+}
+
+// The intra-domain part of a hierarchical collective over g ranks: the all-reduce whose two
+// halves are phases 1 and 3 (all-reduce), or the all-gather / reduce-scatter of the view.
+CollectiveShape intra_shape(const CollectiveShape& sh) {
+  return make_shape(sh.kind, sh.intra, sh.domain_size, sh.bytes);
 }
 
 // Depth-first search for edge-disjoint directed Hamiltonian cycles (mesh_rings).
@@ -661,22 +758,27 @@ CollectiveSchedule::CollectiveSchedule(CollectiveShape shape) : shape_(std::move
     if (g <= 1 || g >= n || n % g != 0)
       throw Error(fmt::format("{}: needs domains of size g with 1 < g < n and n % g == 0; got n = {}, domain_size = {}",
                               what, n, g));
-    if (sh.intra != CollectiveAlgorithm::Ring && sh.intra != CollectiveAlgorithm::Direct)
-      throw Error(fmt::format("{}: intra must be ring or direct, got {}", what, to_string(sh.intra)));
-    if (sh.inter != CollectiveAlgorithm::Ring && sh.inter != CollectiveAlgorithm::Tree &&
-        sh.inter != CollectiveAlgorithm::HalvingDoubling)
-      throw Error(fmt::format("{}: inter must be ring, tree or halving_doubling, got {}", what, to_string(sh.inter)));
-    phase1_ = sh.intra == CollectiveAlgorithm::Ring ? g - 1 : 1;
-    // The rail's step count does not depend on its byte count, so it is the same for every
-    // local index and the three phases line up across ranks without padding.
+    using A = CollectiveAlgorithm;
+    const bool ar = sh.kind == CollectiveKind::AllReduce;
+    const bool nvls_ok = !ar && sh.intra == A::Nvls;
+    if (sh.intra != A::Ring && sh.intra != A::Direct && !nvls_ok)
+      throw Error(fmt::format("{}: intra must be ring or direct{}, got {}", what, ar ? "" : " or nvls", to_string(sh.intra)));
+    if (sh.inter != A::Ring && sh.inter != A::HalvingDoubling && (sh.inter != A::Tree || !ar))
+      throw Error(fmt::format("{}: inter must be ring{} or halving_doubling, got {}", what, ar ? ", tree" : "",
+                              to_string(sh.inter)));
+    // Step counts depend on the group sizes only, not on the bytes, so they are the same for
+    // every local index and the phases line up across ranks without padding.
+    phase1_ = ar ? (sh.intra == A::Ring ? g - 1 : 1) : CollectiveSchedule(intra_shape(sh)).num_steps();
     phase2_ = CollectiveSchedule(rail_shape(sh, 0)).num_steps();
-    steps_ = 2 * phase1_ + phase2_;
+    steps_ = (ar ? 2 * phase1_ : phase1_) + phase2_;
     return;
   }
   if (sh.channels < 1) throw Error(fmt::format("{}: channels must be >= 1, got {}", what, sh.channels));
   if (sh.channels > 1) {
-    if (sh.algorithm != CollectiveAlgorithm::Ring || sh.kind != CollectiveKind::AllReduce || (g != 0 && g < n))
-      throw Error(fmt::format("{}: channels are for a ring all-reduce inside one domain", what));
+    const bool ring_kind = sh.kind == CollectiveKind::AllReduce || sh.kind == CollectiveKind::AllGather ||
+                           sh.kind == CollectiveKind::ReduceScatter;
+    if (sh.algorithm != CollectiveAlgorithm::Ring || !ring_kind || (g != 0 && g < n))
+      throw Error(fmt::format("{}: channels are for a ring all-reduce, all-gather or reduce-scatter inside one domain", what));
     const auto rings = mesh_rings(n, sh.channels);
     if (static_cast<int>(rings.size()) != sh.channels)
       throw Error(fmt::format("{}: {} edge-disjoint rings over {} positions were asked for, {} found", what, sh.channels, n,
@@ -708,6 +810,10 @@ void CollectiveSchedule::step_into(int p, int s, StepWork& pl) const {
   if (p < 0 || p >= sh.group_size || s < 0 || s >= steps_)
     throw Error(fmt::format("internal error: step {} of position {} asked of a collective with {} steps over {} ranks", s,
                             p, steps_, sh.group_size));
+  if (sh.channels > 1 && sh.kind != CollectiveKind::AllReduce) {
+    channel_rings_step(p, s, pl);
+    return;
+  }
   if (sh.channels > 1) {  // one ring per channel over its part of the buffer, in that ring's order
     const int n = sh.group_size;
     for (int c = 0; c < sh.channels; ++c) {
@@ -735,6 +841,10 @@ void CollectiveSchedule::step_into(int p, int s, StepWork& pl) const {
   const int g = sh.domain_size;
   const int l = p % g;
   const int dom = p / g;
+  if (sh.kind != CollectiveKind::AllReduce) {
+    hierarchical_view_step(p, s, pl);
+    return;
+  }
   if (s < phase1_ || s >= phase1_ + phase2_) {
     // Phases 1 and 3: the two halves of the intra-domain all-reduce over the whole buffer.
     CollectiveShape in = make_shape(CollectiveKind::AllReduce, sh.intra, g, sh.bytes);
@@ -748,6 +858,51 @@ void CollectiveSchedule::step_into(int p, int s, StepWork& pl) const {
   const int own = reduce_scatter_owned_chunk(sh.intra, g, l);
   append_mapped(rail.step(dom, s - phase1_), l, g, po(sh.bytes, g, own), pl);
   return;
+}
+
+// All-gather / reduce-scatter over `channels` rings: ring c runs the plain ring's chunk order
+// in its own order of positions, on sub-piece c of every piece. Its chunk index j is relabelled
+// to a piece so that position p sends its own piece first (all-gather: j -> the position at
+// index j) and ends owning piece (p+1) mod n, as the plain ring (reduce-scatter: j -> 1 + the
+// position at index j-1); ring 0, the plain ring, keeps j.
+void CollectiveSchedule::channel_rings_step(int p, int s, StepWork& pl) const {
+  const CollectiveShape& sh = shape_;
+  const int n = sh.group_size;
+  const int C = sh.channels;
+  const u64 S = sh.bytes;
+  for (int c = 0; c < C; ++c) {
+    auto at = [&](int i) { return ring_order_[static_cast<std::size_t>(c * n + mod(i, n))]; };
+    auto piece_of = [&](int j) { return sh.kind == CollectiveKind::AllGather ? at(j) : mod(at(j - 1) + 1, n); };
+    const int i = ring_index_[static_cast<std::size_t>(c * n + p)];
+    int js = 0;
+    int jr = 0;
+    const bool reduce = ring_chunks(sh.kind, n, i, s, &js, &jr);
+    const int ps = piece_of(js);
+    const int pr = piece_of(jr);
+    add_send(pl, at(i + 1), pc(pc(S, n, ps), C, c), po(S, n, ps) + po(pc(S, n, ps), C, c));
+    add_recv(pl, at(i - 1), pc(pc(S, n, pr), C, c), po(S, n, pr) + po(pc(S, n, pr), C, c), reduce);
+  }
+}
+
+// Hierarchical all-gather: the rail all-gather of the own view piece (phase2_ steps), then the
+// all-gather of the view inside the domain (phase1_ steps). Reduce-scatter: the view's
+// reduce-scatter inside the domain, then the rail reduce-scatter of the view piece it left.
+void CollectiveSchedule::hierarchical_view_step(int p, int s, StepWork& pl) const {
+  const CollectiveShape& sh = shape_;
+  const int g = sh.domain_size;
+  const int d = sh.group_size / g;
+  const int l = p % g;
+  const int dom = p / g;
+  const bool ag = sh.kind == CollectiveKind::AllGather;
+  const int rail_first = ag ? 0 : phase1_;
+  if (s >= rail_first && s < rail_first + phase2_) {
+    const CollectiveSchedule rail(rail_shape(sh, l));
+    append_view(rail.step(dom, s - rail_first), l, g, po(sh.bytes, g, rail_piece(sh, l)), sh.bytes, g, d, pl);
+    return;
+  }
+  StepWork sub;
+  plain_step(intra_shape(sh), 0, 0, l, ag ? s - phase2_ : s, sub);
+  append_view(sub, dom * g, 1, 0, sh.bytes, g, d, pl);
 }
 
 // ---- closed forms --------------------------------------------------------------------------------
@@ -1038,11 +1193,32 @@ double hd_time(const Ctx& c, CollectiveKind kind, double S) {
 
 double plain_time(const Ctx& c, const CollectiveShape& sh, double S);
 
+// Hierarchical all-gather / reduce-scatter: the rail collective among the d = n/g ranks of
+// equal local index, of a view piece of S/g bytes (every transfer at the inter level, d pieces
+// of S/n), and the intra-domain collective over g ranks and S bytes:
+//   T = X_inter(d, S/g) + X_intra(g, S),   e.g. ring/ring (d-1)(alpha_e + S/(nB_e)) + (g-1)(alpha_i + S/(gB_i)).
+double hierarchical_view_time(const Ctx& c, const CollectiveShape& sh, double S) {
+  const int g = sh.domain_size;
+  const int d = c.n / g;
+  Ctx in = c;
+  in.n = g;
+  in.g = 0;
+  in.intra.mesh_peers = g - 1;
+  const double intra = plain_time(in, make_shape(sh.kind, sh.intra, g, sh.bytes), S);
+  Ctx rail = c;
+  rail.n = d;
+  rail.g = 0;
+  rail.intra = c.inter;
+  rail.intra.mesh_peers = d - 1;
+  return intra + plain_time(rail, make_shape(sh.kind, sh.inter, d, sh.bytes / static_cast<u64>(g)), S / g);
+}
+
 // Hierarchical: phase 1 is the intra-domain reduce-scatter over g ranks (ring: (g-1)(alpha +
 // S/(gB)); direct: alpha + (g-1) S/(gB)), phase 3 the matching all-gather, and phase 2 the
 // all-reduce of S/g bytes among the d = n/g ranks of a rail, every transfer of it at the inter
 // level (a rail is one rank per domain).
 double hierarchical_time(const Ctx& c, const CollectiveShape& sh, double S) {
+  if (sh.kind != CollectiveKind::AllReduce) return hierarchical_view_time(c, sh, S);
   const int g = sh.domain_size;
   const int d = c.n / g;
   Ctx in = c;
@@ -1125,6 +1301,9 @@ bool algorithm_applies(const CollectiveShape& shape, const CollectiveCostParams&
   }
   if (shape.algorithm == CollectiveAlgorithm::Nvls && shape.group_size > 1 && !(p.nvls_bandwidth.value() > 0.0))
     return no("nvls needs a switch that reduces (nvls_bandwidth > 0), and this fabric has none");
+  if (shape.algorithm == CollectiveAlgorithm::Hierarchical && shape.intra == CollectiveAlgorithm::Nvls &&
+      shape.group_size > 1 && !(p.nvls_bandwidth.value() > 0.0))
+    return no("hierarchical with intra nvls needs a switch that reduces (nvls_bandwidth > 0), and this fabric has none");
   if (!(p.bandwidth_fraction > 0.0)) return no(fmt::format("bandwidth_fraction must be > 0, got {}", p.bandwidth_fraction));
   if (why != nullptr) why->clear();
   return true;

@@ -41,7 +41,12 @@
 //   hierarchical       all_reduce: reduce-scatter inside each domain (intra: ring | direct) ->
 //                      all-reduce of the owned chunk across domains among positions of equal
 //                      local index (the rail; inter: ring | tree | halving_doubling) -> all-gather
-//                      inside; needs domain_size g with 1 < g < n, n % g == 0
+//                      inside; needs domain_size g with 1 < g < n, n % g == 0.
+//                      all_gather: rail-local all-gather of the pieces {d'g + l} (inter: ring |
+//                      halving_doubling) -> all-gather inside each domain (intra: ring | direct |
+//                      nvls); reduce_scatter: the reverse (intra first, then the rail). Inter
+//                      traffic per rank (d-1) S/n instead of the flat ring's (n-1) S/n through one
+//                      NIC; AG T = AG_inter(d, S/g) + AG_intra(g, S), RS likewise.
 //   nvls               all_reduce, reduce_scatter, all_gather in one step through the NVLink
 //                      switch (NVLS): the switch reduces and multicasts; one domain only
 // A group of one rank has no step for any kind and algorithm (no domain checks apply).
@@ -80,14 +85,20 @@ struct CollectiveShape {
   int root = 0;                 // broadcast / reduce: position of the root
   int chunks = 1;               // pipeline slices for tree / broadcast / reduce (>= 1)
   int domain_size = 0;          // positions [d*g, (d+1)*g) share one scale-up domain; 0: one domain
-  CollectiveAlgorithm intra = CollectiveAlgorithm::Ring;  // hierarchical: inside a domain (ring | direct)
-  CollectiveAlgorithm inter = CollectiveAlgorithm::Ring;  // hierarchical: across domains (ring | tree | halving_doubling)
+  // hierarchical: inside a domain (ring | direct; all_gather / reduce_scatter also nvls)
+  CollectiveAlgorithm intra = CollectiveAlgorithm::Ring;
+  // hierarchical: across domains (all_reduce: ring | tree | halving_doubling; all_gather /
+  // reduce_scatter: ring | halving_doubling)
+  CollectiveAlgorithm inter = CollectiveAlgorithm::Ring;
   std::vector<std::uint64_t> counts;  // all_to_all(v): counts[p*n+q] = bytes p sends q (counts[p*n+p]
                                       // ignored); empty: uniform; then `bytes` is not used
-  // Ring all-reduce in one domain only: the buffer is cut into `channels` parts, each reduced by
-  // its own ring; ring c follows the c-th of mesh_rings(n, channels), edge-disjoint directed
+  // Ring all-reduce, all-gather and reduce-scatter in one domain only: `channels` rings run at
+  // once, ring c following the c-th of mesh_rings(n, channels), edge-disjoint directed
   // Hamiltonian cycles, so on a full mesh every channel uses other links (RCCL's multi-ring
-  // channels over xGMI). 1: the plain ring p -> p+1.
+  // channels over xGMI). All-reduce cuts the buffer into `channels` parts, one per ring;
+  // all-gather and reduce-scatter cut every piece of the definition into `channels` sub-pieces,
+  // ring c carrying sub-piece c of each, so position p still contributes (all-gather) or owns
+  // (reduce-scatter, (p+1) mod n as the plain ring) whole pieces. 1: the plain ring p -> p+1.
   int channels = 1;
 };
 
@@ -142,12 +153,14 @@ public:
   [[nodiscard]] static std::uint64_t piece_offset(std::uint64_t bytes, int n, int c);
 
 private:
+  void channel_rings_step(int position, int s, StepWork& out) const;      // ring AG / RS, channels > 1
+  void hierarchical_view_step(int position, int s, StepWork& out) const;  // hierarchical AG / RS
   CollectiveShape shape_;
   int steps_ = 0;
   int depth0_ = 0;  // tree: depth of tree 0 (the only tree of broadcast / reduce); 0 otherwise
   int depth1_ = 0;  // tree all-reduce: depth of tree 1
   int phase1_ = 0;  // hierarchical: steps of the intra-domain reduce-scatter (= of the all-gather)
-  int phase2_ = 0;  // hierarchical: steps of the rail all-reduce
+  int phase2_ = 0;  // hierarchical: steps of the rail collective
   std::vector<int> ring_order_;  // channels > 1: ring_order_[c*n + i] = position at index i of ring c
   std::vector<int> ring_index_;  // channels > 1: ring_index_[c*n + p] = index of position p in ring c
 };
@@ -156,6 +169,11 @@ private:
 // end of a reduce-scatter of `algorithm` (and at the middle of a ring / direct all-reduce): ring
 // (position + 1) mod n (the ring's historical chunk order), every other algorithm `position`.
 [[nodiscard]] int reduce_scatter_owned_chunk(CollectiveAlgorithm algorithm, int group_size, int position);
+// The piece (of the buffer cut into group_size pieces) that `position` owns at the end of a
+// reduce-scatter of this shape: reduce_scatter_owned_chunk for the plain algorithms and ring
+// channels; hierarchical (domains of g, d = n/g, local index l, domain e) owns piece
+// o_inter(e) g + o_intra(l), with o_x = reduce_scatter_owned_chunk(x, ...) over d and g ranks.
+[[nodiscard]] int reduce_scatter_owned_piece(const CollectiveShape& shape, int position);
 
 // The parent and children of a position in one of the binary trees racksim uses; -1 where there
 // is none. tree 0 and tree 1 are the two trees of the double-binary-tree all-reduce; tree 0 is

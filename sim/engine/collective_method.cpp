@@ -151,19 +151,26 @@ CollectiveMethod plan_call(CollectiveKind kind, const std::vector<int>& group_ra
   std::vector<CollectiveAlgorithm> algos;
   if (fixed != CollectiveAlgorithm::Auto) algos.push_back(fixed);
   else algos = auto_candidates(kind, cfg);
-  // A ring all-reduce inside one full-mesh domain runs one ring per link (RCCL's channels over
-  // xGMI): as many edge-disjoint rings as the group has (n-1 for n other than 4 and 6).
+  // A ring all-reduce, all-gather or reduce-scatter inside one full-mesh domain runs one ring
+  // per link (RCCL's channels over xGMI): as many edge-disjoint rings as the group has (n-1 for
+  // n other than 4 and 6).
+  const bool ring_kind =
+      kind == CollectiveKind::AllReduce || kind == CollectiveKind::AllGather || kind == CollectiveKind::ReduceScatter;
   int mesh_channels = 1;
-  if (kind == CollectiveKind::AllReduce && f.up.full_mesh && base.domain_size == 0 && base.group_size >= 3)
+  if (ring_kind && f.up.full_mesh && base.domain_size == 0 && base.group_size >= 3)
     mesh_channels = static_cast<int>(mesh_rings(base.group_size, base.group_size - 1).size());
 
   CollectiveMethod best;
   bool found = false;
   std::string reasons;
   for (const CollectiveAlgorithm a : algos) {
+    // Hierarchical: the rail algorithm is the best of those the kind allows (tree: all-reduce
+    // only); inside the domain direct on a full mesh (every link at once), ring on a switch.
     std::vector<CollectiveAlgorithm> inters = {CollectiveAlgorithm::Ring};
-    if (a == CollectiveAlgorithm::Hierarchical)
-      inters = {CollectiveAlgorithm::Ring, CollectiveAlgorithm::Tree, CollectiveAlgorithm::HalvingDoubling};
+    if (a == CollectiveAlgorithm::Hierarchical) {
+      inters = {CollectiveAlgorithm::Ring, CollectiveAlgorithm::HalvingDoubling};
+      if (kind == CollectiveKind::AllReduce) inters.insert(inters.begin() + 1, CollectiveAlgorithm::Tree);
+    }
     for (const CollectiveAlgorithm inter : inters) {
       CollectiveShape shape = base;
       shape.algorithm = a;

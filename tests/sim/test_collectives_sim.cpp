@@ -148,6 +148,73 @@ TEST_CASE("closed form: hierarchical all-reduce over two domains", "[sim][collec
   CHECK(r.simulated_time_s == Approx(expected.value()).epsilon(0.005));
 }
 
+namespace {
+
+// The two-domain oracle's inter level (see the header): 3 us, 25 GB/s x the RoCE payload share.
+CollectiveCostParams two_domain_params() {
+  CollectiveCostParams p = oracle_params();
+  const TransportEffect te = transport_efficiency(TransportParams{}, BytesPerSecond(25e9), Seconds(6e-6), 2);
+  p.inter.alpha = Seconds(3e-6);
+  p.inter.bandwidth = BytesPerSecond(25e9 * te.total);
+  return p;
+}
+
+void check_hierarchical_view(const std::string& kind) {
+  const std::string trace = write_trace("hier-" + kind, kind, "hierarchical", 8, 8, "1 GB");
+  const RunResult r = simulate("two-domains.yaml", {"workload.file=" + trace, "cluster.scale_up.gpus=4"});
+  REQUIRE(r.collectives.size() == 1);
+  CHECK(r.collectives[0].algorithm == "hierarchical");
+  // Ranks 0-3 in domain 0, 4-7 in domain 1. All-gather: the rail all-gather of each rank's
+  // 125 MB piece with its partner in the other domain (1 step over the NICs), then the ring
+  // all-gather of 1 GB inside each domain (3 steps of 250 MB at 50 GB/s); reduce-scatter the
+  // reverse. The rail has 2 ranks, where halving-doubling is the ring: the run keeps ring.
+  CollectiveShape s = shape_of(*collective_kind_from_string(kind), CollectiveAlgorithm::Hierarchical, 8, 1'000'000'000ULL);
+  s.domain_size = 4;
+  const Seconds expected = predict_time(s, two_domain_params());
+  INFO(kind << ": simulated " << r.simulated_time_s << " s, closed form " << expected.value() << " s");
+  CHECK(r.simulated_time_s == Approx(expected.value()).epsilon(0.005));
+  // By hand: 3 us + 125 MB / (25 GB/s x share) + 3 (5 us + 250 MB / 50 GB/s), share <= 1.
+  CHECK(expected.value() >= 3e-6 + 125e6 / 25e9 + 3 * (5e-6 + 250e6 / 50e9));
+}
+
+}  // namespace
+
+TEST_CASE("closed form: hierarchical all-gather over two domains (rail-local)", "[sim][collective]") {
+  check_hierarchical_view("all_gather");
+}
+TEST_CASE("closed form: hierarchical reduce-scatter over two domains (rail-local)", "[sim][collective]") {
+  check_hierarchical_view("reduce_scatter");
+}
+
+namespace {
+
+// A ring all-gather / reduce-scatter on the 8-GPU mesh: the run gives it 7 channels, one ring
+// per outgoing link. Closed form 7 (alpha + S/(8 x 7 x 10 GB/s / 7)) = 7 (2 us + 125 MB /
+// 70 GB/s) = 7 x 1.787714 ms = 12.514 ms; one ring would take 7 (2 us + 125 MB / 10 GB/s) = 87.514 ms.
+void check_mesh_channels(const std::string& kind) {
+  const std::string trace = write_trace("mesh-" + kind, kind, "ring", 8, 8, "1 GB");
+  const RunResult r = simulate("mesh.yaml", {"workload.file=" + trace});
+  REQUIRE(r.collectives.size() == 1);
+  CHECK(r.collectives[0].algorithm == "ring");
+  CollectiveCostParams p;
+  p.intra = {Seconds(2e-6), BytesPerSecond(70e9), true};
+  p.inter = p.intra;
+  CollectiveShape s = shape_of(*collective_kind_from_string(kind), CollectiveAlgorithm::Ring, 8, 1'000'000'000ULL);
+  s.channels = 7;
+  const Seconds expected = predict_time(s, p);
+  CHECK(expected.value() == Approx(7 * (2e-6 + 125e6 / 70e9)).epsilon(1e-9));
+  CHECK(r.simulated_time_s == Approx(expected.value()).epsilon(0.005));
+}
+
+}  // namespace
+
+TEST_CASE("closed form: ring all-gather with 7 channels on a full mesh", "[sim][collective]") {
+  check_mesh_channels("all_gather");
+}
+TEST_CASE("closed form: ring reduce-scatter with 7 channels on a full mesh", "[sim][collective]") {
+  check_mesh_channels("reduce_scatter");
+}
+
 TEST_CASE("auto choice picks the algorithm the cost model ranks fastest", "[sim][collective]") {
   // A 1 KiB all-reduce is latency-bound: ring pays 14 steps of 5 us, direct and halving-
   // doubling fewer; the run's choice is the argmin of predict_time over the applicable

@@ -417,7 +417,7 @@ TEST_CASE("collective: algorithms available per kind", "[collective]") {
   CHECK(algorithms_for(CollectiveKind::AllReduce) ==
         std::vector<A>{A::Ring, A::Direct, A::Tree, A::HalvingDoubling, A::Hierarchical, A::Nvls});
   for (const CollectiveKind k : {CollectiveKind::AllGather, CollectiveKind::ReduceScatter})
-    CHECK(algorithms_for(k) == std::vector<A>{A::Ring, A::Direct, A::HalvingDoubling, A::Nvls});
+    CHECK(algorithms_for(k) == std::vector<A>{A::Ring, A::Direct, A::HalvingDoubling, A::Hierarchical, A::Nvls});
   for (const CollectiveKind k : {CollectiveKind::Broadcast, CollectiveKind::Reduce})
     CHECK(algorithms_for(k) == std::vector<A>{A::Ring, A::Direct, A::Tree});
 }
@@ -460,11 +460,15 @@ std::vector<CollectiveShape> shapes_for(CollectiveKind k, CollectiveAlgorithm a,
   std::vector<CollectiveShape> out;
   const CollectiveShape base = make_shape(k, a, n, bytes);
   if (a == CollectiveAlgorithm::Hierarchical) {
+    using A = CollectiveAlgorithm;
+    const bool ar = k == CollectiveKind::AllReduce;
+    const std::vector<A> intras = ar ? std::vector<A>{A::Ring, A::Direct} : std::vector<A>{A::Ring, A::Direct, A::Nvls};
+    const std::vector<A> inters = ar ? std::vector<A>{A::Ring, A::Tree, A::HalvingDoubling} : std::vector<A>{A::Ring, A::HalvingDoubling};
     if (n == 1) out.push_back(base);
     for (int g = 2; g < n; ++g) {
       if (n % g != 0) continue;
-      for (const auto intra : {CollectiveAlgorithm::Ring, CollectiveAlgorithm::Direct})
-        for (const auto inter : {CollectiveAlgorithm::Ring, CollectiveAlgorithm::Tree, CollectiveAlgorithm::HalvingDoubling}) {
+      for (const auto intra : intras)
+        for (const auto inter : inters) {
           CollectiveShape s = base;
           s.domain_size = g;
           s.intra = intra;
@@ -486,7 +490,8 @@ std::vector<CollectiveShape> shapes_for(CollectiveKind k, CollectiveAlgorithm a,
     return out;
   }
   out.push_back(base);
-  if (k == CollectiveKind::AllReduce && a == CollectiveAlgorithm::Ring && n >= 3) {
+  const bool ring_kind = k == CollectiveKind::AllReduce || k == CollectiveKind::AllGather || k == CollectiveKind::ReduceScatter;
+  if (ring_kind && a == CollectiveAlgorithm::Ring && n >= 3) {
     // Multi-ring channels: 2, and as many edge-disjoint rings as the search finds (n-1 but for 4 and 6).
     for (const int ch : {2, static_cast<int>(mesh_rings(n, n - 1).size())}) {
       if (ch < 2) continue;
@@ -510,7 +515,7 @@ std::string describe(const CollectiveShape& s) {
   std::ostringstream o;
   o << to_string(s.kind) << " " << to_string(s.algorithm) << " n=" << s.group_size << " bytes=" << s.bytes
     << " root=" << s.root << " chunks=" << s.chunks << " g=" << s.domain_size << " intra=" << to_string(s.intra)
-    << " inter=" << to_string(s.inter) << (s.counts.empty() ? "" : " (v)");
+    << " inter=" << to_string(s.inter) << " channels=" << s.channels << (s.counts.empty() ? "" : " (v)");
   return o.str();
 }
 
@@ -603,15 +608,20 @@ Symbolic run_symbolic(const CollectiveSchedule& c) {
     const auto before = st.state;
     std::vector<StepWork> plans;
     for (int p = 0; p < n; ++p) plans.push_back(c.step(p, s));
-    // the switch's sum over this step
-    std::vector<Contrib> sw(na, zero);
+    // each domain's switch sums what its ranks sent over this step (one switch per scale-up
+    // domain: hierarchical with nvls inside)
+    const int g = sh.domain_size > 0 && sh.domain_size < n ? sh.domain_size : n;
+    std::vector<std::vector<Contrib>> sws(static_cast<std::size_t>(n / g), std::vector<Contrib>(na, zero));
     for (int p = 0; p < n; ++p)
       for (const auto& t : plans[static_cast<std::size_t>(p)].sends)
         if (t.peer == kSwitchPeer)
           for (const auto& [a0, a1] : st.atoms(t.offset, t.bytes))
             for (std::size_t a = a0; a < a1; ++a)
-              for (int r = 0; r < n; ++r) sw[a][static_cast<std::size_t>(r)] += before[static_cast<std::size_t>(p)][a][static_cast<std::size_t>(r)];
+              for (int r = 0; r < n; ++r)
+                sws[static_cast<std::size_t>(p / g)][a][static_cast<std::size_t>(r)] +=
+                    before[static_cast<std::size_t>(p)][a][static_cast<std::size_t>(r)];
     for (int q = 0; q < n; ++q) {
+      const std::vector<Contrib>& sw = sws[static_cast<std::size_t>(q / g)];
       std::vector<int> copied(na, 0);
       std::vector<int> reduced(na, 0);
       std::uint64_t reduce_sum = 0;
@@ -660,7 +670,7 @@ void check_definition(const CollectiveSchedule& c, const Symbolic& st) {
       switch (sh.kind) {
         case CollectiveKind::AllReduce: CHECK(got == all); break;
         case CollectiveKind::ReduceScatter: {
-          const int own = reduce_scatter_owned_chunk(sh.algorithm, n, p);
+          const int own = reduce_scatter_owned_piece(sh, p);
           if (in_piece(a, own)) CHECK(got == all);
           break;
         }
@@ -1207,7 +1217,7 @@ TEST_CASE("collective: invalid shapes are refused with clear messages", "[collec
   nv.domain_size = 8;
   CHECK_THROWS_WITH(CollectiveSchedule(nv), Contains("one scale-up switch") && Contains("2 domains"));
   CHECK_THROWS_WITH(CollectiveSchedule(make_shape(K::ReduceScatter, A::Tree, 4, 10)),
-                    Contains("reduce_scatter has no tree algorithm") && Contains("ring, direct, halving_doubling, nvls"));
+                    Contains("reduce_scatter has no tree algorithm") && Contains("ring, direct, halving_doubling, hierarchical, nvls"));
   CHECK_THROWS_WITH(CollectiveSchedule(make_shape(K::AllReduce, A::Auto, 4, 10)), Contains("resolved"));
   CHECK_THROWS_AS(predict_time(make_shape(K::AllGather, A::Hierarchical, 8, 10), one_level(1e-6, 1e9)), Error);
 }
@@ -1262,8 +1272,185 @@ TEST_CASE("collective: 7 ring channels on an 8-GPU full mesh use every link at o
   CHECK(predict_time(seven, p).value() == Approx(14 * (1e-6 + S / 56 / b)).epsilon(1e-12));
   CHECK_THROWS_WITH(CollectiveSchedule([&] {
                       CollectiveShape bad = seven;
-                      bad.kind = CollectiveKind::AllGather;
+                      bad.kind = CollectiveKind::Broadcast;
                       return bad;
                     }()),
-                    Catch::Contains("channels are for a ring all-reduce inside one domain"));
+                    Catch::Contains("channels are for a ring all-reduce, all-gather or reduce-scatter inside one domain"));
+}
+
+// ---- all-gather and reduce-scatter as NCCL / RCCL run them (issue 17, cause 4) ---------------------
+
+TEST_CASE("collective: ring channels cut every piece of an all-gather / reduce-scatter", "[collective]") {
+  // 8 ranks, 2 channels, S = 32 bytes: pieces of 4 bytes, each cut into sub-pieces of 2.
+  // Channel 0 is the plain ring: at step 0 rank 3 sends sub-piece 0 of its own piece 3,
+  // [12, 14), to rank 4 and receives sub-piece 0 of piece 2, [8, 10), from rank 2.
+  CollectiveShape ag = make_shape(CollectiveKind::AllGather, CollectiveAlgorithm::Ring, 8, 32);
+  ag.channels = 2;
+  const CollectiveSchedule c(ag);
+  CHECK(c.num_steps() == 7);
+  const StepWork w = c.step(3, 0);
+  REQUIRE(w.sends.size() == 2u);
+  REQUIRE(w.recvs.size() == 2u);
+  CHECK(w.sends[0].peer == 4);
+  CHECK(w.sends[0].offset == 12u);
+  CHECK(w.sends[0].bytes == 2u);
+  CHECK(w.recvs[0].peer == 2);
+  CHECK(w.recvs[0].offset == 8u);
+  // Channel 1 carries sub-piece 1 of rank 3's own piece, [14, 16), to another successor.
+  CHECK(w.sends[1].offset == 14u);
+  CHECK(w.sends[1].bytes == 2u);
+  CHECK(w.sends[1].peer != 4);
+  // Reduce-scatter with channels still ends with piece (p+1) mod n, like the plain ring.
+  CollectiveShape rs = ag;
+  rs.kind = CollectiveKind::ReduceScatter;
+  CHECK(reduce_scatter_owned_piece(rs, 3) == 4);
+}
+
+TEST_CASE("collective: 7 ring channels make an 8-GPU mesh all-gather use every link", "[collective]") {
+  // Mesh of 8 GPUs, 7 links of b = 48 GB/s each (B = 336 GB/s per GPU), alpha 1 us, S = 56 MB.
+  // One ring: 7 steps of S/8 = 7 MB over one link: 7 (1 us + 7 MB / 48 GB/s) = 7 x 146.833 us
+  //   = 1.027833 ms, bus bandwidth (7/8) S / T = 47.7 GB/s = b: one link of seven.
+  // 7 channels: every step sends S/56 = 1 MB over each of the 7 links:
+  //   7 (1 us + 1 MB / 48 GB/s) = 7 x 21.8333 us = 152.833 us, bus bandwidth 320.5 GB/s.
+  // Direct (one step): S/8 = 7 MB to each peer, each on its own link: 1 us + 7 MB / 48 GB/s =
+  //   146.833 us: the same bytes per link as the 7 rings with one alpha instead of seven.
+  const double b = 48e9;
+  CollectiveCostParams p;
+  p.intra = {Seconds(1e-6), BytesPerSecond(7 * b), true};
+  p.inter = p.intra;
+  for (const CollectiveKind k : {CollectiveKind::AllGather, CollectiveKind::ReduceScatter}) {
+    CollectiveShape one = make_shape(k, CollectiveAlgorithm::Ring, 8, 56000000ULL);
+    CollectiveShape seven = one;
+    seven.channels = 7;
+    CollectiveShape direct = one;
+    direct.algorithm = CollectiveAlgorithm::Direct;
+    CHECK(predict_time(one, p).value() == Approx(7 * (1e-6 + 7e6 / b)).epsilon(1e-12));
+    CHECK(predict_time(seven, p).value() == Approx(7 * (1e-6 + 1e6 / b)).epsilon(1e-12));
+    CHECK(predict_time(direct, p).value() == Approx(1e-6 + 7e6 / b).epsilon(1e-12));
+    CHECK(predict_time(seven, p).value() == Approx(evaluate(CollectiveSchedule(seven), p)).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("collective: hierarchical all-gather works rail-local on the local-major view", "[collective]") {
+  // n = 4 in domains of g = 2 (d = 2), S = 8: pieces of 2 bytes at 0, 2, 4, 6. The view's
+  // piece 0 is real pieces 0 and 2 ([0,2) and [4,6)), its piece 1 real pieces 1 and 3.
+  CollectiveShape h = make_shape(CollectiveKind::AllGather, CollectiveAlgorithm::Hierarchical, 4, 8);
+  h.domain_size = 2;
+  const CollectiveSchedule c(h);
+  REQUIRE(c.num_steps() == 2);  // rail ring of 2 (1 step), then the ring of 2 inside (1 step)
+  // Step 0, position 1 (domain 0, local 1): its rail is {1, 3}; it sends its own piece 1 to 3
+  // and receives piece 3 from 3 — the only transfer that leaves the domain.
+  StepWork w = c.step(1, 0);
+  REQUIRE(w.sends.size() == 1u);
+  CHECK(w.sends[0].peer == 3);
+  CHECK(w.sends[0].offset == 2u);
+  CHECK(w.sends[0].bytes == 2u);
+  REQUIRE(w.recvs.size() == 1u);
+  CHECK(w.recvs[0].offset == 6u);
+  // Step 1: inside domain 0, position 1 sends the view's piece 1 = real [2,4) and [6,8) to 0,
+  // and receives the view's piece 0 = [0,2) and [4,6) from 0.
+  w = c.step(1, 1);
+  REQUIRE(w.sends.size() == 2u);
+  CHECK(w.sends[0].peer == 0);
+  CHECK(w.sends[0].offset == 2u);
+  CHECK(w.sends[1].offset == 6u);
+  REQUIRE(w.recvs.size() == 2u);
+  CHECK(w.recvs[0].offset == 0u);
+  CHECK(w.recvs[1].offset == 4u);
+  // Reduce-scatter, ring inside and across: position p = 2e + l owns piece
+  // ((e+1) mod 2) * 2 + (l+1) mod 2: position 1 (e 0, l 1) owns piece 2.
+  h.kind = CollectiveKind::ReduceScatter;
+  CHECK(reduce_scatter_owned_piece(h, 1) == 2);
+  h.inter = CollectiveAlgorithm::HalvingDoubling;
+  h.intra = CollectiveAlgorithm::Direct;
+  CHECK(reduce_scatter_owned_piece(h, 1) == 1);  // the others keep the definition's piece p
+}
+
+TEST_CASE("collective: hierarchical all-gather sends (d-1) S/n across domains, the flat ring (n-1) S/n", "[collective]") {
+  // n = 16 in 2 domains of 8, S = 16 MB: pieces of 1 MB. Hierarchical: the rail all-gather
+  // moves 1 piece out of the domain per rank, the intra all-gather the rest of (n-1)/n S.
+  // The flat ring's boundary ranks (7 and 15) send all of their n-1 pieces across.
+  const std::uint64_t S = 16ULL << 20;
+  CollectiveShape h = make_shape(CollectiveKind::AllGather, CollectiveAlgorithm::Hierarchical, 16, S);
+  h.domain_size = 8;
+  CollectiveShape ring = h;
+  ring.algorithm = CollectiveAlgorithm::Ring;
+  auto crossing = [](const CollectiveSchedule& c, int p) {
+    std::uint64_t out = 0;
+    for (int s = 0; s < c.num_steps(); ++s)
+      for (const auto& t : c.step(p, s).sends)
+        if (t.peer / 8 != p / 8) out += t.bytes;
+    return out;
+  };
+  const CollectiveSchedule hc(h);
+  const CollectiveSchedule rc(ring);
+  for (int p = 0; p < 16; ++p) CHECK(crossing(hc, p) == (1ULL << 20));
+  CHECK(crossing(rc, 7) == 15 * (1ULL << 20));
+  CHECK(sent_per_rank(hc)[3] == 15 * (1ULL << 20));  // (n-1)/n S in all, as the ring
+}
+
+TEST_CASE("collective: hierarchical all-gather and reduce-scatter by hand", "[collective]") {
+  using K = CollectiveKind;
+  using A = CollectiveAlgorithm;
+  // Two levels: intra 1 us, 400 GB/s; inter 10 us, 50 GB/s; 8 ranks in domains of 4 (d = 2), S = 1 GB.
+  CollectiveCostParams two = one_level(1e-6, 400e9);
+  two.inter = {Seconds(10e-6), BytesPerSecond(50e9), false};
+  for (const K k : {K::AllGather, K::ReduceScatter}) {
+    CollectiveShape h = make_shape(k, A::Hierarchical, 8, 1000000000ULL);
+    h.domain_size = 4;
+    // Rail (d = 2) of S/g = 250 MB: one ring step of S/n = 125 MB: 10 us + 2.5 ms = 2.51 ms.
+    // Inside (g = 4) of 1 GB: 3 (1 us + 250 MB / 400 GB/s) = 3 x 0.626 ms = 1.878 ms.
+    // T = 4.388 ms; the flat ring: 7 (10 us + 125 MB / 50 GB/s) = 17.57 ms.
+    CHECK(predict_time(h, two).value() == Approx(0.004388).epsilon(1e-12));
+    CollectiveShape ring = h;
+    ring.algorithm = A::Ring;
+    CHECK(predict_time(ring, two).value() == Approx(0.01757).epsilon(1e-12));
+    // Direct inside: 1 us + 3 x 250 MB / 400 GB/s = 1.876 ms: T = 4.386 ms.
+    h.intra = A::Direct;
+    CHECK(predict_time(h, two).value() == Approx(0.004386).epsilon(1e-12));
+  }
+  // Worked example, 16 x H100-like (2 domains of 8), S = 1 GiB = 1073741824 B, alpha_i = 5 us,
+  // B_i = 396 GB/s (NVLink 4 x 0.88), alpha_e = 20 us, B_e = 48.5 GB/s (one 400G NIC x payload):
+  //   rail ring AG of S/g among d = 2: 1 step, 20 us + (S/16) / 48.5 GB/s = 20 us + 1383.69 us
+  //   intra ring AG over 8: 7 (5 us + (S/8) / 396 GB/s) = 7 (5 + 338.93) us = 2407.51 us
+  //   T = 3811.20 us, bus bandwidth (15/16) S / T = 264.1 GB/s; the flat ring's 15 steps pay the
+  //   NIC every time: 15 (20 us + 1383.69 us) = 21055.4 us, 47.8 GB/s.
+  CollectiveCostParams h100 = one_level(5e-6, 396e9);
+  h100.inter = {Seconds(20e-6), BytesPerSecond(48.5e9), false};
+  CollectiveShape ag = make_shape(K::AllGather, A::Hierarchical, 16, 1073741824ULL);
+  ag.domain_size = 8;
+  CHECK(predict_time(ag, h100).value() == Approx(3811.20e-6).epsilon(1e-5));
+  ag.algorithm = A::Ring;
+  CHECK(predict_time(ag, h100).value() == Approx(21055.4e-6).epsilon(1e-5));
+  // NVLS inside: 16 GPUs in 2 domains of 8, intra 2 us and 900 GB/s, switch 450 GB/s, inter
+  // 10 us and 50 GB/s, S = 1 GB. All-gather: rail 10 us + (1 GB / 16) / 50 GB/s = 1.26 ms;
+  // NVLS all-gather inside: 2 us + (7/8 GB) / 450 GB/s = 1.946444 ms; T = 3.206444 ms.
+  // Reduce-scatter: NVLS inside sends S up: 2 us + 1 GB / 450 GB/s = 2.224222 ms, then the
+  // rail 1.26 ms: T = 3.484222 ms.
+  CollectiveCostParams nv = one_level(2e-6, 900e9);
+  nv.nvls_bandwidth = BytesPerSecond(450e9);
+  nv.inter = {Seconds(10e-6), BytesPerSecond(50e9), false};
+  CollectiveShape hn = make_shape(K::AllGather, A::Hierarchical, 16, 1000000000ULL);
+  hn.domain_size = 8;
+  hn.intra = A::Nvls;
+  CHECK(predict_time(hn, nv).value() == Approx(0.01e-3 + 1.25e-3 + 2e-6 + 0.875 / 450.0).epsilon(1e-12));
+  hn.kind = K::ReduceScatter;
+  CHECK(predict_time(hn, nv).value() == Approx(0.01e-3 + 1.25e-3 + 2e-6 + 1.0 / 450.0).epsilon(1e-12));
+  std::string why;
+  CHECK_FALSE(algorithm_applies(hn, two, &why));  // no reducing switch
+  CHECK_THAT(why, Contains("nvls_bandwidth"));
+  // Step counts, 16 = 4 domains of 4: ring across (3) + ring inside (3) = 6; direct inside
+  // 3 + 1; halving-doubling across log2 4 = 2, + 1.
+  CollectiveShape st = make_shape(K::AllGather, A::Hierarchical, 16, 1000);
+  st.domain_size = 4;
+  CHECK(CollectiveSchedule(st).num_steps() == 6);
+  st.intra = A::Direct;
+  CHECK(CollectiveSchedule(st).num_steps() == 4);
+  st.inter = A::HalvingDoubling;
+  CHECK(CollectiveSchedule(st).num_steps() == 3);
+  st.inter = A::Tree;
+  CHECK_THROWS_WITH(CollectiveSchedule(st), Contains("inter must be ring or halving_doubling"));
+  st.inter = A::Ring;
+  st.intra = A::Tree;
+  CHECK_THROWS_WITH(CollectiveSchedule(st), Contains("intra must be ring or direct or nvls"));
 }

@@ -105,6 +105,8 @@ struct Scenario {
   bool oom_is_error = true;            // simulation.out_of_memory: error (default) | warn
   bool full_fidelity = false;          // simulation.fidelity: full (every rank and flow) | auto (default)
   Location fidelity_where;
+  Bytes memory_limit{16e9};            // simulation.memory_limit: a run estimated to need more is refused
+  Location memory_limit_where;         // where it was given (or its map, for the default; none without one)
   PowerConfig power;
   CollectiveConfig collectives;
   TransportParams transport;           // cluster.scale_out.transport

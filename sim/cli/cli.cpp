@@ -13,6 +13,7 @@
 #include "sim/cli/sweep_verbs.hpp"
 #include "core/atomic_file.hpp"
 #include "sim/cli/progress.hpp"
+#include "sim/output/output_folder.hpp"
 #include "sim/output/report.hpp"
 #include "sim/engine/run.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -143,6 +144,9 @@ int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
                        !summary_only && !a.flag("--no-report")};
   const Scenario s = load_scenario(scenario, a.texts("--set"), ctx.data_dir());
   Run run(s);
+  const auto out_dir = a.text("--out");
+  const fs::path dir = out_dir ? fs::path(*out_dir) : fresh_out_dir(s.name);
+  check_output_folder(dir, out_dir ? "--out " + *out_dir : dir.string());  // now, not after the simulation
   if (!quiet) out << run.header() << std::flush;
   run.measure_fault_baseline(run_in_child);  // with faults: what they cost, in a child process
   if (files.timeline) run.keep_timeline(static_cast<std::size_t>(*a.integer("--timeline-events")));
@@ -156,8 +160,7 @@ int cmd_run(const ParsedArgs& a, const CliContext& ctx) {
   }
   RunResult result = run.execute();
   if (meter) meter->finish();
-  const auto out_dir = a.text("--out");
-  const std::vector<std::string> written = write_run_files(result, out_dir ? fs::path(*out_dir) : fresh_out_dir(s.name), files);
+  const std::vector<std::string> written = write_run_files(result, dir, files);
   if (!quiet) {
     out << summary_table(result);
     std::string list;

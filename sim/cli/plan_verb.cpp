@@ -7,6 +7,7 @@
 #include "sim/studies/capacity_plan.hpp"
 #include "sim/cli/progress.hpp"
 #include "sim/output/metrics.hpp"
+#include "sim/output/output_folder.hpp"
 #include "sim/output/results.hpp"
 #include "sim/engine/run.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -113,6 +114,7 @@ std::string evaluate_point(const Scenario& s, const std::string& summary_file) {
       if (!why.empty()) return "oom " + why;
     }
     Run run(s);
+    if (!summary_file.empty()) check_output_folder(fs::path(summary_file).parent_path(), summary_file);
     const RunResult r = run.execute();
     if (!summary_file.empty()) {
       std::error_code ec;

@@ -80,3 +80,13 @@ add_test(NAME "cli/bounds/key_range_sweep"
                  "-DWORKDIR=${CMAKE_CURRENT_BINARY_DIR}/out/bounds_sweep"
                  -P "${CMAKE_CURRENT_SOURCE_DIR}/robust_bounds_sweep.cmake")
 set_tests_properties("cli/bounds/key_range_sweep" PROPERTIES LABELS "cli" TIMEOUT 900)
+
+# Output folders that cannot be written are refused before the simulation (issue 19: "--out
+# /proc/x wasted 20 s of a run"; the run simulated, then exited 1 on the write). /proc takes no
+# new folder; a path through a file cannot be a folder.
+racksim_bad_input(bounds_out_unwritable RC 3
+  ARGS   run ${bounds_valid} --out /proc/racksim-bounds
+  EXPECT [[^racksim: invalid input: --out /proc/racksim-bounds: cannot create the output folder /proc/racksim-bounds: ]])
+racksim_bad_input(bounds_out_through_a_file RC 3
+  ARGS   run ${bounds_valid} --out ${bounds_valid}/result
+  EXPECT [[cannot create the output folder .*valid_scenario\.yaml/result: Not a directory]])

@@ -230,6 +230,50 @@ void check_call_times(const Scenario& s, const ClusterSetup& c, const Workload& 
   }
 }
 
+// The most transfers the simulated ranks of `w` can have in flight at once, bounded from above
+// without simulating: a rank runs at most one step of one collective per stream at a time, with
+// the sends of the busiest step of that call's schedule (at group position 0, at its first,
+// middle and last step; closed-form calls send nothing), and one send per stream otherwise.
+double concurrent_flows(const Workload& w, int ranks) {
+  std::vector<double> per_plan(w.plans.size(), -1.0);
+  auto sends_of = [&](int plan) {
+    double& n = per_plan[static_cast<std::size_t>(plan)];
+    if (n >= 0.0) return n;
+    const CollectiveMethod& m = w.plans[static_cast<std::size_t>(plan)];
+    n = 0.0;
+    if (m.closed_form) return n;
+    const CollectiveSchedule sched(m.shape);
+    for (const int step : {0, sched.num_steps() / 2, sched.num_steps() - 1})
+      if (step >= 0 && step < sched.num_steps()) n = std::max(n, static_cast<double>(sched.step(0, step).sends.size()));
+    return n;
+  };
+  double total = 0.0;
+  std::vector<double> stream_max(w.streams.size() + 1);
+  for (int r = 0; r < ranks; ++r) {
+    std::fill(stream_max.begin(), stream_max.end(), 0.0);
+    for (const Op& op : w.programs[static_cast<std::size_t>(r)]) {
+      const auto st = std::min(static_cast<std::size_t>(std::max(op.stream, 0)), w.streams.size());
+      if (op.kind == OpKind::Collective && op.plan >= 0) stream_max[st] = std::max(stream_max[st], sends_of(op.plan));
+      else if (op.kind == OpKind::Send) stream_max[st] = std::max(stream_max[st], 1.0);
+    }
+    for (const double n : stream_max) total += n;
+  }
+  return total;
+}
+
+// Refuses a step whose transfers in flight at once could not be simulated (run_limits).
+void check_concurrent_flows(const Scenario& s, const Workload& w, int ranks) {
+  const double flows = concurrent_flows(w, ranks);
+  if (flows <= run_limits::kMaxConcurrentFlows) return;
+  throw InputError(s.cluster_where,
+                   fmt::format("the {} simulated ranks of '{}' could have up to {:.0f} transfers in flight at once (the "
+                               "busiest step of each call's schedule on each stream), more than the {:.0f} SimGrid can "
+                               "share a network among in a run that finishes (docs/scale.md): use collectives with "
+                               "fewer peers per step (collectives.algorithm: ring, or per kind), smaller groups, or "
+                               "fewer ranks",
+                               ranks, w.name, flows, run_limits::kMaxConcurrentFlows));
+}
+
 // One rank per GPU, and every compute op with FLOPs has a rate for its precision on this GPU:
 // said now, at the op, rather than when the op starts inside the simulation.
 void check_fits(const Scenario& s, const Workload& w, int gpus) {
@@ -269,6 +313,7 @@ SimulatedStep every_rank(const Scenario& s, const ClusterSetup& c, Workload w, R
   SimulatedStep step;
   step.workload = at_cluster(s, [&] { return choose_collective_methods(std::move(w), s.collectives, c.levels); });
   check_call_times(s, c, step.workload);
+  check_concurrent_flows(s, step.workload, step.workload.ranks);
   step.reduction = std::move(report);
   step.simulated_ranks = step.workload.ranks;
   return step;
@@ -342,6 +387,7 @@ SimulatedStep choose_step(const Scenario& s, const ClusterSetup& c, std::optiona
     step.reduction = std::move(reduced.report);
     step.fabric_split = reduced.fabric_split;
     check_call_times(s, c, step.workload);
+    check_concurrent_flows(s, step.workload, step.simulated_ranks);
     return step;
   }
   refuse_oversized_full_run(s, c, reduced.report.reason);

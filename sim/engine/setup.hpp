@@ -67,6 +67,11 @@ inline constexpr double kMaxSimulatedTime = 1e6;  // s
 // latency (a byte must cross a link within the longest simulated time, with room to spare).
 inline constexpr double kMinLinkBandwidth = 1e6;  // B/s
 inline constexpr double kMaxLinkLatency = 1.0;    // s
+// The most transfers a step may have in flight at once (estimated from above before the run:
+// setup.cpp concurrent_flows). SimGrid's max-min solver grows about quadratically with
+// concurrent flows: 32,768 took ~11 s per round on a 2-core machine (DESIGN.md), so 262,144
+// would take about 12 minutes per event: a run past it could not finish.
+inline constexpr double kMaxConcurrentFlows = 262144.0;
 }  // namespace run_limits
 
 // Stage (0), before anything is built: the cluster graph's size and, for a generated training

@@ -90,3 +90,11 @@ racksim_bad_input(bounds_out_unwritable RC 3
 racksim_bad_input(bounds_out_through_a_file RC 3
   ARGS   run ${bounds_valid} --out ${bounds_valid}/result
   EXPECT [[cannot create the output folder .*valid_scenario\.yaml/result: Not a directory]])
+
+# Transfers in flight at once past what SimGrid can share a network among (trace_all_to_all_520):
+# a direct all-to-all over 520 ranks, 269,880 flows in one step; it would have run for hours.
+racksim_bad_input(bounds_concurrent_flows RC 3
+  ARGS   run ${bounds_valid} --set workload.file=trace_all_to_all_520.yaml --set cluster.scale_up.gpus=520
+         --set cluster.scale_up.switch_chips=100
+  EXPECT [[the 520 simulated ranks of 'all-to-all-520' could have up to 269880 transfers in flight at once]]
+         [[more than the 262144 SimGrid can share a network among]])

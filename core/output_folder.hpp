@@ -1,4 +1,4 @@
-// racksim output: the check that an output folder can take a run's files, made before the run
+// racksim core: the check that an output folder can take a run's files, made before the run
 // simulates anything, so a folder that cannot be written (`--out /proc/x`, a read-only mount, a
 // path through a file) is said at once rather than after the simulation.
 #pragma once

@@ -1,5 +1,5 @@
-// racksim output: an output folder checked writable before the run (output_folder.hpp).
-#include "sim/output/output_folder.hpp"
+// racksim core: an output folder checked writable before the run (output_folder.hpp).
+#include "core/output_folder.hpp"
 
 #include "core/error.hpp"
 

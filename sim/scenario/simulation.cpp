@@ -13,9 +13,7 @@ void read_simulation(Scenario& s, const ConfigNode& node) {
     s.full_fidelity = read_text(*o, m.spec("fidelity")) == "full";
     s.fidelity_where = o->location();
   }
-  const ConfigNode limit = *m.value("memory_limit");
-  s.memory_limit = Bytes(read_number(limit, m.spec("memory_limit")));
-  s.memory_limit_where = limit.location();
+  s.memory_limit = Bytes(*m.number("memory_limit"));
   m.finish();
 }
 

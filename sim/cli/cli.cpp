@@ -14,6 +14,7 @@
 #include "sim/cli/sweep_verbs.hpp"
 #include "sim/cli/training_validate_verb.hpp"
 #include "core/atomic_file.hpp"
+#include "core/output_folder.hpp"
 #include "sim/cli/progress.hpp"
 #include "sim/output/report.hpp"
 #include "sim/engine/run.hpp"
@@ -129,8 +130,9 @@ fs::path run_folder(const std::optional<std::string>& out_dir, const std::string
   if (out_dir) require_folder_for(dir, FolderKind::Run, "--out " + *out_dir);
   std::error_code ec;
   created = !fs::exists(dir, ec);
-  fs::create_directories(dir, ec);
-  if (ec) throw OutputError(fmt::format("cannot create output folder {}: {}", dir.string(), ec.message()));
+  // Created now, and a probe file written and removed in it: a folder that cannot be created or
+  // written is refused (exit 3) before the simulation, not after it.
+  check_output_folder(dir, out_dir ? "--out " + *out_dir : dir.string());
   return dir;
 }
 

@@ -5,6 +5,7 @@
 #include "sim/cli/child_run.hpp"
 #include "sim/cli/out_folder.hpp"
 #include "core/atomic_file.hpp"
+#include "core/output_folder.hpp"
 #include "sim/studies/capacity_plan.hpp"
 #include "sim/cli/progress.hpp"
 #include "sim/output/metrics.hpp"
@@ -114,6 +115,7 @@ std::string evaluate_point(const Scenario& s, const std::string& summary_file) {
       if (!why.empty()) return "oom " + why;
     }
     Run run(s);
+    if (!summary_file.empty()) check_output_folder(fs::path(summary_file).parent_path(), summary_file);
     const RunResult r = run.execute();
     if (!summary_file.empty()) {
       std::error_code ec;

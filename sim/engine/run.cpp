@@ -150,6 +150,14 @@ RunResult Run::execute() {
   const int timeline_ranks =
       timeline_events_ ? timeline_rank_count(prepared_.step.workload, prepared_.step.simulated_ranks, *timeline_events_) : 0;
   const Simulation sim = simulate(s_, prepared_, timeline_ranks, progress_);  // (e) SimGrid
+  // The calls and links were checked before the run (setup.hpp, run_limits); a kernel, delay or
+  // trace duration can still carry it past any real time, and nothing infinite reaches an output.
+  if (!(sim.time <= run_limits::kMaxSimulatedTime))
+    throw InputError(Location{s_.file, 0, 0, ""},
+                     fmt::format("the simulation reached {} s, past the longest simulated time racksim accepts ({:.0f} s, "
+                                 "docs/scale.md): an op took far longer than any real one; check the units of the "
+                                 "scenario's rates and latencies, and of its trace's durations and its catalog's rates",
+                                 sim.time, run_limits::kMaxSimulatedTime));
   return assemble_result(s_, prepared_, sim, baseline, timeline_events_, timeline_ranks);  // (f)
 }
 

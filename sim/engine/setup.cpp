@@ -7,12 +7,14 @@
 #include "topologies/builders.hpp"
 #include "topologies/check.hpp"
 #include "topologies/routing.hpp"
+#include "topologies/size_estimate.hpp"
 
 #include <fmt/format.h>
 
 #include <boost/range/iterator_range.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -76,42 +78,221 @@ std::pair<FabricOptions, std::vector<FaultReport>> fabric_and_faults(const Scena
   return {std::move(fo), std::move(reports)};
 }
 
-// A generated step that was not reduced is about to be built for every rank. Estimate its op
-// count from one pipeline's worth of ranks and refuse, in auto mode, what would not fit in a
-// machine's memory, rather than fail after minutes in the allocator.
-void refuse_oversized_full_run(const Scenario& s, const std::string& why) {
+// ---- sizes, memory and times checked before anything is built (docs/scale.md) ----
+
+std::string gigabytes(double bytes) { return fmt::format("{:.1f} GB", bytes / 1e9); }
+
+std::string count_text(double n) { return n < 1e15 ? fmt::format("{:.0f}", n) : fmt::format("{:.3g}", n); }
+
+std::string limit_text(const Scenario& s) {
+  return fmt::format("simulation.memory_limit ({})", format_bytes(s.memory_limit));
+}
+
+// The memory the cluster's graph and what is built with it are estimated to take.
+double graph_bytes(const TopologySize& z) { return (z.vertices() + z.links) * run_limits::kBytesPerGraphElement; }
+
+std::string too_many_ranks(const Scenario& s, const std::string& name, double ranks, double gpus) {
+  const std::optional<TransformerSpec>& tf = s.workload.transformer;
+  return fmt::format("the {} '{}' has {} ranks but the cluster of {} has only {} GPUs (one rank per GPU){}",
+                     tf ? "training step" : "trace", name, count_text(ranks),
+                     std::filesystem::path(s.file).filename().string(), count_text(gpus),
+                     tf ? fmt::format(": tp x cp x dp x pp = {} x {} x {} x {}", tf->layout.tp, tf->layout.cp,
+                                      tf->layout.dp, tf->layout.pp)
+                        : "");
+}
+
+double world_of(const ParallelLayout& l) {
+  return static_cast<double>(l.tp) * static_cast<double>(l.cp) * static_cast<double>(l.dp) * static_cast<double>(l.pp);
+}
+
+// What the ops of `ranks` ranks of a generated step and the cluster's graph take together.
+double step_bytes(const TransformerSpec& spec, double ranks, double graph, double* ops_out) {
+  const double ops = estimate_transformer_ops(spec, static_cast<std::int64_t>(ranks));
+  if (ops_out) *ops_out = ops;
+  return graph + ops * run_limits::kBytesPerOp;
+}
+
+// "about N million ops (about X GB with the cluster's graph, at ~800 bytes per op measured)".
+std::string ops_text(double ops, double bytes) {
+  return fmt::format("about {} million ops (about {} with the cluster's graph, at the ~{:.0f} bytes per op measured; "
+                     "docs/scale.md)",
+                     ops >= 1e9 && ops < 1e15 ? fmt::format("{:.0f}", ops / 1e6) : fmt::format("{:.3g}", ops / 1e6),
+                     gigabytes(bytes),
+                     run_limits::kBytesPerOp);
+}
+
+// The keys that make a generated step large, with their values.
+std::string step_size_keys(const TransformerSpec& spec) {
+  return fmt::format("workload.model.layers ({}) or the micro batches per step (workload.batch.global / (micro x dp) "
+                     "= {})",
+                     spec.model.layers, spec.batch.microbatches(spec.layout));
+}
+
+// The ranks of a generated step that are built whatever the reduction decides: one data-parallel
+// replica (tp x cp x pp consecutive ranks) where the layout may be reduced (docs/scale.md, the
+// conditions the scenario alone decides), every rank otherwise, with the reason in `why`.
+double least_built_ranks(const Scenario& s, const TransformerSpec& spec, std::string& why) {
+  const ParallelLayout& l = spec.layout;
+  if (s.full_fidelity) why = "simulation.fidelity is full";
+  else if (l.order != RankOrder::TpCpPpDp) why = "parallel.order is tp-cp-dp-pp, and only tp-cp-pp-dp can be reduced";
+  else if (l.dp < 2) why = "parallel.dp is 1: there is no data-parallel replica to stand for the others";
+  else if (l.ep > 1) why = fmt::format("parallel.ep is {}: all-to-alls run between replicas", l.ep);
+  else return static_cast<double>(l.tp) * static_cast<double>(l.cp) * static_cast<double>(l.pp);
+  return world_of(l);
+}
+
+// A generated step that was not reduced is about to be built for every rank: refused when its
+// ops, counted in closed form, and the cluster's graph would not fit in simulation.memory_limit.
+void refuse_oversized_full_run(const Scenario& s, const ClusterSetup& c, const std::string& why) {
   if (!s.workload.transformer) return;
   const TransformerSpec& spec = *s.workload.transformer;
-  const std::int64_t world = spec.layout.world();
-  const std::int64_t sample = std::min<std::int64_t>(world, spec.layout.tp * spec.layout.cp * spec.layout.pp);
-  if (world <= sample) return;
-  const Workload part = generate_transformer(spec, s.gpu, static_cast<int>(sample));
-  const double ops = static_cast<double>(part.total_ops()) * static_cast<double>(world) / static_cast<double>(sample);
-  // Measured: the full 1,152-GPU llama3-405b-16rack step builds 9.43 million ops and peaks at
-  // 6.9 GiB (~750 bytes per op, SimGrid included; bench/README.md).
-  constexpr double kBytesPerOp = 750.0;
-  constexpr double kLimitOps = 20e6;  // ~15 GB
-  if (ops <= kLimitOps) return;
+  const double world = world_of(spec.layout);
+  TopologySize z;
+  z.gpus = static_cast<double>(c.topology.gpus.size());
+  z.links = static_cast<double>(c.topology.num_links());
+  z.switches = static_cast<double>(boost::num_vertices(c.topology.graph)) - z.gpus;
+  double ops = 0.0;
+  const double bytes = step_bytes(spec, world, graph_bytes(z), &ops);
+  if (bytes <= s.memory_limit.value()) return;
+  if (s.full_fidelity)
+    throw InputError(spec.where,
+                     fmt::format("simulating all {} ranks of this training step (simulation.fidelity: full) would build "
+                                 "{}, more than {}; reduce {}, use simulation.fidelity: auto where the step can be "
+                                 "reduced (docs/scale.md), or raise simulation.memory_limit if this machine has the memory",
+                                 count_text(world), ops_text(ops, bytes), limit_text(s), step_size_keys(spec)));
   throw InputError(spec.where,
-                   fmt::format("this training step cannot be simulated reduced ({}), and simulating all {} ranks would build "
-                               "about {:.0f} million ops (about {:.0f} GB at the ~{:.0f} bytes per op measured on a full "
-                               "1,152-GPU step); make it reducible (docs/scale.md) or set simulation.fidelity: full to run "
-                               "it anyway",
-                               why, world, ops / 1e6, ops * kBytesPerOp / 1e9, kBytesPerOp));
+                   fmt::format("this training step cannot be simulated reduced ({}), and simulating all {} ranks would "
+                               "build {}, more than {}; make it reducible (docs/scale.md), reduce {}, or raise "
+                               "simulation.memory_limit if this machine has the memory",
+                               why, count_text(world), ops_text(ops, bytes), limit_text(s), step_size_keys(spec)));
+}
+
+// The keys that set a link's bandwidth and latency, by its kind, for messages.
+std::string link_keys(LinkKind k) {
+  switch (k) {
+    case LinkKind::ScaleUp:
+      return "cluster.scale_up.bandwidth x efficiency and cluster.scale_up.latency (or the catalog's GPU "
+             "scale_up_bandwidth, link bandwidth, usable_fraction and latency)";
+    case LinkKind::HostInterface: return "the catalog NIC's host_interface_bandwidth (cluster.scale_out.nic)";
+    case LinkKind::ScaleOut:
+      return "the catalog NIC's line_rate and cable latency (cluster.scale_out.nic, cable) at the transport's payload "
+             "share (cluster.scale_out.transport)";
+  }
+  return "?";
+}
+
+// Every link and switch of the built cluster within the limits a byte can cross in a run
+// (run_limits): a bandwidth of 1e-300 B/s or a latency of 1e300 s is a unit mistake, refused here
+// rather than simulated to an infinite time.
+void check_link_extremes(const Scenario& s, const Topology& t) {
+  using namespace run_limits;
+  for (std::size_t e = 0; e < t.num_links(); ++e) {
+    const LinkProps& l = t.link(static_cast<int>(e));
+    const double bw = l.bandwidth.value(), lat = l.latency.value();
+    if (bw >= kMinLinkBandwidth && std::isfinite(bw) && lat <= kMaxLinkLatency) continue;
+    throw InputError(s.cluster_where,
+                     fmt::format("a {} link of this cluster ({} -- {}) would carry {} B/s with a latency of {} s; every "
+                                 "link needs at least {} B/s and at most {} s (docs/scale.md): check the units of {}",
+                                 to_string(l.kind), t.graph[t.edge_ends[e].first].name, t.graph[t.edge_ends[e].second].name,
+                                 bw, lat, kMinLinkBandwidth, kMaxLinkLatency, link_keys(l.kind)));
+  }
+  for (const auto v : boost::make_iterator_range(boost::vertices(t.graph))) {
+    const NodeProps& n = t.graph[v];
+    if (n.latency.value() <= kMaxLinkLatency) continue;
+    throw InputError(s.cluster_where,
+                     fmt::format("{} {} would take {} s per traversal; at most {} s (docs/scale.md): check the units of {}",
+                                 to_string(n.kind), n.name, n.latency.value(), kMaxLinkLatency,
+                                 n.kind == NodeKind::Switch && n.domain >= 0
+                                     ? "cluster.scale_up.switch_latency (or the catalog switch's latency)"
+                                     : "the catalog part's latency"));
+  }
+}
+
+// Every collective call's predicted time (the cost model on an idle fabric, or a reduced run's
+// closed form) within the longest simulated time: a call that would take longer, or forever,
+// comes from an extreme bandwidth, latency or size, named here rather than simulated.
+void check_call_times(const Scenario& s, const ClusterSetup& c, const Workload& w) {
+  for (const CollectiveMethod& m : w.plans) {
+    const double t = m.closed_form ? m.closed_form->value() : m.predicted.value();
+    if (t <= run_limits::kMaxSimulatedTime) continue;  // false for NaN too
+    throw InputError(s.cluster_where,
+                     fmt::format("a {} of {} B over {} ranks would take {} s on this fabric (the collective cost model), "
+                                 "past the longest simulated time racksim accepts, {:.0f} s (docs/scale.md): the scale-up "
+                                 "level gives {} B/s per GPU with {} s per step (cluster.scale_up.bandwidth x efficiency, "
+                                 "latency, switch_latency){}; check their units",
+                                 to_string(m.shape.kind), m.shape.bytes, m.shape.group_size, t,
+                                 run_limits::kMaxSimulatedTime, c.levels.up.bandwidth.value(), c.levels.up.alpha.value(),
+                                 c.levels.has_scale_out
+                                     ? fmt::format(", the scale-out level {} B/s per GPU with {} s per step (the NIC, "
+                                                   "cable and transport of cluster.scale_out)",
+                                                   c.levels.out.bandwidth.value(), c.levels.out.alpha.value())
+                                     : std::string()));
+  }
+}
+
+// The most transfers the simulated ranks of `w` can have in flight at once, bounded from above
+// without simulating: a rank runs at most one step of one collective per stream at a time, with
+// the sends of the busiest step of that call's schedule (at group position 0, at its first,
+// middle and last step; closed-form calls send nothing), and one send per stream otherwise.
+double concurrent_flows(const Workload& w, int ranks) {
+  std::vector<double> per_plan(w.plans.size(), -1.0);
+  auto sends_of = [&](int plan) {
+    double& n = per_plan[static_cast<std::size_t>(plan)];
+    if (n >= 0.0) return n;
+    const CollectiveMethod& m = w.plans[static_cast<std::size_t>(plan)];
+    n = 0.0;
+    if (m.closed_form) return n;
+    const CollectiveSchedule sched(m.shape);
+    for (const int step : {0, sched.num_steps() / 2, sched.num_steps() - 1})
+      if (step >= 0 && step < sched.num_steps()) n = std::max(n, static_cast<double>(sched.step(0, step).sends.size()));
+    return n;
+  };
+  double total = 0.0;
+  std::vector<double> stream_max(w.streams.size() + 1);
+  for (int r = 0; r < ranks; ++r) {
+    std::fill(stream_max.begin(), stream_max.end(), 0.0);
+    for (const Op& op : w.programs[static_cast<std::size_t>(r)]) {
+      const auto st = std::min(static_cast<std::size_t>(std::max(op.stream, 0)), w.streams.size());
+      if (op.kind == OpKind::Collective && op.plan >= 0) stream_max[st] = std::max(stream_max[st], sends_of(op.plan));
+      else if (op.kind == OpKind::Send) stream_max[st] = std::max(stream_max[st], 1.0);
+    }
+    for (const double n : stream_max) total += n;
+  }
+  return total;
+}
+
+// Refuses a step whose transfers in flight at once could not be simulated (run_limits).
+void check_concurrent_flows(const Scenario& s, const Workload& w, int ranks) {
+  const double flows = concurrent_flows(w, ranks);
+  if (flows <= run_limits::kMaxConcurrentFlows) return;
+  throw InputError(s.cluster_where,
+                   fmt::format("the {} simulated ranks of '{}' could have up to {:.0f} transfers in flight at once (the "
+                               "busiest step of each call's schedule on each stream), more than the {:.0f} SimGrid can "
+                               "share a network among in a run that finishes (docs/scale.md): use collectives with "
+                               "fewer peers per step (collectives.algorithm: ring, or per kind), smaller groups, or "
+                               "fewer ranks",
+                               ranks, w.name, flows, run_limits::kMaxConcurrentFlows));
 }
 
 // One rank per GPU, and every compute op with FLOPs has a rate for its precision on this GPU:
 // said now, at the op, rather than when the op starts inside the simulation.
 void check_fits(const Scenario& s, const Workload& w, int gpus) {
-  if (w.ranks > gpus) {
-    const std::optional<TransformerSpec>& tf = s.workload.transformer;
-    throw InputError(w.ranks_where,
-                     fmt::format("the {} '{}' has {} ranks but the cluster of {} has only {} GPUs (one rank per GPU){}",
-                                 tf ? "training step" : "trace", w.name, w.ranks,
-                                 std::filesystem::path(s.file).filename().string(), gpus,
-                                 tf ? fmt::format(": tp x cp x dp x pp = {} x {} x {} x {}", tf->layout.tp, tf->layout.cp,
-                                                  tf->layout.dp, tf->layout.pp)
-                                    : ""));
+  if (w.ranks > gpus)
+    throw InputError(w.ranks_where, too_many_ranks(s, w.name, w.ranks, gpus));
+  // Measured durations (trace compute ops and delays) within the longest simulated time, one by
+  // one and added up per rank: a 10-hour delay would otherwise be simulated control period by
+  // control period, and a duration of 1e300 s reach the outputs.
+  for (int r = 0; r < w.ranks; ++r) {
+    double total = 0.0;
+    for (const Op& op : w.programs[static_cast<std::size_t>(r)]) {
+      if (!op.duration) continue;
+      total += op.duration->value();
+      if (total <= run_limits::kMaxSimulatedTime) continue;
+      throw InputError(op.where, fmt::format("op '{}' on rank {} lasts {} s, which brings the rank's measured durations "
+                                             "to {} s, past the longest simulated time racksim accepts ({:.0f} s, "
+                                             "docs/scale.md); check its unit",
+                                             op.id, r, op.duration->value(), total, run_limits::kMaxSimulatedTime));
+    }
   }
   for (int r = 0; r < w.ranks; ++r)
     for (const Op& op : w.programs[static_cast<std::size_t>(r)])
@@ -131,12 +312,49 @@ SimulatedStep every_rank(const Scenario& s, const ClusterSetup& c, Workload w, R
   check_fits(s, w, static_cast<int>(c.topology.gpus.size()));
   SimulatedStep step;
   step.workload = at_cluster(s, [&] { return choose_collective_methods(std::move(w), s.collectives, c.levels); });
+  check_call_times(s, c, step.workload);
+  check_concurrent_flows(s, step.workload, step.workload.ranks);
   step.reduction = std::move(report);
   step.simulated_ranks = step.workload.ranks;
   return step;
 }
 
 }  // namespace
+
+void check_sizes(const Scenario& s) {
+  const TopologySize z = estimate_topology_size(s.cluster);
+  const double graph = graph_bytes(z);
+  if (z.gpus > run_limits::kMaxGpus || graph > s.memory_limit.value())
+    throw InputError(s.cluster_where,
+                     fmt::format("this cluster of {} domains x {} GPUs would be a graph of about {} vertices ({} GPUs, {} "
+                                 "NICs, {} switches) and {} links, about {} at the ~{:.0f} bytes per vertex or link "
+                                 "measured (docs/scale.md){}; reduce cluster.domains, the GPUs per domain "
+                                 "(cluster.scale_up.gpus, or the kind or system) or cluster.scale_out.nics_per_gpu{}",
+                                 s.cluster.domains, s.cluster.up.gpus, count_text(z.vertices()), count_text(z.gpus),
+                                 count_text(z.nics), count_text(z.switches), count_text(z.links), gigabytes(graph),
+                                 run_limits::kBytesPerGraphElement,
+                                 z.gpus > run_limits::kMaxGpus
+                                     ? fmt::format(", past the {:.0f} GPUs racksim numbers", run_limits::kMaxGpus)
+                                     : fmt::format(", more than {}", limit_text(s)),
+                                 z.gpus > run_limits::kMaxGpus ? "" : ", or raise simulation.memory_limit if this machine has the memory"));
+  if (!s.workload.transformer) return;
+  const TransformerSpec& spec = *s.workload.transformer;
+  const double world = world_of(spec.layout);
+  if (world > z.gpus) throw InputError(spec.where, too_many_ranks(s, spec.model.name + "-train", world, z.gpus));
+  std::string why;
+  const double ranks = least_built_ranks(s, spec, why);
+  double ops = 0.0;
+  const double bytes = step_bytes(spec, ranks, graph, &ops);
+  if (bytes <= s.memory_limit.value()) return;
+  throw InputError(spec.where,
+                   fmt::format("generating this training step would build {} on {}, more than {}; reduce {}, or raise "
+                               "simulation.memory_limit if this machine has the memory",
+                               ops_text(ops, bytes),
+                               ranks < world ? fmt::format("the {} ranks of one data-parallel replica", count_text(ranks))
+                                             : fmt::format("all {} ranks (it cannot be simulated reduced: {})",
+                                                           count_text(ranks), why),
+                               limit_text(s), step_size_keys(spec)));
+}
 
 Workload build_workload(const Scenario& s) {
   if (s.workload.chakra) return load_chakra(*s.workload.chakra, s.gpu);
@@ -145,9 +363,11 @@ Workload build_workload(const Scenario& s) {
 }
 
 ClusterSetup build_cluster_setup(const Scenario& s) {
+  check_sizes(s);
   Topology unscaled = checked_topology(s);
   FabricLevels levels = at_cluster(s, [&] { return fabric_levels(s, unscaled); });
   Topology topology = at_payload_share(std::move(unscaled), levels.transport_efficiency);
+  check_link_extremes(s, topology);
   auto [fabric, faults] = fabric_and_faults(s, topology);
   return ClusterSetup{std::move(topology), std::move(levels), std::move(fabric), std::move(faults)};
 }
@@ -166,9 +386,11 @@ SimulatedStep choose_step(const Scenario& s, const ClusterSetup& c, std::optiona
     step.simulated_ranks = reduced.report.simulated_ranks;
     step.reduction = std::move(reduced.report);
     step.fabric_split = reduced.fabric_split;
+    check_call_times(s, c, step.workload);
+    check_concurrent_flows(s, step.workload, step.simulated_ranks);
     return step;
   }
-  if (!s.full_fidelity) refuse_oversized_full_run(s, reduced.report.reason);
+  refuse_oversized_full_run(s, c, reduced.report.reason);
   return every_rank(s, c, build_workload(s), std::move(reduced.report));
 }
 

@@ -41,6 +41,45 @@ auto at_cluster(const Scenario& s, F&& f) -> decltype(f()) {
   }
 }
 
+// What a run is checked against before anything is built or simulated (docs/scale.md, "Sizes and
+// times checked before anything is built"). Memory is estimated from sizes counted in closed form
+// (topologies/size_estimate.hpp, estimate_transformer_ops) at bytes per element measured on this
+// program, and compared with simulation.memory_limit.
+namespace run_limits {
+// Measured peak resident memory per op of a run that is not reduced (op graphs, executors,
+// SimGrid's actors and activities together): `/usr/bin/time -v racksim run
+// scenarios/llama3-70b.yaml` peaks at 1,341,296 kB with 1,683,216 ops, and with `--set
+// workload.batch.global=144` at 2,681,528 kB with 3,354,192 ops: 821 bytes per op, with no
+// fixed part to speak of (docs/scale.md).
+inline constexpr double kBytesPerOp = 820.0;
+// Measured peak resident memory per vertex or link of the cluster's graph, with everything a
+// reduced run builds for the whole cluster (the routes of its data-parallel pairs): bench/scale/
+// llama3-405b-1821rack.yaml, 1,990,035 vertices and links, 1.35 GB, less its replica's 589,200
+// ops at kBytesPerOp: ~440 bytes, rounded up.
+inline constexpr double kBytesPerGraphElement = 450.0;
+// GPUs are numbered (ranks, graph indices) with 32-bit integers.
+inline constexpr double kMaxGpus = 2147483647.0;
+// The longest simulated time a run may reach: no training step or collective of a real cluster
+// takes 11.6 days; a call or a run predicted past it comes from an extreme bandwidth, latency or
+// rate (a unit mistake), and is refused rather than simulated.
+inline constexpr double kMaxSimulatedTime = 1e6;  // s
+// Every link of the cluster, as built: at least this bandwidth per direction and at most this
+// latency (a byte must cross a link within the longest simulated time, with room to spare).
+inline constexpr double kMinLinkBandwidth = 1e6;  // B/s
+inline constexpr double kMaxLinkLatency = 1.0;    // s
+// The most transfers a step may have in flight at once (estimated from above before the run:
+// setup.cpp concurrent_flows). SimGrid's max-min solver grows about quadratically with
+// concurrent flows: 32,768 took ~11 s per round on a 2-core machine (DESIGN.md), so 262,144
+// would take about 12 minutes per event: a run past it could not finish.
+inline constexpr double kMaxConcurrentFlows = 262144.0;
+}  // namespace run_limits
+
+// Stage (0), before anything is built: the cluster graph's size and, for a generated training
+// step, its ranks and the ops of the ranks that will be built at the least (one data-parallel
+// replica where the step may be reduced, every rank otherwise), as a memory estimate against
+// simulation.memory_limit. Throws InputError with the estimate, the limit and the keys to change.
+void check_sizes(const Scenario& s);
+
 // The scenario's workload as per-rank op graphs: a native trace read, Chakra ET files read, or a
 // transformer training step generated. Throws InputError for a workload that cannot be built.
 [[nodiscard]] Workload build_workload(const Scenario& s);

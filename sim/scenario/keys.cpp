@@ -43,6 +43,11 @@ std::vector<KeySpec> scale_up_keys() {
   const Kinds switched{"switched"}, helios{"helios_rack"}, both_switched{"switched", "helios_rack"};
   const Kinds mesh{"full_mesh"}, mi300x{"mi300x_node"}, both_mesh{"full_mesh", "mi300x_node"};
   const std::string p = "cluster.scale_up.";
+  // Real scale-up links carry 16 GB/s (PCIe 3 x16) to 3.6 TB/s (Helios) per GPU and cross in
+  // nanoseconds to microseconds; the ranges leave room for what-ifs and refuse unit mistakes,
+  // whose collectives would take longer than any run can simulate (docs/scale.md).
+  const std::string bw_range = "expected a bandwidth from 1 GB/s to 1 PB/s, got '{text}'";
+  const std::string lat_range = "expected a latency from 0 to 1 s, got '{text}'";
   return {
       KeySpec(p + "kind").one_of({"helios_rack", "mi300x_node", "switched", "full_mesh"}).required()
           .describe("The domain's shape, preset or generic"),
@@ -64,16 +69,19 @@ std::vector<KeySpec> scale_up_keys() {
           .describe("Switch chips per domain, their ports added up"),
       KeySpec(p + "links_per_pair").integer(1, 64).default_value("1").for_kinds(both_mesh)
           .describe("Parallel links between each pair of GPUs"),
-      KeySpec(p + "bandwidth").quantity(UnitFamily::BytesPerSecond).above(0)
+      KeySpec(p + "bandwidth").quantity(UnitFamily::BytesPerSecond).at_least(1e9).at_most(1e15).range_message(bw_range)
           .default_is("the GPU's `scale_up_bandwidth`").for_kinds(both_switched)
           .describe("Raw bandwidth per GPU per direction"),
-      KeySpec(p + "bandwidth").quantity(UnitFamily::BytesPerSecond).above(0).default_is("the link's `bandwidth`")
+      KeySpec(p + "bandwidth").quantity(UnitFamily::BytesPerSecond).at_least(1e9).at_most(1e15).range_message(bw_range)
+          .default_is("the link's `bandwidth`")
           .for_kinds(both_mesh).describe("Raw bandwidth per link per direction"),
       KeySpec(p + "efficiency").fraction().default_is("the link's `usable_fraction`, or 1")
           .describe("Usable share of the bandwidth"),
-      KeySpec(p + "latency").quantity(UnitFamily::Seconds).at_least(0).default_is("the link's `latency`")
+      KeySpec(p + "latency").quantity(UnitFamily::Seconds).at_least(0).at_most(1.0).range_message(lat_range)
+          .default_is("the link's `latency`")
           .describe("One-way latency of a link"),
-      KeySpec(p + "switch_latency").quantity(UnitFamily::Seconds).at_least(0).default_is("the switch's `latency`")
+      KeySpec(p + "switch_latency").quantity(UnitFamily::Seconds).at_least(0).at_most(1.0).range_message(lat_range)
+          .default_is("the switch's `latency`")
           .for_kinds(both_switched).describe("Port-to-port latency of the switch"),
   };
 }
@@ -200,7 +208,9 @@ std::vector<KeySpec> collectives_keys() {
 std::vector<KeySpec> fault_keys() {
   const std::string one_of = "one of `link` and `switch`";
   return {
-      KeySpec("faults[].at").quantity(UnitFamily::Seconds).at_least(0).required().describe("When the fault starts"),
+      KeySpec("faults[].at").quantity(UnitFamily::Seconds).at_least(0).at_most(1e6)
+          .range_message("expected a time from 0 to 1000000 s (the longest simulated time), got '{text}'").required()
+          .describe("When the fault starts"),
       KeySpec("faults[].link").as_list().with_note(" of two node names").default_is(one_of)
           .describe("The link(s) between two nodes"),
       KeySpec("faults[].switch").text().with_note(" (a node name)").default_is(one_of).describe("Every link of a switch"),
@@ -218,6 +228,9 @@ std::vector<KeySpec> simulation_and_workload_keys() {
           .describe("Whether running out of HBM stops the run"),
       KeySpec("simulation.fidelity").one_of({"auto", "full"}).default_value("auto")
           .describe("Reduced simulation where exact, or every rank and flow"),
+      KeySpec("simulation.memory_limit").quantity(UnitFamily::Bytes).at_least(1e6).at_most(1e15)
+          .range_message("expected a memory limit from 1 MB to 1 PB, got '{text}'").default_value("16 GB")
+          .describe("The most memory a run may be estimated to need"),
       KeySpec("workload.kind").one_of({"trace", "chakra", "transformer_training"}).required()
           .describe("Where the op graphs come from"),
       KeySpec("workload.file").text().with_note(" (a path)").required().for_kinds({"trace"}).describe("The trace file"),

@@ -88,6 +88,8 @@ struct FaultSpec {
   Location where;
 };
 
+// Long: one field per top-level section or resolved part of a scenario, each read by its own
+// section reader; grouping them would only add a level to every use.
 struct Scenario {
   std::string name;
   std::string description;
@@ -105,6 +107,7 @@ struct Scenario {
   bool oom_is_error = true;            // simulation.out_of_memory: error (default) | warn
   bool full_fidelity = false;          // simulation.fidelity: full (every rank and flow) | auto (default)
   Location fidelity_where;
+  Bytes memory_limit{16e9};            // simulation.memory_limit: a run estimated to need more is refused
   PowerConfig power;
   CollectiveConfig collectives;
   TransportParams transport;           // cluster.scale_out.transport

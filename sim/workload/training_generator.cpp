@@ -956,6 +956,85 @@ Workload Generator::build() {
 
 }  // namespace
 
+// Op count in closed form. Every op comes from one of the Generator's helpers; counting what each
+// adds ([x] is 1 when x holds, else 0; a collective on a group of one adds nothing):
+//   gemm, memory, join, alloc, free, send, recv: 1        attention: cp (one per causal block)
+//   collective on group g: [g exists]: TP = [tp > 1], CP = [cp > 1], DPG = [dp cp > 1],
+//     EPG = [MoE, ep > 1], EDP = [MoE, (dp / ep) cp > 1]     (every rank is in every group kind
+//     that exists, so the counts below are the same on every rank of a pipeline stage)
+//   gemm_then_reduce  GTR = 1 without TP; 2 (GEMM + reduction); 2K + 1 when overlap_tp_comm
+//                     chunks it (K = 4 chunks of GEMM + reduction, then a join)
+//   gather_then_gemms GTG(n) = [SP] + n (SP = sequence_parallel, which needs tp > 1), or K (1 + n)
+//                     when SP and overlap_tp_comm chunk it (a gather and n GEMMs per chunk)
+// One layer's forward pass, LF = norm1 + GTG(1) + CP (kv_ag) + cp (attention) + GTR (proj)
+//   + resid1 + norm2 + FFN + resid2, where FFN = GTG(1) + act + GTR (dense) or router + EPG
+//   + fc1 + act + fc2 + EPG (MoE): LF = 4 + GTG(1) + CP + cp + GTR + FFN.
+// Its backward pass, LB = resid2 + FFN' + norm2 + resid1 + GTG(2) (proj) + [selective] cp
+//   (attention recomputed) + cp + CP (kv_rs) + SP (qkv.ag) + qkv.wgrad + GTR (qkv.dgrad) + norm1,
+//   FFN' = GTG(2) + act + SP + fc1.wgrad + GTR (dense) or 7 + 2 EPG (MoE):
+//   LB = 5 + FFN' + GTG(2) + (1 + [selective]) cp + CP + SP + GTR.
+// ZeRO-3 (with DPG): each layer use gathers its weights (alloc + DPG + EDP), frees them, and
+//   waits (join) for the last gather when there is one: the dense one, or a MoE layer's expert
+//   one (EDP): W = 4 (dense) or 3 + 2 EDP (MoE) per layer use, else 0.
+// A rank of pipeline stage s holds L = layers / pp layers (virtual_stages chunks of them) and runs
+// m micro batches through each chunk forward and backward:
+//   model state (weights, gradients, optimizer)                          3
+//   forward layers: activations' alloc + LF + W                          m L (1 + LF + W)
+//   backward layers: LB + activations' free + W, and under full
+//     recompute the buffer's alloc and free and the forward again        m L (LB + 1 + W + [full] (2 + LF))
+//   gradient reductions R = DPG + EDP per layer, every micro batch
+//     under ZeRO 2 and 3, else once                                      (ZeRO >= 2 ? m : 1) L R
+//   optimizer step, and under ZeRO 1 and 2 each layer's all-gathers      1 + [ZeRO 1, 2] L R
+//   each (chunk, micro batch) forward and backward: a receive and a send 4 m v
+// and where the chunk is the first virtual stage (s = 0, chunk 0: m of them) or the last (s = pp
+// - 1, last chunk), the embedding or the loss in place of a receive or a send:
+//   first: forward embed + TP in place of the receive; backward SP + embed in place of the send,
+//          and the embedding's gradient reduction once                   m (TP + SP) + DPG
+//   last:  forward final_norm, logits buffer, GTG(1), loss, TP in place of the send; backward
+//          loss, SP, wgrad, GTR, free, final_norm in place of the receive, and the head's
+//          gradient reduction once                                       m (5 + GTG(1) + TP + SP + GTR) + DPG
+// Summed over the ranks built: every one pays the common part, those of stage 0 the first's and
+// those of stage pp - 1 the last's (one stage is both when pp = 1).
+double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materialize) {
+  const ParallelLayout& l = spec.layout;
+  const TransformerShape& m = spec.model;
+  auto b = [](bool x) -> double { return x ? 1.0 : 0.0; };
+  const double K = kOverlapChunks, cp = static_cast<double>(l.cp);
+  const bool moe = m.moe(), sp = l.sequence_parallel, ov = spec.overlap_tp_comm;
+  const double TP = b(l.tp > 1), CP = b(l.cp > 1), DPG = b(l.dp * l.cp > 1), SP = b(sp);
+  const double EPG = b(moe && l.ep > 1), EDP = b(moe && (l.dp / l.ep) * l.cp > 1);
+  const double GTR = l.tp <= 1 ? 1.0 : ov ? 2.0 * K + 1.0 : 2.0;
+  auto GTG = [&](double n) { return sp && ov ? K * (1.0 + n) : SP + n; };
+  const double FFN = moe ? 4.0 + 2.0 * EPG : GTG(1) + 1.0 + GTR;
+  const double FFNb = moe ? 7.0 + 2.0 * EPG : GTG(2) + 1.0 + SP + 1.0 + GTR;
+  const double LF = 4.0 + GTG(1) + CP + cp + GTR + FFN;
+  const double LB = 5.0 + FFNb + GTG(2) + (1.0 + b(spec.recompute == Recompute::Selective)) * cp + CP + SP + GTR;
+  const double W = l.zero_stage >= 3 && DPG > 0.0 ? (moe ? 3.0 + 2.0 * EDP : 4.0) : 0.0;
+  const double R = DPG + EDP;
+  const double full = b(spec.recompute == Recompute::Full);
+  const double mb = static_cast<double>(spec.batch.microbatches(l));
+  const double L = static_cast<double>(m.layers / l.pp), v = static_cast<double>(l.virtual_stages);
+  const double common = 3.0 + mb * L * (1.0 + LF + W) + mb * L * (LB + 1.0 + W + full * (2.0 + LF)) +
+                        (l.zero_stage >= 2 ? mb : 1.0) * L * R + 1.0 +
+                        (l.zero_stage == 1 || l.zero_stage == 2 ? L * R : 0.0) + 4.0 * mb * v;
+  const double first = mb * (TP + SP) + DPG;
+  const double last = mb * (5.0 + GTG(1) + TP + SP + GTR) + DPG;
+  // Ranks built, and how many of them are on the first and on the last stage.
+  const double world = static_cast<double>(l.tp) * static_cast<double>(l.cp) * static_cast<double>(l.dp) *
+                       static_cast<double>(l.pp);
+  const double built = materialize < 0 ? world : std::min(world, static_cast<double>(materialize));
+  const double tc = static_cast<double>(l.tp) * static_cast<double>(l.cp), p = static_cast<double>(l.pp);
+  auto on_stage = [&](double s) {  // ranks 0..built-1 whose pipeline stage is s
+    if (l.order == RankOrder::TpCpPpDp) {  // stage = (r / tc) mod pp
+      const double cycle = tc * p, whole = std::floor(built / cycle);
+      return whole * tc + std::clamp(built - whole * cycle - s * tc, 0.0, tc);
+    }
+    const double per_stage = tc * static_cast<double>(l.dp);  // stage = r / (tc dp)
+    return std::clamp(built - s * per_stage, 0.0, per_stage);
+  };
+  return built * common + on_stage(0.0) * first + on_stage(p - 1.0) * last;
+}
+
 Workload generate_transformer(const TransformerSpec& spec, const GpuSpec& gpu, int materialize) {
   for (const Precision p : {spec.precision, spec.attention_precision, spec.logits_precision, Precision::bf16})
     if (!gpu.peak(p))

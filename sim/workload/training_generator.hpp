@@ -63,4 +63,11 @@ struct TransformerSpec {
 // receive) cannot hold with the other members' programs empty.
 [[nodiscard]] Workload generate_transformer(const TransformerSpec& spec, const GpuSpec& gpu, int materialize = -1);
 
+// The number of ops generate_transformer(spec, gpu, materialize) builds, in closed form from the
+// layout, without building anything (the derivation is at its definition): exact, so a run can
+// refuse a step too large to hold before generating it. `materialize` as above (< 0: every rank;
+// larger than the world: the world). A double: the count of a scenario's extreme values exceeds
+// any integer type's range.
+[[nodiscard]] double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materialize = -1);
+
 }  // namespace racksim

@@ -119,7 +119,7 @@ racksim_bad_input(bare_number RC 3
 racksim_bad_input(negative_bandwidth RC 3
   ARGS   run ${bad}/negative_bandwidth.yaml
   AT     negative_bandwidth.yaml 9 cluster.scale_up.bandwidth
-  EXPECT [[greater than zero, got '-1\.8 TB/s']])
+  EXPECT [[expected a bandwidth from 1 GB/s to 1 PB/s, got '-1\.8 TB/s']])
 racksim_bad_input(unknown_gpu RC 3
   ARGS   run ${bad}/unknown_gpu.yaml
   AT     unknown_gpu.yaml 12 cluster.scale_up.gpu
@@ -205,15 +205,15 @@ racksim_bad_input(simulation_unknown_fidelity RC 3
   EXPECT [[--set simulation\.fidelity=fast: key 'simulation\.fidelity': unknown value 'fast'; ]]
          [[expected one of: auto, full]])
 # A run that cannot be reduced (docs/scale.md) and would build more ops than a machine holds is
-# refused in auto mode: llama3-405b-16rack scaled to 64 racks with the default rank order
-# (data-parallel ranks inside a rack): 9,427,200 ops for 1,152 ranks (its golden) x 4 = 37.7
-# million, past the 20 million limit; ~750 bytes per op gives 28 GB.
+# refused: llama3-405b-16rack scaled to 64 racks with the default rank order (data-parallel ranks
+# inside a rack): 9,427,200 ops for 1,152 ranks (its golden) x 4 = 37.7 million, counted in closed
+# form; ~820 bytes per op gives 31 GB, past the default simulation.memory_limit of 16 GB.
 racksim_bad_input(full_run_too_large RC 3
   ARGS   run ${PROJECT_SOURCE_DIR}/scenarios/llama3-405b-16rack.yaml --set workload.parallel.order=tp-cp-dp-pp
          --set cluster.domains=64 --set workload.parallel.dp=64 --set workload.batch.global=1024
-  EXPECT [[key 'workload': this training step cannot be simulated reduced \(parallel\.order is tp-cp-dp-pp: ]]
-         [[and simulating all 4608 ranks would build about 38 million ops \(about 28 GB ]]
-         [[set simulation\.fidelity: full to run it anyway]])
+  EXPECT [[key 'workload': generating this training step would build about 37\.7 million ops \(about ]]
+         [[on all 4608 ranks \(it cannot be simulated reduced: parallel\.order is tp-cp-dp-pp, ]]
+         [[more than simulation\.memory_limit \(16 GB\)]])
 # Llama 3 70B unsharded on one MI300X: its 70.6 G parameters need 2 bytes each of weights
 # (141 GB, which fits in 192 GB of HBM), then 2 bytes each of gradients (141 GB more, which does
 # not): the run stops at the gradients' allocation.

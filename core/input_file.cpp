@@ -55,7 +55,7 @@ std::string read_input_file(const std::string& path, std::uint64_t max_bytes, co
   // O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one.
   const Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (fd.get() < 0)
-    throw InputError(where, fmt::format("cannot open the {} ({}; does it exist and is it readable?)", what, std::strerror(errno)));
+    throw InputError(where, fmt::format("cannot open file ({}; does it exist and is it readable?)", std::strerror(errno)));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw InputError(where, fmt::format("cannot read the {} ({})", what, std::strerror(errno)));
   if (!S_ISREG(st.st_mode))

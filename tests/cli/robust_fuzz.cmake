@@ -20,7 +20,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
   if(MODE STREQUAL "sweep_equal_clocks")
     racksim_run_expect(out 0 sweep "${SOURCE_DIR}/tests/bad_inputs/valid_scenario.yaml" --axis cluster.scale_up.gpus=4,8
                        --out clocks)
-    check_matches("sweep" "${out}" "2 of 2 points")
+    check_matches("sweep" "${out}" "2 of 2 done" "clocks/report\\.html")
     racksim_run_expect(out 0 merge clocks --metric power.clock_avg_mhz)
     check_matches("merge" "${out}" "2 of 2 points, 0 failed" "report\\.html")
     message(STATUS "ok: the sweep with equal-but-for-rounding clocks and its merge finish")

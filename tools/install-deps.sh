@@ -6,7 +6,8 @@ packages=(cmake g++ make pkg-config diffutils
           time libsimgrid-dev libboost-graph-dev libyaml-cpp-dev libfmt-dev catch2
           libprotobuf-dev protobuf-compiler
           chromium   # report.html is rendered headless in the tests
-          hipcc)     # the HIP microbenchmarks are compiled for gfx90a in the tests (validation/hip)
+          hipcc      # the HIP microbenchmarks are compiled for gfx90a in the tests (validation/hip)
+          clang libclang-rt-14-dev)  # the libFuzzer harnesses of the readers (tests/fuzz, preset fuzz)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -228,6 +228,10 @@ Verb validate_training_verb() {
                number_above("--budget", "PERCENT", 0.0, "the largest median |error| that passes, in percent").defaults_to("10"),
                text("--scenarios", "DIR", "also write each mapped scenario to DIR/<case id>.yaml (racksim run reads it)"),
                flag("--json", "print one JSON object instead of the table")};
+  s.exits = {{1, "the median |error| is past the budget, or no case could be expressed"},
+             {3, "invalid input: a cases file, or a --case that matches no case"},
+             {4, "a case's simulation failed"},
+             {5, "the --scenarios folder or a scenario in it could not be written"}};
   return {s, cmd_validate_training};
 }
 

@@ -62,6 +62,13 @@ std::string fmt_c(Celsius c) { return fmt::format("{:.4g} C", c - Celsius(0.0));
 }  // namespace
 
 std::optional<std::string> inlet_problem(Celsius inlet, Celsius junction_limit, Celsius hbm_limit, const std::string& gpu_id) {
+  // The loop model takes the coolant's density and heat capacity as constants of a liquid (water,
+  // PG25) or of air at datacenter temperatures; at or below 0 C water freezes, and no datacenter
+  // class (ASHRAE W17 and up, hardware.md) supplies coolant that cold.
+  if (!(Celsius(0.0) < inlet))
+    return fmt::format("an inlet above 0 C (the thermal model's coolants are liquid water mixes or air at datacenter "
+                       "temperatures), got {}",
+                       fmt_c(inlet));
   if (inlet < junction_limit && inlet < hbm_limit) return std::nullopt;
   return fmt::format("an inlet of {} is not below the junction limit ({}) and HBM limit ({}) of GPU '{}': the coolant could "
                      "not cool it",

@@ -143,7 +143,8 @@ struct ThermalSetup {
 // ---- Checks of a scenario's cooling settings (pure; see models/power.hpp) ----
 struct RackPowerSpec;  // models/power.hpp
 
-// A coolant at or above the GPU's junction or HBM limit could not cool it.
+// A coolant at or above the GPU's junction or HBM limit could not cool it; one at or below 0 C is outside
+// the model (its coolants are water mixes or air at datacenter temperatures).
 [[nodiscard]] std::optional<std::string> inlet_problem(Celsius inlet, Celsius junction_limit, Celsius hbm_limit,
                                                        const std::string& gpu_id);
 // The same for a loop's own supply temperature (the junction limit).

@@ -237,6 +237,10 @@ racksim_bad_input(power_inlet_above_limit RC 3
   ARGS   run ${bad}/power_inlet_above_limit.yaml
   AT     power_inlet_above_limit.yaml 15 cooling.inlet_temperature
   EXPECT [[an inlet of 105 C is not below the junction limit \(100 C\)]])
+# Was accepted (issue 19): a supply of -273 C simulated as if it were a liquid.
+racksim_bad_input(power_inlet_below_freezing RC 3
+  ARGS   run ${PROJECT_SOURCE_DIR}/scenarios/helios.yaml --set "cooling.inlet_temperature=-273 degC"
+  EXPECT [[key 'cooling\.inlet_temperature': an inlet above 0 C .*, got -273 C]])
 racksim_bad_input(power_gpu_cap_below_idle RC 3
   ARGS   run ${bad}/power_gpu_cap_below_idle.yaml
   AT     power_gpu_cap_below_idle.yaml 14 power.gpu_cap

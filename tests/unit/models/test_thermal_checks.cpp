@@ -5,6 +5,7 @@
 #include "models/power.hpp"
 #include "models/thermal.hpp"
 
+#include <cmath>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -23,6 +24,19 @@ TEST_CASE("thermal checks: the inlet is below the junction and HBM limits", "[th
   p = loop_inlet_problem("l", Celsius(100.0), junction, "g");
   REQUIRE(p.has_value());
   CHECK(*p == "cooling loop 'l' supplies 100 C coolant, not below the junction limit of GPU 'g' (100 C)");
+}
+
+TEST_CASE("thermal checks: the inlet is above 0 C", "[thermal][checks]") {
+  // Water freezes at 0 C and no ASHRAE class supplies coolant that cold: 0 C and -273 C are
+  // refused, 0.5 C is accepted (far below any limit). NaN fails every comparison: refused.
+  const Celsius junction(100.0), hbm(95.0);
+  CHECK_FALSE(inlet_problem(Celsius(0.5), junction, hbm, "g").has_value());
+  auto p = inlet_problem(Celsius(0.0), junction, hbm, "g");
+  REQUIRE(p.has_value());
+  CHECK(*p == "an inlet above 0 C (the thermal model's coolants are liquid water mixes or air at datacenter "
+              "temperatures), got 0 C");
+  CHECK(inlet_problem(Celsius(-273.0), junction, hbm, "g").has_value());
+  CHECK(inlet_problem(Celsius(std::nan("")), junction, hbm, "g").has_value());
 }
 
 TEST_CASE("thermal checks: plates in series divide the GPUs", "[thermal][checks]") {

@@ -11,6 +11,7 @@
 #include "sim/output/metrics.hpp"
 #include "sim/output/results.hpp"
 #include "sim/engine/run.hpp"
+#include "sim/engine/setup.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/workload/training_generator.hpp"
 
@@ -107,6 +108,8 @@ PointMetrics metrics_of(const RunResult& r) {
 // simulated; sim/studies/capacity_plan.hpp model_state_overflow).
 std::string evaluate_point(const Scenario& s, const std::string& summary_file) {
   try {
+    // The sizes first (as a run does): the replica generated below could otherwise exhaust memory.
+    check_sizes(s);
     {
       const TransformerSpec& t = *s.workload.transformer;
       const std::int64_t block = std::min(t.layout.world(), t.layout.tp * t.layout.cp * t.layout.pp);

@@ -209,3 +209,9 @@ racksim_error_test(plan bad_jobs RC 3
 racksim_error_test(plan unknown_option RC 2
   ARGS   plan ${PROJECT_SOURCE_DIR}/tests/data/plan/plan.yaml --fast
   EXPECT "unknown option '--fast' for 'plan'")
+
+# issue 19: a point past simulation.memory_limit is refused by the size check before its replica is
+# generated (it grew past 4 GB for minutes before); tests/data/plan/huge_layers.yaml derives the size.
+racksim_error_test(plan huge_point_refused_by_size RC 0
+  ARGS   plan ${PROJECT_SOURCE_DIR}/tests/data/plan/huge_layers.yaml --jobs 1
+  EXPECT "#1 +1 +4 +tp4 pp1 dp1 +8 +cannot evaluate +the run refuses it: workload: generating this training step would build about 96 million ops .* more than simulation\\.memory_limit \\(16 GB\\)")

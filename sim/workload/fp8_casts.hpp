@@ -88,8 +88,8 @@ struct Fp8CastOp {
 
 // The ops one FP8 linear layer adds under `recipe` (table above): its forward GEMM is M = t, N =
 // n, K = k, `batch` independent products of that shape. Every op has read + written > 0.
-[[nodiscard]] std::vector<Fp8CastOp> fp8_linear_ops(const Fp8Recipe& recipe, std::int64_t t, std::int64_t k, std::int64_t n,
-                                                    std::int64_t batch = 1);
+[[nodiscard]] std::vector<Fp8CastOp> fp8_linear_ops(const Fp8Recipe& recipe, std::int64_t t, std::int64_t k,
+                                                    std::int64_t n, std::int64_t batch = 1);
 
 // How many of fp8_linear_ops' ops run in `phase` (independent of the shape).
 [[nodiscard]] int fp8_op_count(const Fp8Recipe& recipe, Fp8Phase phase);

@@ -1,9 +1,9 @@
 // The FP8 recipes' memory-bound kernels (sim/workload/fp8_casts.hpp) per linear layer, by hand
 // from the tables of that header, and the training generator's use of them: which ops a one-layer
 // step gains, their bytes, the weight cache, the op count estimate, and the reader's errors.
+#include "catalog_support.hpp"
 #include "sim/workload/fp8_casts.hpp"
 #include "sim/workload/training_generator.hpp"
-#include "catalog_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -204,8 +204,9 @@ TEST_CASE("a full recompute casts the activations again, and the weights unless 
   const GpuSpec gpu = racksim::test::gpu("mi300x");
   auto recomputed = [&](const std::string& cache) {
     std::size_t n = 0;
-    const auto s = one_layer("{recompute: full, precision: {gemm: fp8, logits: bf16}, fp8: {scaling: tensorwise, weight_cache: " +
-                             cache + "}}");
+    const auto s = one_layer(
+        "{recompute: full, precision: {gemm: fp8, logits: bf16}, fp8: {scaling: tensorwise, weight_cache: " + cache +
+        "}}");
     for (const auto& [id, bytes] : fp8_ops_of(generate_transformer(s, gpu)))
       if (id.find(".re.fp8.") != std::string::npos) ++n;
     return n;
@@ -220,19 +221,23 @@ TEST_CASE("the closed-form op count holds with every FP8 recipe", "[fp8][estimat
     std::string model, parallel, options;
   };
   const std::string dense = "{hidden: 256, layers: 8, heads: 8, kv_heads: 2, ffn: 512, vocab: 1000}";
-  const std::string moe = "{hidden: 256, layers: 8, heads: 8, kv_heads: 2, ffn: 512, vocab: 1000, experts: 8, top_k: 2}";
+  const std::string moe =
+      "{hidden: 256, layers: 8, heads: 8, kv_heads: 2, ffn: 512, vocab: 1000, experts: 8, top_k: 2}";
   const std::vector<Case> cases = {
       {dense, "tp: 2, pp: 2, dp: 2", "{precision: fp8}"},
       {dense, "tp: 2, pp: 2, dp: 2, virtual_stages: 2", "{precision: fp8, fp8: {scaling: tensorwise}}"},
       {dense, "tp: 2, dp: 2, sequence_parallel: true, zero: 3",
        "{recompute: full, precision: {gemm: fp8, logits: bf16}, fp8: {scaling: tensorwise, weight_cache: true}}"},
-      {dense, "tp: 2, dp: 2, sequence_parallel: true", "{overlap_tp_comm: true, precision: {gemm: fp8}, fp8: {weight_cache: false}}"},
+      {dense, "tp: 2, dp: 2, sequence_parallel: true",
+       "{overlap_tp_comm: true, precision: {gemm: fp8}, fp8: {weight_cache: false}}"},
       {dense, "tp: 1, pp: 2, dp: 1", "{precision: {gemm: bf16, logits: fp8}, fp8: {scaling: tensorwise}}"},
-      {moe, "tp: 1, pp: 2, dp: 4, ep: 2, zero: 1", "{recompute: selective, precision: fp8, fp8: {scaling: tensorwise}}"},
+      {moe, "tp: 1, pp: 2, dp: 4, ep: 2, zero: 1",
+       "{recompute: selective, precision: fp8, fp8: {scaling: tensorwise}}"},
   };
   for (const Case& c : cases) {
     const std::string yaml = fmt::format(
-        "kind: transformer_training\nmodel: {}\nparallel: {{{}}}\nbatch: {{sequence: 128, micro: 1, global: 8}}\noptions: {}\n",
+        "kind: transformer_training\nmodel: {}\nparallel: {{{}}}\nbatch: {{sequence: 128, micro: 1, global: "
+        "8}}\noptions: {}\n",
         c.model, c.parallel, c.options);
     INFO(yaml);
     const ConfigDoc doc = ConfigDoc::load_string(yaml, "workload.yaml");
@@ -242,7 +247,8 @@ TEST_CASE("the closed-form op count holds with every FP8 recipe", "[fp8][estimat
     wm.finish();
     CHECK(estimate_transformer_ops(s) == static_cast<double>(generate_transformer(s, gpu).total_ops()));
     const int world = static_cast<int>(s.layout.world());
-    CHECK(estimate_transformer_ops(s, world / 2) == static_cast<double>(generate_transformer(s, gpu, world / 2).total_ops()));
+    CHECK(estimate_transformer_ops(s, world / 2) ==
+          static_cast<double>(generate_transformer(s, gpu, world / 2).total_ops()));
   }
 }
 
@@ -276,6 +282,7 @@ TEST_CASE("workload.options.fp8 is read with its defaults and refused where it c
     e = input_error_of([] { (void)one_layer("{precision: fp8, fp8: {cache: true}}"); });
     CHECK_THAT(std::string(e.what()), Catch::Contains("valid keys: scaling, weight_cache"));
     e = input_error_of([] { (void)one_layer("{precision: fp8, fp8: {weight_cache: yes}}"); });
-    CHECK_THAT(std::string(e.what()), Catch::Contains("key 'options.fp8.weight_cache'") && Catch::Contains("true or false"));
+    CHECK_THAT(std::string(e.what()),
+               Catch::Contains("key 'options.fp8.weight_cache'") && Catch::Contains("true or false"));
   }
 }

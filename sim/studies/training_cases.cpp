@@ -58,26 +58,32 @@ const ModelShape& model_shape(const std::string& name) {
   throw std::logic_error("model_shape: '" + name + "' was not checked by the reader");
 }
 
-// A precision as the sources write it: the GEMM precision, and what else it implies.
+// A precision as the sources write it: the GEMM precision, and what else it implies. FP8 cases
+// also name their recipe (workload.options.fp8): llm-foundry's amp_fp8 is TransformerEngine's
+// DelayedScaling through te.Linear, which llm-foundry calls without is_first_microbatch, so TE
+// casts the weights in every forward (no weight cache); torchtitan's float8 is torchao's dynamic
+// tensor-wise scaling, which casts the weights in every forward too.
 struct PrecisionSpec {
   const char* name;
-  const char* gemm;     // "" : not expressible
-  bool async_tp;        // the string also says AsyncTP
-  const char* why_not;  // when gemm is ""
+  const char* gemm;          // "" : not expressible
+  bool async_tp;             // the string also says AsyncTP
+  const char* fp8_scaling;   // workload.options.fp8.scaling ("" : not fp8)
+  const char* why_not;       // when gemm is ""
 };
 
 constexpr PrecisionSpec kPrecisions[] = {
-    {"bf16", "bf16", false, ""},
-    {"amp_bf16", "bf16", false, ""},
-    {"amp_fp8", "fp8", false, ""},
-    {"float8 linears", "fp8", false, ""},
-    {"float8 tensorwise", "fp8", false, ""},
-    {"float8 + compile", "fp8", false, ""},
-    {"float8 + compile + AsyncTP", "fp8", true, ""},
-    {"float8 + compile + AsyncTP, 1F1B", "fp8", true, ""},
-    {"float8 rowwise", "", false,
-     "FP8 with row-wise scaling: racksim has one FP8 GEMM rate and no key for the scaling granularity, so it would "
-     "predict exactly the tensor-wise case"},
+    {"bf16", "bf16", false, "", ""},
+    {"amp_bf16", "bf16", false, "", ""},
+    {"amp_fp8", "fp8", false, "delayed", ""},
+    {"float8 linears", "fp8", false, "tensorwise", ""},
+    {"float8 tensorwise", "fp8", false, "tensorwise", ""},
+    {"float8 + compile", "fp8", false, "tensorwise", ""},
+    {"float8 + compile + AsyncTP", "fp8", true, "tensorwise", ""},
+    {"float8 + compile + AsyncTP, 1F1B", "fp8", true, "tensorwise", ""},
+    {"float8 rowwise", "", false, "",
+     "FP8 with row-wise scaling: its row-wise-scaled GEMM kernels are slower than tensor-wise ones by an amount racksim "
+     "has no measurement of (one FP8 GEMM rate), so it would predict about the tensor-wise case; "
+     "workload.options.fp8.scaling refuses rowwise for the same reason"},
 };
 
 const PrecisionSpec& precision_spec(const std::string& name) {
@@ -433,14 +439,21 @@ void add_workload(TrainingMapping& out, const TrainingCase& c, const Layout& l) 
   set("workload.options.precision.gemm", p.gemm);
   set("workload.options.precision.attention", "bf16");
   set("workload.options.precision.logits", "bf16");
+  if (*p.fp8_scaling != '\0') {
+    set("workload.options.fp8.scaling", p.fp8_scaling);
+    set("workload.options.fp8.weight_cache", "false");
+  }
   const bool async_tp = p.async_tp || (k.tp_mode && *k.tp_mode == "async_tp") ||
                         (k.technique && k.technique->find("AsyncTP") != std::string::npos);
   if (async_tp && l.tp > 1) set("workload.options.overlap_tp_comm", "true");
 
   if (*ac.approximation != '\0') out.approximations.emplace_back(ac.approximation);
-  if (std::string(p.gemm) == "fp8")
-    out.approximations.emplace_back("FP8 as the GEMM rate of the linear layers only (attention and the output layer BF16); "
-                                    "no cast, scaling or transpose kernels");
+  if (std::string(p.fp8_scaling) == "delayed")
+    out.approximations.emplace_back("FP8 linear layers (attention and the output layer BF16) with TransformerEngine's "
+                                    "delayed-scaling cast-transpose kernels; amax history updates and reductions not modelled");
+  if (std::string(p.fp8_scaling) == "tensorwise")
+    out.approximations.emplace_back("FP8 linear layers (attention and the output layer BF16) with torchao's tensor-wise "
+                                    "amax, cast and transpose kernels, one kernel each (unfused); FP8 all-gather not modelled");
   if (async_tp && l.tp > 1)
     out.approximations.emplace_back("async TP as overlap_tp_comm (each TP GEMM in 4 chunks overlapping its collective)");
   if (k.compile) out.approximations.emplace_back("torch.compile not modelled (its fusion of memory-bound kernels)");

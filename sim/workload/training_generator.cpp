@@ -138,7 +138,29 @@ TrainingBatch read_batch(const ConfigNode& bn, const ParallelLayout& l) {
   return b;
 }
 
-// workload.options into `s`: recomputation, precisions (one, or per op), overlap.
+// workload.options.fp8 into s.fp8, after the precisions: only with an FP8 GEMM to apply to.
+// Defaults: delayed scaling (TransformerEngine's default recipe, the one Megatron-LM and NeMo use
+// unless told otherwise), the weight cache on for delayed scaling (Megatron-LM passes TE's
+// is_first_microbatch) and off for tensor-wise (torchao casts the weights in every forward).
+void read_fp8(const ConfigNode& fn, TransformerSpec& s) {
+  if (s.precision != Precision::fp8 && s.logits_precision != Precision::fp8)
+    fn.fail(fmt::format("no `fp8` map: it sets the recipe of the fp8 GEMMs, and no GEMM here is fp8 (the layers' "
+                        "are {}, the output layer's {}; set workload.options.precision or its `gemm` to fp8)",
+                        to_string(s.precision), to_string(s.logits_precision)));
+  MapReader r(fn, transformer_keys(), "workload.options.fp8");
+  const std::optional<ConfigNode> scaling_node = r.optional("scaling");
+  const std::string scaling = *r.text("scaling");
+  if (scaling == "rowwise")
+    scaling_node->fail("`delayed` or `tensorwise`: `rowwise` (torchao's row-wise scaling) is refused, because its "
+                       "row-wise-scaled GEMM kernels are slower than tensor-wise ones by an amount racksim has no "
+                       "measurement of and its GEMM model has one FP8 rate, so it would predict the tensor-wise step");
+  s.fp8.scaling = scaling == "tensorwise" ? Fp8Scaling::Tensorwise : Fp8Scaling::Delayed;
+  s.fp8.weight_cache = s.fp8.scaling == Fp8Scaling::Delayed;
+  if (auto c = r.optional("weight_cache")) s.fp8.weight_cache = read_flag(*c, r.spec("weight_cache"));
+  r.finish();
+}
+
+// workload.options into `s`: recomputation, precisions (one, or per op), the FP8 recipe, overlap.
 void read_options(const ConfigNode& on, const GpuSpec& gpu, TransformerSpec& s) {
   MapReader r(on, transformer_keys(), "workload.options");
   const std::string recompute = *r.text("recompute");
@@ -160,6 +182,7 @@ void read_options(const ConfigNode& on, const GpuSpec& gpu, TransformerSpec& s) 
       s.precision = s.logits_precision = read(*n);
     }
   }
+  if (auto n = r.optional("fp8")) read_fp8(*n, s);
   s.overlap_grad_reduce = *r.flag("overlap_grad_reduce");
   s.overlap_tp_comm = *r.flag("overlap_tp_comm");
   r.finish();
@@ -295,7 +318,14 @@ private:
                         const std::vector<std::array<std::int64_t, 3>>& shapes,
                         std::optional<Precision> precision = std::nullopt);
 
-  void layer_forward(RankState& st, const std::string& p, bool recompute_pass);
+  // The FP8 recipe's memory ops of one linear layer (fp8_casts.hpp) whose forward GEMM is M = t,
+  // N = n, K = k (`batch` of them) and runs at precision `pr`: nothing unless `pr` is fp8. The
+  // forward pass's ops, and the once-per-step ones when `first` (the layer's first forward pass of
+  // the step); or the backward pass's.
+  void fp8_casts(RankState& st, const std::string& id, bool forward, bool first, Precision pr, std::int64_t t,
+                 std::int64_t n, std::int64_t k, std::int64_t batch = 1);
+  // `first`: micro batch 0's forward pass, not a recompute one (the FP8 weight cache is filled).
+  void layer_forward(RankState& st, const std::string& p, bool recompute_pass, bool first);
   void layer_backward(RankState& st, const std::string& p);
 
   [[nodiscard]] RankState start_rank(int r);
@@ -600,8 +630,18 @@ int Generator::gather_then_gemms(RankState& st, const std::string& id, double ga
   return last;
 }
 
+void Generator::fp8_casts(RankState& st, const std::string& id, bool forward, bool first, Precision pr, std::int64_t t,
+                          std::int64_t n, std::int64_t k, std::int64_t batch) {
+  if (pr != Precision::fp8) return;
+  for (const Fp8CastOp& op : fp8_linear_ops(s_.fp8, t, k, n, batch)) {
+    const bool now = forward ? op.phase == Fp8Phase::Forward || (first && op.phase == Fp8Phase::PerStep)
+                             : op.phase == Fp8Phase::Backward;
+    if (now) memory(st, id + ".fp8." + op.name, op.bytes());
+  }
+}
+
 // One layer's forward pass on one micro batch. `p` prefixes op ids ("f<mb>.l<layer>").
-void Generator::layer_forward(RankState& st, const std::string& p, bool recompute_pass) {
+void Generator::layer_forward(RankState& st, const std::string& p, bool recompute_pass, bool first) {
   const std::int64_t T = tokens(), Tt = sharded_tokens(), h = m_.hidden, t = l_.tp, d = m_.head_dim();
   const std::int64_t qkv = (m_.heads + 2 * m_.kv_heads) * d / t;
   const double act = 2.0;  // bytes per activation element
@@ -609,20 +649,28 @@ void Generator::layer_forward(RankState& st, const std::string& p, bool recomput
   const double Th = act * static_cast<double>(T) * static_cast<double>(h);
   const double Tth = act * static_cast<double>(Tt) * static_cast<double>(h);
   const std::string r = recompute_pass ? ".re" : "";
+  const Precision pr = s_.precision;
+  auto fp8 = [&](const char* name, std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch = 1) {
+    fp8_casts(st, p + name + r, true, first, pr, m, n, k, batch);
+  };
 
   memory(st, p + ".norm1" + r, 2.0 * Tth);                                  // read x, write norm(x)
+  fp8(".qkv", T, qkv, h);
   gather_then_gemms(st, p + ".qkv" + r, Th, {{T, qkv, h}});
   if (l_.cp > 1)  // every context rank needs the keys and values of all chunks
     collective(st, p + ".kv_ag" + r, CollectiveKind::AllGather, st.cp,
                act * static_cast<double>(T * 2 * m_.kv_heads * d / t * l_.cp), kCompute, {});
   attention(st, p + ".attn" + r, false, {});
+  fp8(".proj", T, h, m_.heads * d / t);
   gemm_then_reduce(st, p + ".proj" + r, T, h, m_.heads * d / t, Th, sp);
   memory(st, p + ".resid1" + r, 3.0 * Tth);                                 // x + attn: read 2, write 1
   memory(st, p + ".norm2" + r, 2.0 * Tth);
   if (!m_.moe()) {
     const std::int64_t up = (m_.gated_ffn ? 2 : 1) * m_.ffn / t;
+    fp8(".fc1", T, up, h);
     gather_then_gemms(st, p + ".fc1" + r, Th, {{T, up, h}});
     memory(st, p + ".act" + r, act * static_cast<double>(T) * static_cast<double>(up + m_.ffn / t));
+    fp8(".fc2", T, h, m_.ffn / t);
     gemm_then_reduce(st, p + ".fc2" + r, T, h, m_.ffn / t, Th, sp);
   } else {
     // Each rank routes its Tt tokens; with ep ranks exchanging, each of its E/ep experts gets
@@ -631,10 +679,13 @@ void Generator::layer_forward(RankState& st, const std::string& p, bool recomput
     const std::int64_t per_expert = std::max<std::int64_t>(1, (l_.ep * Tt * m_.top_k + m_.experts - 1) / m_.experts);
     const std::int64_t up = (m_.gated_ffn ? 2 : 1) * m_.ffn;
     const double dispatch = act * static_cast<double>(Tt * m_.top_k * h);
+    fp8(".router", Tt, m_.experts, h);
     gemm(st, p + ".router" + r, Tt, m_.experts, h, 1, kCompute, {}, s_.precision);
     collective(st, p + ".dispatch" + r, CollectiveKind::AllToAll, st.ep, dispatch, kCompute, {});
+    fp8(".expert_fc1", per_expert, up, h, local);
     gemm(st, p + ".expert_fc1" + r, per_expert, up, h, local, kCompute, {}, s_.precision);
     memory(st, p + ".act" + r, act * static_cast<double>(per_expert * local) * static_cast<double>(up + m_.ffn));
+    fp8(".expert_fc2", per_expert, h, m_.ffn, local);
     gemm(st, p + ".expert_fc2" + r, per_expert, h, m_.ffn, local, kCompute, {}, s_.precision);
     collective(st, p + ".combine" + r, CollectiveKind::AllToAll, st.ep, dispatch, kCompute, {});
   }
@@ -650,14 +701,19 @@ void Generator::layer_backward(RankState& st, const std::string& p) {
   const double Th = act * static_cast<double>(T) * static_cast<double>(h);
   const double Tth = act * static_cast<double>(Tt) * static_cast<double>(h);
   const Precision pr = s_.precision;
+  auto fp8 = [&](const char* name, std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch = 1) {
+    fp8_casts(st, p + name, false, false, pr, m, n, k, batch);
+  };
 
   memory(st, p + ".resid2", 3.0 * Tth);
   if (!m_.moe()) {
     const std::int64_t up = (m_.gated_ffn ? 2 : 1) * m_.ffn / t;
     // fc2: the reduce-scatter's backward is an all-gather of dY; then dX = dY W^T, dW = X^T dY.
+    fp8(".fc2", T, h, m_.ffn / t);
     gather_then_gemms(st, p + ".fc2", Th, {{T, m_.ffn / t, h}, {m_.ffn / t, h, T}});
     memory(st, p + ".act", act * static_cast<double>(T) * static_cast<double>(2 * up + m_.ffn / t));
     // fc1: its input (the norm's output) is gathered again for the weight gradient; dX is reduced.
+    fp8(".fc1", T, up, h);
     if (sp) collective(st, p + ".fc1.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
     gemm(st, p + ".fc1.wgrad", h, up, T, 1, kCompute, {}, pr);
     gemm_then_reduce(st, p + ".fc1.dgrad", T, h, up, Th, sp);
@@ -667,23 +723,28 @@ void Generator::layer_backward(RankState& st, const std::string& p) {
     const std::int64_t up = (m_.gated_ffn ? 2 : 1) * m_.ffn;
     const double dispatch = act * static_cast<double>(Tt * m_.top_k * h);
     collective(st, p + ".combine", CollectiveKind::AllToAll, st.ep, dispatch, kCompute, {});
+    fp8(".expert_fc2", per_expert, h, m_.ffn, local);
     gemm(st, p + ".expert_fc2.dgrad", per_expert, m_.ffn, h, local, kCompute, {}, pr);
     gemm(st, p + ".expert_fc2.wgrad", m_.ffn, h, per_expert, local, kCompute, {}, pr);
     memory(st, p + ".act", act * static_cast<double>(per_expert * local) * static_cast<double>(2 * up + m_.ffn));
+    fp8(".expert_fc1", per_expert, up, h, local);
     gemm(st, p + ".expert_fc1.dgrad", per_expert, h, up, local, kCompute, {}, pr);
     gemm(st, p + ".expert_fc1.wgrad", h, up, per_expert, local, kCompute, {}, pr);
     collective(st, p + ".dispatch", CollectiveKind::AllToAll, st.ep, dispatch, kCompute, {});
+    fp8(".router", Tt, m_.experts, h);
     gemm(st, p + ".router.dgrad", Tt, h, m_.experts, 1, kCompute, {}, pr);
     gemm(st, p + ".router.wgrad", h, m_.experts, Tt, 1, kCompute, {}, pr);
   }
   memory(st, p + ".norm2", 3.0 * Tth);
   memory(st, p + ".resid1", 3.0 * Tth);
+  fp8(".proj", T, h, m_.heads * d / t);
   gather_then_gemms(st, p + ".proj", Th, {{T, m_.heads * d / t, h}, {m_.heads * d / t, h, T}});
   if (s_.recompute == Recompute::Selective) attention(st, p + ".attn.re", false, {});
   attention(st, p + ".attn_bwd", true, {});
   if (l_.cp > 1)  // the gathered keys' and values' gradients go back to their owners
     collective(st, p + ".kv_rs", CollectiveKind::ReduceScatter, st.cp,
                act * static_cast<double>(T * 2 * m_.kv_heads * d / t * l_.cp), kCompute, {});
+  fp8(".qkv", T, qkv, h);
   if (sp) collective(st, p + ".qkv.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
   gemm(st, p + ".qkv.wgrad", h, qkv, T, 1, kCompute, {}, pr);
   gemm_then_reduce(st, p + ".qkv.dgrad", T, h, qkv, Th, sp);
@@ -829,11 +890,12 @@ void Generator::forward_step(RankState& st, const Step& step) {
   for (std::int64_t i = 0; i < z.per_chunk; ++i) layers.push_back(first_layer + i);
   with_weights(st, layers, f, [&](std::int64_t layer, const std::string& id) {
     st.saved[{step.chunk, step.mb, layer}] = alloc(st, id + ".act", z.act_layer, "activations");
-    layer_forward(st, id, false);
+    layer_forward(st, id, false, step.mb == 0);
   });
   if (vs == z.last_vs) {
     memory(st, f + ".final_norm", 2.0 * z.Tth);
     st.logits_alloc = alloc(st, f + ".logits_buf", z.logits_bytes, "logits");
+    fp8_casts(st, f + ".logits", true, step.mb == 0, s_.logits_precision, z.T, z.Vt, z.h);
     gather_then_gemms(st, f + ".logits", z.Th, {{z.T, z.Vt, z.h}}, s_.logits_precision);
     memory(st, f + ".loss", static_cast<double>(z.T * z.Vt) * (2.0 + 4.0 + 4.0));  // softmax cross-entropy
     // Vocabulary-parallel cross-entropy: the max and the sum of exponentials over the TP group.
@@ -857,6 +919,7 @@ void Generator::backward_step(RankState& st, const Step& step) {
   const std::string b = fmt::format("b{}", step.mb);
   if (vs == z.last_vs) {
     memory(st, b + ".loss", static_cast<double>(z.T * z.Vt) * (4.0 + 2.0));
+    fp8_casts(st, b + ".logits", false, false, s_.logits_precision, z.T, z.Vt, z.h);
     if (sp) collective(st, b + ".logits.ag", CollectiveKind::AllGather, st.tp, z.Th, kCompute, {});
     gemm(st, b + ".logits.wgrad", z.h, z.Vt, z.T, 1, kCompute, {}, s_.logits_precision);
     gemm_then_reduce(st, b + ".logits.dgrad", z.T, z.h, z.Vt, z.Th, sp, s_.logits_precision);
@@ -872,7 +935,7 @@ void Generator::backward_step(RankState& st, const Step& step) {
     int transient = -1;
     if (s_.recompute == Recompute::Full) {
       transient = alloc(st, id + ".recompute_buf", z.act_full - z.act_layer, "activations");
-      layer_forward(st, id, true);
+      layer_forward(st, id, true, false);
     }
     layer_backward(st, id);
     free_op(st, id + ".act_free", st.saved.at({step.chunk, step.mb, layer}));
@@ -973,6 +1036,12 @@ Workload Generator::build() {
 //   (attention recomputed) + cp + CP (kv_rs) + SP (qkv.ag) + qkv.wgrad + GTR (qkv.dgrad) + norm1,
 //   FFN' = GTG(2) + act + SP + fc1.wgrad + GTR (dense) or 7 + 2 EPG (MoE):
 //   LB = 5 + FFN' + GTG(2) + (1 + [selective]) cp + CP + SP + GTR.
+// FP8 (fp8_casts.hpp): each FP8 linear layer adds FF ops to every forward pass, FB to every
+//   backward pass and FS once per step (in its first forward pass), the counts of its recipe
+//   (delayed: FF = 1 + [no weight cache], FB = 1, FS = [weight cache]; tensorwise: FF = 2 + 2
+//   [no cache], FB = 4 + [no cache], FS = 3 [cache]). A layer has n8 = 4 (dense: qkv, proj, fc1,
+//   fc2) or 5 (MoE: qkv, proj, router, expert_fc1, expert_fc2) of them when the GEMMs are fp8, else 0, so
+//   LF gains n8 FF and LB n8 FB; the output layer is one when the logits are fp8 (l8 = 1).
 // ZeRO-3 (with DPG): each layer use gathers its weights (alloc + DPG + EDP), frees them, and
 //   waits (join) for the last gather when there is one: the dense one, or a MoE layer's expert
 //   one (EDP): W = 4 (dense) or 3 + 2 EDP (MoE) per layer use, else 0.
@@ -985,6 +1054,7 @@ Workload Generator::build() {
 //   gradient reductions R = DPG + EDP per layer, every micro batch
 //     under ZeRO 2 and 3, else once                                      (ZeRO >= 2 ? m : 1) L R
 //   optimizer step, and under ZeRO 1 and 2 each layer's all-gathers      1 + [ZeRO 1, 2] L R
+//   FP8 ops once per step, in each layer's first forward pass            L n8 FS
 //   each (chunk, micro batch) forward and backward: a receive and a send 4 m v
 // and where the chunk is the first virtual stage (s = 0, chunk 0: m of them) or the last (s = pp
 // - 1, last chunk), the embedding or the loss in place of a receive or a send:
@@ -992,7 +1062,8 @@ Workload Generator::build() {
 //          and the embedding's gradient reduction once                   m (TP + SP) + DPG
 //   last:  forward final_norm, logits buffer, GTG(1), loss, TP in place of the send; backward
 //          loss, SP, wgrad, GTR, free, final_norm in place of the receive, and the head's
-//          gradient reduction once                                       m (5 + GTG(1) + TP + SP + GTR) + DPG
+//          gradient reduction once, and the logits' FP8 ops              m (5 + GTG(1) + TP + SP + GTR) + DPG
+//                                                                        + l8 (m (FF + FB) + FS)
 // Summed over the ranks built: every one pays the common part, those of stage 0 the first's and
 // those of stage pp - 1 the last's (one stage is both when pp = 1).
 double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materialize) {
@@ -1007,8 +1078,12 @@ double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materi
   auto GTG = [&](double n) { return sp && ov ? K * (1.0 + n) : SP + n; };
   const double FFN = moe ? 4.0 + 2.0 * EPG : GTG(1) + 1.0 + GTR;
   const double FFNb = moe ? 7.0 + 2.0 * EPG : GTG(2) + 1.0 + SP + 1.0 + GTR;
-  const double LF = 4.0 + GTG(1) + CP + cp + GTR + FFN;
-  const double LB = 5.0 + FFNb + GTG(2) + (1.0 + b(spec.recompute == Recompute::Selective)) * cp + CP + SP + GTR;
+  const double FF = fp8_op_count(spec.fp8, Fp8Phase::Forward), FB = fp8_op_count(spec.fp8, Fp8Phase::Backward);
+  const double FS = fp8_op_count(spec.fp8, Fp8Phase::PerStep);
+  const double n8 = spec.precision == Precision::fp8 ? (moe ? 5.0 : 4.0) : 0.0;
+  const double l8 = b(spec.logits_precision == Precision::fp8);
+  const double LF = 4.0 + GTG(1) + CP + cp + GTR + FFN + n8 * FF;
+  const double LB = 5.0 + FFNb + GTG(2) + (1.0 + b(spec.recompute == Recompute::Selective)) * cp + CP + SP + GTR + n8 * FB;
   const double W = l.zero_stage >= 3 && DPG > 0.0 ? (moe ? 3.0 + 2.0 * EDP : 4.0) : 0.0;
   const double R = DPG + EDP;
   const double full = b(spec.recompute == Recompute::Full);
@@ -1016,9 +1091,9 @@ double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materi
   const double L = static_cast<double>(m.layers / l.pp), v = static_cast<double>(l.virtual_stages);
   const double common = 3.0 + mb * L * (1.0 + LF + W) + mb * L * (LB + 1.0 + W + full * (2.0 + LF)) +
                         (l.zero_stage >= 2 ? mb : 1.0) * L * R + 1.0 +
-                        (l.zero_stage == 1 || l.zero_stage == 2 ? L * R : 0.0) + 4.0 * mb * v;
+                        (l.zero_stage == 1 || l.zero_stage == 2 ? L * R : 0.0) + 4.0 * mb * v + L * n8 * FS;
   const double first = mb * (TP + SP) + DPG;
-  const double last = mb * (5.0 + GTG(1) + TP + SP + GTR) + DPG;
+  const double last = mb * (5.0 + GTG(1) + TP + SP + GTR) + DPG + l8 * (mb * (FF + FB) + FS);
   // Ranks built, and how many of them are on the first and on the last stage.
   const double world = static_cast<double>(l.tp) * static_cast<double>(l.cp) * static_cast<double>(l.dp) *
                        static_cast<double>(l.pp);

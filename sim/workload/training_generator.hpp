@@ -9,7 +9,14 @@
 //     model: {preset: llama3-70b} | {hidden, layers, heads, kv_heads, ffn, vocab, ffn_kind, experts, top_k}
 //     parallel: {tp, pp, dp, ep, cp, virtual_stages, sequence_parallel, zero, order}
 //     batch: {sequence, micro, global}
-//     options: {recompute, precision: P | {gemm, attention, logits}, overlap_grad_reduce, overlap_tp_comm}
+//     options: {recompute, precision: P | {gemm, attention, logits}, overlap_grad_reduce, overlap_tp_comm,
+//               fp8: {scaling, weight_cache}}
+//
+// FP8 linear layers (the GEMMs whose precision is fp8) also run the scaling, cast and transpose
+// kernels of their recipe (sim/workload/fp8_casts.hpp has the ops and their bytes), emitted as
+// memory ops before each FP8 GEMM: the forward pass's X and W ops before the forward GEMM, the
+// backward pass's before its dgrad and wgrad GEMMs, the once-per-step ones (weight_cache) in the
+// layer's first forward pass of the step (micro batch 0, not a recompute pass).
 //
 // Rank order (parallel.order): tp-cp-dp-pp (the default, Megatron-LM's default order) numbers
 // ranks TP innermost, then CP, DP, PP: rank = tp_i + tp (cp_i + cp (dp_i + dp pp_i)).
@@ -22,6 +29,7 @@
 #include "core/yaml_doc.hpp"
 #include "models/gpu.hpp"
 #include "models/transformer.hpp"
+#include "sim/workload/fp8_casts.hpp"
 #include "sim/workload/workload.hpp"
 
 #include <string>
@@ -38,6 +46,7 @@ struct TransformerSpec {
   Precision logits_precision = Precision::bf16;  // the output layer's GEMMs
   bool overlap_grad_reduce = true;         // gradient reduction per layer during backward
   bool overlap_tp_comm = false;            // TP collectives on their own stream, overlapping compute
+  Fp8Recipe fp8;                           // the FP8 GEMMs' recipe (options.fp8; unused without one)
   Location where;
 };
 

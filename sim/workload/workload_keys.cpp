@@ -96,6 +96,8 @@ KeyTable build_transformer_keys() {
               .describe("Gradient reduction per layer during backward"),
           KeySpec("workload.options.overlap_tp_comm").flag().default_value("false")
               .describe("TP collectives on their own stream"),
+          KeySpec("workload.options.fp8").as_map().optional()
+              .describe("The FP8 recipe of the fp8 GEMMs (only with one): {scaling, weight_cache}"),
 
           KeySpec("workload.options.precision.gemm").text().with_note(" (a precision)").default_value("bf16")
               .describe("The layers' GEMMs (and the logits unless given)"),
@@ -103,6 +105,12 @@ KeyTable build_transformer_keys() {
               .describe("Attention"),
           KeySpec("workload.options.precision.logits").text().with_note(" (a precision)").default_is("`gemm`")
               .describe("The output layer's GEMMs"),
+
+          KeySpec("workload.options.fp8.scaling").one_of({"delayed", "tensorwise", "rowwise"})
+              .with_note(" (`rowwise` is refused: its GEMM rate is not measured)").default_value("delayed")
+              .describe("How FP8 scales are found: TransformerEngine's delayed scaling, or torchao's dynamic tensor-wise"),
+          KeySpec("workload.options.fp8.weight_cache").flag().default_is("true with `delayed`, false with `tensorwise`")
+              .describe("FP8 weights (and their transpose) cast once per step, not once per micro batch"),
       });
   return t;
 }

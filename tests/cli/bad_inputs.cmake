@@ -199,6 +199,14 @@ racksim_bad_input(transformer_unknown_order RC 3
   ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=1 --set workload.parallel.order=tp-pp-dp
   EXPECT [[--set workload\.parallel\.order=tp-pp-dp: key 'workload\.parallel\.order': ]]
          [[unknown value 'tp-pp-dp'; expected one of: tp-cp-dp-pp, tp-cp-pp-dp]])
+# workload.options.fp8 (the FP8 recipe) needs an fp8 GEMM; row-wise scaling is refused with its reason.
+racksim_bad_input(transformer_fp8_without_fp8_gemm RC 3
+  ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=1 --set workload.options.fp8.scaling=tensorwise
+  EXPECT [[key 'workload\.options\.fp8': no `fp8` map: it sets the recipe of the fp8 GEMMs, and no GEMM here is fp8]])
+racksim_bad_input(transformer_fp8_rowwise RC 3
+  ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=1 --set workload.options.precision=fp8
+         --set workload.options.fp8.scaling=rowwise
+  EXPECT [[key 'workload\.options\.fp8\.scaling': `delayed` or `tensorwise`: `rowwise` \(torchao's row-wise scaling\) is refused]])
 # simulation.fidelity takes auto or full only.
 racksim_bad_input(simulation_unknown_fidelity RC 3
   ARGS   run ${PROJECT_SOURCE_DIR}/scenarios/helios.yaml --set simulation.fidelity=fast

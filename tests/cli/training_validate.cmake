@@ -43,7 +43,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
     "\n  all +2 cases +${num}% \\(budget 1000\\.0%\\): within budget\n"
     "\n  worst: tiny_mpt[0-9a-z_]+ [-+]${num}%\n"
     "\n  bias: [0-2] optimistic \\(predicted faster than measured\\), [0-2] pessimistic\n"
-    "\napproximated by the mapping \\(cases\\):\n +1  FP8 as the GEMM rate of the linear layers only"
+    "\napproximated by the mapping \\(cases\\):\n +1  FP8 linear layers \\(attention and the output layer BF16\\) with TransformerEngine's delayed-scaling"
     "\nnot expressible in racksim \\(not simulated\\):\n  tiny_llama8b_rowwise: FP8 with row-wise scaling")
   check_not_matches("validate --training" "${out}" "\n  tiny_llama8b_rowwise +8 ")
   check_not_matches("validate --training" "${out}" "fixture_b")  # no case of it was compared

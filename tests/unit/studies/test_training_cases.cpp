@@ -186,6 +186,9 @@ TEST_CASE("a torchtitan 2D case: FSDP2 is ZeRO 3, TP with sequence parallelism, 
   CHECK(override_of(m, "workload.options.recompute") == "full");
   CHECK(override_of(m, "workload.options.precision.gemm") == "fp8");
   CHECK(override_of(m, "workload.options.precision.logits") == "bf16");
+  // torchtitan's float8 is torchao's dynamic tensor-wise scaling, weights cast in every forward.
+  CHECK(override_of(m, "workload.options.fp8.scaling") == "tensorwise");
+  CHECK(override_of(m, "workload.options.fp8.weight_cache") == "false");
   CHECK(override_of(m, "workload.options.overlap_tp_comm") == "<absent>");
   CHECK(override_of(m, "power.gpu_cap") == "500 W");
   CHECK(override_of(m, "cluster.domains") == "32");  // 256 / 8
@@ -194,6 +197,21 @@ TEST_CASE("a torchtitan 2D case: FSDP2 is ZeRO 3, TP with sequence parallelism, 
   REQUIRE(m.approximations.size() == 2);
   CHECK_THAT(m.approximations[0], Contains("96 GB"));
   CHECK_THAT(m.approximations[1], Contains("FP8"));
+}
+
+TEST_CASE("llm-foundry's amp_fp8 maps to TransformerEngine's delayed scaling, bf16 cases to no FP8 recipe", "[training]") {
+  // amp_fp8: te.Linear under DelayedScaling, called without is_first_microbatch (no weight cache).
+  const TrainingMapping fp8 = map_case(read(foundry_case("MPT-70b", "amp_fp8")).cases[0]);
+  REQUIRE(fp8.expressible());
+  CHECK(override_of(fp8, "workload.options.precision.gemm") == "fp8");
+  CHECK(override_of(fp8, "workload.options.fp8.scaling") == "delayed");
+  CHECK(override_of(fp8, "workload.options.fp8.weight_cache") == "false");
+  bool said = false;
+  for (const auto& a : fp8.approximations) said = said || a.find("delayed-scaling cast-transpose") != std::string::npos;
+  CHECK(said);
+  const TrainingMapping bf16 = map_case(read(foundry_case("MPT-70b", "amp_bf16")).cases[0]);
+  CHECK(override_of(bf16, "workload.options.fp8.scaling") == "<absent>");
+  CHECK(override_of(bf16, "workload.options.fp8.weight_cache") == "<absent>");
 }
 
 TEST_CASE("a torchtitan pipeline: one micro batch per stage, torchtitan's rank order", "[training]") {
@@ -212,7 +230,7 @@ TEST_CASE("a torchtitan pipeline: one micro batch per stage, torchtitan's rank o
 }
 
 TEST_CASE("cases racksim cannot express are listed with their reasons", "[training]") {
-  // 126 layers do not split into 8 equal stages; row-wise FP8 scaling has no key.
+  // 126 layers do not split into 8 equal stages; row-wise FP8 scaling's GEMM rate is not measured.
   const TrainingCaseFile f = read(titan_case("titan_405b", "    fsdp: 8\n    tp: 8\n    pp: 8\n", "float8 rowwise", "Llama 3.1 405B",
                                              512, 32));
   const TrainingMapping m = map_case(f.cases[0]);

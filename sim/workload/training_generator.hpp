@@ -9,7 +9,8 @@
 //     model: {preset: llama3-70b} | {hidden, layers, heads, kv_heads, ffn, vocab, ffn_kind, experts, top_k}
 //     parallel: {tp, pp, dp, ep, cp, virtual_stages, sequence_parallel, zero, order}
 //     batch: {sequence, micro, global}
-//     options: {recompute, precision: P | {gemm, attention, logits}, overlap_grad_reduce, overlap_tp_comm}
+//     options: {recompute, precision: P | {gemm, attention, logits}, overlap_grad_reduce, overlap_tp_comm,
+//               attention: flash | unfused, attention_dropout}
 //
 // Rank order (parallel.order): tp-cp-dp-pp (the default, Megatron-LM's default order) numbers
 // ranks TP innermost, then CP, DP, PP: rank = tp_i + tp (cp_i + cp (dp_i + dp pp_i)).
@@ -38,6 +39,8 @@ struct TransformerSpec {
   Precision logits_precision = Precision::bf16;  // the output layer's GEMMs
   bool overlap_grad_reduce = true;         // gradient reduction per layer during backward
   bool overlap_tp_comm = false;            // TP collectives on their own stream, overlapping compute
+  bool unfused_attention = false;          // options.attention: unfused (batched GEMMs + softmax passes), not flash
+  bool attention_dropout = false;          // options.attention_dropout: the unfused path's dropout passes and mask
   Location where;
 };
 

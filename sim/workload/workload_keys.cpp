@@ -96,6 +96,11 @@ KeyTable build_transformer_keys() {
               .describe("Gradient reduction per layer during backward"),
           KeySpec("workload.options.overlap_tp_comm").flag().default_value("false")
               .describe("TP collectives on their own stream"),
+          KeySpec("workload.options.attention").one_of({"flash", "unfused"}).default_value("flash")
+              .describe("Fused FlashAttention-2 kernels, or unfused: batched GEMMs QK^T and PV with softmax passes and "
+                        "the s x s probabilities kept for backward"),
+          KeySpec("workload.options.attention_dropout").flag().default_value("false")
+              .describe("Unfused attention only: a dropout pass over the probabilities and its mask kept for backward"),
 
           KeySpec("workload.options.precision.gemm").text().with_note(" (a precision)").default_value("bf16")
               .describe("The layers' GEMMs (and the logits unless given)"),

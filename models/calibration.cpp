@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/yaml_doc.hpp"
+#include "models/attention.hpp"
 #include "models/measurements.hpp"
 
 #include <fmt/format.h>
@@ -141,7 +142,12 @@ GpuCalibration fit_calibration(const GpuSpec& gpu, const std::vector<MeasuredCas
     if (!peak) continue;
     // BF16 and FP16 run on the same matrix units at the same rate: one table, under bf16.
     const Precision key = w.dtype == Precision::fp16 ? Precision::bf16 : w.dtype;
-    pts[{w.cls, key}].push_back(CalibrationPoint{w.size_key, m.measured / peak->value(), m.id});
+    // Attention: the matmul efficiency that reproduces the measurement through the tiled model
+    // (models/attention.hpp), not the measured fraction of peak.
+    const double eta = w.cls == KernelClass::Attention && w.attention
+                           ? flash_matmul_efficiency(gpu, *w.attention, *peak, m.measured)
+                           : m.measured / peak->value();
+    pts[{w.cls, key}].push_back(CalibrationPoint{w.size_key, eta, m.id});
   }
   for (auto& [key, v] : pts) c.compute[key] = CalibrationTable(std::move(v));
   return c;
@@ -167,6 +173,13 @@ std::string calibration_yaml(const GpuCalibration& c, const std::string& generat
   };
   section(KernelClass::Gemm, "gemm", "flops", [](double k) { return fmt::format("{:.17g} FLOP", k); });
   section(KernelClass::Attention, "attention", "seq", [](double k) { return fmt::format("{:.0f}", k); });
+  if (const auto& b = c.attention_backward) {
+    const bool any = std::any_of(c.compute.begin(), c.compute.end(),
+                                 [](const auto& kv) { return kv.first.first == KernelClass::Attention; });
+    if (!any) y += "attention:\n";
+    y += fmt::format("  backward: {{ratio: {:.4f}, cases: \"{}\", fitted: \"{}\", command: \"{}\"}}\n", b->ratio, b->cases,
+                     b->fitted, b->command);
+  }
   if (!c.stream.empty()) {
     y += "stream:\n";
     for (const auto& [op, p] : c.stream)
@@ -187,6 +200,19 @@ GpuCalibration load_calibration(const std::string& path) {
     const auto sec = top.optional(name);
     if (!sec) return;
     for (const auto& [dt, list] : sec->entries()) {
+      if (cls == KernelClass::Attention && dt == "backward") {  // the backward/forward ratio
+        MapReader m(list, "attention backward ratio");
+        AttentionBackwardFit b;
+        const ConfigNode r = m.required("ratio");
+        b.ratio = r.as_number();
+        if (!(b.ratio > 0.0) || b.ratio > 10.0) r.fail("a ratio greater than 0 and at most 10");
+        b.cases = m.required("cases").as_string();
+        b.fitted = m.required("fitted").as_string();
+        b.command = m.required("command").as_string();
+        m.finish();
+        c.attention_backward = b;
+        continue;
+      }
       const auto p = precision_from_string(dt);
       if (!p) list.fail(fmt::format("unknown precision '{}'; valid: {}", dt, precision_names()));
       std::vector<CalibrationPoint> pts;

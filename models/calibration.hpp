@@ -9,8 +9,12 @@
 //   GEMM case:    eta_c = F / (P_dtype * t_measured), t_measured = F / measured FLOP/s, for GEMMs
 //                 whose output has at least 256 rows and columns (narrower ones are
 //                 validation-only: their time is set by tiling and memory, not by the table)
-//   attention:    eta_c = measured FLOP/s / P_dtype, keyed by sequence length (flash attention
-//                 only; the 'standard attention' cases are not this kernel class)
+//   attention:    eta = the matmul efficiency that reproduces the measured FLOP/s through the
+//                 tiled FlashAttention-2 model (models/attention.hpp: flash_matmul_efficiency),
+//                 keyed by sequence length (flash attention only; the 'standard attention' cases
+//                 are not this kernel class). The attention backward ratio is not fitted here
+//                 (tools/fit_attention_backward.py fits it on training steps); `racksim calibrate`
+//                 keeps the current file's.
 // Cases the model does not cover (host<->device and peer copies, which are links, partial-GPU
 // TransferBench runs, pass thresholds, int8) are listed with the reason they are skipped.
 // Borrowed tables: efficiencies are dimensionless, so a GPU of the same family reuses them; a

@@ -1,6 +1,7 @@
 #include "models/kernel.hpp"
 
 #include "core/error.hpp"
+#include "models/attention.hpp"
 
 #include <fmt/format.h>
 
@@ -121,6 +122,7 @@ KernelWork attention_work(const AttentionShape& s, Precision dtype) {
   w.description = fmt::format("attention{} b={} h={}{} s={} d={}{} {}", s.backward ? " backward" : "", s.batch, s.heads,
                               s.kv_heads > 0 && s.kv_heads != s.heads ? fmt::format(" kv={}", s.kv_heads) : "", s.seq,
                               s.head_dim, s.causal ? " causal" : "", to_string(dtype));
+  w.attention = s;
   return w;
 }
 
@@ -225,6 +227,28 @@ std::optional<double> GpuCalibration::memory_efficiency(StreamOp op) const {
   return sum / static_cast<double>(stream.size());
 }
 
+namespace {
+// The compute side of a flash-attention kernel (models/attention.hpp): the tiled FlashAttention-2
+// cost at the table's matmul efficiency, times the backward ratio for a backward kernel.
+void apply_flash_attention_model(const GpuSpec& gpu, const GpuCalibration* cal, const AttentionShape& s, double f_ratio,
+                                 KernelEstimate& e) {
+  double eta = e.eta_compute;
+  if (s.backward) {
+    if (cal && cal->attention_backward) {
+      eta *= cal->attention_backward->ratio;
+      e.points_used.push_back("attention backward ratio (" + cal->attention_backward->cases + ")");
+    } else {
+      e.notes.push_back("no attention backward calibration: the backward runs at the forward's matmul efficiency");
+    }
+  }
+  e.eta_compute = eta;
+  const FlashAttentionCost c = flash_attention_cost(gpu, s, e.peak, eta, f_ratio);
+  e.compute_time = c.time();
+  if (!gpu.compute_units)
+    e.notes.push_back(fmt::format("{} has no compute-unit count: no wave fill or exponential term", gpu.id));
+}
+}  // namespace
+
 KernelEstimate estimate_kernel(const GpuSpec& gpu, const GpuCalibration* cal, const KernelWork& w, const ClockState& clock) {
   KernelEstimate e;
   e.work = w;
@@ -278,6 +302,8 @@ KernelEstimate estimate_kernel(const GpuSpec& gpu, const GpuCalibration* cal, co
     e.eta_memory = eta.value_or(1.0);
     e.memory_time = w.bytes / (gpu.hbm_bandwidth * (e.eta_memory * clock.hbm_ratio));
   }
+  if (w.cls == KernelClass::Attention && w.attention && e.peak.value() > 0.0)
+    apply_flash_attention_model(gpu, cal, *w.attention, f_ratio, e);
   e.compute_bound = e.compute_time >= e.memory_time;
   e.time = std::max(e.compute_time, e.memory_time);
   if (cal && !cal->scaled_from.empty())

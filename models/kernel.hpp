@@ -20,7 +20,14 @@
 //     F = 4 b h s^2 d (halved when causal); B = b s d (2h + 2g) s_in (Q, K, V read once, O
 //     written once). Backward (FlashAttention-2, Dao 2023): five s x s matmuls instead of two,
 //     F = 10 b h s^2 d (halved when causal); B = b s d (4h + 4g) s_in (Q, O, dO, K, V read; dQ,
-//     dK, dV written). The backward uses the forward's efficiency table (no separate measurement).
+//     dK, dV written). F is the useful work (what MFU counts); the compute time is not F/(eta P)
+//     but models/attention.hpp's tiled FlashAttention-2 cost: the diagonal tiles of a causal mask
+//     computed whole (a factor 1 + 128/s at d = 128), the thread blocks' wave fill over the
+//     GPU's compute units, the exponentials on the special-function units (not overlapped with
+//     the matmuls), and the backward at r x the forward's matmul efficiency (r from the
+//     calibration file's attention.backward entry; 1 when absent). Worked example there.
+//     Unfused attention is not this kernel class: the training generator emits its GEMMs and
+//     softmax passes as GEMM and memory ops (sim/workload/training_generator.cpp).
 //   reduction (the compute side of a collective): reads 2 buffers, writes 1: B = 3 x bytes,
 //     F = bytes / s_in; copy: B = 2 x bytes.
 // Worked example: H100, FP8 GEMM 8192^3: F = 1.0995e12, B = 3.36e8; the calibrated fp8 table
@@ -73,6 +80,7 @@ struct KernelWork {
   double size_key = 0.0;      // the calibration table's key: GEMM FLOPs, attention sequence
   StreamOp stream_op = StreamOp::Triad;
   std::string description;    // e.g. "GEMM 8192x8192x8192 fp8"
+  std::optional<AttentionShape> attention;  // set by attention_work: the tiled model needs the shape
 };
 
 // Throws Error for malformed shapes (non-positive dimensions).
@@ -107,6 +115,15 @@ private:
   std::vector<CalibrationPoint> points_;  // sorted by key
 };
 
+// The flash-attention backward's matmul efficiency as a ratio of the forward's, fitted on whole
+// training steps (tools/fit_attention_backward.py), with where it came from.
+struct AttentionBackwardFit {
+  double ratio = 1.0;   // eta_backward / eta_forward
+  std::string cases;    // the training-step cases it was fitted on (a regular expression or list)
+  std::string fitted;   // the date of the fit
+  std::string command;  // the command that refits it
+};
+
 // The calibrated efficiencies of one GPU.
 struct GpuCalibration {
   std::string gpu;                 // the GPU these tables were fitted on
@@ -115,6 +132,7 @@ struct GpuCalibration {
   std::map<StreamOp, CalibrationPoint> stream;                            // eta_m
   std::string scaled_from;         // non-empty: borrowed from this GPU of the family
   double key_scale = 1.0;          // GEMM FLOP keys scaled by peak ratio when borrowed
+  std::optional<AttentionBackwardFit> attention_backward;  // absent: backward at the forward's eta
 
   // A precision without its own table borrows the one listed here (bf16 <-> fp16; tf32 -> fp32).
   [[nodiscard]] const CalibrationTable* table(KernelClass c, Precision p, Precision* used) const;

@@ -218,7 +218,10 @@ int cmd_calibrate(const ParsedArgs& a, const CliContext& ctx) {
   const auto before = calibration_for(gpu, catalog, calibration_dir(data_dir));
   std::string base;
   for (const auto& p : files) base += (base.empty() ? "" : " + ") + std::filesystem::path(p).filename().string();
-  const GpuCalibration after = fit_calibration(gpu, cases, base);
+  GpuCalibration after = fit_calibration(gpu, cases, base);
+  // The attention backward ratio is fitted on whole training steps, not on these kernel cases
+  // (tools/fit_attention_backward.py): kept from the GPU's own current file.
+  if (before && before->scaled_from.empty()) after.attention_backward = before->attention_backward;
   print_results(out, compare_cases(gpu, before ? &*before : nullptr, cases),
                 before ? "before (the current tables):" : "before (no tables: plain roofline):");
   print_results(out, compare_cases(gpu, &after, cases), "after (the refitted tables):");

@@ -185,6 +185,8 @@ void read_options(const ConfigNode& on, const GpuSpec& gpu, TransformerSpec& s) 
   if (auto n = r.optional("fp8")) read_fp8(*n, s);
   s.overlap_grad_reduce = *r.flag("overlap_grad_reduce");
   s.overlap_tp_comm = *r.flag("overlap_tp_comm");
+  s.unfused_attention = *r.text("attention") == "unfused";
+  s.attention_dropout = *r.flag("attention_dropout");
   r.finish();
 }
 
@@ -299,6 +301,9 @@ private:
   int gemm(RankState& st, const std::string& id, std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch,
            int stream, const std::vector<int>& deps, Precision p);
   int attention(RankState& st, const std::string& id, bool backward, const std::vector<int>& deps);
+  int unfused_attention(RankState& st, const std::string& id, bool backward, const std::vector<int>& deps);
+  [[nodiscard]] double unfused_score_elements() const;       // micro x heads/tp x s^2/cp: the rank's scores
+  [[nodiscard]] double unfused_attention_saved_bytes() const;  // one layer's s x s tensors kept for backward
   int memory(RankState& st, const std::string& id, double bytes, const std::vector<int>& deps = {});
   // A zero-length delay on the compute stream that waits for `deps`: how compute waits for
   // communication running on another stream.
@@ -486,6 +491,7 @@ int Generator::gemm(RankState& st, const std::string& id, std::int64_t m, std::i
 }
 
 int Generator::attention(RankState& st, const std::string& id, bool backward, const std::vector<int>& deps) {
+  if (s_.unfused_attention) return unfused_attention(st, id, backward, deps);
   // Context parallelism: the rank's queries (s/c of them) meet the keys of all c chunks, as c
   // causal blocks of s/c x s/c (the load-balanced ring-attention layout does 1/c of the causal work).
   const std::int64_t blocks = l_.cp;
@@ -511,6 +517,55 @@ int Generator::attention(RankState& st, const std::string& id, bool backward, co
     last = add(st, std::move(op), i == 0 ? deps : std::vector<int>{});
   }
   return last;
+}
+
+// Unfused attention (workload.options.attention: unfused), per context block of s/c queries x
+// s/c keys, batch B = micro x heads/tp, as PyTorch/Megatron-LM's non-flash path runs it:
+//   forward:  scores S = Q K^T        GEMM s/c x s/c x d, batch B (S written in bf16)
+//             scale+mask+softmax      read S, write P: bf16 in and out, fp32 math in registers
+//                                     (Megatron-LM's fused scaled-masked-softmax): 4 B per element
+//             [dropout]               read P, write P' (bf16) and its mask (1 B): 5 B per element
+//             O = P V                 GEMM s/c x d x s/c, batch B
+//   backward: dP = dO V^T             GEMM s/c x s/c x d;  dV = P^T dO  GEMM s/c x d x s/c
+//             [dropout backward]      read dP' and the mask, write dP: 5 B per element
+//             softmax backward        read P and dP, write dS: 6 B per element
+//             dQ = dS K               GEMM s/c x d x s/c;  dK = dS^T Q  GEMM s/c x d x s/c
+// Every GEMM computes the whole s x s (the causal mask only zeroes), so unfused attention does
+// twice the useful FLOPs of a causal flash kernel. Saved for backward: P (2 B per element), and
+// with dropout its mask (1 B) and output (2 B): Korthikanti et al. 2022's 5 a s^2 b.
+int Generator::unfused_attention(RankState& st, const std::string& id, bool backward, const std::vector<int>& deps) {
+  const std::int64_t q = s_.batch.seq / l_.cp, d = m_.head_dim(), B = s_.batch.micro * (m_.heads / l_.tp);
+  const double elems = static_cast<double>(B) * static_cast<double>(q) * static_cast<double>(q);
+  const Precision p = s_.attention_precision;
+  const bool drop = s_.attention_dropout;
+  int last = -1;
+  for (std::int64_t i = 0; i < l_.cp; ++i) {
+    const std::string b = l_.cp > 1 ? fmt::format("{}.b{}", id, i) : id;
+    const std::vector<int> first = i == 0 ? deps : std::vector<int>{};
+    if (!backward) {
+      gemm(st, b + ".scores", q, q, d, B, kCompute, first, p);
+      memory(st, b + ".softmax", 4.0 * elems);
+      if (drop) memory(st, b + ".dropout", 5.0 * elems);
+      last = gemm(st, b + ".pv", q, d, q, B, kCompute, {}, p);
+    } else {
+      gemm(st, b + ".dprobs", q, q, d, B, kCompute, first, p);
+      gemm(st, b + ".dv", q, d, q, B, kCompute, {}, p);
+      if (drop) memory(st, b + ".dropout", 5.0 * elems);
+      memory(st, b + ".softmax", 6.0 * elems);
+      gemm(st, b + ".dq", q, d, q, B, kCompute, {}, p);
+      last = gemm(st, b + ".dk", q, d, q, B, kCompute, {}, p);
+    }
+  }
+  return last;
+}
+
+double Generator::unfused_score_elements() const {
+  const double q = static_cast<double>(s_.batch.seq / l_.cp);
+  return static_cast<double>(s_.batch.micro * (m_.heads / l_.tp)) * q * q * static_cast<double>(l_.cp);
+}
+
+double Generator::unfused_attention_saved_bytes() const {
+  return (s_.attention_dropout ? 5.0 : 2.0) * unfused_score_elements();
 }
 
 int Generator::memory(RankState& st, const std::string& id, double bytes, const std::vector<int>& deps) {
@@ -796,6 +851,10 @@ Generator::StepSizes Generator::step_sizes() const {
   z.Tth = 2.0 * static_cast<double>(z.Tt * z.h);
   z.act_layer = layer_activation_bytes(m_, l_, z.T, s_.recompute);
   z.act_full = layer_activation_bytes(m_, l_, z.T, Recompute::None);
+  if (s_.unfused_attention) {  // the s x s tensors unfused attention keeps for backward
+    z.act_full += unfused_attention_saved_bytes();
+    if (s_.recompute == Recompute::None) z.act_layer += unfused_attention_saved_bytes();
+  }
   z.logits_bytes = static_cast<double>(z.T * z.Vt) * (2.0 + 4.0);  // bf16 logits + fp32 softmax
   return z;
 }
@@ -1022,6 +1081,8 @@ Workload Generator::build() {
 // Op count in closed form. Every op comes from one of the Generator's helpers; counting what each
 // adds ([x] is 1 when x holds, else 0; a collective on a group of one adds nothing):
 //   gemm, memory, join, alloc, free, send, recv: 1        attention: cp (one per causal block)
+//   (unfused attention: A_f = 3 + [dropout] ops per block forward, A_b = 5 + [dropout] backward,
+//   in place of 1 and 1 below)
 //   collective on group g: [g exists]: TP = [tp > 1], CP = [cp > 1], DPG = [dp cp > 1],
 //     EPG = [MoE, ep > 1], EDP = [MoE, (dp / ep) cp > 1]     (every rank is in every group kind
 //     that exists, so the counts below are the same on every rank of a pipeline stage)
@@ -1082,8 +1143,10 @@ double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materi
   const double FS = fp8_op_count(spec.fp8, Fp8Phase::PerStep);
   const double n8 = spec.precision == Precision::fp8 ? (moe ? 5.0 : 4.0) : 0.0;
   const double l8 = b(spec.logits_precision == Precision::fp8);
-  const double LF = 4.0 + GTG(1) + CP + cp + GTR + FFN + n8 * FF;
-  const double LB = 5.0 + FFNb + GTG(2) + (1.0 + b(spec.recompute == Recompute::Selective)) * cp + CP + SP + GTR + n8 * FB;
+  const double Af = spec.unfused_attention ? 3.0 + b(spec.attention_dropout) : 1.0;
+  const double Ab = spec.unfused_attention ? 5.0 + b(spec.attention_dropout) : 1.0;
+  const double LF = 4.0 + GTG(1) + CP + Af * cp + GTR + FFN + n8 * FF;
+  const double LB = 5.0 + FFNb + GTG(2) + (Ab + Af * b(spec.recompute == Recompute::Selective)) * cp + CP + SP + GTR + n8 * FB;
   const double W = l.zero_stage >= 3 && DPG > 0.0 ? (moe ? 3.0 + 2.0 * EDP : 4.0) : 0.0;
   const double R = DPG + EDP;
   const double full = b(spec.recompute == Recompute::Full);

@@ -10,7 +10,7 @@
 //     parallel: {tp, pp, dp, ep, cp, virtual_stages, sequence_parallel, zero, order}
 //     batch: {sequence, micro, global}
 //     options: {recompute, precision: P | {gemm, attention, logits}, overlap_grad_reduce, overlap_tp_comm,
-//               fp8: {scaling, weight_cache}}
+//               fp8: {scaling, weight_cache}, attention: flash | unfused, attention_dropout}
 //
 // FP8 linear layers (the GEMMs whose precision is fp8) also run the scaling, cast and transpose
 // kernels of their recipe (sim/workload/fp8_casts.hpp has the ops and their bytes), emitted as
@@ -47,6 +47,8 @@ struct TransformerSpec {
   bool overlap_grad_reduce = true;         // gradient reduction per layer during backward
   bool overlap_tp_comm = false;            // TP collectives on their own stream, overlapping compute
   Fp8Recipe fp8;                           // the FP8 GEMMs' recipe (options.fp8; unused without one)
+  bool unfused_attention = false;          // options.attention: unfused (batched GEMMs + softmax passes), not flash
+  bool attention_dropout = false;          // options.attention_dropout: the unfused path's dropout passes and mask
   Location where;
 };
 

@@ -98,6 +98,11 @@ KeyTable build_transformer_keys() {
               .describe("TP collectives on their own stream"),
           KeySpec("workload.options.fp8").as_map().optional()
               .describe("The FP8 recipe of the fp8 GEMMs (only with one): {scaling, weight_cache}"),
+          KeySpec("workload.options.attention").one_of({"flash", "unfused"}).default_value("flash")
+              .describe("Fused FlashAttention-2 kernels, or unfused: batched GEMMs QK^T and PV with softmax passes and "
+                        "the s x s probabilities kept for backward"),
+          KeySpec("workload.options.attention_dropout").flag().default_value("false")
+              .describe("Unfused attention only: a dropout pass over the probabilities and its mask kept for backward"),
 
           KeySpec("workload.options.precision.gemm").text().with_note(" (a precision)").default_value("bf16")
               .describe("The layers' GEMMs (and the logits unless given)"),

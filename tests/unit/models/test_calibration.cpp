@@ -250,11 +250,18 @@ TEST_CASE("calibration: GEMM efficiencies are measured over peak and keyed by FL
   CHECK(fp8.points().front().case_id == "azure_nd_h100_v5_gemm_fp8_1024x1024x1024");  // smallest F
   CHECK(fp8.points().front().efficiency == near(274.1 / 1978.9));                      // 0.1385
   for (const auto& q : fp8.points()) CHECK(q.case_id != "azure_nd_h100_v5_gemm_fp8_802816x192x768");
-  // Flash attention: 327.9 / 989.4 = 0.3314 of the bf16 peak at seq 8192.
+  // Flash attention: the matmul efficiency that reproduces 327.9 TFLOP/s through the tiled model
+  // (models/attention.hpp; b = 2, h = 16 assumed, s = 8192, d = 128, non-causal):
+  //   t = F / 327.9e12 = 2^40 / 327.9e12 = 3.3532 ms; E = 8192^2 (no diagonal), F_mm = F;
+  //   n_exp = 2 * 16 * 8192^2 = 2^31, R_exp = 16 * 132 * 1.98e9 = 4.1818e12/s: 0.5135 ms;
+  //   2048 blocks in 16 waves of 132: u = 2048 / 2112 = 0.9697;
+  //   eta = 2^40 / (989.4e12 * 0.9697 * (3.3532 - 0.5135) ms) = 0.4036 (the plain ratio was 0.3314).
   const CalibrationTable& attn = table_of(c, KernelClass::Attention, Precision::bf16);
   REQUIRE(attn.points().size() == 1);
   CHECK(attn.points().front().key == near(8192.0));
-  CHECK(attn.points().front().efficiency == near(327.9 / 989.4));
+  const double t_meas = 1099511627776.0 / 327.9e12, t_exp = 2147483648.0 / (16.0 * 132 * 1.98e9);
+  CHECK(attn.points().front().efficiency == near(1099511627776.0 / (989.4e12 * (2048.0 / 2112.0) * (t_meas - t_exp))));
+  CHECK(attn.points().front().efficiency == Approx(0.4036).margin(1e-4));
 }
 
 TEST_CASE("calibration: bf16 and fp16 GEMM points land in one bf16 table", "[calibration][fit]") {
@@ -380,7 +387,27 @@ TEST_CASE("calibration: calibration_yaml and load_calibration round-trip the fit
       CHECK(loaded.stream.at(op).case_id == p.case_id);
       CHECK(loaded.stream.at(op).efficiency == Approx(p.efficiency).margin(5e-5));
     }
+    CHECK_FALSE(loaded.attention_backward);  // a kernel fit has no backward ratio
   }
+}
+
+TEST_CASE("calibration: the attention backward ratio round-trips with its provenance", "[calibration][file]") {
+  GpuCalibration c = fit_calibration(gpu("h100"), read_published_cases(kPublished, "h100"), "round trip");
+  c.attention_backward = AttentionBackwardFit{0.4321, "^llmfoundry_bf16_mpt", "2026-12-07", "tools/fit_attention_backward.py"};
+  const TempFile f("h100-backward.yaml");
+  const std::string text = calibration_yaml(c, "test_calibration.cpp");
+  {
+    std::ofstream out(f.path);
+    out << text;
+  }
+  CHECK_THAT(text, Contains("  backward: {ratio: 0.4321, cases: \"^llmfoundry_bf16_mpt\""));
+  const GpuCalibration loaded = load_calibration(f.path);
+  REQUIRE(loaded.attention_backward);
+  CHECK(loaded.attention_backward->ratio == near(0.4321));
+  CHECK(loaded.attention_backward->cases == "^llmfoundry_bf16_mpt");
+  CHECK(loaded.attention_backward->fitted == "2026-12-07");
+  CHECK(loaded.attention_backward->command == "tools/fit_attention_backward.py");
+  CHECK(loaded.compute.count({KernelClass::Attention, Precision::bf16}) == 1);  // the table still reads
 }
 
 TEST_CASE("calibration: the shipped calibration files match a fresh fit", "[calibration][file]") {

@@ -66,6 +66,9 @@ TEST_CASE("the closed-form op count equals the generator's on every kind of layo
       {"tp: 1, dp: 4, ep: 4, zero: 3", b, "recompute: full", true},
       {"tp: 1, pp: 2, dp: 2, ep: 2, cp: 2, zero: 2", b, "recompute: none", true},
       {"tp: 2, dp: 2, ep: 1, sequence_parallel: true, zero: 3", b, "overlap_tp_comm: true", true},
+      {"tp: 2, dp: 2", b, "attention: unfused", false},
+      {"tp: 2, cp: 2, dp: 2", b, "recompute: selective, attention: unfused, attention_dropout: true", false},
+      {"tp: 1, dp: 2", b, "recompute: full, attention: unfused", false},
   };
   const GpuSpec gpu = racksim::test::gpu("mi300x");
   for (const Case& c : cases) {

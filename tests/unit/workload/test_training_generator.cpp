@@ -213,6 +213,77 @@ TEST_CASE("generated allocations hold the ZeRO footprint and 1F1B's in-flight ac
   }
 }
 
+TEST_CASE("unfused attention runs as batched GEMMs and softmax passes and keeps the s x s probabilities",
+          "[transformer][attention]") {
+  // h = 1024, a = g = 8 heads of d = 128, tp 2: B = micro x a/t = 4 (batch, head) pairs per rank,
+  // s = 2048 (one micro batch, cp 1): the rank's score elements are 4 x 2048^2 = 16,777,216.
+  const std::string base =
+      "kind: transformer_training\nmodel: {hidden: 1024, layers: 2, heads: 8, ffn: 4096, vocab: 32000, ffn_kind: gelu}\n"
+      "parallel: {tp: 2, dp: 1}\nbatch: {sequence: 2048, micro: 1, global: 1}\n";
+  const double elems = 4.0 * 2048.0 * 2048.0;
+  const TransformerSpec s = spec_from(base + "options: {attention: unfused}\n");
+  CHECK(s.unfused_attention);
+  CHECK_FALSE(spec_from(base).unfused_attention);  // flash is the default
+  const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+  std::map<std::string, const Op*> first;  // the first op of each attention step, by the id's last part
+  double act = 0.0;
+  for (const Op& op : w.programs[0]) {
+    CHECK_FALSE(op.attention);  // no flash kernel
+    const auto dot = op.id.rfind('.');
+    const std::string tail = op.id.substr(dot + 1);
+    if (op.id.find(".attn") != std::string::npos && !first.count(tail)) first[tail] = &op;
+    if (op.kind == OpKind::Alloc && op.label == "activations" && act == 0.0) act = static_cast<double>(op.bytes);
+  }
+  // Forward: S = Q K^T, a batch of 4 GEMMs 2048 x 2048 x 128: F = 2 x 2048^2 x 128 x 4 = 2^32;
+  // B = 4 (2048 x 128 x 2 + 128 x 2048 x 2 + 2048^2 x 2) = 37,748,736 (S written in bf16).
+  REQUIRE(first.count("scores") == 1);
+  REQUIRE(first["scores"]->gemm);
+  CHECK(first["scores"]->gemm->m == 2048);
+  CHECK(first["scores"]->gemm->n == 2048);
+  CHECK(first["scores"]->gemm->k == 128);
+  CHECK(first["scores"]->gemm->batch == 4);
+  CHECK(first["scores"]->flops.value() == near(4294967296.0));
+  CHECK(first["scores"]->hbm_bytes.value() == near(37748736.0));
+  // O = P V: 2048 x 128 x 2048, batch 4: F = 2^32 as well. The causal mask saves nothing.
+  REQUIRE(first.count("pv") == 1);
+  CHECK(first["pv"]->flops.value() == near(4294967296.0));
+  // The softmax pass reads S and writes P in bf16: 4 B x 16,777,216 = 67,108,864 B; the
+  // backward's reads P and dP and writes dS: 6 B per element = 100,663,296 B.
+  REQUIRE(first.count("softmax") == 1);
+  CHECK(first["softmax"]->hbm_bytes.value() == near(4.0 * elems));
+  for (const char* g : {"dprobs", "dv", "dq", "dk"}) {
+    INFO(g);
+    REQUIRE(first.count(g) == 1);
+    CHECK(first[g]->flops.value() == near(4294967296.0));
+  }
+  double softmax_bwd = 0.0;
+  for (const Op& op : w.programs[0])
+    if (op.id.find("attn_bwd.softmax") != std::string::npos) softmax_bwd = op.hbm_bytes.value();
+  CHECK(softmax_bwd == near(6.0 * elems));
+  // Saved for backward: P in bf16, 2 B x 16,777,216 = 33,554,432 B on top of the flash layer's.
+  const double flash_act = layer_activation_bytes(s.model, s.layout, 2048, Recompute::None);
+  CHECK(act == near(flash_act + 2.0 * elems));
+  // With dropout: a 5 B/element pass each way, and the mask (1 B) and output (2 B) kept too.
+  const TransformerSpec sd = spec_from(base + "options: {attention: unfused, attention_dropout: true}\n");
+  const Workload wd = generate_transformer(sd, racksim::test::gpu("mi300x"));
+  double act_d = 0.0, dropout_fwd = 0.0;
+  for (const Op& op : wd.programs[0]) {
+    if (op.kind == OpKind::Alloc && op.label == "activations" && act_d == 0.0) act_d = static_cast<double>(op.bytes);
+    if (op.id.find(".attn.dropout") != std::string::npos && dropout_fwd == 0.0) dropout_fwd = op.hbm_bytes.value();
+  }
+  CHECK(act_d == near(flash_act + 5.0 * elems));
+  CHECK(dropout_fwd == near(5.0 * elems));
+  // Full recompute keeps the layer input only: the probabilities live in the recompute buffer.
+  const TransformerSpec sf = spec_from(base + "options: {attention: unfused, recompute: full}\n");
+  const Workload wf = generate_transformer(sf, racksim::test::gpu("mi300x"));
+  for (const Op& op : wf.programs[0])
+    if (op.kind == OpKind::Alloc && op.label == "activations" && op.id.find("recompute_buf") != std::string::npos) {
+      CHECK(static_cast<double>(op.bytes) ==
+            near(flash_act + 2.0 * elems - layer_activation_bytes(sf.model, sf.layout, 2048, Recompute::Full)));
+      break;
+    }
+}
+
 TEST_CASE("activation memory shrinks with sequence parallelism and recompute as derived", "[transformer][memory]") {
   // GPT-3 shapes, t = 1: 32 sbh + 4 sba (models/transformer.hpp: Korthikanti's 34 sbh without
   // the 2 sbh of dropout masks; the attention matrix is never stored with FlashAttention).

@@ -147,7 +147,14 @@ GpuCalibration fit_calibration(const GpuSpec& gpu, const std::vector<MeasuredCas
     const double eta = w.cls == KernelClass::Attention && w.attention
                            ? flash_matmul_efficiency(gpu, *w.attention, *peak, m.measured)
                            : m.measured / peak->value();
-    pts[{w.cls, key}].push_back(CalibrationPoint{w.size_key, eta, m.id});
+    CalibrationPoint p{w.size_key, eta, m.id};
+    if (w.cls == KernelClass::Gemm && w.gemm) {
+      // The point's own tile and wave quantization on this GPU, with the tile of its own
+      // precision (an fp16 case keeps its fp16 tile in the bf16 table).
+      p.shape = gemm_shape_text(*w.gemm);
+      if (const auto waves = gemm_waves(gpu, *w.gemm, w.dtype)) p.useful_fraction = waves->useful_fraction;
+    }
+    pts[{w.cls, key}].push_back(std::move(p));
   }
   for (auto& [key, v] : pts) c.compute[key] = CalibrationTable(std::move(v));
   return c;
@@ -167,8 +174,15 @@ std::string calibration_yaml(const GpuCalibration& c, const std::string& generat
       if (!any) y += fmt::format("{}:\n", name);
       any = true;
       y += fmt::format("  {}:\n", to_string(k.second));
-      for (const auto& p : t.points())
-        y += fmt::format("    - {{{}: {}, efficiency: {:.4f}, case: {}}}\n", key_name, key_text(p.key), p.efficiency, p.case_id);
+      for (const auto& p : t.points()) {
+        // GEMM points also record their shape and its useful fraction q (kernel.hpp), to 10
+        // significant digits: dividing by the written q and multiplying by the computed one
+        // leaves a calibration case's efficiency as written.
+        const std::string shape =
+            p.shape.empty() ? "" : fmt::format(", shape: {}, useful_fraction: {:.10g}", p.shape, p.useful_fraction);
+        y += fmt::format("    - {{{}: {}, efficiency: {:.4f}{}, case: {}}}\n", key_name, key_text(p.key), p.efficiency, shape,
+                         p.case_id);
+      }
     }
   };
   section(KernelClass::Gemm, "gemm", "flops", [](double k) { return fmt::format("{:.17g} FLOP", k); });
@@ -224,6 +238,11 @@ GpuCalibration load_calibration(const std::string& path) {
         if (!(cp.key > 0)) k.fail("expected a size greater than zero");
         cp.efficiency = m.required("efficiency").as_fraction();
         cp.case_id = m.required("case").as_string();
+        // Optional (files written before the GEMM wave model have neither): q = 1.
+        if (cls == KernelClass::Gemm) {
+          if (const auto sh = m.optional("shape")) cp.shape = sh->as_string();
+          if (const auto q = m.optional("useful_fraction")) cp.useful_fraction = q->as_fraction();
+        }
         m.finish();
         pts.push_back(cp);
       }

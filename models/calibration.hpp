@@ -8,7 +8,10 @@
 //   stream case:  eta_m(op) = measured bandwidth / catalog HBM bandwidth
 //   GEMM case:    eta_c = F / (P_dtype * t_measured), t_measured = F / measured FLOP/s, for GEMMs
 //                 whose output has at least 256 rows and columns (narrower ones are
-//                 validation-only: their time is set by tiling and memory, not by the table)
+//                 validation-only: their time is set by tiling and memory, not by the table);
+//                 each point also records its shape and its useful fraction q_i on this GPU
+//                 (tile and wave quantization, models/kernel.hpp), written as optional
+//                 `shape` and `useful_fraction` keys; the kernel model divides eta_c by q_i
 //   attention:    eta = the matmul efficiency that reproduces the measured FLOP/s through the
 //                 tiled FlashAttention-2 model (models/attention.hpp: flash_matmul_efficiency),
 //                 keyed by sequence length (flash attention only; the 'standard attention' cases

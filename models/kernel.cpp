@@ -76,8 +76,44 @@ KernelWork gemm_work(const GemmShape& s, Precision dtype) {
   const double in = bytes_per_element(dtype);
   w.bytes = Bytes(b * (m * k * in + k * n * in + m * n * out_bytes_per_element(dtype)));
   w.size_key = w.flops.value();
+  w.gemm = s;
   w.description = s.batch > 1 ? fmt::format("GEMM {}x{}x{} batch {} {}", s.m, s.n, s.k, s.batch, to_string(dtype))
                               : fmt::format("GEMM {}x{}x{} {}", s.m, s.n, s.k, to_string(dtype));
+  return w;
+}
+
+std::string gemm_shape_text(const GemmShape& s) {
+  return s.batch > 1 ? fmt::format("{}x{}x{}x{}", s.m, s.n, s.k, s.batch) : fmt::format("{}x{}x{}", s.m, s.n, s.k);
+}
+
+GemmTile gemm_tile(const GpuSpec& gpu, Precision p) {
+  // Sources and reasoning: the header comment ("Tile sizes").
+  if (gpu.vendor == "AMD") {
+    if (p == Precision::fp8) return GemmTile{256, 192, "hipBLASLt MI300X FP8 tile (ROCm blog S40)"};
+    if (p == Precision::bf16 || p == Precision::fp16) return GemmTile{256, 256, "hipBLASLt MI300X BF16/FP16 tile (ROCm blog S40)"};
+    return GemmTile{256, 256, fmt::format("assumption: the hipBLASLt BF16 tile for {}", to_string(p))};
+  }
+  if (gpu.vendor == "NVIDIA") {
+    if (p == Precision::fp8 || p == Precision::bf16 || p == Precision::fp16)
+      return GemmTile{128, 128, "CUTLASS/cuBLASLt Hopper tile (vLLM SM90 CUTLASS config, CUTLASS profiler default)"};
+    return GemmTile{128, 128, fmt::format("assumption: the Hopper BF16/FP8 tile for {}", to_string(p))};
+  }
+  return GemmTile{128, 128, fmt::format("assumption: a 128x128 tile (no library data for vendor '{}')", gpu.vendor)};
+}
+
+std::optional<GemmWaves> gemm_waves(const GpuSpec& gpu, const GemmShape& s, Precision p) {
+  if (!gpu.compute_units || *gpu.compute_units <= 0) return std::nullopt;
+  if (s.m <= 0 || s.n <= 0 || s.k <= 0 || s.batch <= 0)
+    throw Error(fmt::format("GEMM dimensions must be positive, got M={} N={} K={} batch={}", s.m, s.n, s.k, s.batch));
+  GemmWaves w;
+  w.tile = gemm_tile(gpu, p);
+  w.compute_units = *gpu.compute_units;
+  // Counted in double: M and N may each reach 2^40, whose tile product overflows 64 bits.
+  const double m = static_cast<double>(s.m), n = static_cast<double>(s.n), b = static_cast<double>(s.batch);
+  const double tm = static_cast<double>(w.tile.m), tn = static_cast<double>(w.tile.n), cus = w.compute_units;
+  w.tiles = std::ceil(m / tm) * std::ceil(n / tn) * b;
+  w.waves = std::ceil(w.tiles / cus);
+  w.useful_fraction = (m * n * b) / (w.waves * cus * tm * tn);
   return w;
 }
 
@@ -167,25 +203,39 @@ CalibrationTable::CalibrationTable(std::vector<CalibrationPoint> points) : point
   std::sort(points_.begin(), points_.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
 }
 
-double CalibrationTable::at(double key, std::vector<std::string>* used) const {
-  if (points_.empty()) return 1.0;
+namespace {
+// Piecewise linear in log10(key) between the points' values, flat beyond the ends.
+template <class Value>
+double interpolate(const std::vector<CalibrationPoint>& points, double key, std::vector<std::string>* used, Value value) {
+  if (points.empty()) return 1.0;
   auto note = [&](const CalibrationPoint& p) {
     if (used) used->push_back(p.case_id);
   };
-  if (key <= points_.front().key) {
-    note(points_.front());
-    return points_.front().efficiency;
+  if (key <= points.front().key) {
+    note(points.front());
+    return value(points.front());
   }
-  if (key >= points_.back().key) {
-    note(points_.back());
-    return points_.back().efficiency;
+  if (key >= points.back().key) {
+    note(points.back());
+    return value(points.back());
   }
-  const auto hi = std::upper_bound(points_.begin(), points_.end(), key, [](double k, const auto& p) { return k < p.key; });
+  const auto hi = std::upper_bound(points.begin(), points.end(), key, [](double k, const auto& p) { return k < p.key; });
   const auto lo = hi - 1;
   note(*lo);
   note(*hi);
   const double t = (std::log10(key) - std::log10(lo->key)) / (std::log10(hi->key) - std::log10(lo->key));
-  return lo->efficiency + t * (hi->efficiency - lo->efficiency);
+  return value(*lo) + t * (value(*hi) - value(*lo));
+}
+}  // namespace
+
+double CalibrationTable::at(double key, std::vector<std::string>* used) const {
+  return interpolate(points_, key, used, [](const CalibrationPoint& p) { return p.efficiency; });
+}
+
+double CalibrationTable::full_waves_at(double key, std::vector<std::string>* used) const {
+  return interpolate(points_, key, used, [](const CalibrationPoint& p) {
+    return p.useful_fraction > 0.0 ? p.efficiency / p.useful_fraction : p.efficiency;
+  });
 }
 
 const CalibrationTable* GpuCalibration::table(KernelClass c, Precision p, Precision* used) const {
@@ -274,7 +324,25 @@ KernelEstimate estimate_kernel(const GpuSpec& gpu, const GpuCalibration* cal, co
         const CalibrationTable* t = cal ? cal->table(w.cls, w.dtype, &used) : nullptr;
         if (t) {
           const double key = w.cls == KernelClass::Gemm ? w.size_key / cal->key_scale : w.size_key;
-          e.eta_compute = t->at(key, &e.points_used);
+          // A GEMM of known shape: the table's full-wave efficiency times this shape's useful
+          // fraction q (header comment); a GEMM known only by its FLOPs reads the measured
+          // efficiencies as they are (quantized like the benchmarks were).
+          std::optional<GemmWaves> waves;
+          if (w.cls == KernelClass::Gemm && w.gemm) {
+            waves = gemm_waves(gpu, *w.gemm, w.dtype);
+            if (!waves)
+              e.notes.push_back(fmt::format("no compute_units for {} in the catalog: GEMM tile and wave quantization not modelled",
+                                            gpu.id));
+          }
+          if (waves) {
+            if (const auto pv = gpu.provenance.find("compute_units");
+                pv != gpu.provenance.end() && pv->second.kind == "estimate")
+              e.notes.push_back(fmt::format("{} compute units is an estimate: {}", waves->compute_units, pv->second.note));
+            e.eta_compute = std::min(1.0, t->full_waves_at(key, &e.points_used) * waves->useful_fraction);
+            e.gemm_waves = std::move(waves);
+          } else {
+            e.eta_compute = t->at(key, &e.points_used);
+          }
           if (used != w.dtype)
             e.notes.push_back(fmt::format("{} {} uses the {} table", to_string(w.cls), to_string(w.dtype), to_string(used)));
         } else {

@@ -105,6 +105,13 @@ std::string estimate_json(const GpuSpec& gpu, const KernelWork& w, const KernelE
   if (w.bytes.value() > 0) j.field("bytes_per_s", w.bytes.value() / t);
   j.field("bound", std::string(e.compute_bound ? "compute" : "memory"));
   j.field("eta_compute", e.eta_compute).field("eta_memory", e.eta_memory);
+  if (const auto& q = e.gemm_waves) {
+    j.key("gemm_waves").begin_object();
+    j.field("tile_m", q->tile.m).field("tile_n", q->tile.n);
+    j.field("tile_source", q->tile.source).field("compute_units", q->compute_units);
+    j.field("tiles", q->tiles).field("waves", q->waves).field("useful_fraction", q->useful_fraction);
+    j.end_object();
+  }
   j.key("calibration_points").begin_array();
   for (const auto& p : e.points_used) j.value(p);
   j.end_array();
@@ -124,6 +131,11 @@ std::string estimate_text(const GpuSpec& gpu, const KernelWork& w, const KernelE
   out += fmt::format("  bound               {} (compute {}, memory {})\n", e.compute_bound ? "compute" : "memory",
                      format_seconds(e.compute_time), format_seconds(e.memory_time));
   out += fmt::format("  efficiency          compute {:.3f}, memory {:.3f}\n", e.eta_compute, e.eta_memory);
+  if (const auto& q = e.gemm_waves) {
+    out += fmt::format("  tiles               {:.0f} of {}x{}: {}\n", q->tiles, q->tile.m, q->tile.n, q->tile.source);
+    out += fmt::format("  waves               {:.0f} on {} compute units; useful fraction q {:.4f}\n", q->waves,
+                       q->compute_units, q->useful_fraction);
+  }
   std::string used;
   for (const auto& p : e.points_used) used += (used.empty() ? "" : ", ") + p;
   out += fmt::format("  calibration points  {}\n", used.empty() ? "none" : used);

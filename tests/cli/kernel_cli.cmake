@@ -58,6 +58,19 @@ racksim_kernel_cli(predict_attention_h100 RC 0
   ARGS          predict kernel --gpu h100 --attention 2x16x8192x128 --causal --dtype bf16 --json
   JSON_POSITIVE time_s flops_per_s
   JSON_EQUALS   bound=compute class=attention)
+# A GEMM's tile and wave figures: H100 bf16 2048x1152x8192 is 16 x 9 = 144 tiles of 128x128 on
+# 132 SMs, 2 waves, q = 2048 * 1152 / (2 * 132 * 128^2) = 0.5455 (models/kernel.hpp).
+racksim_kernel_cli(predict_text_gemm_waves_h100 RC 0
+  ARGS   predict kernel --gpu h100 --gemm 2048x1152x8192 --dtype bf16
+  EXPECT [[tiles +144 of 128x128: ]] [[waves +2 on 132 compute units; useful fraction q 0\.5455]])
+# MI300X bf16 4096x4864x32896 (AMD's max-achievable-FLOPs shape): 16 x 19 = 304 tiles of 256x256
+# on 304 CUs, one full wave; the JSON carries them under gemm_waves.
+racksim_kernel_cli(predict_json_gemm_waves_mi300x RC 0
+  ARGS          predict kernel --gpu mi300x --gemm 4096x4864x32896 --dtype bf16 --json
+  EXPECT        [["gemm_waves": {]] [["tile_m": 256,]] [["tile_n": 256,]] [["compute_units": 304,]] [["tiles": 304,]]
+                [["waves": 1,]] [["useful_fraction": 1]]
+  JSON_POSITIVE time_s eta_compute
+  JSON_EQUALS   bound=compute class=gemm)
 # The text form names the calibration points; a borrowed table says where it comes from.
 racksim_kernel_cli(predict_text_h200_borrows RC 0
   ARGS   predict kernel --gpu h200 --gemm 4096x4096x4096 --dtype fp8

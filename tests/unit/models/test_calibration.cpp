@@ -379,6 +379,8 @@ TEST_CASE("calibration: calibration_yaml and load_calibration round-trip the fit
         CHECK(b[i].case_id == a[i].case_id);
         CHECK(b[i].key == Approx(a[i].key).epsilon(1e-9));          // written to 10 significant digits
         CHECK(b[i].efficiency == Approx(a[i].efficiency).margin(5e-5));  // written to 4 decimals
+        CHECK(b[i].shape == a[i].shape);                                 // GEMM points: MxNxK[xBATCH]
+        CHECK(b[i].useful_fraction == Approx(a[i].useful_fraction).epsilon(1e-9));  // 10 significant digits
       }
     }
     REQUIRE(loaded.stream.size() == fitted.stream.size());
@@ -428,6 +430,9 @@ TEST_CASE("calibration: the shipped calibration files match a fresh fit", "[cali
       for (std::size_t i = 0; i < a.size(); ++i) {
         CHECK(b[i].case_id == a[i].case_id);
         CHECK(b[i].efficiency == Approx(a[i].efficiency).margin(5e-5));
+        // A changed tile or compute-unit count changes the points' q: refit.
+        CHECK(b[i].shape == a[i].shape);
+        CHECK(b[i].useful_fraction == Approx(a[i].useful_fraction).epsilon(1e-9));
       }
     }
     REQUIRE(file.stream.size() == fitted.stream.size());

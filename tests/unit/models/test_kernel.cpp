@@ -279,7 +279,10 @@ TEST_CASE("kernel: a large GEMM above the ridge point is compute-bound", "[kerne
   CHECK(has(e.points_used, "gemm_mid"));
   CHECK(has(e.points_used, "stream_triad"));  // a GEMM's eta_m is triad's
   INFO(all_notes(e));
-  CHECK(e.notes.empty());
+  // The toy GPU has no compute_units: the one note says the GEMM shape term is left out
+  // (test_kernel_waves.cpp covers it); no table is borrowed or missing.
+  REQUIRE(e.notes.size() == 1);
+  CHECK(noted(e, "no compute_units for toy in the catalog: GEMM tile and wave quantization not modelled"));
 }
 
 TEST_CASE("kernel: a skinny GEMM below the ridge point is memory-bound", "[kernel][estimate]") {

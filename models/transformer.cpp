@@ -93,8 +93,8 @@ double layer_activation_bytes(const TransformerShape& m, const ParallelLayout& l
   if (r == Recompute::PerOp) {
     // What torchtitan's op-level SAC saves (transformer.hpp); the rest is recomputed.
     const double rs_out = l.sequence_parallel && l.tp > 1 ? 2.0 * Tt * h : 0.0;  // a saved reduce-scatter's output
-    const double attention_kept = 2.0 * Tt * h + 2.0 * T * a * d / t + 2.0 * T * g * d / t + 2.0 * T * h / t +
-                                  4.0 * T * a / t + rs_out;
+    const double attention_kept =
+        2.0 * Tt * h + 2.0 * T * a * d / t + 2.0 * T * g * d / t + 2.0 * T * h / t + 4.0 * T * a / t + rs_out;
     if (m.moe()) return attention_kept + mlp;
     return attention_kept + 2.0 * T * F / t + (m.gated_ffn ? 2.0 * T * h : 0.0) + rs_out;
   }

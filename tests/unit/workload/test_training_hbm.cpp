@@ -1,9 +1,9 @@
 // The generator's HBM peak for torchtitan's Llama 3.1 8B FSDP run (issue 17, cause 6), derived
 // by hand category by category, and recompute: per_op (torchtitan's op-level selective AC): its
 // saved activations and its recomputed GEMMs against the analytical model.
+#include "catalog_support.hpp"
 #include "models/transformer.hpp"
 #include "sim/workload/training_generator.hpp"
-#include "catalog_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -124,9 +124,10 @@ TEST_CASE("per_op recompute keeps torchtitan's saved tensors and reruns the even
   for (const std::string& par : {std::string("parallel: {tp: 2, pp: 2, dp: 2, sequence_parallel: true, zero: 3}\n"),
                                  std::string("parallel: {tp: 1, pp: 1, dp: 4, zero: 3}\n")}) {
     INFO(par);
-    const TransformerSpec s = spec_from("kind: transformer_training\n" + model + par +
-                                            "batch: {sequence: 1024, micro: 2, global: 16}\noptions: {recompute: per_op}\n",
-                                        "mi300x");
+    const TransformerSpec s =
+        spec_from("kind: transformer_training\n" + model + par +
+                      "batch: {sequence: 1024, micro: 2, global: 16}\noptions: {recompute: per_op}\n",
+                  "mi300x");
     const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
     double gemm = 0.0;
     for (const auto& prog : w.programs)

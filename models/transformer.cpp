@@ -9,6 +9,7 @@ std::string to_string(Recompute r) {
     case Recompute::None: return "none";
     case Recompute::Selective: return "selective";
     case Recompute::Full: return "full";
+    case Recompute::PerOp: return "per_op";
   }
   return "none";
 }
@@ -54,6 +55,9 @@ StepFlops training_flops(const TransformerShape& m, const TrainingBatch& b, Reco
   f.hardware = f.model;
   if (r == Recompute::Full) f.hardware += tokens * L * f.forward_per_token_layer;
   if (r == Recompute::Selective) f.hardware += tokens * L * 4.0 * s * h;
+  // per_op recomputes the even-numbered matmuls of each layer's forward: W_k, W_o and the FFN's
+  // second (W_3 gated, W_2 GELU; an MoE layer's experts are not recomputed).
+  if (r == Recompute::PerOp) f.hardware += tokens * L * (2.0 * h * g * d + 2.0 * h * h + (m.moe() ? 0.0 : 2.0 * h * F));
   return f;
 }
 
@@ -79,8 +83,6 @@ double layer_activation_bytes(const TransformerShape& m, const ParallelLayout& l
                k = static_cast<double>(m.top_k), nu = m.gated_ffn ? 2.0 : 1.0;
   const double Tt = l.sequence_parallel ? T / t : T;
   if (r == Recompute::Full) return 2.0 * Tt * h;
-  double attention = 2.0 * Tt * h + 2.0 * Tt * h + 2.0 * T * (a + 2.0 * g) * d / t;
-  if (r != Recompute::Selective) attention += 2.0 * T * h / t + 4.0 * T * a / t;
   double mlp = 0.0;
   if (m.moe()) {
     const double Tm = Tt;
@@ -88,6 +90,16 @@ double layer_activation_bytes(const TransformerShape& m, const ParallelLayout& l
   } else {
     mlp = 2.0 * Tt * h + 2.0 * Tt * h + 2.0 * T * nu * F / t + 2.0 * T * F / t;
   }
+  if (r == Recompute::PerOp) {
+    // What torchtitan's op-level SAC saves (transformer.hpp); the rest is recomputed.
+    const double rs_out = l.sequence_parallel && l.tp > 1 ? 2.0 * Tt * h : 0.0;  // a saved reduce-scatter's output
+    const double attention_kept =
+        2.0 * Tt * h + 2.0 * T * a * d / t + 2.0 * T * g * d / t + 2.0 * T * h / t + 4.0 * T * a / t + rs_out;
+    if (m.moe()) return attention_kept + mlp;
+    return attention_kept + 2.0 * T * F / t + (m.gated_ffn ? 2.0 * T * h : 0.0) + rs_out;
+  }
+  double attention = 2.0 * Tt * h + 2.0 * Tt * h + 2.0 * T * (a + 2.0 * g) * d / t;
+  if (r != Recompute::Selective) attention += 2.0 * T * h / t + 4.0 * T * a / t;
   return attention + mlp;
 }
 

@@ -15,7 +15,8 @@
 //     MoE   f_ffn = 2hE (router) + k 2 n_m h F (k experts per token)
 //   logits per token             f_v = 2hV
 //   model FLOPs                  = 3 B s (L f_l + f_v)     (backward = 2 x forward)
-//   hardware FLOPs, recompute    full: + B s L f_l;  selective: + B s L 4sh;  none: + 0
+//   hardware FLOPs, recompute    full: + B s L f_l;  selective: + B s L 4sh;  none: + 0;
+//                                per_op: + B s L (2hgd + 2h^2 + 2hF)  (W_k, W_o, W_3 or W_2 again)
 // For GPT-3 shapes (g = a, F = 4h, GELU) this is 72 B s L h^2 (1 + s/6h + V/12hL), and with full
 // recompute 96 B s L h^2 (1 + s/6h + V/16hL) — Megatron's two published forms.
 #pragma once
@@ -42,7 +43,14 @@ struct TransformerShape {
   [[nodiscard]] std::int64_t head_dim() const { return hidden / heads; }
 };
 
-enum class Recompute { None, Selective, Full };
+// None keeps every tensor the backward pass needs. Selective is Megatron-LM's (Korthikanti et al.
+// 2022): the attention core is recomputed. PerOp is torchtitan's per-op selective activation
+// checkpointing (activation_checkpoint.selective_ac_option = "op"): inside each layer the outputs
+// of every odd-numbered matmul, of scaled-dot-product attention and of the TP reduce-scatters are
+// saved, everything else (norms, RoPE, the even-numbered matmuls: W_k, W_o, and W_3 or the GELU
+// FFN's second matrix) is recomputed when the layer's backward starts. Full keeps only each
+// layer's input and reruns its forward.
+enum class Recompute { None, Selective, Full, PerOp };
 [[nodiscard]] std::string to_string(Recompute r);
 
 // How ranks are numbered over the parallel dimensions, innermost first (Megatron-LM's terms):
@@ -113,6 +121,13 @@ namespace racksim {
 //              + 2 Tm k n_u F + 2 Tm k F
 //   selective recompute drops the attention output and log-sum-exp (recomputed from Q, K, V);
 //   full recompute keeps only the layer input, 2Tt h.
+//   per-op recompute (torchtitan's op-level SAC, dense layers) keeps what its policy saves, the
+//   layer's input and the outputs of matmuls 1, 3, 5, 7 (W_q, W_v, W_1, W_2; GELU: W_q, W_v, W_1),
+//   of attention and (tp > 1, sequence parallel) of the two reduce-scatters:
+//              2Tt h (input) + 2T a d/t (W_q out) + 2T g d/t (W_v out) + 2Th/t (attention out)
+//              + 4T a/t (log-sum-exp) + 2T F/t (W_1 out) + [gated] 2Th (W_2 out: row-parallel,
+//              full h, before its reduce-scatter) + [tp > 1, SP] 2 x 2Tt h (reduce-scatter outs);
+//   for MoE layers the attention part so, the MoE MLP as with no recompute.
 // For GPT-3 shapes (g = a, GELU, F = 4h) with t = 1 this is 12 sbh + 4 sba (attention) + 20 sbh
 // (MLP) = 32 sbh + 4 sba: Korthikanti et al. 2022 ("Reducing Activation Recomputation in Large
 // Transformer Models", eq. 1) count 34 sbh + 5 a s^2 b, of which 2 sbh are dropout masks and

@@ -164,7 +164,10 @@ void read_fp8(const ConfigNode& fn, TransformerSpec& s) {
 void read_options(const ConfigNode& on, const GpuSpec& gpu, TransformerSpec& s) {
   MapReader r(on, transformer_keys(), "workload.options");
   const std::string recompute = *r.text("recompute");
-  s.recompute = recompute == "full" ? Recompute::Full : recompute == "selective" ? Recompute::Selective : Recompute::None;
+  s.recompute = recompute == "full"        ? Recompute::Full
+                : recompute == "selective" ? Recompute::Selective
+                : recompute == "per_op"    ? Recompute::PerOp
+                                           : Recompute::None;
   if (auto n = r.optional("precision")) {
     auto read = [&](const ConfigNode& v) {
       const auto p = precision_from_string(v.as_string());
@@ -332,6 +335,10 @@ private:
   // `first`: micro batch 0's forward pass, not a recompute one (the FP8 weight cache is filled).
   void layer_forward(RankState& st, const std::string& p, bool recompute_pass, bool first);
   void layer_backward(RankState& st, const std::string& p);
+  // Recompute::PerOp: what torchtitan's op-level SAC recomputes when a layer's backward starts:
+  // the norms, residual and activation kernels and the even-numbered matmuls (W_k, W_o, and W_3
+  // or the GELU FFN's second matrix; MoE experts are kept, not recomputed).
+  void layer_recompute_per_op(RankState& st, const std::string& p);
 
   [[nodiscard]] RankState start_rank(int r);
   [[nodiscard]] ModelShard model_shard(const Coords& c) const;
@@ -807,6 +814,30 @@ void Generator::layer_backward(RankState& st, const std::string& p) {
 }
 
 
+void Generator::layer_recompute_per_op(RankState& st, const std::string& p) {
+  const std::int64_t T = tokens(), Tt = sharded_tokens(), h = m_.hidden, t = l_.tp, d = m_.head_dim();
+  const double Th = 2.0 * static_cast<double>(T) * static_cast<double>(h);
+  const double Tth = 2.0 * static_cast<double>(Tt) * static_cast<double>(h);
+  const Precision pr = s_.precision;
+  const std::string r = ".re";
+  memory(st, p + ".norm1" + r, 2.0 * Tth);
+  fp8_casts(st, p + ".k" + r, true, false, pr, T, m_.kv_heads * d / t, h);
+  gather_then_gemms(st, p + ".k" + r, Th, {{T, m_.kv_heads * d / t, h}});
+  fp8_casts(st, p + ".proj" + r, true, false, pr, T, h, m_.heads * d / t);
+  gemm(st, p + ".proj" + r, T, h, m_.heads * d / t, 1, kCompute, {}, pr);  // its reduce-scatter's output was saved
+  memory(st, p + ".resid1" + r, 3.0 * Tth);
+  memory(st, p + ".norm2" + r, 2.0 * Tth);
+  if (m_.moe()) return;
+  if (m_.gated_ffn) {  // W_3 from the norm's output, then silu(W_1 x) * W_3 x
+    fp8_casts(st, p + ".fc3" + r, true, false, pr, T, m_.ffn / t, h);
+    gather_then_gemms(st, p + ".fc3" + r, Th, {{T, m_.ffn / t, h}});
+  } else {  // W_2 from the activation of the saved W_1 output
+    fp8_casts(st, p + ".fc2" + r, true, false, pr, T, h, m_.ffn / t);
+    gemm(st, p + ".fc2" + r, T, h, m_.ffn / t, 1, kCompute, {}, pr);
+  }
+  memory(st, p + ".act" + r, 2.0 * static_cast<double>(T) * static_cast<double>((m_.gated_ffn ? 3 : 2) * m_.ffn / t));
+}
+
 // The order of forward and backward steps on pipeline rank `stage`: 1F1B (PipeDream-Flush, as in
 // Megatron-LM) and, with virtual stages, Megatron-LM's interleaved 1F1B (Narayanan et al. 2021,
 // section 2.2). Step k of the forward sequence runs model chunk (k / p) mod v on micro batch
@@ -995,6 +1026,12 @@ void Generator::backward_step(RankState& st, const Step& step) {
     if (s_.recompute == Recompute::Full) {
       transient = alloc(st, id + ".recompute_buf", z.act_full - z.act_layer, "activations");
       layer_forward(st, id, true, false);
+    } else if (s_.recompute == Recompute::PerOp) {
+      // The recomputed tensors live until the layer's backward is done: at most those of no
+      // recompute less those kept (W_2's and the reduce-scatters' saved outputs are not among
+      // racksim's no-recompute tensors, so the difference is floored at zero).
+      transient = alloc(st, id + ".recompute_buf", std::max(0.0, z.act_full - z.act_layer), "activations");
+      layer_recompute_per_op(st, id);
     }
     layer_backward(st, id);
     free_op(st, id + ".act_free", st.saved.at({step.chunk, step.mb, layer}));

@@ -88,7 +88,7 @@ KeyTable build_transformer_keys() {
           KeySpec("workload.batch.micro").integer(1, 1 << 20).default_value("1").describe("Sequences per micro batch"),
           KeySpec("workload.batch.global").integer(1, 1LL << 32).required().describe("Sequences per step"),
 
-          KeySpec("workload.options.recompute").one_of({"none", "selective", "full"}).default_value("none")
+          KeySpec("workload.options.recompute").one_of({"none", "selective", "full", "per_op"}).default_value("none")
               .describe("Activation recomputation"),
           KeySpec("workload.options.precision").text().with_note(" (a precision), or a map").default_value("bf16")
               .describe("The GEMMs' precision, or one per op: {gemm, attention, logits}"),

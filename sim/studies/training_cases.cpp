@@ -125,12 +125,10 @@ constexpr CheckpointSpec kCheckpointing[] = {
     {"True", "full", ""},
     {"False", "none", ""},
     {"full AC", "full", ""},
-    {"selective AC", "selective",
-     "torchtitan's selective AC (per-op: every second matmul recomputed, attention outputs kept) as racksim's "
-     "selective recompute (the attention core recomputed)"},
-    {"per-op SAC", "selective",
-     "torchtitan's per-op SAC (every second matmul recomputed, attention outputs kept) as racksim's selective "
-     "recompute (the attention core recomputed)"},
+    // torchtitan's op-level SAC (selective_ac_option = 'op'): racksim's per_op recompute is that
+    // policy (docs/transformer.md): every second matmul recomputed, the attention outputs kept.
+    {"selective AC", "per_op", ""},
+    {"per-op SAC", "per_op", ""},
 };
 
 const CheckpointSpec& checkpoint_spec(const std::string& name) {

@@ -9,7 +9,6 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 namespace sg4 = simgrid::s4u;
@@ -29,11 +28,14 @@ struct Shared {
   PowerLoop* power = nullptr;
   std::uint64_t completions = 0;   // activities and timers completed, all ranks
   std::string failure;
-  sg4::MutexPtr limiter_mutex;              // with the power loop's fast limiter only
-  sg4::ConditionVariablePtr limiter_wakeup;
+  // With the power loop's fast limiter only: the limiter actor waits on it. A semaphore, not a
+  // mutex and condition variable: the limiter is a daemon, killed when the ranks end, and a kill
+  // unwinds its stack; a held std::unique_lock<s4u::Mutex> would then unlock through a simcall
+  // while the engine destroys the actor, which deadlocks with thread contexts (the ASan build).
+  sg4::SemaphorePtr limiter_wakeup;
   // After a power-loop call that may have given the limiter work: wake its actor.
   void wake_limiter() const {
-    if (limiter_wakeup && power->take_limiter_armed()) limiter_wakeup->notify_all();
+    if (limiter_wakeup && power->take_limiter_armed()) limiter_wakeup->release();
   }
 };
 
@@ -257,13 +259,13 @@ public:
 
   void operator()() {
     try {
-      std::unique_lock<sg4::Mutex> lock(*shared_.limiter_mutex);
       for (;;) {
         const std::optional<double> due = loop_.next_limiter_due();
+        const double now = sg4::Engine::get_clock();
         if (!due) {
-          shared_.limiter_wakeup->wait(lock);
-        } else if (*due > sg4::Engine::get_clock()) {
-          (void)shared_.limiter_wakeup->wait_until(lock, *due);
+          shared_.limiter_wakeup->acquire();
+        } else if (*due > now) {
+          (void)shared_.limiter_wakeup->acquire_timeout(*due - now);  // true: timed out
         } else {
           const std::vector<PowerLoop::Change> changes = loop_.limiter(sg4::Engine::get_clock());
           if (!changes.empty()) apply_power_changes(loop_, changes, hosts_, hbm_, hbm_bw_);
@@ -408,8 +410,7 @@ double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& rank
     auto gov = std::make_shared<Governor>(*power, sg.hosts, sg.hbm_links, sg.hbm_bw, actors, shared);
     sg4::Actor::create("governor", sg.hosts.front(), [gov] { (*gov)(); })->daemonize();
     if (power->limiter_enabled()) {
-      shared.limiter_mutex = sg4::Mutex::create();
-      shared.limiter_wakeup = sg4::ConditionVariable::create();
+      shared.limiter_wakeup = sg4::Semaphore::create(0);
       auto lim = std::make_shared<Limiter>(*power, sg.hosts, sg.hbm_links, sg.hbm_bw, shared);
       sg4::Actor::create("limiter", sg.hosts.front(), [lim] { (*lim)(); })->daemonize();
     }

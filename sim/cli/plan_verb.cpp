@@ -206,11 +206,12 @@ std::optional<FolderLock> create_output_folders(const Options& o) {
 std::vector<std::size_t> screen(std::vector<PlanPoint>& points, std::vector<std::optional<Scenario>>& scenarios,
                                 const PlanSpec& plan, const std::string& data_dir) {
   std::vector<std::size_t> to_simulate;
+  ScenarioFileCache files;
   for (std::size_t i = 0; i < points.size(); ++i) {
     PlanPoint& p = points[i];
     if (p.status == PointStatus::Rejected) continue;
     try {
-      scenarios[i] = load_scenario(plan.scenario, p.overrides, data_dir);
+      scenarios[i] = load_scenario(plan.scenario, p.overrides, data_dir, &files);
     } catch (const InputError& e) {
       reject(p, Reject::InvalidLayout, fmt::format("the generator rejects it: {}", what_without_location(e, true)));
       continue;

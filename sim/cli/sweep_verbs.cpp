@@ -233,13 +233,14 @@ SweepManifest manifest_of(const SweepOptions& o) {
 // then each axis value alone on top of them (a bad key or value is an error now, not a failed
 // point).
 Scenario check_inputs(const SweepOptions& o, const SweepManifest& m, const std::string& data_dir) {
-  Scenario base = load_scenario(o.scenario, o.sets, data_dir);
+  ScenarioFileCache files;
+  Scenario base = load_scenario(o.scenario, o.sets, data_dir, &files);
   for (const auto& a : m.axes)
     for (const auto& v : a.values) {
       std::vector<std::string> sets = o.sets;
       sets.push_back(a.key + "=" + v);
       try {
-        (void)load_scenario(o.scenario, sets, data_dir);
+        (void)load_scenario(o.scenario, sets, data_dir, &files);
       } catch (const InputError& e) {
         // Named as the user wrote it: the axis and the value, not the --set it became.
         if (e.where().file != "--set " + sets.back()) throw;

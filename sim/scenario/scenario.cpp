@@ -69,7 +69,7 @@ void apply_checked_override(ConfigDoc& doc, const std::string& assignment) {
 }
 
 Scenario load_scenario_doc(ConfigDoc doc, const std::string& path, const std::vector<std::string>& overrides,
-                           const std::string& data_dir) {
+                           const std::string& data_dir, ScenarioFileCache* cache) {
   for (const auto& o : overrides) apply_checked_override(doc, o);
   Scenario s;
   s.file = path;
@@ -84,10 +84,12 @@ Scenario load_scenario_doc(ConfigDoc doc, const std::string& path, const std::ve
   std::vector<std::string> catalog_files = shipped_catalog_files(data_dir);
   if (auto c = top.optional("catalog"))
     for (const auto& f : c->items()) catalog_files.push_back(resolve_path(base, f.as_string()));
-  s.catalog = Catalog::load(catalog_files);
+  s.catalog = cache ? cache->catalog(catalog_files) : Catalog::load(catalog_files);
 
   read_cluster(s, top.required("cluster"));
-  s.calibration = calibration_for(s.gpu, s.catalog, data_dir + "/models/catalog/calibration");
+  const std::string calibration_dir = data_dir + "/models/catalog/calibration";
+  s.calibration = cache ? cache->calibration(s.gpu, catalog_files, s.catalog, calibration_dir)
+                        : calibration_for(s.gpu, s.catalog, calibration_dir);
   read_workload(s, top.required("workload"), base, data_dir);
   {
     auto power_n = top.optional("power");
@@ -103,13 +105,39 @@ Scenario load_scenario_doc(ConfigDoc doc, const std::string& path, const std::ve
 
 }  // namespace
 
-Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides, const std::string& data_dir) {
-  return load_scenario_doc(ConfigDoc::load_file(path), path, overrides, data_dir);
+const Catalog& ScenarioFileCache::catalog(const std::vector<std::string>& files) {
+  auto it = catalogs_.find(files);
+  if (it == catalogs_.end()) {
+    Catalog loaded = Catalog::load(files);
+    if (catalogs_.size() >= kMaxEntries) catalogs_.clear();  // bounded: many distinct catalog lists are read again
+    it = catalogs_.emplace(files, std::move(loaded)).first;
+  }
+  return it->second;
+}
+
+const std::optional<GpuCalibration>& ScenarioFileCache::calibration(const GpuSpec& gpu,
+                                                                    const std::vector<std::string>& catalog_files,
+                                                                    const Catalog& catalog, const std::string& dir) {
+  std::vector<std::string> key = catalog_files;
+  key.push_back(gpu.id);
+  key.push_back(dir);
+  auto it = calibrations_.find(key);
+  if (it == calibrations_.end()) {
+    std::optional<GpuCalibration> loaded = calibration_for(gpu, catalog, dir);
+    if (calibrations_.size() >= kMaxEntries) calibrations_.clear();
+    it = calibrations_.emplace(std::move(key), std::move(loaded)).first;
+  }
+  return it->second;
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides, const std::string& data_dir,
+                       ScenarioFileCache* cache) {
+  return load_scenario_doc(ConfigDoc::load_file(path), path, overrides, data_dir, cache);
 }
 
 Scenario load_scenario_text(const std::string& text, const std::string& path, const std::vector<std::string>& overrides,
-                            const std::string& data_dir) {
-  return load_scenario_doc(ConfigDoc::load_string(text, path), path, overrides, data_dir);
+                            const std::string& data_dir, ScenarioFileCache* cache) {
+  return load_scenario_doc(ConfigDoc::load_string(text, path), path, overrides, data_dir, cache);
 }
 
 }  // namespace racksim

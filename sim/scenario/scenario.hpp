@@ -114,12 +114,34 @@ struct Scenario {
   std::vector<FaultSpec> faults;
 };
 
-// Reads, overrides, validates and resolves a scenario. `data_dir` holds models/catalog.
+// The catalog and calibration files a scenario resolves against, read once and kept for every
+// later load in the same process: a sweep or plan checks every point's scenario before it runs
+// anything, and each load would otherwise parse the whole shipped catalog again (most of a
+// scenario load's time; the fuzz harness loads tens of thousands). The files are assumed not to
+// change while the cache lives. Not thread-safe: one per thread. It holds at most kMaxEntries
+// catalogs (a sweep has one or two; a fuzzer invents many), and starts again when full.
+class ScenarioFileCache {
+public:
+  static constexpr std::size_t kMaxEntries = 16;
+  // The catalog made of exactly these files, in this order (Catalog::load on first use).
+  const Catalog& catalog(const std::vector<std::string>& files);
+  // calibration_for(gpu, catalog, dir), keyed by the catalog's files, the GPU id and dir.
+  const std::optional<GpuCalibration>& calibration(const GpuSpec& gpu, const std::vector<std::string>& catalog_files,
+                                                   const Catalog& catalog, const std::string& dir);
+
+private:
+  std::map<std::vector<std::string>, Catalog> catalogs_;
+  std::map<std::vector<std::string>, std::optional<GpuCalibration>> calibrations_;  // files + gpu id + dir
+};
+
+// Reads, overrides, validates and resolves a scenario. `data_dir` holds models/catalog. With a
+// cache, the catalog and calibration files come from it (and are added to it on first use).
 [[nodiscard]] Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
-                                     const std::string& data_dir);
+                                     const std::string& data_dir, ScenarioFileCache* cache = nullptr);
 // The same for a scenario held in memory; `path` names it in messages and is where its relative
 // paths (catalog files, workload.file) are resolved from, as if the text were that file.
 [[nodiscard]] Scenario load_scenario_text(const std::string& text, const std::string& path,
-                                          const std::vector<std::string>& overrides, const std::string& data_dir);
+                                          const std::vector<std::string>& overrides, const std::string& data_dir,
+                                          ScenarioFileCache* cache = nullptr);
 
 }  // namespace racksim

@@ -798,3 +798,41 @@ TEST_CASE("scenario: system and scale_up are exclusive", "[scenario][system]") {
   const InputError e2 = input_error_of([&] { (void)load(g); });
   CHECK_THAT(e2.what(), Contains("cluster needs 'system' (a catalog system: dgx-a100, helios, hgx-h100"));
 }
+
+// ---- the scenario file cache (sweep, plan and the fuzz harness load many scenarios) ----------
+
+TEST_CASE("scenario: a file cache reads each catalog once and gives what an uncached load gives", "[scenario][cache]") {
+  ScenarioFileCache cache;
+  const TempFile a("cache-hgx", scenario(kHgxTwoNodes));
+  const Scenario cached = load_scenario(a.path, {}, RACKSIM_SOURCE_DIR, &cache);
+  const Scenario plain = load(a);
+  // The catalog is the same file set, so the second request is the object read by the first.
+  const std::vector<std::string> files = shipped_catalog_files(RACKSIM_SOURCE_DIR);
+  const Catalog* first = &cache.catalog(files);
+  const Scenario again = load_scenario(a.path, {"cluster.domains=4"}, RACKSIM_SOURCE_DIR, &cache);
+  CHECK(&cache.catalog(files) == first);
+  CHECK(again.cluster.domains == 4);  // the overrides still apply per load
+  CHECK(cached.gpu.id == plain.gpu.id);
+  CHECK(cached.catalog.gpu_ids() == plain.catalog.gpu_ids());
+  REQUIRE(cached.calibration.has_value());
+  REQUIRE(plain.calibration.has_value());
+  CHECK(cached.calibration->scaled_from == plain.calibration->scaled_from);
+
+  // A family member's calibration is scaled by its own peak ratio: the MI455X entry must not be
+  // the H100's (the key is the GPU, not only the files).
+  const TempFile m("cache-mi455x", scenario("  domains: 1\n  system: helios\n  scale_out: {kind: none}\n"));
+  const Scenario amd = load_scenario(m.path, {}, RACKSIM_SOURCE_DIR, &cache);
+  const Scenario amd_plain = load(m);
+  CHECK(amd.gpu.id == "mi455x");
+  REQUIRE(amd.calibration.has_value());
+  REQUIRE(amd_plain.calibration.has_value());
+  CHECK(amd.calibration->scaled_from == "mi300x");
+  CHECK(amd.calibration->key_scale == amd_plain.calibration->key_scale);
+
+  // A scenario that adds a catalog file gets a catalog of its own, with the added part.
+  const std::string extra = std::string(RACKSIM_SOURCE_DIR) + "/tests/data/sim/oracle-parts.yaml";
+  const TempFile b("cache-ext", scenario(kHgxTwoNodes, "catalog: [" + extra + "]\n"));
+  const Scenario with_extra = load_scenario(b.path, {}, RACKSIM_SOURCE_DIR, &cache);
+  CHECK(with_extra.catalog.find_gpu("test_gpu") != nullptr);
+  CHECK(cache.catalog(files).find_gpu("test_gpu") == nullptr);
+}

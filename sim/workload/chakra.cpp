@@ -28,6 +28,7 @@
 #include "core/atomic_file.hpp"
 #include "core/input_file.hpp"
 #include "core/limits.hpp"
+#include "core/utf8.hpp"
 #include "sim/workload/workload_keys.hpp"
 
 #include <fmt/format.h>
@@ -1119,10 +1120,15 @@ private:
 // The writer
 // ---------------------------------------------------------------------------------------------
 
+// Protobuf string fields must hold UTF-8 (proto3: a parser refuses the file otherwise, racksim's
+// own included); names from a trace may not, so every string from the user is repaired as the
+// other writers repair it (core/utf8.hpp: each invalid byte becomes U+FFFD).
+std::string text(const std::string& s) { return valid_utf8(s); }
+
 template <class T>
 pb::AttributeProto& attr(T& msg, const std::string& name) {
   pb::AttributeProto* a = msg.add_attr();
-  a->set_name(name);
+  a->set_name(text(name));
   return *a;
 }
 
@@ -1140,13 +1146,13 @@ pb::GlobalMetadata rank_metadata(const Workload& w, int rank) {
   meta.set_version(kChakraVersion);
   attr(meta, kFormatAttr).set_int64_val(kFormat);
   attr(meta, "racksim.version").set_string_val(RACKSIM_VERSION);
-  attr(meta, "racksim.workload").set_string_val(w.name);
+  attr(meta, "racksim.workload").set_string_val(text(w.name));
   attr(meta, "racksim.ranks").set_int64_val(w.ranks);
   attr(meta, "racksim.rank").set_int64_val(rank);
   auto* streams = attr(meta, "racksim.streams").mutable_string_list();
-  for (const auto& s : w.streams) streams->add_values(s);
+  for (const auto& s : w.streams) streams->add_values(text(s));
   auto* groups = attr(meta, "racksim.groups").mutable_string_list();
-  for (const auto& g : w.groups) groups->add_values(g.name);
+  for (const auto& g : w.groups) groups->add_values(text(g.name));
   for (const auto& g : w.groups) {
     auto* members = attr(meta, "racksim.group." + g.name).mutable_int64_list();
     for (const int m : g.ranks) members->add_values(m);
@@ -1234,7 +1240,7 @@ void encode_collective(pb::Node& n, const Op& op, const Group& g) {
   }
   attr(n, "comm_type").set_int64_val(ct);
   set_size(attr(n, "comm_size"), comm_size);
-  attr(n, "pg_name").set_string_val(g.name);
+  attr(n, "pg_name").set_string_val(text(g.name));
   attr(n, "racksim.bytes").set_uint64_val(op.bytes);
   attr(n, "racksim.algorithm").set_string_val(to_string(op.algorithm));
   if (op.collective == CollectiveKind::Broadcast || op.collective == CollectiveKind::Reduce)
@@ -1261,12 +1267,12 @@ pb::Node op_node(const Workload& w, int rank, std::size_t index) {
   const Op& op = w.programs[static_cast<std::size_t>(rank)][index];
   pb::Node n;
   n.set_id(index);
-  n.set_name(op.id);
+  n.set_name(text(op.id));
   for (const int d : op.deps) n.add_data_deps(static_cast<std::uint64_t>(d));
   attr(n, "is_cpu_op").set_bool_val(op.kind == OpKind::Delay);
   attr(n, "racksim.stream").set_int64_val(op.stream);
   if (op.dim != ParallelDim::None) attr(n, "racksim.dim").set_string_val(to_string(op.dim));
-  if (!op.label.empty()) attr(n, "racksim.label").set_string_val(op.label);
+  if (!op.label.empty()) attr(n, "racksim.label").set_string_val(text(op.label));
   switch (op.kind) {
     case OpKind::Compute: encode_compute(n, op); break;
     case OpKind::Delay:

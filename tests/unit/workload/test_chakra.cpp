@@ -960,6 +960,22 @@ TEST_CASE("chakra: write then read keeps what the native format cannot express",
   check_same(w, round_trip(w, "extras"));
 }
 
+TEST_CASE("chakra: names that are not UTF-8 are written repaired, so the files read back", "[chakra]") {
+  // proto3 string fields must be UTF-8: a parser (racksim's own) refuses a file whose names are
+  // not. A trace's names come from the user; each invalid byte is written as U+FFFD (EF BF BD),
+  // as summary.json writes them (core/utf8.hpp).
+  Workload w = load_native_trace(kData + "native-all-kinds.yaml");
+  w.name = "step\xff";
+  w.programs[0][0].id = "op\xfe";
+  w.programs[0][0].label = "\xc3";  // a lead byte with no continuation
+  const Workload back = round_trip(w, "utf8");
+  CHECK(back.name == "step\xef\xbf\xbd");
+  CHECK(back.programs[0][0].id == "op\xef\xbf\xbd");
+  CHECK(back.programs[0][0].label == "\xef\xbf\xbd");
+  REQUIRE(back.programs.size() == w.programs.size());
+  CHECK(back.programs[0].size() == w.programs[0].size());
+}
+
 TEST_CASE("chakra: a Chakra trace read, written and read again stays the same", "[chakra]") {
   ChakraSpec s = spec_of(kRing);
   const Workload w = load(s);

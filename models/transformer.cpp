@@ -29,9 +29,10 @@ double ffn_matrices(const TransformerShape& m) { return m.gated_ffn ? 3.0 : 2.0;
 ParameterCount count_parameters(const TransformerShape& m) {
   const double h = static_cast<double>(m.hidden), g = static_cast<double>(m.kv_heads),
                d = static_cast<double>(m.head_dim()), F = static_cast<double>(m.ffn), V = static_cast<double>(m.vocab),
-               L = static_cast<double>(m.layers), E = static_cast<double>(m.experts);
+               L = static_cast<double>(m.layers), E = static_cast<double>(m.experts),
+               w = static_cast<double>(m.attention_width());  // a d (= h unless head_size is given)
   ParameterCount c;
-  const double attention = h * (h + 2.0 * g * d) + h * h;  // W_q, W_k, W_v, W_o (no biases)
+  const double attention = h * (w + 2.0 * g * d) + w * h;  // W_q, W_k, W_v, W_o (no biases)
   const double norms = 2.0 * h;                             // two RMSNorm/LayerNorm scales per layer
   const double ffn = ffn_matrices(m) * h * F;
   c.per_layer_dense = attention + norms + (m.moe() ? h * E : ffn);  // MoE: the router instead of the FFN
@@ -45,19 +46,20 @@ StepFlops training_flops(const TransformerShape& m, const TrainingBatch& b, Reco
   const double h = static_cast<double>(m.hidden), g = static_cast<double>(m.kv_heads),
                d = static_cast<double>(m.head_dim()), F = static_cast<double>(m.ffn), V = static_cast<double>(m.vocab),
                L = static_cast<double>(m.layers), s = static_cast<double>(b.seq), E = static_cast<double>(m.experts),
-               k = static_cast<double>(m.top_k);
+               k = static_cast<double>(m.top_k), w = static_cast<double>(m.attention_width());
   StepFlops f;
   const double ffn = m.moe() ? 2.0 * h * E + k * 2.0 * ffn_matrices(m) * h * F : 2.0 * ffn_matrices(m) * h * F;
-  f.forward_per_token_layer = 2.0 * h * (h + 2.0 * g * d) + 2.0 * h * h + 4.0 * s * h + ffn;
+  // Projections Q, K, V (h x (w + 2 g d)) and O (w x h); scores and context 2 x 2 s w per token.
+  f.forward_per_token_layer = 2.0 * h * (w + 2.0 * g * d) + 2.0 * w * h + 4.0 * s * w + ffn;
   f.logits_per_token = 2.0 * h * V;
   const double tokens = static_cast<double>(b.global) * s;
   f.model = 3.0 * tokens * (L * f.forward_per_token_layer + f.logits_per_token);
   f.hardware = f.model;
   if (r == Recompute::Full) f.hardware += tokens * L * f.forward_per_token_layer;
-  if (r == Recompute::Selective) f.hardware += tokens * L * 4.0 * s * h;
+  if (r == Recompute::Selective) f.hardware += tokens * L * 4.0 * s * w;
   // per_op recomputes the even-numbered matmuls of each layer's forward: W_k, W_o and the FFN's
   // second (W_3 gated, W_2 GELU; an MoE layer's experts are not recomputed).
-  if (r == Recompute::PerOp) f.hardware += tokens * L * (2.0 * h * g * d + 2.0 * h * h + (m.moe() ? 0.0 : 2.0 * h * F));
+  if (r == Recompute::PerOp) f.hardware += tokens * L * (2.0 * h * g * d + 2.0 * w * h + (m.moe() ? 0.0 : 2.0 * h * F));
   return f;
 }
 
@@ -81,6 +83,7 @@ double layer_activation_bytes(const TransformerShape& m, const ParallelLayout& l
                a = static_cast<double>(m.heads), g = static_cast<double>(m.kv_heads),
                d = static_cast<double>(m.head_dim()), F = static_cast<double>(m.ffn), E = static_cast<double>(m.experts),
                k = static_cast<double>(m.top_k), nu = m.gated_ffn ? 2.0 : 1.0;
+  const double w = a * d;  // the attention output's width (= h unless head_size is given)
   const double Tt = l.sequence_parallel ? T / t : T;
   if (r == Recompute::Full) return 2.0 * Tt * h;
   double mlp = 0.0;
@@ -94,12 +97,12 @@ double layer_activation_bytes(const TransformerShape& m, const ParallelLayout& l
     // What torchtitan's op-level SAC saves (transformer.hpp); the rest is recomputed.
     const double rs_out = l.sequence_parallel && l.tp > 1 ? 2.0 * Tt * h : 0.0;  // a saved reduce-scatter's output
     const double attention_kept =
-        2.0 * Tt * h + 2.0 * T * a * d / t + 2.0 * T * g * d / t + 2.0 * T * h / t + 4.0 * T * a / t + rs_out;
+        2.0 * Tt * h + 2.0 * T * a * d / t + 2.0 * T * g * d / t + 2.0 * T * w / t + 4.0 * T * a / t + rs_out;
     if (m.moe()) return attention_kept + mlp;
     return attention_kept + 2.0 * T * F / t + (m.gated_ffn ? 2.0 * T * h : 0.0) + rs_out;
   }
   double attention = 2.0 * Tt * h + 2.0 * Tt * h + 2.0 * T * (a + 2.0 * g) * d / t;
-  if (r != Recompute::Selective) attention += 2.0 * T * h / t + 4.0 * T * a / t;
+  if (r != Recompute::Selective) attention += 2.0 * T * w / t + 4.0 * T * a / t;
   return attention + mlp;
 }
 

@@ -39,8 +39,12 @@ struct TransformerShape {
   bool gated_ffn = true;          // SwiGLU (3 matrices) or GELU (2)
   std::int64_t experts = 0;       // 0: dense
   std::int64_t top_k = 0;         // experts per token (MoE)
+  std::int64_t head_size = 0;     // per-head dimension d; 0: hidden / heads (Qwen3, GPT-OSS and Gemma give their own)
   [[nodiscard]] bool moe() const { return experts > 0; }
-  [[nodiscard]] std::int64_t head_dim() const { return hidden / heads; }
+  [[nodiscard]] std::int64_t head_dim() const { return head_size > 0 ? head_size : hidden / heads; }
+  // heads x d: the width of the queries and of the attention output (W_q is h x heads d, W_o
+  // heads d x h); equal to hidden unless head_size says otherwise.
+  [[nodiscard]] std::int64_t attention_width() const { return heads * head_dim(); }
 };
 
 // None keeps every tensor the backward pass needs. Selective is Megatron-LM's (Korthikanti et al.
@@ -77,7 +81,11 @@ struct TrainingBatch {
 };
 
 // Parameters of the whole model: embeddings (V h, untied output layer another V h), per layer
-// attention h(h + 2gd) + h^2, FFN n_m h F (x E for MoE, + router hE), two norms 2h; final norm h.
+// attention h(w + 2gd) + w h with w = a d the query width (w = h unless head_size is given), FFN
+// n_m h F (x E for MoE, + router hE), two norms 2h; final norm h. Worked example (Qwen3-32B, h =
+// 5120, a = 64, g = 8, d = 128 so w = 8192, F = 25600 SwiGLU, 64 layers): per layer 5120 x 10240
+// + 8192 x 5120 + 3 x 5120 x 25600 + 2 x 5120 = 487.6 M, 31.2 B without the embeddings, the
+// figure Qwen publishes (with d = h/a = 80 it would be 28.9 B).
 struct ParameterCount {
   double total = 0.0;
   double per_layer_dense = 0.0;   // attention + norms (+ dense FFN)
@@ -113,8 +121,8 @@ namespace racksim {
 // `tokens` = micro batch x sequence / cp tokens on the rank, 2-byte activations, FlashAttention
 // (no s x s matrices are stored) and no dropout. With Tt = tokens/tp under sequence parallelism
 // (else tokens), t = tp, n_u = 2 (gated: gate and up) or 1:
-//   attention: 2Tt h (norm input) + 2Tt h (QKV input) + 2T(a + 2g)d/t (Q, K, V) + 2Th/t (output)
-//              + 4T a/t (fp32 log-sum-exp)
+//   attention: 2Tt h (norm input) + 2Tt h (QKV input) + 2T(a + 2g)d/t (Q, K, V) + 2T a d/t
+//              (output; a d = h unless head_size is given) + 4T a/t (fp32 log-sum-exp)
 //   dense MLP: 2Tt h (norm input) + 2Tt h (MLP input) + 2T n_u F/t (up output) + 2T F/t (down input)
 //   MoE MLP (Tm = Tt tokens enter the experts, each goes to k of them):
 //              2Tt h + 2Tt h + 4 Tm E (fp32 router probabilities) + 2 Tm k h (dispatched tokens)
@@ -124,7 +132,7 @@ namespace racksim {
 //   per-op recompute (torchtitan's op-level SAC, dense layers) keeps what its policy saves, the
 //   layer's input and the outputs of matmuls 1, 3, 5, 7 (W_q, W_v, W_1, W_2; GELU: W_q, W_v, W_1),
 //   of attention and (tp > 1, sequence parallel) of the two reduce-scatters:
-//              2Tt h (input) + 2T a d/t (W_q out) + 2T g d/t (W_v out) + 2Th/t (attention out)
+//              2Tt h (input) + 2T a d/t (W_q out) + 2T g d/t (W_v out) + 2T a d/t (attention out)
 //              + 4T a/t (log-sum-exp) + 2T F/t (W_1 out) + [gated] 2Th (W_2 out: row-parallel,
 //              full h, before its reduce-scatter) + [tp > 1, SP] 2 x 2Tt h (reduce-scatter outs);
 //   for MoE layers the attention part so, the MoE MLP as with no recompute.

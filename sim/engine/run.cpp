@@ -114,6 +114,13 @@ RunResult assemble_result(const Scenario& s, const PreparedRun& p, const Simulat
                                     to_string(w.training->precision), w.ranks);
   }
   res.power = sim.power.summary(w.training ? std::optional<double>(w.training->tokens_per_step) : std::nullopt);
+  if (res.training && s.workload.transformer && s.workload.transformer->train) {
+    const TrainGoal& g = *s.workload.transformer->train;
+    res.training->time_to_train = time_to_train(
+        g.steps ? std::optional<double>(static_cast<double>(*g.steps)) : std::nullopt, g.tokens,
+        w.training->tokens_per_step, res.training->step_time_s, w.ranks, res.power ? res.power->energy_j : 0.0,
+        res.power ? res.power->site_energy_j : 0.0);
+  }
   res.power_samples = sim.power.samples();
   std::tie(res.collectives, res.collective_model_time_s) = collective_uses(w, p.step.reduction);
   if (timeline_events) {

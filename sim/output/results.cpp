@@ -1,5 +1,6 @@
 #include "sim/output/results.hpp"
 
+#include "core/error.hpp"
 #include "core/json_writer.hpp"
 #include "core/units.hpp"
 #include "sim/output/metrics.hpp"
@@ -60,6 +61,20 @@ RankBreakdown breakdown(int rank, const std::string& gpu, const RankRecord& rec,
   b.bytes_sent = rec.bytes_sent;
   b.hbm_peak = rec.hbm_peak;
   return b;
+}
+
+TimeToTrain time_to_train(std::optional<double> steps, std::optional<double> tokens, double tokens_per_step,
+                          double step_time_s, int gpus, double step_energy_j, double step_site_energy_j) {
+  if (steps.has_value() == tokens.has_value()) throw Error("time_to_train: give exactly one of steps and tokens");
+  if (!(tokens_per_step > 0.0)) throw Error("time_to_train: a step must process tokens");
+  TimeToTrain t;
+  t.steps = steps ? *steps : std::ceil(*tokens / tokens_per_step);
+  t.tokens = t.steps * tokens_per_step;
+  t.time_s = t.steps * step_time_s;
+  t.gpu_hours = t.time_s * static_cast<double>(gpus) / 3600.0;
+  t.energy_j = t.steps * step_energy_j;
+  t.site_energy_j = t.steps * step_site_energy_j;
+  return t;
 }
 
 TrainingMetrics training_metrics(const TrainingInfo& info, const std::vector<const RankRecord*>& records,
@@ -181,6 +196,13 @@ void write_workload_json(JsonWriter& j, const RunResult& r, const RankTotals& su
     j.key("comm_total_s").begin_object();
     for (const auto& [d, v] : t.comm_total_s) j.field(d, v);
     j.end_object();
+    if (t.time_to_train) {
+      const TimeToTrain& g = *t.time_to_train;
+      j.key("time_to_train").begin_object();
+      j.field("steps", g.steps).field("tokens", g.tokens).field("time_s", g.time_s).field("gpu_hours", g.gpu_hours);
+      j.field("energy_j", g.energy_j).field("site_energy_j", g.site_energy_j);
+      j.end_object();
+    }
   }
   j.end_object();
 }
@@ -377,6 +399,14 @@ std::string training_rows(const TrainingMetrics& m) {
   for (const auto& [d, v] : m.exposed_comm_s)
     if (v > 0.0) ex += fmt::format("{}{} {}", ex.empty() ? "" : ", ", d, format_seconds(Seconds(v)));
   out += fmt::format("  exposed comm        {}\n", ex.empty() ? "none" : ex);
+  if (m.time_to_train) {
+    const TimeToTrain& g = *m.time_to_train;
+    out += fmt::format("  time to train       {:.4g} days: {:.0f} steps, {:.4g} tokens, {:.4g} GPU-hours", g.time_s / 86400.0,
+                       g.steps, g.tokens, g.gpu_hours);
+    if (g.energy_j > 0.0)
+      out += fmt::format(", {:.4g} MWh IT ({:.4g} MWh site)", g.energy_j / 3.6e9, g.site_energy_j / 3.6e9);
+    out += "\n";
+  }
   return out;
 }
 

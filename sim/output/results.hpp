@@ -56,6 +56,21 @@ struct RankBreakdown {
 //                         stages and instant transfers this is (p-1)/(m+p-1).
 //   exposed_comm_s[dim]   mean over ranks of the time communication of that dimension runs while
 //                         no compute does (overlapping dimensions each count the shared time)
+// A whole training run of identical steps (workload.train, docs/transformer.md#train): every step
+// takes the simulated step's time and energy. Not counted: warm-up, evaluation, checkpoint saves,
+// failures and restarts, and data loading stalls.
+struct TimeToTrain {
+  double steps = 0.0;          // whole steps: as given, or ceil(tokens / tokens per step)
+  double tokens = 0.0;         // steps x tokens per step (at least the tokens asked for)
+  double time_s = 0.0;         // steps x step time
+  double gpu_hours = 0.0;      // time x GPUs / 3600
+  double energy_j = 0.0;       // steps x the step's IT energy (0 without a power summary)
+  double site_energy_j = 0.0;  // steps x the step's site energy
+};
+// The run of `steps` steps, or of at least `tokens` tokens (exactly one given).
+[[nodiscard]] TimeToTrain time_to_train(std::optional<double> steps, std::optional<double> tokens, double tokens_per_step,
+                                        double step_time_s, int gpus, double step_energy_j, double step_site_energy_j);
+
 struct TrainingMetrics {
   double step_time_s = 0.0;
   double tokens_per_s = 0.0;
@@ -68,6 +83,7 @@ struct TrainingMetrics {
   double pipeline_bubble_fraction = 0.0;
   std::vector<std::pair<std::string, double>> exposed_comm_s;  // (dimension, seconds), tp pp dp ep cp
   std::vector<std::pair<std::string, double>> comm_total_s;    // same, overlapped or not
+  std::optional<TimeToTrain> time_to_train;                    // workload.train given
 };
 
 // `records[r]` is rank r's record; `peak` the GPU's dense rate at info.precision. `world`: the

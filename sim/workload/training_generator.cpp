@@ -31,6 +31,7 @@ void read_shape_keys(MapReader& r, TransformerShape& m) {
   if (auto n = r.optional("ffn_kind")) m.gated_ffn = read_text(*n, model_key("ffn_kind")) == "swiglu";
   if (auto n = r.optional("experts")) m.experts = read_integer(*n, model_key("experts"));
   if (auto n = r.optional("top_k")) m.top_k = read_integer(*n, model_key("top_k"));
+  if (auto n = r.optional("head_dim")) m.head_size = read_integer(*n, model_key("head_dim"));
 }
 
 TransformerShape load_preset(const ConfigNode& name_node, const std::string& data_dir) {
@@ -77,8 +78,9 @@ TransformerShape read_model(const ConfigNode& mn, const std::string& data_dir) {
   if (m.vocab == 0) mn.fail("'vocab'" + hint);
   if (m.kv_heads == 0) m.kv_heads = m.heads;
   if (m.name.empty()) m.name = "transformer";
-  require(m.hidden % m.heads == 0, mn,
-          fmt::format("heads ({}) dividing hidden ({}) into whole head dimensions", m.heads, m.hidden));
+  if (m.head_size == 0)
+    require(m.hidden % m.heads == 0, mn,
+            fmt::format("heads ({}) dividing hidden ({}) into whole head dimensions, or 'head_dim'", m.heads, m.hidden));
   require(m.heads % m.kv_heads == 0, mn, fmt::format("kv_heads ({}) dividing heads ({})", m.kv_heads, m.heads));
   if (m.experts > 0 || m.top_k > 0) {
     require(m.experts > 0 && m.top_k > 0, mn, "both 'experts' and 'top_k' for a mixture-of-experts model");
@@ -202,6 +204,15 @@ TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const s
   s.layout = read_layout(wm.required("parallel"), s.model);
   s.batch = read_batch(wm.required("batch"), s.layout);
   if (auto on = wm.optional("options")) read_options(*on, gpu, s);
+  if (auto tn = wm.optional("train")) {
+    MapReader r(*tn, transformer_keys(), "workload.train");
+    TrainGoal g;
+    g.steps = r.integer("steps");
+    g.tokens = r.number("tokens");
+    r.finish();
+    if (g.steps.has_value() == g.tokens.has_value()) tn->fail("exactly one of 'steps' and 'tokens'");
+    s.train = g;
+  }
   if (!gpu.peak(Precision::bf16))
     wm.node().fail(fmt::format("a GPU with a bf16 rate for attention and norms (GPU '{}' has none)", gpu.id));
   return s;

@@ -11,6 +11,7 @@
 //     batch: {sequence, micro, global}
 //     options: {recompute, precision: P | {gemm, attention, logits}, overlap_grad_reduce, overlap_tp_comm,
 //               fp8: {scaling, weight_cache}, attention: flash | unfused, attention_dropout}
+//     train: {steps: N} | {tokens: T}          # optional: the whole run, for its time to train
 //
 // FP8 linear layers (the GEMMs whose precision is fp8) also run the scaling, cast and transpose
 // kernels of their recipe (sim/workload/fp8_casts.hpp has the ops and their bytes), emitted as
@@ -32,9 +33,17 @@
 #include "sim/workload/fp8_casts.hpp"
 #include "sim/workload/workload.hpp"
 
+#include <optional>
 #include <string>
 
 namespace racksim {
+
+// workload.train: a whole run of identical steps, for its time to train (docs/transformer.md#train).
+// Exactly one of the two is set.
+struct TrainGoal {
+  std::optional<std::int64_t> steps;  // optimizer steps
+  std::optional<double> tokens;       // training tokens: ceil(tokens / tokens per step) steps
+};
 
 struct TransformerSpec {
   TransformerShape model;
@@ -49,6 +58,7 @@ struct TransformerSpec {
   Fp8Recipe fp8;                           // the FP8 GEMMs' recipe (options.fp8; unused without one)
   bool unfused_attention = false;          // options.attention: unfused (batched GEMMs + softmax passes), not flash
   bool attention_dropout = false;          // options.attention_dropout: the unfused path's dropout passes and mask
+  std::optional<TrainGoal> train;          // workload.train (none: one step only)
   Location where;
 };
 

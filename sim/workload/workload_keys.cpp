@@ -43,6 +43,8 @@ KeyTable build_chakra_keys() {
       });
 }
 
+// Long: one entry per key of the generator's workload keys (model, parallel, batch, options,
+// train), in one table so that each key's row is read beside its neighbours'.
 KeyTable build_transformer_keys() {
   const std::vector<std::string> training{"transformer_training"};
   const std::string by_preset = "the preset's; required without one";
@@ -54,6 +56,8 @@ KeyTable build_transformer_keys() {
           KeySpec("workload.parallel").as_map().required().for_kinds(training).describe("The parallel layout"),
           KeySpec("workload.batch").as_map().required().for_kinds(training).describe("The batch"),
           KeySpec("workload.options").as_map().optional().for_kinds(training).describe("Training options"),
+          KeySpec("workload.train").as_map().optional().for_kinds(training)
+              .describe("A whole training run: steps or tokens, for the time to train"),
 
           KeySpec("workload.model.preset").id("transformer preset").optional()
               .describe("A model of models/catalog/transformers.yaml; the other keys change it"),
@@ -62,6 +66,8 @@ KeyTable build_transformer_keys() {
           KeySpec("workload.model.heads").integer(1, max_dim).default_is(by_preset).describe("Attention heads"),
           KeySpec("workload.model.kv_heads").integer(1, max_dim).default_is("the preset's, or `heads`")
               .describe("Key/value heads (grouped-query attention)"),
+          KeySpec("workload.model.head_dim").integer(1, 1 << 16).default_is("the preset's, or hidden / heads")
+              .describe("Per-head dimension, when heads x head_dim is not hidden (Qwen3, GPT-OSS)"),
           KeySpec("workload.model.ffn").integer(1, max_dim).default_is(by_preset).describe("FFN inner size (per expert)"),
           KeySpec("workload.model.vocab").integer(1, 1LL << 30).default_is(by_preset).describe("Vocabulary size"),
           KeySpec("workload.model.ffn_kind").one_of({"swiglu", "gelu"}).default_is("the preset's, or `swiglu`")
@@ -103,6 +109,11 @@ KeyTable build_transformer_keys() {
                         "the s x s probabilities kept for backward"),
           KeySpec("workload.options.attention_dropout").flag().default_value("false")
               .describe("Unfused attention only: a dropout pass over the probabilities and its mask kept for backward"),
+
+          KeySpec("workload.train.steps").integer(1, 1'000'000'000'000LL).optional()
+              .describe("Optimizer steps of the whole run (or `tokens`)"),
+          KeySpec("workload.train.tokens").number().at_least(1.0).at_most(1e18).optional()
+              .describe("Training tokens of the whole run (or `steps`): ceil(tokens / tokens per step) steps"),
 
           KeySpec("workload.options.precision.gemm").text().with_note(" (a precision)").default_value("bf16")
               .describe("The layers' GEMMs (and the logits unless given)"),

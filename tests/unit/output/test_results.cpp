@@ -210,3 +210,31 @@ TEST_CASE("breakdown: counters and finish time are copied", "[results]") {
   CHECK(b.bytes_sent == 1234567u);
   CHECK(b.idle_s == 0.25);  // 1.25 - 1
 }
+
+// ---- time to train (workload.train) ------------------------------------------------------------
+
+TEST_CASE("time to train: tokens round up to whole steps; time, GPU-hours and energy scale by steps", "[results][train]") {
+  // Llama 3 405B's pre-training scale, by hand: 15.6e12 tokens at 2048 x 8192 = 16,777,216 tokens
+  // per step is 929,832.46 steps, so 929,833 whole steps, which process 929,833 x 16,777,216 =
+  // 15,600,009,084,928 tokens (>= 15.6e12). At 10 s per step on 16,384 GPUs: 9,298,330 s = 107.62
+  // days; GPU-hours 9,298,330 x 16,384 / 3600 = 42,317,733; 20 MJ a step: 18.6 TJ = 5,165.7 MWh.
+  const double per_step = 2048.0 * 8192.0;
+  const TimeToTrain t = time_to_train(std::nullopt, 15.6e12, per_step, 10.0, 16384, 20e6, 22e6);
+  CHECK(t.steps == 929833.0);
+  CHECK(t.tokens == 15600009084928.0);
+  CHECK(t.tokens >= 15.6e12);
+  CHECK(t.time_s == Approx(9298330.0));
+  CHECK(t.gpu_hours == Approx(42317733.0).epsilon(1e-7));
+  CHECK(t.energy_j / 3.6e9 == Approx(5165.7).epsilon(1e-4));
+  CHECK(t.site_energy_j == Approx(929833.0 * 22e6));
+  // A whole number of steps' tokens is that many steps, not one more.
+  CHECK(time_to_train(std::nullopt, 3.0 * per_step, per_step, 1.0, 8, 0.0, 0.0).steps == 3.0);
+  // Steps given: as given.
+  const TimeToTrain s = time_to_train(1000.0, std::nullopt, 4096.0, 0.5, 64, 1e6, 1.2e6);
+  CHECK(s.steps == 1000.0);
+  CHECK(s.tokens == 4096000.0);
+  CHECK(s.time_s == 500.0);
+  CHECK(s.gpu_hours == Approx(500.0 * 64 / 3600.0));
+  CHECK_THROWS(time_to_train(1.0, 1.0, 4096.0, 0.5, 64, 0.0, 0.0));
+  CHECK_THROWS(time_to_train(std::nullopt, std::nullopt, 4096.0, 0.5, 64, 0.0, 0.0));
+}

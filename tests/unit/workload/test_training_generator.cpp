@@ -356,6 +356,74 @@ TEST_CASE("presets match their published shapes", "[transformer]") {
   CHECK(count_parameters(x.model).total == Approx(46.7e9).epsilon(0.01));
 }
 
+TEST_CASE("head_dim: Qwen3-32B's 64 heads of 128 on a 5120-wide model", "[transformer][head_dim]") {
+  // Qwen3 Technical Report (arXiv:2505.09388) Table 1 and the released config: h = 5120, 64
+  // layers, a = 64, g = 8, d = 128 (so the queries are a d = 8192 wide, not h), F = 25600 SwiGLU,
+  // V = 151936, untied embeddings; the model card gives 32.8 B parameters, 31.2 B without the
+  // embeddings. By hand, per layer: W_q h a d = 5120 x 8192 = 41.94 M, W_k + W_v 2 h g d =
+  // 2 x 5120 x 1024 = 10.49 M, W_o a d h = 41.94 M, FFN 3 h F = 393.22 M, norms 2h = 10,240:
+  // 487.60 M; x 64 = 31.21 B; embeddings 2 V h = 1.556 B; final norm h: 32.76 B.
+  const TransformerSpec q = spec_from(
+      "kind: transformer_training\nmodel: {preset: qwen3-32b}\nparallel: {tp: 8, dp: 1}\nbatch: {sequence: 4096, global: 1}\n");
+  CHECK(q.model.head_dim() == 128);
+  CHECK(q.model.attention_width() == 8192);
+  const ParameterCount p = count_parameters(q.model);
+  const double per_layer = 5120.0 * 8192 + 2.0 * 5120 * 1024 + 8192.0 * 5120 + 3.0 * 5120 * 25600 + 2.0 * 5120;
+  CHECK(p.per_layer_dense == near(per_layer));
+  CHECK(p.total - 2.0 * p.embedding - 5120.0 == Approx(31.2e9).epsilon(0.005));
+  CHECK(p.total == Approx(32.8e9).epsilon(0.005));
+  // With d = h/a = 80 (no head_dim) the same keys would give 28.9 B without embeddings: the key matters.
+  TransformerShape wrong = q.model;
+  wrong.head_size = 0;
+  CHECK(count_parameters(wrong).total - 2.0 * p.embedding - 5120.0 == Approx(28.9e9).epsilon(0.005));
+
+  // The generated step's GEMMs are the analytical count with a d in place of h: per token and
+  // layer forward 2 h (a d + 2 g d) + 2 a d h + 2 x 3 h F, and the attention kernels 2 s^2 a d per
+  // sequence and layer forward (causal: half of 4 s^2 a d), backward 2.5 x that.
+  const std::string yaml =
+      "kind: transformer_training\nmodel: {hidden: 640, layers: 4, heads: 8, kv_heads: 2, head_dim: 128, ffn: 1024, "
+      "vocab: 4096}\nparallel: {tp: 2, pp: 2, dp: 1}\nbatch: {sequence: 512, global: 4}\n";
+  const TransformerSpec s = spec_from(yaml);
+  const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+  const FlopSums got = sum_flops(w);
+  const double h = 640, ad = 8 * 128, gd = 2 * 128, F = 1024, V = 4096, L = 4, sq = 512, seqs = 4, T = seqs * sq;
+  const double gemm_fwd_per_token_layer = 2.0 * h * (ad + 2.0 * gd) + 2.0 * ad * h + 2.0 * 3.0 * h * F;
+  CHECK(got.gemm == Approx(3.0 * T * (L * gemm_fwd_per_token_layer + 2.0 * h * V)).epsilon(1e-12));
+  CHECK(got.attention == Approx(seqs * L * 2.0 * sq * sq * ad * (1.0 + 2.5)).epsilon(1e-12));
+  // FLOPs per token and layer include the attention core at 4 s a d.
+  CHECK(training_flops(s.model, s.batch, Recompute::None).forward_per_token_layer ==
+        near(gemm_fwd_per_token_layer + 4.0 * sq * ad));
+  // Activations: the attention output is a d wide (2 T a d / t bytes, not 2 T h / t).
+  ParallelLayout one;
+  const TransformerShape& m = s.model;
+  const double Tm = 1000, a = 8, g = 2, d = 128;
+  const double attention = 2 * Tm * h + 2 * Tm * h + 2 * Tm * (a + 2 * g) * d + 2 * Tm * a * d + 4 * Tm * a;
+  const double mlp = 2 * Tm * h + 2 * Tm * h + 2 * Tm * 2 * F + 2 * Tm * F;
+  CHECK(layer_activation_bytes(m, one, 1000, Recompute::None) == near(attention + mlp));
+}
+
+TEST_CASE("head_dim: heads need not divide hidden when it is given", "[transformer][head_dim][errors]") {
+  // GPT-OSS-like: 64 heads of 64 on a 2880-wide model (h/a = 45 would be the wrong head size).
+  const TransformerSpec s = spec_from(
+      "kind: transformer_training\nmodel: {hidden: 2880, layers: 2, heads: 64, kv_heads: 8, head_dim: 64, ffn: 2880, "
+      "vocab: 1024}\nparallel: {dp: 1}\nbatch: {sequence: 128, global: 1}\n");
+  CHECK(s.model.attention_width() == 4096);
+  const InputError e = input_error_of([] {
+    (void)spec_from("kind: transformer_training\nmodel: {hidden: 2900, layers: 2, heads: 64, ffn: 2880, vocab: 1024}\n"
+                    "parallel: {dp: 1}\nbatch: {sequence: 128, global: 1}\n");
+  });
+  CHECK_THAT(std::string(e.what()), Catch::Contains("heads (64) dividing hidden (2900) into whole head dimensions, or 'head_dim'"));
+  // With head_dim the same 2900-wide model is accepted.
+  CHECK(spec_from("kind: transformer_training\nmodel: {hidden: 2900, layers: 2, heads: 64, head_dim: 64, ffn: 2880, "
+                  "vocab: 1024}\nparallel: {dp: 1}\nbatch: {sequence: 128, global: 1}\n")
+            .model.head_dim() == 64);
+  const InputError z = input_error_of([] {
+    (void)spec_from("kind: transformer_training\nmodel: {preset: llama3-8b, head_dim: 0}\n"
+                    "parallel: {dp: 1}\nbatch: {sequence: 128, global: 1}\n");
+  });
+  CHECK(z.where().key == "model.head_dim");  // the document here is the workload map alone
+}
+
 TEST_CASE("a generated step survives the round trip through Chakra ET op for op", "[transformer][chakra]") {
   // Generator -> write_chakra -> load_chakra must give the same op graphs: same ops, streams,
   // dependencies, shapes, sizes, groups and peers, hence the same simulation (the CLI test
@@ -762,4 +830,24 @@ TEST_CASE("an unknown parallel.order is rejected naming the key and the valid or
   CHECK_THAT(what, Catch::Contains("workload.yaml:3:"));
   CHECK_THAT(what, Catch::Contains("key 'parallel.order'"));  // the test's document is the workload map
   CHECK_THAT(what, Catch::Contains("unknown value 'tp-pp-dp'; expected one of: tp-cp-dp-pp, tp-cp-pp-dp"));
+}
+
+TEST_CASE("workload.train: steps or tokens, exactly one", "[transformer][train]") {
+  const std::string base = "kind: transformer_training\nmodel: {preset: llama3-8b}\nparallel: {dp: 1}\n"
+                           "batch: {sequence: 8192, global: 1}\n";
+  CHECK_FALSE(spec_from(base).train.has_value());
+  const TransformerSpec a = spec_from(base + "train: {steps: 1000}\n");
+  REQUIRE(a.train.has_value());
+  CHECK(a.train->steps == 1000);
+  CHECK_FALSE(a.train->tokens.has_value());
+  const TransformerSpec b = spec_from(base + "train: {tokens: 15e12}\n");
+  REQUIRE(b.train.has_value());
+  CHECK(b.train->tokens == 15e12);
+  CHECK_THAT(std::string(input_error_of([&] { (void)spec_from(base + "train: {steps: 10, tokens: 1e9}\n"); }).what()),
+             Catch::Contains("exactly one of 'steps' and 'tokens'"));
+  CHECK_THAT(std::string(input_error_of([&] { (void)spec_from(base + "train: {}\n"); }).what()),
+             Catch::Contains("exactly one of 'steps' and 'tokens'"));
+  CHECK(input_error_of([&] { (void)spec_from(base + "train: {steps: 0}\n"); }).where().key == "train.steps");
+  CHECK(input_error_of([&] { (void)spec_from(base + "train: {tokens: 1e30}\n"); }).where().key == "train.tokens");
+  CHECK(input_error_of([&] { (void)spec_from(base + "train: {epochs: 3}\n"); }).where().key == "train.epochs");
 }

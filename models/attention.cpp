@@ -16,13 +16,16 @@ std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; 
 // their side of the diagonal: the causal sum of the header, for either walk direction (the
 // forward walks query blocks across key tiles, the backward key blocks down query tiles; both
 // are the same count by symmetry of the lower triangle).
-double causal_elements(std::int64_t s, std::int64_t outer, std::int64_t inner) {
+// With a sliding window w, the block's rows need keys from start - w + 1 on: the tiles before
+// the one holding that key are skipped (rounded down to whole tiles of `inner`).
+double causal_elements(std::int64_t s, std::int64_t outer, std::int64_t inner, std::int64_t window) {
   double e = 0.0;
   for (std::int64_t start = 0; start < s; start += outer) {
     const std::int64_t rows = std::min(outer, s - start);
     // The block's far edge on the diagonal, rounded up to whole tiles of `inner` (within s).
     const std::int64_t reach = std::min(ceil_div(start + rows, inner) * inner, ceil_div(s, inner) * inner);
-    e += static_cast<double>(rows) * static_cast<double>(reach);
+    const std::int64_t low = window > 0 ? (std::max<std::int64_t>(0, start - window + 1) / inner) * inner : 0;
+    e += static_cast<double>(rows) * static_cast<double>(reach - low);
   }
   return e;
 }
@@ -33,7 +36,7 @@ double flash_score_elements(const AttentionShape& s, const FlashTiles& t) {
   const std::int64_t outer = s.backward ? t.bwd_cols : t.fwd_rows;
   const std::int64_t inner = s.backward ? t.bwd_rows : t.fwd_cols;
   if (!s.causal) return static_cast<double>(s.seq) * static_cast<double>(ceil_div(s.seq, inner) * inner);
-  return causal_elements(s.seq, outer, inner);
+  return causal_elements(s.seq, outer, inner, s.window);
 }
 
 FlashAttentionCost flash_attention_cost(const GpuSpec& gpu, const AttentionShape& s, FlopRate peak, double eta,
@@ -43,7 +46,7 @@ FlashAttentionCost flash_attention_cost(const GpuSpec& gpu, const AttentionShape
   const double bh = static_cast<double>(s.batch) * static_cast<double>(s.heads);
   const double n = static_cast<double>(s.seq);
   c.score_elements = flash_score_elements(s, t);
-  c.useful_elements = s.causal ? 0.5 * n * n : n * n;
+  c.useful_elements = s.causal ? causal_useful_elements(s.seq, s.window) : n * n;
   const double products = s.backward ? 5.0 : 2.0;
   c.matmul_flops = Flops(2.0 * products * bh * static_cast<double>(s.head_dim) * c.score_elements);
   c.exp_count = bh * c.score_elements;

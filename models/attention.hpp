@@ -15,6 +15,14 @@
 //     is s^2/2, so the diagonal blocks cost a factor 1 + Br/s (1.25 at s = 512, 1.016 at 8192).
 //     The backward walks key blocks (Bc_bwd wide) down from the diagonal in row tiles of Br_bwd:
 //     E = s^2/2 + s Bc_bwd/2 by the same sum.
+//     sliding window w (causal): the query block at row r0 also skips the key tiles wholly before
+//     r0 - w + 1 (rounded down to a tile), so E = sum of rows x (reach - floor((r0 - w + 1)/Bc) Bc);
+//     the useful work is s w - w^2/2. Worked: s = 1024, w = 256, Br = 128, Bc = 64: block i
+//     (r0 = 128 i) reaches 128 (i + 1) and starts at the tile holding key r0 - 255 (r0 - 255
+//     rounded down to 64; 0 while that is below 64), so it visits 128, 256, then 384 keys:
+//     E = 128 (128 + 256 + 6 x 384) = 344,064 against 229,376 useful (x 1.5: a narrow window
+//     wastes much of each tile). The backward uses the same count (the band is symmetric), with
+//     its own tiles.
 //   matmul FLOPs executed: F_mm = 2 m b h d E, m = 2 products forward (S = Q K^T, O = P V) and
 //     5 backward (S recomputed, dV = P^T dO, dP = dO V^T, dQ = dS K, dK = dS^T Q).
 //   thread blocks: n = b h ceil(s / B) with B = Br forward (one block per query tile) and Bc_bwd

@@ -140,6 +140,13 @@ KernelWork stream_work(StreamOp op, Bytes array_bytes, Precision dtype) {
   return w;
 }
 
+double causal_useful_elements(std::int64_t seq, std::int64_t window) {
+  const double n = static_cast<double>(seq);
+  if (window <= 0 || window >= seq) return 0.5 * n * n;
+  const double w = static_cast<double>(window);
+  return n * w - 0.5 * w * w;
+}
+
 KernelWork attention_work(const AttentionShape& s, Precision dtype) {
   if (s.batch <= 0 || s.heads <= 0 || s.seq <= 0 || s.head_dim <= 0)
     throw Error(fmt::format("attention dimensions must be positive, got batch={} heads={} seq={} head_dim={}", s.batch,
@@ -151,13 +158,18 @@ KernelWork attention_work(const AttentionShape& s, Precision dtype) {
     throw Error(fmt::format("attention kv_heads must divide heads ({}), got {}", s.heads, s.kv_heads));
   const double b = static_cast<double>(s.batch), h = static_cast<double>(s.heads), n = static_cast<double>(s.seq),
                d = static_cast<double>(s.head_dim), g = static_cast<double>(s.kv_heads > 0 ? s.kv_heads : s.heads);
+  if (s.window < 0 || (s.window > 0 && !s.causal))
+    throw Error(fmt::format("an attention sliding window must be positive and causal, got window={}{}", s.window,
+                            s.causal ? "" : " (not causal)"));
   const double matmuls = s.backward ? 5.0 : 2.0;  // s x s x d products, 2 FLOPs per multiply-add
-  w.flops = Flops(2.0 * matmuls * b * h * n * n * d * (s.causal ? 0.5 : 1.0));
+  const double elements = s.causal ? causal_useful_elements(s.seq, s.window) : n * n;
+  w.flops = Flops(2.0 * matmuls * b * h * elements * d);
   w.bytes = Bytes((s.backward ? 2.0 : 1.0) * b * n * d * (2.0 * h + 2.0 * g) * bytes_per_element(dtype));
   w.size_key = n;
-  w.description = fmt::format("attention{} b={} h={}{} s={} d={}{} {}", s.backward ? " backward" : "", s.batch, s.heads,
+  w.description = fmt::format("attention{} b={} h={}{} s={} d={}{}{} {}", s.backward ? " backward" : "", s.batch, s.heads,
                               s.kv_heads > 0 && s.kv_heads != s.heads ? fmt::format(" kv={}", s.kv_heads) : "", s.seq,
-                              s.head_dim, s.causal ? " causal" : "", to_string(dtype));
+                              s.head_dim, s.causal ? " causal" : "",
+                              s.window > 0 && s.window < s.seq ? fmt::format(" window={}", s.window) : "", to_string(dtype));
   w.attention = s;
   return w;
 }

@@ -117,7 +117,13 @@ struct AttentionShape {
   bool causal = false;
   std::int64_t kv_heads = 0;  // key/value heads (grouped-query attention); 0 = heads
   bool backward = false;      // the backward pass (dQ, dK, dV) instead of the forward
+  std::int64_t window = 0;    // sliding window (causal only): each query sees its last `window` keys; 0 = all
 };
+
+// Score elements one (batch, head) of a causal attention actually needs: s^2/2 (the convention of
+// the FLOP count, without the diagonal's s/2), and with a sliding window w < s: s w - w^2/2 (the
+// same continuous count of the band: each query i sees min(i, w) keys).
+[[nodiscard]] double causal_useful_elements(std::int64_t seq, std::int64_t window);
 
 // A kernel reduced to what the cost model needs.
 struct KernelWork {

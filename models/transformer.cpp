@@ -1,5 +1,8 @@
 #include "models/transformer.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/error.hpp"
 
 namespace racksim {
@@ -35,7 +38,8 @@ ParameterCount count_parameters(const TransformerShape& m) {
   const double attention = h * (w + 2.0 * g * d) + w * h;  // W_q, W_k, W_v, W_o (no biases)
   const double norms = 2.0 * h;                             // two RMSNorm/LayerNorm scales per layer
   const double ffn = ffn_matrices(m) * h * F;
-  c.per_layer_dense = attention + norms + (m.moe() ? h * E : ffn);  // MoE: the router instead of the FFN
+  const double shared = static_cast<double>(m.shared_experts) * ffn;   // MoE shared experts (dense, every token)
+  c.per_layer_dense = attention + norms + (m.moe() ? h * E + shared : ffn);  // MoE: the router instead of the FFN
   c.per_layer_expert = m.moe() ? ffn : 0.0;
   c.embedding = V * h;
   c.total = L * (c.per_layer_dense + E * c.per_layer_expert) + 2.0 * c.embedding + h;  // + final norm
@@ -48,15 +52,23 @@ StepFlops training_flops(const TransformerShape& m, const TrainingBatch& b, Reco
                L = static_cast<double>(m.layers), s = static_cast<double>(b.seq), E = static_cast<double>(m.experts),
                k = static_cast<double>(m.top_k), w = static_cast<double>(m.attention_width());
   StepFlops f;
-  const double ffn = m.moe() ? 2.0 * h * E + k * 2.0 * ffn_matrices(m) * h * F : 2.0 * ffn_matrices(m) * h * F;
-  // Projections Q, K, V (h x (w + 2 g d)) and O (w x h); scores and context 2 x 2 s w per token.
-  f.forward_per_token_layer = 2.0 * h * (w + 2.0 * g * d) + 2.0 * w * h + 4.0 * s * w + ffn;
+  const double S = static_cast<double>(m.shared_experts);
+  const double ffn = m.moe() ? 2.0 * h * E + (k + S) * 2.0 * ffn_matrices(m) * h * F : 2.0 * ffn_matrices(m) * h * F;
+  // Projections Q, K, V (h x (w + 2 g d)) and O (w x h); scores and context 2 x 2 s w per token
+  // (the whole s x s, as Megatron-LM counts it). A sliding-window layer counts its window's keys,
+  // min(window, s), instead of s: `keys` is the mean over the layers.
+  double keys = s;
+  if (m.sliding_window > 0) {
+    const double global = m.global_every > 0 ? std::floor(L / static_cast<double>(m.global_every)) : 0.0;
+    keys = (global * s + (L - global) * std::min(static_cast<double>(m.sliding_window), s)) / L;
+  }
+  f.forward_per_token_layer = 2.0 * h * (w + 2.0 * g * d) + 2.0 * w * h + 4.0 * keys * w + ffn;
   f.logits_per_token = 2.0 * h * V;
   const double tokens = static_cast<double>(b.global) * s;
   f.model = 3.0 * tokens * (L * f.forward_per_token_layer + f.logits_per_token);
   f.hardware = f.model;
   if (r == Recompute::Full) f.hardware += tokens * L * f.forward_per_token_layer;
-  if (r == Recompute::Selective) f.hardware += tokens * L * 4.0 * s * w;
+  if (r == Recompute::Selective) f.hardware += tokens * L * 4.0 * keys * w;
   // per_op recomputes the even-numbered matmuls of each layer's forward: W_k, W_o and the FFN's
   // second (W_3 gated, W_2 GELU; an MoE layer's experts are not recomputed).
   if (r == Recompute::PerOp) f.hardware += tokens * L * (2.0 * h * g * d + 2.0 * w * h + (m.moe() ? 0.0 : 2.0 * h * F));
@@ -89,7 +101,9 @@ double layer_activation_bytes(const TransformerShape& m, const ParallelLayout& l
   double mlp = 0.0;
   if (m.moe()) {
     const double Tm = Tt;
-    mlp = 2.0 * Tt * h + 2.0 * Tt * h + 4.0 * Tm * E + 2.0 * Tm * k * h + 2.0 * Tm * k * nu * F + 2.0 * Tm * k * F;
+    const double SF = static_cast<double>(m.shared_experts) * F;
+    mlp = 2.0 * Tt * h + 2.0 * Tt * h + 4.0 * Tm * E + 2.0 * Tm * k * h + 2.0 * Tm * k * nu * F + 2.0 * Tm * k * F +
+          2.0 * T * nu * SF / t + 2.0 * T * SF / t;
   } else {
     mlp = 2.0 * Tt * h + 2.0 * Tt * h + 2.0 * T * nu * F / t + 2.0 * T * F / t;
   }

@@ -40,6 +40,14 @@ struct TransformerShape {
   std::int64_t experts = 0;       // 0: dense
   std::int64_t top_k = 0;         // experts per token (MoE)
   std::int64_t head_size = 0;     // per-head dimension d; 0: hidden / heads (Qwen3, GPT-OSS and Gemma give their own)
+  std::int64_t shared_experts = 0;  // MoE: FFNs of size ffn that every token also passes through (DeepSeek, Qwen-MoE)
+  std::int64_t sliding_window = 0;  // keys each query sees in the windowed layers; 0 = none (full causal attention)
+  std::int64_t global_every = 0;    // with a window: every global_every-th layer (1-based) attends to all; 0 = none does
+  // The window of layer `layer` (0-based): 0 for full attention.
+  [[nodiscard]] std::int64_t window_of(std::int64_t layer) const {
+    if (sliding_window <= 0 || (global_every > 0 && (layer + 1) % global_every == 0)) return 0;
+    return sliding_window;
+  }
   [[nodiscard]] bool moe() const { return experts > 0; }
   [[nodiscard]] std::int64_t head_dim() const { return head_size > 0 ? head_size : hidden / heads; }
   // heads x d: the width of the queries and of the attention output (W_q is h x heads d, W_o
@@ -82,7 +90,7 @@ struct TrainingBatch {
 
 // Parameters of the whole model: embeddings (V h, untied output layer another V h), per layer
 // attention h(w + 2gd) + w h with w = a d the query width (w = h unless head_size is given), FFN
-// n_m h F (x E for MoE, + router hE), two norms 2h; final norm h. Worked example (Qwen3-32B, h =
+// n_m h F (x E for MoE, + router hE, + S n_m h F for S shared experts), two norms 2h; final norm h. Worked example (Qwen3-32B, h =
 // 5120, a = 64, g = 8, d = 128 so w = 8192, F = 25600 SwiGLU, 64 layers): per layer 5120 x 10240
 // + 8192 x 5120 + 3 x 5120 x 25600 + 2 x 5120 = 487.6 M, 31.2 B without the embeddings, the
 // figure Qwen publishes (with d = h/a = 80 it would be 28.9 B).
@@ -126,7 +134,8 @@ namespace racksim {
 //   dense MLP: 2Tt h (norm input) + 2Tt h (MLP input) + 2T n_u F/t (up output) + 2T F/t (down input)
 //   MoE MLP (Tm = Tt tokens enter the experts, each goes to k of them):
 //              2Tt h + 2Tt h + 4 Tm E (fp32 router probabilities) + 2 Tm k h (dispatched tokens)
-//              + 2 Tm k n_u F + 2 Tm k F
+//              + 2 Tm k n_u F + 2 Tm k F, and for S shared experts (TP-split like a dense FFN of
+//              size S F): + 2T n_u S F/t + 2T S F/t
 //   selective recompute drops the attention output and log-sum-exp (recomputed from Q, K, V);
 //   full recompute keeps only the layer input, 2Tt h.
 //   per-op recompute (torchtitan's op-level SAC, dense layers) keeps what its policy saves, the

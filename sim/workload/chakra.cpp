@@ -797,7 +797,8 @@ private:
           op.gemm = s;
         }
         if (const auto g = a.get_ints("racksim.attention")) {
-          if (g->size() != 7) nr.fail("racksim.attention must hold 7 integers: batch, heads, seq, head_dim, kv_heads, causal, backward");
+          if (g->size() != 7 && g->size() != 8)
+            nr.fail("racksim.attention must hold 7 or 8 integers: batch, heads, seq, head_dim, kv_heads, causal, backward[, window]");
           AttentionShape s;
           s.batch = (*g)[0];
           s.heads = (*g)[1];
@@ -806,6 +807,10 @@ private:
           s.kv_heads = (*g)[4];
           s.causal = (*g)[5] != 0;
           s.backward = (*g)[6] != 0;
+          if (g->size() == 8) {
+            s.window = (*g)[7];
+            if (s.window < 1 || !s.causal) nr.fail("racksim.attention's window must be at least 1, on a causal attention");
+          }
           op.attention = s;
         }
       } else if (kind == "delay") {
@@ -1211,6 +1216,7 @@ void encode_compute(pb::Node& n, const Op& op) {
     auto* v = attr(n, "racksim.attention").mutable_int64_list();
     for (const std::int64_t x : {s.batch, s.heads, s.seq, s.head_dim, s.kv_heads, std::int64_t{s.causal}, std::int64_t{s.backward}})
       v->add_values(x);
+    if (s.window > 0) v->add_values(s.window);  // an eighth value only when there is a window
   }
 }
 

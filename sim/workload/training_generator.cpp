@@ -32,6 +32,9 @@ void read_shape_keys(MapReader& r, TransformerShape& m) {
   if (auto n = r.optional("experts")) m.experts = read_integer(*n, model_key("experts"));
   if (auto n = r.optional("top_k")) m.top_k = read_integer(*n, model_key("top_k"));
   if (auto n = r.optional("head_dim")) m.head_size = read_integer(*n, model_key("head_dim"));
+  if (auto n = r.optional("shared_experts")) m.shared_experts = read_integer(*n, model_key("shared_experts"));
+  if (auto n = r.optional("sliding_window")) m.sliding_window = read_integer(*n, model_key("sliding_window"));
+  if (auto n = r.optional("global_every")) m.global_every = read_integer(*n, model_key("global_every"));
 }
 
 TransformerShape load_preset(const ConfigNode& name_node, const std::string& data_dir) {
@@ -86,6 +89,8 @@ TransformerShape read_model(const ConfigNode& mn, const std::string& data_dir) {
     require(m.experts > 0 && m.top_k > 0, mn, "both 'experts' and 'top_k' for a mixture-of-experts model");
     require(m.top_k <= m.experts, mn, fmt::format("top_k ({}) at most experts ({})", m.top_k, m.experts));
   }
+  require(m.shared_experts == 0 || m.moe(), mn, "a mixture-of-experts model ('experts', 'top_k') for shared_experts");
+  require(m.global_every == 0 || m.sliding_window > 0, mn, "a 'sliding_window' for global_every");
   return m;
 }
 
@@ -106,6 +111,10 @@ ParallelLayout read_layout(const ConfigNode& pn, const TransformerShape& m) {
   require(m.heads % l.tp == 0, pn, fmt::format("tp ({}) dividing the attention heads ({})", l.tp, m.heads));
   require(m.kv_heads % l.tp == 0, pn, fmt::format("tp ({}) dividing the key/value heads ({})", l.tp, m.kv_heads));
   require(m.ffn % l.tp == 0 || m.moe(), pn, fmt::format("tp ({}) dividing the FFN size ({})", l.tp, m.ffn));
+  require(m.sliding_window == 0 || l.cp == 1, pn,
+          "cp 1 for a model with a sliding window (a windowed attention's context-parallel blocks are not modelled)");
+  require((m.shared_experts * m.ffn) % l.tp == 0, pn,
+          fmt::format("tp ({}) dividing the shared experts' FFN size ({} x {})", l.tp, m.shared_experts, m.ffn));
   require(m.layers % (l.pp * l.virtual_stages) == 0, pn,
           fmt::format("pp x virtual_stages ({} x {}) dividing the layers ({})", l.pp, l.virtual_stages, m.layers));
   require(l.virtual_stages == 1 || l.pp > 1, pn, "pp > 1 for virtual_stages > 1 (interleaving needs a pipeline)");
@@ -314,7 +323,7 @@ private:
   int add(RankState& st, Op op, const std::vector<int>& deps);
   int gemm(RankState& st, const std::string& id, std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch,
            int stream, const std::vector<int>& deps, Precision p);
-  int attention(RankState& st, const std::string& id, bool backward, const std::vector<int>& deps);
+  int attention(RankState& st, const std::string& id, bool backward, const std::vector<int>& deps, std::int64_t layer);
   int unfused_attention(RankState& st, const std::string& id, bool backward, const std::vector<int>& deps);
   [[nodiscard]] double unfused_score_elements() const;       // micro x heads/tp x s^2/cp: the rank's scores
   [[nodiscard]] double unfused_attention_saved_bytes() const;  // one layer's s x s tensors kept for backward
@@ -344,8 +353,8 @@ private:
   void fp8_casts(RankState& st, const std::string& id, bool forward, bool first, Precision pr, std::int64_t t,
                  std::int64_t n, std::int64_t k, std::int64_t batch = 1);
   // `first`: micro batch 0's forward pass, not a recompute one (the FP8 weight cache is filled).
-  void layer_forward(RankState& st, const std::string& p, bool recompute_pass, bool first);
-  void layer_backward(RankState& st, const std::string& p);
+  void layer_forward(RankState& st, const std::string& p, bool recompute_pass, bool first, std::int64_t layer);
+  void layer_backward(RankState& st, const std::string& p, std::int64_t layer);
   // Recompute::PerOp: what torchtitan's op-level SAC recomputes when a layer's backward starts:
   // the norms, residual and activation kernels and the even-numbered matmuls (W_k, W_o, and W_3
   // or the GELU FFN's second matrix; MoE experts are kept, not recomputed).
@@ -508,7 +517,8 @@ int Generator::gemm(RankState& st, const std::string& id, std::int64_t m, std::i
   return add(st, std::move(op), deps);
 }
 
-int Generator::attention(RankState& st, const std::string& id, bool backward, const std::vector<int>& deps) {
+int Generator::attention(RankState& st, const std::string& id, bool backward, const std::vector<int>& deps,
+                         std::int64_t layer) {
   if (s_.unfused_attention) return unfused_attention(st, id, backward, deps);
   // Context parallelism: the rank's queries (s/c of them) meet the keys of all c chunks, as c
   // causal blocks of s/c x s/c (the load-balanced ring-attention layout does 1/c of the causal work).
@@ -528,6 +538,7 @@ int Generator::attention(RankState& st, const std::string& id, bool backward, co
     a.head_dim = m_.head_dim();
     a.causal = true;
     a.backward = backward;
+    a.window = m_.window_of(layer);  // cp is 1 with a window (read_layout)
     op.attention = a;
     const KernelWork kw = attention_work(a, op.precision);
     op.flops = kw.flops;
@@ -714,7 +725,7 @@ void Generator::fp8_casts(RankState& st, const std::string& id, bool forward, bo
 }
 
 // One layer's forward pass on one micro batch. `p` prefixes op ids ("f<mb>.l<layer>").
-void Generator::layer_forward(RankState& st, const std::string& p, bool recompute_pass, bool first) {
+void Generator::layer_forward(RankState& st, const std::string& p, bool recompute_pass, bool first, std::int64_t layer) {
   const std::int64_t T = tokens(), Tt = sharded_tokens(), h = m_.hidden, t = l_.tp, d = m_.head_dim();
   const std::int64_t qkv = (m_.heads + 2 * m_.kv_heads) * d / t;
   const double act = 2.0;  // bytes per activation element
@@ -733,7 +744,7 @@ void Generator::layer_forward(RankState& st, const std::string& p, bool recomput
   if (l_.cp > 1)  // every context rank needs the keys and values of all chunks
     collective(st, p + ".kv_ag" + r, CollectiveKind::AllGather, st.cp,
                act * static_cast<double>(T * 2 * m_.kv_heads * d / t * l_.cp), kCompute, {});
-  attention(st, p + ".attn" + r, false, {});
+  attention(st, p + ".attn" + r, false, {}, layer);
   fp8(".proj", T, h, m_.heads * d / t);
   gemm_then_reduce(st, p + ".proj" + r, T, h, m_.heads * d / t, Th, sp);
   memory(st, p + ".resid1" + r, 3.0 * Tth);                                 // x + attn: read 2, write 1
@@ -752,6 +763,14 @@ void Generator::layer_forward(RankState& st, const std::string& p, bool recomput
     const std::int64_t per_expert = std::max<std::int64_t>(1, (l_.ep * Tt * m_.top_k + m_.experts - 1) / m_.experts);
     const std::int64_t up = (m_.gated_ffn ? 2 : 1) * m_.ffn;
     const double dispatch = act * static_cast<double>(Tt * m_.top_k * h);
+    if (m_.shared_experts > 0) {  // every token: a dense FFN of S x ffn, TP-split like a dense layer's
+      const std::int64_t sf = m_.shared_experts * m_.ffn / t, sup = (m_.gated_ffn ? 2 : 1) * sf;
+      fp8(".shared_fc1", T, sup, h);
+      gather_then_gemms(st, p + ".shared_fc1" + r, Th, {{T, sup, h}});
+      memory(st, p + ".shared_act" + r, act * static_cast<double>(T) * static_cast<double>(sup + sf));
+      fp8(".shared_fc2", T, h, sf);
+      gemm_then_reduce(st, p + ".shared_fc2" + r, T, h, sf, Th, sp);
+    }
     fp8(".router", Tt, m_.experts, h);
     gemm(st, p + ".router" + r, Tt, m_.experts, h, 1, kCompute, {}, s_.precision);
     collective(st, p + ".dispatch" + r, CollectiveKind::AllToAll, st.ep, dispatch, kCompute, {});
@@ -766,7 +785,7 @@ void Generator::layer_forward(RankState& st, const std::string& p, bool recomput
 }
 
 // One layer's backward pass: data gradients (dgrad) and weight gradients (wgrad) of every GEMM.
-void Generator::layer_backward(RankState& st, const std::string& p) {
+void Generator::layer_backward(RankState& st, const std::string& p, std::int64_t layer) {
   const std::int64_t T = tokens(), Tt = sharded_tokens(), h = m_.hidden, t = l_.tp, d = m_.head_dim();
   const std::int64_t qkv = (m_.heads + 2 * m_.kv_heads) * d / t;
   const double act = 2.0;
@@ -807,13 +826,23 @@ void Generator::layer_backward(RankState& st, const std::string& p) {
     fp8(".router", Tt, m_.experts, h);
     gemm(st, p + ".router.dgrad", Tt, h, m_.experts, 1, kCompute, {}, pr);
     gemm(st, p + ".router.wgrad", h, m_.experts, Tt, 1, kCompute, {}, pr);
+    if (m_.shared_experts > 0) {  // as a dense layer's FFN backward
+      const std::int64_t sf = m_.shared_experts * m_.ffn / t, sup = (m_.gated_ffn ? 2 : 1) * sf;
+      fp8(".shared_fc2", T, h, sf);
+      gather_then_gemms(st, p + ".shared_fc2", Th, {{T, sf, h}, {sf, h, T}});
+      memory(st, p + ".shared_act", act * static_cast<double>(T) * static_cast<double>(2 * sup + sf));
+      fp8(".shared_fc1", T, sup, h);
+      if (sp) collective(st, p + ".shared_fc1.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
+      gemm(st, p + ".shared_fc1.wgrad", h, sup, T, 1, kCompute, {}, pr);
+      gemm_then_reduce(st, p + ".shared_fc1.dgrad", T, h, sup, Th, sp);
+    }
   }
   memory(st, p + ".norm2", 3.0 * Tth);
   memory(st, p + ".resid1", 3.0 * Tth);
   fp8(".proj", T, h, m_.heads * d / t);
   gather_then_gemms(st, p + ".proj", Th, {{T, m_.heads * d / t, h}, {m_.heads * d / t, h, T}});
-  if (s_.recompute == Recompute::Selective) attention(st, p + ".attn.re", false, {});
-  attention(st, p + ".attn_bwd", true, {});
+  if (s_.recompute == Recompute::Selective) attention(st, p + ".attn.re", false, {}, layer);
+  attention(st, p + ".attn_bwd", true, {}, layer);
   if (l_.cp > 1)  // the gathered keys' and values' gradients go back to their owners
     collective(st, p + ".kv_rs", CollectiveKind::ReduceScatter, st.cp,
                act * static_cast<double>(T * 2 * m_.kv_heads * d / t * l_.cp), kCompute, {});
@@ -991,7 +1020,7 @@ void Generator::forward_step(RankState& st, const Step& step) {
   for (std::int64_t i = 0; i < z.per_chunk; ++i) layers.push_back(first_layer + i);
   with_weights(st, layers, f, [&](std::int64_t layer, const std::string& id) {
     st.saved[{step.chunk, step.mb, layer}] = alloc(st, id + ".act", z.act_layer, "activations");
-    layer_forward(st, id, false, step.mb == 0);
+    layer_forward(st, id, false, step.mb == 0, layer);
   });
   if (vs == z.last_vs) {
     memory(st, f + ".final_norm", 2.0 * z.Tth);
@@ -1036,7 +1065,7 @@ void Generator::backward_step(RankState& st, const Step& step) {
     int transient = -1;
     if (s_.recompute == Recompute::Full) {
       transient = alloc(st, id + ".recompute_buf", z.act_full - z.act_layer, "activations");
-      layer_forward(st, id, true, false);
+      layer_forward(st, id, true, false, layer);
     } else if (s_.recompute == Recompute::PerOp) {
       // The recomputed tensors live until the layer's backward is done: at most those of no
       // recompute less those kept (W_2's and the reduce-scatters' saved outputs are not among
@@ -1044,7 +1073,7 @@ void Generator::backward_step(RankState& st, const Step& step) {
       transient = alloc(st, id + ".recompute_buf", std::max(0.0, z.act_full - z.act_layer), "activations");
       layer_recompute_per_op(st, id);
     }
-    layer_backward(st, id);
+    layer_backward(st, id, layer);
     free_op(st, id + ".act_free", st.saved.at({step.chunk, step.mb, layer}));
     if (transient >= 0) free_op(st, id + ".recompute_free", transient);
     // ZeRO 2 and 3 keep no full gradients: every micro batch's are reduce-scattered at once.
@@ -1185,11 +1214,12 @@ double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materi
   const double EPG = b(moe && l.ep > 1), EDP = b(moe && (l.dp / l.ep) * l.cp > 1);
   const double GTR = l.tp <= 1 ? 1.0 : ov ? 2.0 * K + 1.0 : 2.0;
   auto GTG = [&](double n) { return sp && ov ? K * (1.0 + n) : SP + n; };
-  const double FFN = moe ? 4.0 + 2.0 * EPG : GTG(1) + 1.0 + GTR;
-  const double FFNb = moe ? 7.0 + 2.0 * EPG : GTG(2) + 1.0 + SP + 1.0 + GTR;
+  const double SH = b(m.shared_experts > 0);  // MoE shared experts: a dense FFN's ops more
+  const double FFN = moe ? 4.0 + 2.0 * EPG + SH * (GTG(1) + 1.0 + GTR) : GTG(1) + 1.0 + GTR;
+  const double FFNb = moe ? 7.0 + 2.0 * EPG + SH * (GTG(2) + 1.0 + SP + 1.0 + GTR) : GTG(2) + 1.0 + SP + 1.0 + GTR;
   const double FF = fp8_op_count(spec.fp8, Fp8Phase::Forward), FB = fp8_op_count(spec.fp8, Fp8Phase::Backward);
   const double FS = fp8_op_count(spec.fp8, Fp8Phase::PerStep);
-  const double n8 = spec.precision == Precision::fp8 ? (moe ? 5.0 : 4.0) : 0.0;
+  const double n8 = spec.precision == Precision::fp8 ? (moe ? 5.0 + 2.0 * SH : 4.0) : 0.0;
   const double l8 = b(spec.logits_precision == Precision::fp8);
   const double Af = spec.unfused_attention ? 3.0 + b(spec.attention_dropout) : 1.0;
   const double Ab = spec.unfused_attention ? 5.0 + b(spec.attention_dropout) : 1.0;
@@ -1198,9 +1228,15 @@ double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materi
   const double W = l.zero_stage >= 3 && DPG > 0.0 ? (moe ? 3.0 + 2.0 * EDP : 4.0) : 0.0;
   const double R = DPG + EDP;
   const double full = b(spec.recompute == Recompute::Full);
+  // per_op recompute (layer_recompute_per_op), per layer and micro batch: its buffer's alloc and
+  // free, norm1, the W_k GEMM (gathered), W_o, resid1, norm2, and for a dense layer the FFN's
+  // recomputed matrix (W_3 gathered, or W_2) and the activation; FP8 casts before each GEMM.
+  const double PO = b(spec.recompute == Recompute::PerOp) *
+                    (2.0 + 4.0 + GTG(1) + (moe ? 0.0 : (m.gated_ffn ? GTG(1) : 1.0) + 1.0) +
+                     (spec.precision == Precision::fp8 ? (moe ? 2.0 : 3.0) * FF : 0.0));
   const double mb = static_cast<double>(spec.batch.microbatches(l));
   const double L = static_cast<double>(m.layers / l.pp), v = static_cast<double>(l.virtual_stages);
-  const double common = 3.0 + mb * L * (1.0 + LF + W) + mb * L * (LB + 1.0 + W + full * (2.0 + LF)) +
+  const double common = 3.0 + mb * L * (1.0 + LF + W) + mb * L * (LB + 1.0 + W + full * (2.0 + LF) + PO) +
                         (l.zero_stage >= 2 ? mb : 1.0) * L * R + 1.0 +
                         (l.zero_stage == 1 || l.zero_stage == 2 ? L * R : 0.0) + 4.0 * mb * v + L * n8 * FS;
   const double first = mb * (TP + SP) + DPG;

@@ -178,7 +178,7 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
       op.hbm_bytes = kw.bytes;
     } else if (attn) {
       if (!prec) node.fail("an 'attention' compute op needs 'precision' (one of: " + precision_names() + ")");
-      MapReader a(*attn, "attention shape {batch, heads, kv_heads, seq, head_dim, causal, backward}");
+      MapReader a(*attn, "attention shape {batch, heads, kv_heads, seq, head_dim, causal, backward, window}");
       AttentionShape sh;
       sh.batch = a.required("batch").as_int(1, 1LL << 30);
       sh.heads = a.required("heads").as_int(1, 1LL << 20);
@@ -190,6 +190,10 @@ Op parse_op(const ConfigNode& node, Workload& w, int rank, std::size_t index,
         if (sh.heads % sh.kv_heads != 0) k->fail(fmt::format("a divisor of heads ({})", sh.heads));
       }
       if (auto bw = a.optional("backward")) sh.backward = bw->as_bool();
+      if (auto win = a.optional("window")) {
+        sh.window = win->as_int(1, 1LL << 30);
+        if (!sh.causal) win->fail("a causal attention ('causal: true') for a sliding window");
+      }
       a.finish();
       op.attention = sh;
       const KernelWork kw = attention_work(sh, op.precision);

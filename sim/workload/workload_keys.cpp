@@ -75,6 +75,12 @@ KeyTable build_transformer_keys() {
           KeySpec("workload.model.experts").integer(2, 1 << 16).default_is("the preset's, or none (dense)")
               .describe("Experts of a mixture-of-experts model"),
           KeySpec("workload.model.top_k").integer(1, 1 << 16).default_is("the preset's").describe("Experts per token"),
+          KeySpec("workload.model.sliding_window").integer(1, max_dim).default_is("the preset's, or none")
+              .describe("Keys each query sees in the windowed layers (sliding-window attention)"),
+          KeySpec("workload.model.global_every").integer(1, 100'000).default_is("the preset's, or none")
+              .describe("With a window: every global_every-th layer attends to the whole sequence"),
+          KeySpec("workload.model.shared_experts").integer(1, 1 << 10).default_is("the preset's, or none")
+              .describe("MoE: experts of size ffn every token also passes through (DeepSeek, Qwen-MoE)"),
           KeySpec("workload.model.name").text().default_is("the preset's, or `transformer`").describe("The model's name"),
 
           KeySpec("workload.parallel.tp").integer(1, 1 << 16).default_value("1").describe("Tensor-parallel degree"),

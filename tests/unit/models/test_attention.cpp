@@ -58,6 +58,32 @@ TEST_CASE("attention: a causal mask computes its diagonal tiles whole", "[attent
   CHECK(flash_score_elements(shape(1, 16, 8192, 128, false)) == near(8192.0 * 8192.0));
 }
 
+TEST_CASE("attention: a sliding window skips the key tiles before it", "[attention][tiles][window]") {
+  // The worked example of models/attention.hpp: s = 1024, window 256, forward tiles 128 x 64.
+  // Query block i (rows 128 i .. 128 i + 127) needs keys from 128 i - 255 on: blocks 0 and 1 start
+  // at key 0 (reaching 128 and 256), block 2 too (key 1 is in the first tile: 384 keys), blocks
+  // 3..7 at the tile holding key 128 i - 255, which starts at 128 (i - 2): 384 keys each.
+  // E = 128 (128 + 256 + 6 x 384) = 344,064; useful s w - w^2/2 = 262,144 - 32,768 = 229,376.
+  AttentionShape a = shape(1, 16, 1024, 128, true);
+  a.window = 256;
+  CHECK(flash_score_elements(a) == near(344064.0));
+  CHECK(causal_useful_elements(1024, 256) == near(229376.0));
+  // A window as long as the sequence is plain causal attention.
+  AttentionShape full = a;
+  full.window = 1024;
+  CHECK(flash_score_elements(full) == near(flash_score_elements(shape(1, 16, 1024, 128, true))));
+  CHECK(causal_useful_elements(1024, 1024) == near(0.5 * 1024 * 1024));
+  CHECK(causal_useful_elements(1024, 0) == near(0.5 * 1024 * 1024));
+  // The useful FLOPs (attention_work): 2 products x 2 FLOPs x b h d x the band's elements.
+  CHECK(attention_work(a, Precision::bf16).flops.value() == near(4.0 * 16 * 128 * 229376.0));
+  a.backward = true;
+  CHECK(attention_work(a, Precision::bf16).flops.value() == near(10.0 * 16 * 128 * 229376.0));
+  // A window on a non-causal attention is refused.
+  AttentionShape bad = shape(1, 16, 1024, 128, false);
+  bad.window = 256;
+  CHECK_THROWS_WITH(attention_work(bad, Precision::bf16), Contains("must be positive and causal"));
+}
+
 TEST_CASE("attention: the worked example of models/attention.hpp, forward and backward", "[attention][cost]") {
   const GpuSpec g = h100_like();
   const FlopRate P = *g.peak(Precision::bf16);

@@ -960,6 +960,25 @@ TEST_CASE("chakra: write then read keeps what the native format cannot express",
   check_same(w, round_trip(w, "extras"));
 }
 
+TEST_CASE("chakra: an attention's sliding window survives the round trip", "[chakra][window]") {
+  // racksim.attention carries an eighth integer, the window, only when there is one (files of
+  // windowless attention are as before).
+  Workload w = load_native_trace(kData + "native-all-kinds.yaml");
+  Op* attn = nullptr;
+  for (auto& op : w.programs[0])
+    if (op.attention) attn = &op;
+  REQUIRE(attn != nullptr);
+  attn->attention->causal = true;
+  attn->attention->window = 64;
+  const Workload back = round_trip(w, "window");
+  const Op* got = nullptr;
+  for (const auto& op : back.programs[0])
+    if (op.attention) got = &op;
+  REQUIRE(got != nullptr);
+  CHECK(got->attention->window == 64);
+  CHECK(got->attention->causal);
+}
+
 TEST_CASE("chakra: names that are not UTF-8 are written repaired, so the files read back", "[chakra]") {
   // proto3 string fields must be UTF-8: a parser (racksim's own) refuses a file whose names are
   // not. A trace's names come from the user; each invalid byte is written as U+FFFD (EF BF BD),

@@ -18,8 +18,11 @@ namespace {
 
 // A small dense model (8 layers, 8 heads, 2 KV heads) or a MoE one (8 experts, top 2) under
 // `parallel`, `batch` and `options` (YAML flow maps' contents).
-TransformerSpec small_spec(const std::string& parallel, const std::string& batch, const std::string& options, bool moe) {
-  const std::string model = moe ? "{hidden: 256, layers: 8, heads: 8, kv_heads: 2, ffn: 512, vocab: 1000, experts: 8, top_k: 2}"
+TransformerSpec small_spec(const std::string& parallel, const std::string& batch, const std::string& options, bool moe,
+                           int shared_experts = 0) {
+  const std::string shared = shared_experts > 0 ? fmt::format(", shared_experts: {}", shared_experts) : "";
+  const std::string model = moe ? "{hidden: 256, layers: 8, heads: 8, kv_heads: 2, ffn: 512, vocab: 1000, experts: 8, top_k: 2" +
+                                      shared + "}"
                                 : "{hidden: 256, layers: 8, heads: 8, kv_heads: 2, ffn: 512, vocab: 1000}";
   const std::string yaml = fmt::format("kind: transformer_training\nmodel: {}\nparallel: {{{}}}\nbatch: {{{}}}\noptions: {{{}}}\n",
                                        model, parallel, batch, options);
@@ -49,6 +52,7 @@ TEST_CASE("the closed-form op count equals the generator's on every kind of layo
   struct Case {
     std::string parallel, batch, options;
     bool moe = false;
+    int shared = 0;  // MoE shared experts
   };
   const std::string b = "sequence: 128, micro: 1, global: 8";
   const std::vector<Case> cases = {
@@ -69,11 +73,18 @@ TEST_CASE("the closed-form op count equals the generator's on every kind of layo
       {"tp: 2, dp: 2", b, "attention: unfused", false},
       {"tp: 2, cp: 2, dp: 2", b, "recompute: selective, attention: unfused, attention_dropout: true", false},
       {"tp: 1, dp: 2", b, "recompute: full, attention: unfused", false},
+      {"tp: 2, dp: 2", b, "recompute: per_op", false},
+      {"tp: 2, dp: 2, sequence_parallel: true", b, "recompute: per_op, overlap_tp_comm: true, precision: fp8", false},
+      {"tp: 2, dp: 4, ep: 2, sequence_parallel: true, zero: 1", b, "recompute: none", true, 1},
+      {"tp: 2, dp: 2, ep: 1, sequence_parallel: true, zero: 3", b, "overlap_tp_comm: true", true, 2},
+      {"tp: 1, dp: 4, ep: 4, zero: 3", b, "recompute: full", true, 1},
+      {"tp: 2, dp: 2, ep: 2, sequence_parallel: true", b, "recompute: per_op, precision: fp8", true, 1},
   };
   const GpuSpec gpu = racksim::test::gpu("mi300x");
   for (const Case& c : cases) {
-    const TransformerSpec s = small_spec(c.parallel, c.batch, c.options, c.moe);
-    INFO(fmt::format("parallel {{{}}}, batch {{{}}}, options {{{}}}, moe {}", c.parallel, c.batch, c.options, c.moe));
+    const TransformerSpec s = small_spec(c.parallel, c.batch, c.options, c.moe, c.shared);
+    INFO(fmt::format("parallel {{{}}}, batch {{{}}}, options {{{}}}, moe {}, shared experts {}", c.parallel, c.batch,
+                     c.options, c.moe, c.shared));
     CHECK(estimate_transformer_ops(s) == static_cast<double>(generate_transformer(s, gpu).total_ops()));
     // Partially materialized (a reduced run's replica, or any prefix of the ranks), both orders.
     const int world = static_cast<int>(s.layout.world());

@@ -120,6 +120,8 @@ TEST_CASE("generated GEMMs and attention kernels add up to the analytical FLOP c
   const std::string model = "model: {hidden: 1024, layers: 8, heads: 16, kv_heads: 4, ffn: 2816, vocab: 32000}\n";
   const std::string moe =
       "model: {hidden: 512, layers: 4, heads: 8, kv_heads: 8, ffn: 1024, vocab: 4096, experts: 8, top_k: 2}\n";
+  const std::string shared =
+      "model: {hidden: 512, layers: 4, heads: 8, kv_heads: 8, ffn: 1024, vocab: 4096, experts: 8, top_k: 2, shared_experts: 2}\n";
   const std::vector<Case> cases = {
       {model + "parallel: {tp: 2, pp: 2, dp: 2, sequence_parallel: true, zero: 1}\nbatch: {sequence: 1024, global: 8}\n", 0, false},
       {model + "parallel: {tp: 1, pp: 4, dp: 1, virtual_stages: 2}\nbatch: {sequence: 512, micro: 2, global: 16}\n"
@@ -128,6 +130,8 @@ TEST_CASE("generated GEMMs and attention kernels add up to the analytical FLOP c
                "options: {recompute: selective}\n", 1, false},
       {moe + "parallel: {tp: 2, pp: 1, dp: 4, ep: 4, sequence_parallel: true}\nbatch: {sequence: 256, micro: 2, global: 16}\n", 0,
        false},
+      {shared + "parallel: {tp: 2, pp: 1, dp: 4, ep: 4, sequence_parallel: true}\nbatch: {sequence: 256, micro: 2, global: 16}\n",
+       0, false},
   };
   for (const Case& c : cases) {
     INFO(c.yaml);
@@ -850,4 +854,81 @@ TEST_CASE("workload.train: steps or tokens, exactly one", "[transformer][train]"
   CHECK(input_error_of([&] { (void)spec_from(base + "train: {steps: 0}\n"); }).where().key == "train.steps");
   CHECK(input_error_of([&] { (void)spec_from(base + "train: {tokens: 1e30}\n"); }).where().key == "train.tokens");
   CHECK(input_error_of([&] { (void)spec_from(base + "train: {epochs: 3}\n"); }).where().key == "train.epochs");
+}
+
+TEST_CASE("shared experts: Qwen1.5-MoE-A2.7B's 14.3 B parameters, 2.7 B of them active", "[transformer][moe]") {
+  // Qwen1.5-MoE-A2.7B (Qwen blog and model card: 14.3 B parameters, 2.7 B activated per token;
+  // config: h = 2048, 24 layers, 16 heads (MHA), 60 experts of 1408, top 4, a shared FFN of 5632 =
+  // 4 x 1408, SwiGLU, V = 151936, untied). By hand, per layer: attention 4 h^2 = 16.78 M; routed
+  // experts 60 x 3 x 2048 x 1408 = 519.0 M; shared 4 x 3 x 2048 x 1408 = 34.6 M; router 2048 x
+  // 60 = 0.12 M; norms 4096: 570.5 M; x 24 = 13.69 B, + embeddings 2 x 151936 x 2048 = 0.62 B:
+  // 14.31 B. Active per token: attention 16.78 M + 4 routed 34.6 M + shared 34.6 M + router
+  // 0.12 M = 86.1 M per layer, x 24 = 2.07 B, + 0.62 B embeddings = 2.69 B. (Its QKV biases and
+  // shared-expert gate, under 0.01%, are not modelled.)
+  const TransformerSpec q = spec_from(
+      "kind: transformer_training\nmodel: {hidden: 2048, layers: 24, heads: 16, ffn: 1408, vocab: 151936, experts: 60, "
+      "top_k: 4, shared_experts: 4}\nparallel: {dp: 1}\nbatch: {sequence: 4096, global: 1}\n");
+  const ParameterCount p = count_parameters(q.model);
+  const double h = 2048, F = 1408;
+  CHECK(p.per_layer_dense == near(4 * h * h + 2 * h + h * 60 + 4 * 3 * h * F));
+  CHECK(p.total == Approx(14.3e9).epsilon(0.005));
+  const double active = 24.0 * (4 * h * h + 2 * h + h * 60 + (4 + 4) * 3 * h * F) + 2.0 * p.embedding + h;
+  CHECK(active == Approx(2.7e9).epsilon(0.01));
+  // The model FLOPs count the active parameters: per token and layer forward, 2 x the active
+  // weights (attention core aside) = 2 (4 h^2 + 60 h + 8 x 3 h F).
+  const StepFlops f = training_flops(q.model, q.batch, Recompute::None);
+  CHECK(f.forward_per_token_layer - 4.0 * 4096 * h == near(2.0 * (4 * h * h + 60 * h + 8 * 3 * h * F)));
+  // Shared experts need a mixture of experts, and TP must divide their FFN.
+  CHECK_THAT(std::string(input_error_of([] {
+               (void)spec_from("kind: transformer_training\nmodel: {preset: llama3-8b, shared_experts: 1}\n"
+                               "parallel: {dp: 1}\nbatch: {sequence: 128, global: 1}\n");
+             }).what()),
+             Catch::Contains("a mixture-of-experts model ('experts', 'top_k') for shared_experts"));
+  CHECK_THAT(std::string(input_error_of([] {
+               (void)spec_from("kind: transformer_training\nmodel: {hidden: 256, layers: 2, heads: 8, ffn: 100, vocab: 100, "
+                               "experts: 4, top_k: 1, shared_experts: 1}\nparallel: {tp: 8, dp: 1}\n"
+                               "batch: {sequence: 128, global: 1}\n");
+             }).what()),
+             Catch::Contains("tp (8) dividing the shared experts' FFN size (1 x 100)"));
+}
+
+TEST_CASE("sliding window: windowed layers run banded attention, every global_every-th layer full", "[transformer][window]") {
+  // 4 layers, window 128 on a 512-token sequence, global_every 2: layers 0 and 2 windowed, 1 and
+  // 3 full (1-based 2 and 4). Causal useful elements per (sequence, head): full 512^2/2 = 131,072,
+  // windowed 512 x 128 - 128^2/2 = 57,344. Attention FLOPs forward per layer 4 a d x elements per
+  // sequence; backward 2.5 x that.
+  const std::string yaml =
+      "kind: transformer_training\nmodel: {hidden: 512, layers: 4, heads: 8, kv_heads: 2, ffn: 1024, vocab: 1000, "
+      "sliding_window: 128, global_every: 2}\nparallel: {tp: 2, dp: 1}\nbatch: {sequence: 512, global: 2}\n";
+  const TransformerSpec s = spec_from(yaml);
+  CHECK(s.model.window_of(0) == 128);
+  CHECK(s.model.window_of(1) == 0);
+  CHECK(s.model.window_of(2) == 128);
+  CHECK(s.model.window_of(3) == 0);
+  const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+  const double ad = 512, seqs = 2;
+  const double per_seq = 2.0 * 131072.0 + 2.0 * 57344.0;  // two full layers, two windowed
+  CHECK(sum_flops(w).attention == Approx(seqs * 4.0 * ad * per_seq * (1.0 + 2.5)).epsilon(1e-12));
+  // The generated kernels carry their window.
+  int windowed = 0;
+  for (const auto& prog : w.programs)
+    for (const auto& op : prog)
+      if (op.attention && op.attention->window == 128) ++windowed;
+  CHECK(windowed == 2 /* ranks */ * 2 /* layers */ * 2 /* micro batches */ * 2 /* forward, backward */);
+  // Model FLOPs count min(window, s) keys per query in a windowed layer where a full layer counts
+  // s: the mean over the 4 layers is (2 x 512 + 2 x 128) / 4 = 320 keys.
+  const StepFlops f = training_flops(s.model, s.batch, Recompute::None);
+  const double h = 512, gd = 2 * 64;
+  CHECK(f.forward_per_token_layer == near(2 * h * (ad + 2 * gd) + 2 * ad * h + 4 * 320.0 * ad + 2 * 3 * h * 1024));
+  // A window needs cp 1; global_every needs a window.
+  CHECK_THAT(std::string(input_error_of([] {
+               (void)spec_from("kind: transformer_training\nmodel: {preset: llama3-8b, sliding_window: 4096}\n"
+                               "parallel: {cp: 2, dp: 1}\nbatch: {sequence: 8192, global: 1}\n");
+             }).what()),
+             Catch::Contains("cp 1 for a model with a sliding window"));
+  CHECK_THAT(std::string(input_error_of([] {
+               (void)spec_from("kind: transformer_training\nmodel: {preset: llama3-8b, global_every: 2}\n"
+                               "parallel: {dp: 1}\nbatch: {sequence: 8192, global: 1}\n");
+             }).what()),
+             Catch::Contains("a 'sliding_window' for global_every"));
 }

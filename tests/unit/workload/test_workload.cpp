@@ -328,3 +328,21 @@ TEST_CASE("workload: all-to-all(v) reads one row per member", "[workload][collec
     CHECK(prog[0].counts[4] == 100'000'000ULL);  // 1 -> 0
   }
 }
+
+TEST_CASE("workload: an attention op may have a sliding window, on a causal attention only", "[workload][window]") {
+  const std::string head = "racksim_trace: 1\nname: w\nranks: 1\nprograms:\n  - ranks: all\n    ops:\n";
+  // window 256 on s = 1024: the band's s w - w^2/2 = 229,376 elements per (batch, head), 2 x 2 FLOPs
+  // per element and head dimension forward: 4 x 2 x 16 x 128 x 229,376 = 3.758e9 FLOPs.
+  const racksim::test::TempFile ok(
+      "attn-window", head + "      - {id: a, kind: compute, attention: {batch: 2, heads: 16, seq: 1024, head_dim: 128, "
+                            "causal: true, window: 256}, precision: bf16}\n");
+  const Workload w = load_native_trace(ok.path);
+  REQUIRE(w.programs[0][0].attention.has_value());
+  CHECK(w.programs[0][0].attention->window == 256);
+  CHECK(w.programs[0][0].flops.value() == Approx(4.0 * 2 * 16 * 128 * 229376.0));
+  const racksim::test::TempFile bad(
+      "attn-window-bad", head + "      - {id: a, kind: compute, attention: {batch: 2, heads: 16, seq: 1024, head_dim: 128, "
+                                "window: 256}, precision: bf16}\n");
+  const InputError e = input_error_of([&] { (void)load_native_trace(bad.path); });
+  CHECK_THAT(e.what(), Contains("a causal attention ('causal: true') for a sliding window"));
+}

@@ -216,7 +216,7 @@ SweepManifest manifest_of(const SweepOptions& o) {
   SweepManifest m;
   m.scenario = o.scenario;
   m.sets = o.sets;
-  for (const auto& a : o.axis_args) m.axes.push_back(parse_axis(a));
+  m.axes = parse_axes(o.axis_args);  // refused at the axis that passes the grid's limit, before its values are built
   std::set<std::string> keys;
   for (const auto& a : m.axes)
     if (!keys.insert(a.key).second)

@@ -69,7 +69,12 @@ bool parse_int(const std::string& s, long long& v) {
 }
 
 // "A..B" or "A..B:S" with integers; false when `s` is not of that shape at all.
-bool expand_range(const std::string& s, const std::string& arg, std::vector<std::string>& out) {
+// An axis with more values than it may have (parse_axis and parse_axes word the error).
+struct TooManyValues {};
+
+// Appends the range's values to `out`, which may hold at most `max_values` in all (checked
+// before anything is built).
+bool expand_range(const std::string& s, const std::string& arg, std::vector<std::string>& out, std::size_t max_values) {
   const auto dots = s.find("..");
   if (dots == std::string::npos) return false;
   const std::string a = s.substr(0, dots);
@@ -89,6 +94,8 @@ bool expand_range(const std::string& s, const std::string& arg, std::vector<std:
   using U = unsigned long long;
   const U count = (static_cast<U>(hi) - static_cast<U>(lo)) / static_cast<U>(st);
   if (count >= 1'000'000) throw InputError(arg_loc(arg), fmt::format("range '{}' has more than a million values", s));
+  if (out.size() + count + 1 > max_values) throw TooManyValues{};
+  out.reserve(out.size() + count + 1);
   for (U k = 0; k <= count; ++k) out.push_back(std::to_string(static_cast<long long>(static_cast<U>(lo) + k * static_cast<U>(st))));
   return true;
 }
@@ -112,9 +119,8 @@ bool same_row(const SweepRow& a, const SweepRow& b) {
   return true;
 }
 
-}  // namespace
-
-SweepAxis parse_axis(const std::string& arg) {
+// parse_axis with the values held to `max_values` (TooManyValues past it).
+SweepAxis parse_axis_within(const std::string& arg, std::size_t max_values) {
   const auto eq = arg.find('=');
   if (eq == std::string::npos) throw InputError(arg_loc(arg), "expected --axis key.path=value1,value2,...");
   SweepAxis axis;
@@ -123,12 +129,39 @@ SweepAxis parse_axis(const std::string& arg) {
   for (const auto& raw : split_values(arg.substr(eq + 1), arg)) {
     const std::string v = trim(raw);
     if (v.empty()) throw InputError(arg_loc(arg), "an empty value (two commas in a row, or a comma at either end)");
-    if (!expand_range(v, arg, axis.values)) axis.values.push_back(v);
+    if (!expand_range(v, arg, axis.values, max_values)) {
+      if (axis.values.size() + 1 > max_values) throw TooManyValues{};
+      axis.values.push_back(v);
+    }
   }
   std::set<std::string> seen;
   for (const auto& v : axis.values)
     if (!seen.insert(v).second) throw InputError(arg_loc(arg), fmt::format("the value '{}' appears twice", v));
   return axis;
+}
+
+}  // namespace
+
+SweepAxis parse_axis(const std::string& arg, std::size_t max_values) {
+  try {
+    return parse_axis_within(arg, max_values);
+  } catch (const TooManyValues&) {
+    throw InputError(arg_loc(arg), fmt::format("the axis has more than {} values", max_values));
+  }
+}
+
+std::vector<SweepAxis> parse_axes(const std::vector<std::string>& args, std::size_t limit) {
+  std::vector<SweepAxis> axes;
+  std::size_t n = 1;  // points of the axes so far (each has at least one value)
+  for (const auto& arg : args) {
+    try {
+      axes.push_back(parse_axis_within(arg, limit / n));
+    } catch (const TooManyValues&) {
+      throw InputError(Location{"--axis", 0, 0, ""}, fmt::format("the sweep has more than {} points; split it", limit));
+    }
+    n *= std::max<std::size_t>(1, axes.back().values.size());
+  }
+  return axes;
 }
 
 std::size_t grid_size(const std::vector<SweepAxis>& axes, std::size_t limit) {

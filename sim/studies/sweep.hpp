@@ -30,11 +30,21 @@ namespace racksim {
 // Parses one --axis argument: "key=v1,v2,..." where each value is YAML text. Commas inside
 // [...], {...} or quotes do not split. An integer range "A..B" or "A..B:S" (S > 0) expands to
 // A, A+S, ... up to B. Throws InputError naming the argument on bad syntax, an empty key, an
-// empty value, a bad range or a repeated value.
-[[nodiscard]] SweepAxis parse_axis(const std::string& arg);
+// empty value, a bad range or a repeated value. A range of more than a million values, or an
+// axis of more than `max_values`, is refused before its values are built.
+[[nodiscard]] SweepAxis parse_axis(const std::string& arg, std::size_t max_values = 1'000'000);
+
+// The largest sweep grid (points).
+inline constexpr std::size_t kMaxSweepPoints = 10'000'000;
+
+// Every --axis argument in order, each parsed with what the grid can still hold (`limit` over the
+// product of the axes before it) as its most values, so that the values of a grid too large are
+// never built: a command line of many huge ranges is refused at the first axis that passes the
+// limit, in the memory of the axes before it. Throws InputError as parse_axis and grid_size do.
+[[nodiscard]] std::vector<SweepAxis> parse_axes(const std::vector<std::string>& args, std::size_t limit = kMaxSweepPoints);
 
 // The number of points of the grid; throws InputError when it exceeds `limit`.
-[[nodiscard]] std::size_t grid_size(const std::vector<SweepAxis>& axes, std::size_t limit = 10'000'000);
+[[nodiscard]] std::size_t grid_size(const std::vector<SweepAxis>& axes, std::size_t limit = kMaxSweepPoints);
 // The axis values of point `p` (row-major, last axis fastest).
 [[nodiscard]] std::vector<std::string> point_values(const std::vector<SweepAxis>& axes, std::size_t p);
 // The --set assignments of point `p`: "key=value", in axis order.

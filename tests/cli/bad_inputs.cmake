@@ -338,6 +338,9 @@ racksim_bad_input(sweep_max_points_zero RC 3
 racksim_bad_input(sweep_jobs_zero RC 3
   ARGS   sweep ${valid} --axis power.gpu_cap=400W --jobs 0
   EXPECT [[--jobs 0: expected an integer from 1 to 1024]])
+racksim_bad_input(sweep_grid_too_large RC 3
+  ARGS   sweep ${valid} --axis a=0..999998 --axis b=0..999998 --axis c=0..999998
+  EXPECT [[--axis: the sweep has more than 10000000 points; split it]])
 
 # --- option values on the command line (sim/cli/args.hpp): a byte count is a bare number of
 # bytes or a size with a unit, checked against its range; integers against theirs. Exit 3, never

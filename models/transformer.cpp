@@ -1,7 +1,6 @@
 #include "models/transformer.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "core/error.hpp"
 
@@ -59,8 +58,12 @@ StepFlops training_flops(const TransformerShape& m, const TrainingBatch& b, Reco
   // min(window, s), instead of s: `keys` is the mean over the layers.
   double keys = s;
   if (m.sliding_window > 0) {
-    const double global = m.global_every > 0 ? std::floor(L / static_cast<double>(m.global_every)) : 0.0;
-    keys = (global * s + (L - global) * std::min(static_cast<double>(m.sliding_window), s)) / L;
+    double sum = 0.0;
+    for (std::int64_t layer = 0; layer < m.layers; ++layer) {
+      const std::int64_t window = m.window_of(layer);
+      sum += window > 0 ? std::min(static_cast<double>(window), s) : s;
+    }
+    keys = sum / L;
   }
   f.forward_per_token_layer = 2.0 * h * (w + 2.0 * g * d) + 2.0 * w * h + 4.0 * keys * w + ffn;
   f.logits_per_token = 2.0 * h * V;

@@ -43,19 +43,6 @@ struct RankBreakdown {
 [[nodiscard]] double intersection_length(std::vector<Interval> a, std::vector<Interval> b);
 [[nodiscard]] RankBreakdown breakdown(int rank, const std::string& gpu, const RankRecord& rec, double total_time);
 
-// Metrics of a generated training step (docs/summary-schema.md defines each; docs/transformer.md
-// derives them):
-//   tokens_per_s          tokens per step / step time
-//   mfu, hfu              model (hardware) FLOPs per step / (step time x GPUs x dense peak at the
-//                         GEMM precision); hardware FLOPs add the recomputed forward work
-//   achieved_flops_per_gpu  model FLOPs per step / (step time x GPUs)
-//   pipeline_bubble_fraction  the pipeline phase W runs from 0 to the end of the last backward
-//                         pass on any rank; a rank is busy while it computes or communicates for
-//                         any dimension but the pipeline's, up to the end of its own last backward
-//                         pass; bubble = mean over ranks of (W - busy) / W. For 1F1B with equal
-//                         stages and instant transfers this is (p-1)/(m+p-1).
-//   exposed_comm_s[dim]   mean over ranks of the time communication of that dimension runs while
-//                         no compute does (overlapping dimensions each count the shared time)
 // A whole training run of identical steps (workload.train, docs/transformer.md#train): every step
 // takes the simulated step's time and energy. Not counted: warm-up, evaluation, checkpoint saves,
 // failures and restarts, and data loading stalls.
@@ -71,6 +58,19 @@ struct TimeToTrain {
 [[nodiscard]] TimeToTrain time_to_train(std::optional<double> steps, std::optional<double> tokens, double tokens_per_step,
                                         double step_time_s, int gpus, double step_energy_j, double step_site_energy_j);
 
+// Metrics of a generated training step (docs/summary-schema.md defines each; docs/transformer.md
+// derives them):
+//   tokens_per_s          tokens per step / step time
+//   mfu, hfu              model (hardware) FLOPs per step / (step time x GPUs x dense peak at the
+//                         GEMM precision); hardware FLOPs add the recomputed forward work
+//   achieved_flops_per_gpu  model FLOPs per step / (step time x GPUs)
+//   pipeline_bubble_fraction  the pipeline phase W runs from 0 to the end of the last backward
+//                         pass on any rank; a rank is busy while it computes or communicates for
+//                         any dimension but the pipeline's, up to the end of its own last backward
+//                         pass; bubble = mean over ranks of (W - busy) / W. For 1F1B with equal
+//                         stages and instant transfers this is (p-1)/(m+p-1).
+//   exposed_comm_s[dim]   mean over ranks of the time communication of that dimension runs while
+//                         no compute does (overlapping dimensions each count the shared time)
 struct TrainingMetrics {
   double step_time_s = 0.0;
   double tokens_per_s = 0.0;

@@ -68,12 +68,12 @@ bool parse_int(const std::string& s, long long& v) {
   return end == s.c_str() + s.size() && errno == 0;
 }
 
-// "A..B" or "A..B:S" with integers; false when `s` is not of that shape at all.
 // An axis with more values than it may have (parse_axis and parse_axes word the error).
 struct TooManyValues {};
 
-// Appends the range's values to `out`, which may hold at most `max_values` in all (checked
-// before anything is built).
+// "A..B" or "A..B:S" with integers; false when `s` is not of that shape at all. Appends the
+// range's values to `out`, which may hold at most `max_values` in all (checked before anything
+// is built).
 bool expand_range(const std::string& s, const std::string& arg, std::vector<std::string>& out, std::size_t max_values) {
   const auto dots = s.find("..");
   if (dots == std::string::npos) return false;

@@ -355,6 +355,12 @@ private:
   // `first`: micro batch 0's forward pass, not a recompute one (the FP8 weight cache is filled).
   void layer_forward(RankState& st, const std::string& p, bool recompute_pass, bool first, std::int64_t layer);
   void layer_backward(RankState& st, const std::string& p, std::int64_t layer);
+  // A TP-split dense FFN of inner size `inner` (a dense layer's, or an MoE layer's shared
+  // experts'), its ops named p + "." + name + "fc1" / "act" / "fc2": forward (`r` ".re" in a
+  // recompute pass; `first` as for layer_forward) and backward.
+  void ffn_forward(RankState& st, const std::string& p, const std::string& name, std::int64_t inner, const std::string& r,
+                   bool first);
+  void ffn_backward(RankState& st, const std::string& p, const std::string& name, std::int64_t inner);
   // Recompute::PerOp: what torchtitan's op-level SAC recomputes when a layer's backward starts:
   // the norms, residual and activation kernels and the even-numbered matmuls (W_k, W_o, and W_3
   // or the GELU FFN's second matrix; MoE experts are kept, not recomputed).
@@ -750,12 +756,7 @@ void Generator::layer_forward(RankState& st, const std::string& p, bool recomput
   memory(st, p + ".resid1" + r, 3.0 * Tth);                                 // x + attn: read 2, write 1
   memory(st, p + ".norm2" + r, 2.0 * Tth);
   if (!m_.moe()) {
-    const std::int64_t up = (m_.gated_ffn ? 2 : 1) * m_.ffn / t;
-    fp8(".fc1", T, up, h);
-    gather_then_gemms(st, p + ".fc1" + r, Th, {{T, up, h}});
-    memory(st, p + ".act" + r, act * static_cast<double>(T) * static_cast<double>(up + m_.ffn / t));
-    fp8(".fc2", T, h, m_.ffn / t);
-    gemm_then_reduce(st, p + ".fc2" + r, T, h, m_.ffn / t, Th, sp);
+    ffn_forward(st, p, "", m_.ffn, r, first);
   } else {
     // Each rank routes its Tt tokens; with ep ranks exchanging, each of its E/ep experts gets
     // ep Tt k / E tokens on average (balanced routing).
@@ -763,14 +764,8 @@ void Generator::layer_forward(RankState& st, const std::string& p, bool recomput
     const std::int64_t per_expert = std::max<std::int64_t>(1, (l_.ep * Tt * m_.top_k + m_.experts - 1) / m_.experts);
     const std::int64_t up = (m_.gated_ffn ? 2 : 1) * m_.ffn;
     const double dispatch = act * static_cast<double>(Tt * m_.top_k * h);
-    if (m_.shared_experts > 0) {  // every token: a dense FFN of S x ffn, TP-split like a dense layer's
-      const std::int64_t sf = m_.shared_experts * m_.ffn / t, sup = (m_.gated_ffn ? 2 : 1) * sf;
-      fp8(".shared_fc1", T, sup, h);
-      gather_then_gemms(st, p + ".shared_fc1" + r, Th, {{T, sup, h}});
-      memory(st, p + ".shared_act" + r, act * static_cast<double>(T) * static_cast<double>(sup + sf));
-      fp8(".shared_fc2", T, h, sf);
-      gemm_then_reduce(st, p + ".shared_fc2" + r, T, h, sf, Th, sp);
-    }
+    // Every token also passes through the shared experts: a dense FFN of S x ffn.
+    if (m_.shared_experts > 0) ffn_forward(st, p, "shared_", m_.shared_experts * m_.ffn, r, first);
     fp8(".router", Tt, m_.experts, h);
     gemm(st, p + ".router" + r, Tt, m_.experts, h, 1, kCompute, {}, s_.precision);
     collective(st, p + ".dispatch" + r, CollectiveKind::AllToAll, st.ep, dispatch, kCompute, {});
@@ -782,6 +777,37 @@ void Generator::layer_forward(RankState& st, const std::string& p, bool recomput
     collective(st, p + ".combine" + r, CollectiveKind::AllToAll, st.ep, dispatch, kCompute, {});
   }
   memory(st, p + ".resid2" + r, 3.0 * Tth);
+}
+
+void Generator::ffn_forward(RankState& st, const std::string& p, const std::string& name, std::int64_t inner,
+                            const std::string& r, bool first) {
+  const std::int64_t T = tokens(), h = m_.hidden, f = inner / l_.tp, up = (m_.gated_ffn ? 2 : 1) * f;
+  const double act = 2.0;
+  const double Th = act * static_cast<double>(T) * static_cast<double>(h);
+  const std::string id = p + "." + name;
+  fp8_casts(st, id + "fc1" + r, true, first, s_.precision, T, up, h);
+  gather_then_gemms(st, id + "fc1" + r, Th, {{T, up, h}});
+  memory(st, id + "act" + r, act * static_cast<double>(T) * static_cast<double>(up + f));
+  fp8_casts(st, id + "fc2" + r, true, first, s_.precision, T, h, f);
+  gemm_then_reduce(st, id + "fc2" + r, T, h, f, Th, l_.sequence_parallel);
+}
+
+void Generator::ffn_backward(RankState& st, const std::string& p, const std::string& name, std::int64_t inner) {
+  const std::int64_t T = tokens(), h = m_.hidden, f = inner / l_.tp, up = (m_.gated_ffn ? 2 : 1) * f;
+  const double act = 2.0;
+  const bool sp = l_.sequence_parallel;
+  const double Th = act * static_cast<double>(T) * static_cast<double>(h);
+  const Precision pr = s_.precision;
+  const std::string id = p + "." + name;
+  // fc2: the reduce-scatter's backward is an all-gather of dY; then dX = dY W^T, dW = X^T dY.
+  fp8_casts(st, id + "fc2", false, false, pr, T, h, f);
+  gather_then_gemms(st, id + "fc2", Th, {{T, f, h}, {f, h, T}});
+  memory(st, id + "act", act * static_cast<double>(T) * static_cast<double>(2 * up + f));
+  // fc1: its input (the norm's output) is gathered again for the weight gradient; dX is reduced.
+  fp8_casts(st, id + "fc1", false, false, pr, T, up, h);
+  if (sp) collective(st, id + "fc1.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
+  gemm(st, id + "fc1.wgrad", h, up, T, 1, kCompute, {}, pr);
+  gemm_then_reduce(st, id + "fc1.dgrad", T, h, up, Th, sp);
 }
 
 // One layer's backward pass: data gradients (dgrad) and weight gradients (wgrad) of every GEMM.
@@ -799,16 +825,7 @@ void Generator::layer_backward(RankState& st, const std::string& p, std::int64_t
 
   memory(st, p + ".resid2", 3.0 * Tth);
   if (!m_.moe()) {
-    const std::int64_t up = (m_.gated_ffn ? 2 : 1) * m_.ffn / t;
-    // fc2: the reduce-scatter's backward is an all-gather of dY; then dX = dY W^T, dW = X^T dY.
-    fp8(".fc2", T, h, m_.ffn / t);
-    gather_then_gemms(st, p + ".fc2", Th, {{T, m_.ffn / t, h}, {m_.ffn / t, h, T}});
-    memory(st, p + ".act", act * static_cast<double>(T) * static_cast<double>(2 * up + m_.ffn / t));
-    // fc1: its input (the norm's output) is gathered again for the weight gradient; dX is reduced.
-    fp8(".fc1", T, up, h);
-    if (sp) collective(st, p + ".fc1.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
-    gemm(st, p + ".fc1.wgrad", h, up, T, 1, kCompute, {}, pr);
-    gemm_then_reduce(st, p + ".fc1.dgrad", T, h, up, Th, sp);
+    ffn_backward(st, p, "", m_.ffn);
   } else {
     const std::int64_t local = m_.experts / l_.ep;
     const std::int64_t per_expert = std::max<std::int64_t>(1, (l_.ep * Tt * m_.top_k + m_.experts - 1) / m_.experts);
@@ -826,16 +843,7 @@ void Generator::layer_backward(RankState& st, const std::string& p, std::int64_t
     fp8(".router", Tt, m_.experts, h);
     gemm(st, p + ".router.dgrad", Tt, h, m_.experts, 1, kCompute, {}, pr);
     gemm(st, p + ".router.wgrad", h, m_.experts, Tt, 1, kCompute, {}, pr);
-    if (m_.shared_experts > 0) {  // as a dense layer's FFN backward
-      const std::int64_t sf = m_.shared_experts * m_.ffn / t, sup = (m_.gated_ffn ? 2 : 1) * sf;
-      fp8(".shared_fc2", T, h, sf);
-      gather_then_gemms(st, p + ".shared_fc2", Th, {{T, sf, h}, {sf, h, T}});
-      memory(st, p + ".shared_act", act * static_cast<double>(T) * static_cast<double>(2 * sup + sf));
-      fp8(".shared_fc1", T, sup, h);
-      if (sp) collective(st, p + ".shared_fc1.ag", CollectiveKind::AllGather, st.tp, Th, kCompute, {});
-      gemm(st, p + ".shared_fc1.wgrad", h, sup, T, 1, kCompute, {}, pr);
-      gemm_then_reduce(st, p + ".shared_fc1.dgrad", T, h, sup, Th, sp);
-    }
+    if (m_.shared_experts > 0) ffn_backward(st, p, "shared_", m_.shared_experts * m_.ffn);
   }
   memory(st, p + ".norm2", 3.0 * Tth);
   memory(st, p + ".resid1", 3.0 * Tth);
@@ -1214,9 +1222,10 @@ double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materi
   const double EPG = b(moe && l.ep > 1), EDP = b(moe && (l.dp / l.ep) * l.cp > 1);
   const double GTR = l.tp <= 1 ? 1.0 : ov ? 2.0 * K + 1.0 : 2.0;
   auto GTG = [&](double n) { return sp && ov ? K * (1.0 + n) : SP + n; };
+  const double DF = GTG(1) + 1.0 + GTR, DB = GTG(2) + 1.0 + SP + 1.0 + GTR;  // a dense FFN (ffn_forward, ffn_backward)
   const double SH = b(m.shared_experts > 0);  // MoE shared experts: a dense FFN's ops more
-  const double FFN = moe ? 4.0 + 2.0 * EPG + SH * (GTG(1) + 1.0 + GTR) : GTG(1) + 1.0 + GTR;
-  const double FFNb = moe ? 7.0 + 2.0 * EPG + SH * (GTG(2) + 1.0 + SP + 1.0 + GTR) : GTG(2) + 1.0 + SP + 1.0 + GTR;
+  const double FFN = moe ? 4.0 + 2.0 * EPG + SH * DF : DF;
+  const double FFNb = moe ? 7.0 + 2.0 * EPG + SH * DB : DB;
   const double FF = fp8_op_count(spec.fp8, Fp8Phase::Forward), FB = fp8_op_count(spec.fp8, Fp8Phase::Backward);
   const double FS = fp8_op_count(spec.fp8, Fp8Phase::PerStep);
   const double n8 = spec.precision == Precision::fp8 ? (moe ? 5.0 + 2.0 * SH : 4.0) : 0.0;

@@ -3,7 +3,9 @@
 
 #include "sim/engine/describe.hpp"
 #include "sim/engine/replay.hpp"
+#include "sim/engine/serving_executor.hpp"
 #include "sim/engine/simgrid_adapter.hpp"
+#include "sim/output/serving_metrics.hpp"
 
 #include <fmt/format.h>
 
@@ -132,15 +134,76 @@ RunResult assemble_result(const Scenario& s, const PreparedRun& p, const Simulat
   return res;
 }
 
+// An inference_serving run: the serving executor in SimGrid with the power loop; what it leaves.
+struct ServingSimulation {
+  std::vector<RequestRecord> requests;
+  std::vector<IterationRecord> iterations;
+  std::int64_t preemptions = 0;
+  PowerLoop power;
+  double time = 0.0;
+};
+
+ServingSimulation simulate_serving(const PreparedRun& p, const Run::Progress& progress) {
+  const ServingSetup& sv = *p.serving;
+  ServingExecutor ex(sv.instances, sv.requests, sv.least_loaded, sv.iteration_overhead_s);
+  ServingSimulation sim{{}, {}, 0, PowerLoop(p.power), 0.0};
+  std::function<void(double)> tick;
+  if (progress) {
+    tick = [&progress, &ex, calls = std::uint64_t{0}](double now) mutable {
+      if (++calls % 256 == 0) progress(now, ex.finished_requests(), ex.total_requests());
+    };
+  }
+  sim.time = run_simgrid_serving(p.platform, ex, &sim.power, tick);
+  sim.requests = ex.requests();
+  sim.iterations = ex.iterations();
+  sim.preemptions = ex.preemptions();
+  return sim;
+}
+
+RunResult assemble_serving_result(const Scenario& s, const PreparedRun& p, const ServingSimulation& sim) {
+  const ServingSpec& spec = *s.workload.serving;
+  RunResult res;
+  static_cast<RunDescription&>(res) = p.description;
+  res.simulated_time_s = sim.time;
+  res.hbm_capacity = hbm_capacity(s);
+  res.power = sim.power.summary(std::nullopt);
+  res.power_samples = sim.power.samples();
+  res.serving = serving_metrics(sim.requests, sim.iterations, sim.time, static_cast<int>(p.cluster.topology.gpus.size()),
+                                static_cast<int>(s.cluster.domains), spec.ttft_slo_s, spec.tpot_slo_s,
+                                res.power ? res.power->energy_j : 0.0, static_cast<int>(p.serving->instances.size()));
+  return res;
+}
+
+// The set-up stages of a serving run: the cluster, the instances, the platform (the GPUs, their
+// links and the routes of the pairs that talk), the power loop's setup and the description.
+PreparedRun prepare_serving(const Scenario& s, ClusterSetup cluster) {
+  ServingSetup sv = build_serving_setup(s, cluster);
+  SimulatedStep step;
+  step.workload.name = s.workload.serving->model.name;
+  step.workload.ranks = sv.gpus_used;
+  step.simulated_ranks = 0;
+  FabricOptions fo = cluster.fabric;
+  fo.nvls = false;
+  PlatformSpec platform = at_cluster(s, [&] {
+    return emit_platform(cluster.topology, sv.pairs, s.gpu.hbm_bandwidth.value(), fo);
+  });
+  PowerSetup power = power_setup(s, cluster.topology, step);
+  RunDescription description = describe_run(s, cluster, step, platform);
+  return PreparedRun{std::move(cluster), std::move(step), std::move(platform), std::move(power), std::move(description),
+                     std::move(sv)};
+}
+
 }  // namespace
 
 PreparedRun prepare_run(const Scenario& s, std::optional<Workload> given) {
   ClusterSetup cluster = build_cluster_setup(s);                   // (a) topology, fabric levels, faults
+  if (s.workload.serving && !given) return prepare_serving(s, std::move(cluster));
   SimulatedStep step = choose_step(s, cluster, std::move(given));  // (b) one replica or every rank, planned
   PlatformSpec platform = build_platform(s, cluster, step);        // (c) what SimGrid simulates
   PowerSetup power = power_setup(s, cluster.topology, step);
   RunDescription description = describe_run(s, cluster, step, platform);
-  return PreparedRun{std::move(cluster), std::move(step), std::move(platform), std::move(power), std::move(description)};
+  return PreparedRun{std::move(cluster), std::move(step), std::move(platform), std::move(power), std::move(description),
+                     std::nullopt};
 }
 
 Run::Run(const Scenario& scenario) : s_(scenario), prepared_(prepare_run(scenario, std::nullopt)) {}
@@ -152,6 +215,15 @@ std::string Run::header() const { return run_header(prepared_.description); }
 void Run::keep_timeline(std::size_t max_events) { timeline_events_ = max_events; }
 
 RunResult Run::execute() {
+  if (prepared_.serving) {
+    const ServingSimulation sim = simulate_serving(prepared_, progress_);
+    if (!(sim.time <= run_limits::kMaxSimulatedTime))
+      throw InputError(Location{s_.file, 0, 0, ""},
+                       fmt::format("the serving run reached {} s, past the longest simulated time racksim accepts ({:.0f} "
+                                   "s, docs/scale.md); check the request rates and the units of the scenario's rates",
+                                   sim.time, run_limits::kMaxSimulatedTime));
+    return assemble_serving_result(s_, prepared_, sim);
+  }
   const std::optional<double> baseline = fault_baseline(s_, in_child_);  // (d) in another process
   // The timeline's ranks, decided from the op graphs before the run, record their ops' starts.
   const int timeline_ranks =

@@ -7,6 +7,7 @@
 
 #include "sim/engine/platform.hpp"
 #include "sim/engine/power_loop.hpp"
+#include "sim/engine/serving_setup.hpp"
 #include "sim/engine/setup.hpp"
 #include "sim/output/results.hpp"
 #include "sim/output/run_description.hpp"
@@ -27,6 +28,7 @@ struct PreparedRun {
   PlatformSpec platform;
   PowerSetup power;
   RunDescription description;
+  std::optional<ServingSetup> serving;  // an inference_serving run: its instances and requests (step is then empty)
 };
 
 // The set-up stages in order (setup.hpp, describe.hpp). `given`: a workload to run instead of

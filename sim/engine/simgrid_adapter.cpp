@@ -7,6 +7,8 @@
 #include <simgrid/s4u.hpp>
 #include <simgrid/version.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,23 +52,31 @@ void apply_power_changes(PowerLoop& loop, const std::vector<PowerLoop::Change>& 
   loop.apply(changes, sg4::Engine::get_clock());
 }
 
-class RankActor {
+// What the governor's deadlock watch asks of every driving actor.
+class Watched {
+public:
+  virtual ~Watched() = default;
+  // True when it waits only on transfers (no kernel part, no timer): it cannot move unless a
+  // transfer does.
+  [[nodiscard]] virtual bool waits_on_transfers_only() const = 0;
+  // Bytes still to move over all its transfers in flight (0 for one not yet matched).
+  [[nodiscard]] virtual double remaining_bytes() const = 0;
+};
+
+class RankActor : public Watched {
 public:
   RankActor(RankExecutor& ex, sg4::Host* host, sg4::Host* switch_host, Shared& shared)
       : ex_(ex), host_(host), switch_host_(switch_host), shared_(shared), failure_(shared.failure) {}
 
   [[nodiscard]] bool done() const { return ex_.done(); }
-  // True when this rank waits only on transfers (no kernel part, no timer): it cannot move
-  // unless a transfer does.
-  [[nodiscard]] bool waits_on_transfers_only() const {
+  [[nodiscard]] bool waits_on_transfers_only() const override {
     if (ex_.done()) return true;
     if (!timers_.empty()) return false;
     for (const auto k : kinds_)
       if (k == Action::Kind::Compute || k == Action::Kind::Memory) return false;
     return true;
   }
-  // Bytes still to move over all its transfers in flight (0 for one not yet matched).
-  [[nodiscard]] double remaining_bytes() const {
+  [[nodiscard]] double remaining_bytes() const override {
     double sum = 0.0;
     for (std::size_t i = 0; i < acts_.size(); ++i)
       if (kinds_[i] == Action::Kind::Send || kinds_[i] == Action::Kind::Recv || kinds_[i] == Action::Kind::SwitchSend ||
@@ -186,11 +196,141 @@ private:
   std::multimap<double, std::uint64_t> timers_;  // deadline -> token, in deadline then issue order
 };
 
+// Drives the serving executor: one actor for every instance of the run. Its compute and memory
+// parts run on the GPU hosts the actions name (Host::exec_async, and the GPU's HBM loopback), its
+// transfers host to host (Comm::sendto_async, no mailbox: the executor holds both ends), its timers
+// as RankActor's.
+// Bytes as SimGrid moves them: whole, at least one (a transfer of 0 bytes would still pay latency).
+std::uint64_t whole_bytes(double b) { return static_cast<std::uint64_t>(std::max(1.0, std::round(b))); }
+
+class ServingActor : public Watched {
+public:
+  ServingActor(ServingExecutor& ex, std::vector<sg4::Host*>& hosts, Shared& shared) : ex_(ex), hosts_(hosts), shared_(shared) {}
+
+  [[nodiscard]] bool waits_on_transfers_only() const override {
+    if (ex_.done()) return true;
+    if (!timers_.empty()) return false;
+    for (const auto k : kinds_)
+      if (k != ServingAction::Kind::Transfer) return false;
+    return true;
+  }
+  [[nodiscard]] double remaining_bytes() const override {
+    double sum = 0.0;
+    for (std::size_t i = 0; i < acts_.size(); ++i)
+      if (kinds_[i] == ServingAction::Kind::Transfer) sum += acts_[i]->get_remaining();
+    return sum;
+  }
+
+  void operator()() {
+    try {
+      run();
+    } catch (const std::exception& e) {
+      if (shared_.failure.empty()) shared_.failure = fmt::format("serving: {}", e.what());
+    }
+  }
+
+private:
+  void run() {
+    post(ex_.start(sg4::Engine::get_clock()));
+    while (!ex_.done()) {
+      const double now = sg4::Engine::get_clock();
+      if (!timers_.empty() && timers_.begin()->first <= now) {
+        const std::uint64_t tok = timers_.begin()->second;
+        timers_.erase(timers_.begin());
+        ++shared_.completions;
+        post(ex_.on_complete(tok, now));
+        continue;
+      }
+      if (acts_.empty()) {
+        if (timers_.empty()) return;  // nothing to wait for: reported as stuck after the run
+        sg4::this_actor::sleep_until(timers_.begin()->first);
+        continue;
+      }
+      ssize_t idx = 0;
+      if (timers_.empty()) {
+        idx = sg4::Activity::wait_any(acts_);
+      } else {
+        idx = sg4::Activity::wait_any_for(acts_, timers_.begin()->first - now);
+        if (idx < 0) continue;
+      }
+      const auto i = static_cast<std::size_t>(idx);
+      const std::uint64_t tok = toks_[i];
+      const ServingAction::Kind kind = kinds_[i];
+      const int host = hosts_of_[i];
+      // Swap-and-pop: the order of the pending set does not matter to wait_any's result (it
+      // reports the activity that finished first; ties are resolved by SimGrid's own order).
+      std::swap(acts_[i], acts_.back());
+      std::swap(toks_[i], toks_.back());
+      std::swap(kinds_[i], kinds_.back());
+      std::swap(hosts_of_[i], hosts_of_.back());
+      acts_.pop_back();
+      toks_.pop_back();
+      kinds_.pop_back();
+      hosts_of_.pop_back();
+      const double t = sg4::Engine::get_clock();
+      ++shared_.completions;
+      if (shared_.power && kind == ServingAction::Kind::Compute) shared_.power->compute_ended(host, t);
+      if (shared_.power && kind == ServingAction::Kind::Memory) shared_.power->memory_ended(host, t);
+      if (shared_.power) shared_.wake_limiter();
+      post(ex_.on_complete(tok, t));
+    }
+  }
+
+  void post(const std::vector<ServingAction>& actions) {
+    for (const auto& a : actions) {
+      switch (a.kind) {
+        case ServingAction::Kind::Compute: {
+          sg4::Host* h = hosts_.at(static_cast<std::size_t>(a.host));
+          if (shared_.power) {
+            shared_.power->compute_started(a.host, sg4::Engine::get_clock());
+            shared_.wake_limiter();
+          }
+          add(h->exec_async(a.seconds * kSpeed), a.token, a.kind, a.host);
+          break;
+        }
+        case ServingAction::Kind::Memory: {
+          sg4::Host* h = hosts_.at(static_cast<std::size_t>(a.host));
+          if (shared_.power) {
+            shared_.power->memory_started(a.host, sg4::Engine::get_clock());
+            shared_.wake_limiter();
+          }
+          add(sg4::Comm::sendto_async(h, h, whole_bytes(a.bytes)), a.token, a.kind, a.host);
+          break;
+        }
+        case ServingAction::Kind::Transfer:
+          add(sg4::Comm::sendto_async(hosts_.at(static_cast<std::size_t>(a.host)), hosts_.at(static_cast<std::size_t>(a.dst)),
+                                      whole_bytes(a.bytes)),
+              a.token, a.kind, a.host);
+          break;
+        case ServingAction::Kind::Timer:
+          timers_.emplace(sg4::Engine::get_clock() + a.seconds, a.token);
+          break;
+      }
+    }
+  }
+
+  void add(sg4::ActivityPtr act, std::uint64_t tok, ServingAction::Kind kind, int host) {
+    acts_.push_back(std::move(act));
+    toks_.push_back(tok);
+    kinds_.push_back(kind);
+    hosts_of_.push_back(host);
+  }
+
+  ServingExecutor& ex_;
+  std::vector<sg4::Host*>& hosts_;
+  Shared& shared_;
+  std::vector<sg4::ActivityPtr> acts_;
+  std::vector<std::uint64_t> toks_;
+  std::vector<ServingAction::Kind> kinds_;
+  std::vector<int> hosts_of_;
+  std::multimap<double, std::uint64_t> timers_;
+};
+
 // The governor: a daemon that runs the power loop's control step every period.
 class Governor {
 public:
   Governor(PowerLoop& loop, std::vector<sg4::Host*>& hosts, std::vector<sg4::Link*>& hbm, std::vector<double>& hbm_bw,
-           const std::vector<std::shared_ptr<RankActor>>& actors, Shared& shared)
+           const std::vector<std::shared_ptr<Watched>>& actors, Shared& shared)
       : loop_(loop), hosts_(hosts), hbm_(hbm), hbm_bw_(hbm_bw), actors_(actors), shared_(shared) {}
 
   // A failure of the power loop ends the run: every other actor is killed, so that the engine
@@ -245,7 +385,7 @@ private:
   std::vector<sg4::Host*>& hosts_;
   std::vector<sg4::Link*>& hbm_;
   std::vector<double>& hbm_bw_;
-  const std::vector<std::shared_ptr<RankActor>>& actors_;
+  const std::vector<std::shared_ptr<Watched>>& actors_;
   Shared& shared_;
 };
 
@@ -361,8 +501,15 @@ std::vector<std::string> engine_configuration() {
 
 std::string simgrid_version() { return fmt::format("{}.{}", SIMGRID_VERSION_MAJOR, SIMGRID_VERSION_MINOR); }
 
-double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power,
-                        const std::function<void(double)>& on_time_advance) {
+namespace {
+
+using MakeActors = std::function<std::vector<std::shared_ptr<Watched>>(SgPlatform& sg, Shared& shared)>;
+
+// One simulation: the engine, the platform, the driving actors `make_actors` creates, the
+// faults, the governor and the fast limiter; returns the simulated time at the end. Throws
+// SimulationError for a failure an actor kept.
+double simulate_platform(const PlatformSpec& platform, PowerLoop* power, const std::function<void(double)>& on_time_advance,
+                         const MakeActors& make_actors) {
   // SimGrid's own deadlock report is replaced by racksim's, which names ranks and ops.
   std::vector<std::string> args = {"racksim", "--log=root.thresh:critical", "--log=ker_engine.app:file:/dev/null", "--log=ker_engine.add:no"};
 #if defined(__SANITIZE_ADDRESS__)
@@ -379,19 +526,7 @@ double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& rank
 
   Shared shared;
   shared.power = power;
-  std::string& failure = shared.failure;
-  std::vector<std::shared_ptr<RankActor>> actors;
-  actors.reserve(ranks.size());
-  for (auto& ex : ranks) {
-    sg4::Host* host = sg.hosts.at(static_cast<std::size_t>(ex.rank()));
-    const auto r = static_cast<std::size_t>(ex.rank());
-    sg4::Host* sw = r < platform.switch_host.size() && platform.switch_host[r] >= 0
-                        ? sg.hosts.at(static_cast<std::size_t>(platform.switch_host[r]))
-                        : nullptr;
-    auto actor = std::make_shared<RankActor>(ex, host, sw, shared);  // SimGrid copies the callable: share the state
-    actors.push_back(actor);
-    sg4::Actor::create(fmt::format("rank{}", ex.rank()), host, [actor] { (*actor)(); });
-  }
+  const std::vector<std::shared_ptr<Watched>> actors = make_actors(sg, shared);
   if (!platform.changes.empty() && !sg.hosts.empty()) {
     const auto* changes = &platform.changes;
     const auto* all_links = &sg.links;
@@ -419,9 +554,46 @@ double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& rank
   engine.run();
   if (power) power->finish(sg4::Engine::get_clock());
 
-  if (!failure.empty()) throw SimulationError(fmt::format("at t = {:.9g} s, {}", sg4::Engine::get_clock(), failure));
-  const double simulated_time = sg4::Engine::get_clock();
+  if (!shared.failure.empty())
+    throw SimulationError(fmt::format("at t = {:.9g} s, {}", sg4::Engine::get_clock(), shared.failure));
+  return sg4::Engine::get_clock();
+}
+
+}  // namespace
+
+double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power,
+                   const std::function<void(double)>& on_time_advance) {
+  const double simulated_time =
+      simulate_platform(platform, power, on_time_advance, [&platform, &ranks](SgPlatform& sg, Shared& shared) {
+        std::vector<std::shared_ptr<Watched>> actors;
+        actors.reserve(ranks.size());
+        for (auto& ex : ranks) {
+          sg4::Host* host = sg.hosts.at(static_cast<std::size_t>(ex.rank()));
+          const auto r = static_cast<std::size_t>(ex.rank());
+          sg4::Host* sw = r < platform.switch_host.size() && platform.switch_host[r] >= 0
+                              ? sg.hosts.at(static_cast<std::size_t>(platform.switch_host[r]))
+                              : nullptr;
+          auto actor = std::make_shared<RankActor>(ex, host, sw, shared);  // SimGrid copies the callable: share the state
+          actors.push_back(actor);
+          sg4::Actor::create(fmt::format("rank{}", ex.rank()), host, [actor] { (*actor)(); });
+        }
+        return actors;
+      });
   refuse_deadlock(ranks, simulated_time);
+  return simulated_time;
+}
+
+double run_simgrid_serving(const PlatformSpec& platform, ServingExecutor& serving, PowerLoop* power,
+                           const std::function<void(double)>& on_time_advance) {
+  const double simulated_time =
+      simulate_platform(platform, power, on_time_advance, [&serving](SgPlatform& sg, Shared& shared) {
+        auto actor = std::make_shared<ServingActor>(serving, sg.hosts, shared);
+        sg4::Actor::create("serving", sg.hosts.front(), [actor] { (*actor)(); });
+        return std::vector<std::shared_ptr<Watched>>{actor};
+      });
+  if (!serving.done())
+    throw SimulationError(fmt::format("deadlock at t = {:.9g} s: the serving run cannot finish: {}", simulated_time,
+                                      serving.describe_pending()));
   return simulated_time;
 }
 

@@ -27,6 +27,7 @@
 #include "sim/engine/platform.hpp"
 #include "sim/engine/power_loop.hpp"
 #include "sim/engine/replay.hpp"
+#include "sim/engine/serving_executor.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -49,5 +50,12 @@ namespace racksim {
 // without it); a progress meter paces itself from there.
 [[nodiscard]] double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power = nullptr,
                                  const std::function<void(double)>& on_time_advance = {});
+
+// Runs an inference_serving workload (serving_executor.hpp) to its end — every request arrived
+// and finished — and returns the simulated time. The executor's actions become Execs on its GPU
+// hosts, transfers over their HBM loopback or host to host, and timers, all in one actor; the
+// power loop, faults and limiter run as for ranks. Throws SimulationError if it cannot finish.
+[[nodiscard]] double run_simgrid_serving(const PlatformSpec& platform, ServingExecutor& serving, PowerLoop* power = nullptr,
+                                         const std::function<void(double)>& on_time_advance = {});
 
 }  // namespace racksim

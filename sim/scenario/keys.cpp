@@ -5,6 +5,8 @@
 #include "sim/scenario/keys.hpp"
 
 #include "models/collective.hpp"
+#include "sim/workload/requests.hpp"
+#include "sim/workload/serving_spec.hpp"
 #include "sim/workload/workload_keys.hpp"
 
 namespace racksim {
@@ -231,7 +233,7 @@ std::vector<KeySpec> simulation_and_workload_keys() {
       KeySpec("simulation.memory_limit").quantity(UnitFamily::Bytes).at_least(1e6).at_most(1e15)
           .range_message("expected a memory limit from 1 MB to 1 PB, got '{text}'").default_value("16 GB")
           .describe("The most memory a run may be estimated to need"),
-      KeySpec("workload.kind").one_of({"trace", "chakra", "transformer_training"}).required()
+      KeySpec("workload.kind").one_of({"trace", "chakra", "transformer_training", "inference_serving"}).required()
           .describe("Where the op graphs come from"),
       KeySpec("workload.file").text().with_note(" (a path)").required().for_kinds({"trace"}).describe("The trace file"),
   };
@@ -246,6 +248,8 @@ KeyTable build() {
   t.set_title("faults[]", "fault");
   t.append(chakra_keys());
   t.append(transformer_keys());
+  t.append(serving_keys());
+  t.append(request_keys());
   return t;
 }
 

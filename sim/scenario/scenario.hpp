@@ -11,7 +11,8 @@
 //     system: <catalog system id>           # instead of scale_up (models/catalog/systems.yaml)
 //     scale_out: {kind: none | rail_leaf_spine | fat_tree, ..., multipath, ecmp_seed,
 //                 transport: {protocol, mtu, loss_rate, link_level_retry}}
-//   workload: {kind: trace, file: <path>}
+//   workload: {kind: trace, file: <path>} | {kind: chakra, ...} | {kind: transformer_training, ...} |
+//             {kind: inference_serving, ...}
 //   simulation: {out_of_memory: error | warn,    # optional; default error
 //                fidelity: auto | full}          # optional; default auto (sim/engine/reduction.hpp)
 //   power: {gpu_cap, rack_cap, site_cap, rack, pue | cooling_plant, control_period, sample_period}
@@ -28,6 +29,7 @@
 #include "models/collective.hpp"
 #include "models/transport.hpp"
 #include "sim/workload/chakra.hpp"
+#include "sim/workload/serving_spec.hpp"
 #include "models/thermal.hpp"
 #include "sim/workload/training_generator.hpp"
 #include "topologies/builders.hpp"
@@ -43,11 +45,13 @@ namespace racksim {
 //   trace                 -> file (a native trace, docs/trace-format.md)
 //   chakra                -> chakra (Chakra ET files, docs/chakra.md; sim/workload/chakra.hpp)
 //   transformer_training  -> transformer (the generator, docs/transformer.md; sim/workload/training_generator.hpp)
+//   inference_serving     -> serving (requests served by instances, docs/inference.md; sim/workload/serving_spec.hpp)
 struct WorkloadSpec {
-  std::string kind;   // "trace" | "chakra" | "transformer_training"
+  std::string kind;   // "trace" | "chakra" | "transformer_training" | "inference_serving"
   std::string file;   // trace: resolved path
   std::optional<ChakraSpec> chakra;
   std::optional<TransformerSpec> transformer;
+  std::optional<ServingSpec> serving;
   Location where;
 };
 

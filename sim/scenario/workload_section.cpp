@@ -22,6 +22,8 @@ void read_workload(Scenario& s, const ConfigNode& workload, const std::string& b
       file_n.fail(fmt::format("cannot open trace file '{}' (does it exist and is it readable?)", s.workload.file));
   } else if (s.workload.kind == "chakra") {
     s.workload.chakra = read_chakra_spec(wm, base_dir, s.catalog);
+  } else if (s.workload.kind == "inference_serving") {
+    s.workload.serving = read_serving_spec(wm, s.gpu, base_dir, data_dir);
   } else {
     s.workload.transformer = read_transformer_spec(wm, s.gpu, data_dir);
   }

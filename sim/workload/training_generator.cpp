@@ -65,8 +65,10 @@ void require(bool ok, const ConfigNode& n, const std::string& what) {
   if (!ok) n.fail(what);
 }
 
+}  // namespace
+
 // workload.model: a preset and/or the shape keys, then the shape's own rules.
-TransformerShape read_model(const ConfigNode& mn, const std::string& data_dir) {
+TransformerShape read_transformer_model(const ConfigNode& mn, const std::string& data_dir) {
   TransformerShape m;
   MapReader r(mn, transformer_keys(), "workload.model");
   if (auto p = r.optional("preset")) m = load_preset(*p, data_dir);
@@ -93,6 +95,8 @@ TransformerShape read_model(const ConfigNode& mn, const std::string& data_dir) {
   require(m.global_every == 0 || m.sliding_window > 0, mn, "a 'sliding_window' for global_every");
   return m;
 }
+
+namespace {
 
 // workload.parallel, then the layout's rules against the model.
 ParallelLayout read_layout(const ConfigNode& pn, const TransformerShape& m) {
@@ -209,7 +213,7 @@ void read_options(const ConfigNode& on, const GpuSpec& gpu, TransformerSpec& s) 
 TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const std::string& data_dir) {
   TransformerSpec s;
   s.where = wm.node().location();
-  s.model = read_model(wm.required("model"), data_dir);
+  s.model = read_transformer_model(wm.required("model"), data_dir);
   s.layout = read_layout(wm.required("parallel"), s.model);
   s.batch = read_batch(wm.required("batch"), s.layout);
   if (auto on = wm.optional("options")) read_options(*on, gpu, s);

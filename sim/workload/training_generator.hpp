@@ -62,6 +62,10 @@ struct TransformerSpec {
   Location where;
 };
 
+// Reads workload.model (`mn` is that map): a preset and/or shape keys, checked (heads divide into
+// kv heads and, without head_dim, hidden; MoE keys together). Shared with inference_serving.
+[[nodiscard]] TransformerShape read_transformer_model(const ConfigNode& mn, const std::string& data_dir);
+
 // Reads the generator's keys of a scenario's workload map (kind already read) and checks that the
 // layout is possible (TP divides heads and kv heads, PP x virtual stages divides layers, the
 // global batch divides into micro batches, EP divides experts, ...). `gpu` checks precision.

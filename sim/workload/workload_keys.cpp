@@ -52,7 +52,7 @@ KeyTable build_transformer_keys() {
   KeyTable t(
       "workload",
       {
-          KeySpec("workload.model").as_map().required().for_kinds(training).describe("The model: a preset and/or its shape"),
+          KeySpec("workload.model").as_map().required().for_kinds({"transformer_training", "inference_serving"}).describe("The model: a preset and/or its shape"),
           KeySpec("workload.parallel").as_map().required().for_kinds(training).describe("The parallel layout"),
           KeySpec("workload.batch").as_map().required().for_kinds(training).describe("The batch"),
           KeySpec("workload.options").as_map().optional().for_kinds(training).describe("Training options"),

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <utility>
 
 #include <fmt/format.h>
 
@@ -50,9 +49,10 @@ void InstanceScheduler::add(const RequestRecord& rec, double /*now*/, std::int64
     if (config_.prefill_only)
       throw Error(fmt::format("request {}: a prefill-only instance ({}) takes no cached prompt", rec.id, instance_));
     if (cached != rec.input_tokens || rec.output_tokens < 2)
-      throw Error(fmt::format("request {}: a cached prompt must be its {} input tokens, with more than one output "
-                              "token (got cached {}, output {})",
-                              rec.id, rec.input_tokens, cached, rec.output_tokens));
+      throw Error(
+          fmt::format("request {}: a cached prompt must be its {} input tokens, with more than one output "
+                      "token (got cached {}, output {})",
+                      rec.id, rec.input_tokens, cached, rec.output_tokens));
   }
   // Its longest KV: the last decode of token `output` reads input + output - 1 tokens (a
   // recompute after a preemption never needs more); a prefill-only instance holds the prompt only.
@@ -69,11 +69,11 @@ void InstanceScheduler::add(const RequestRecord& rec, double /*now*/, std::int64
   s.prompt = rec.input_tokens;
   s.computed = cached;
   load_ += remaining(s);
-  waiting_.push_back(std::move(s));
+  waiting_.push_back(s);
 }
 
 void InstanceScheduler::preempt_newest() {
-  Seq s = std::move(running_.back());
+  Seq s = running_.back();
   running_.pop_back();
   load_ -= remaining(s);
   free_blocks_ += s.blocks;
@@ -85,7 +85,7 @@ void InstanceScheduler::preempt_newest() {
   ++s.rec.preemptions;
   ++preemptions_;
   load_ += remaining(s);
-  waiting_.push_front(std::move(s));
+  waiting_.push_front(s);
 }
 
 bool InstanceScheduler::schedule_running(std::size_t i, std::int64_t& budget) {
@@ -122,7 +122,7 @@ std::int64_t InstanceScheduler::admit(double now, std::int64_t& budget, bool pro
     h.decoding = decoding;
     h.chunk = decoding ? 0 : tokens;
     if (!decoding && h.rec.first_scheduled_s < 0.0) h.rec.first_scheduled_s = now;
-    running_.push_back(std::move(h));
+    running_.push_back(h);
     waiting_.pop_front();
     budget = std::max<std::int64_t>(0, budget - tokens);
     ++admitted;
@@ -166,16 +166,18 @@ bool InstanceScheduler::plan(double now, IterationBatch& batch) {
   for (const Seq& s : running_)
     if (s.chunk > 0 || s.decoding) fill(s, batch);
   if (batch.empty())  // cannot happen: add() refuses what could never run (a bug if it does)
-    throw Error(fmt::format("serving instance {}: nothing could be scheduled with {} running and {} waiting "
-                            "({} of {} KV blocks free)",
-                            instance_, running_.size(), waiting_.size(), free_blocks_, config_.kv_blocks));
+    throw Error(
+        fmt::format("serving instance {}: nothing could be scheduled with {} running and {} waiting "
+                    "({} of {} KV blocks free)",
+                    instance_, running_.size(), waiting_.size(), free_blocks_, config_.kv_blocks));
   planned_ = true;
   return true;
 }
 
 void InstanceScheduler::complete(double now, std::vector<RequestRecord>& finished,
                                  std::vector<RequestRecord>& handed_off) {
-  if (!planned_) throw Error(fmt::format("serving instance {}: complete() called with no planned iteration", instance_));
+  if (!planned_)
+    throw Error(fmt::format("serving instance {}: complete() called with no planned iteration", instance_));
   planned_ = false;
   std::size_t kept = 0;
   for (std::size_t i = 0; i < running_.size(); ++i) {
@@ -202,15 +204,15 @@ void InstanceScheduler::complete(double now, std::vector<RequestRecord>& finishe
         if (done) {
           s.rec.finish_s = now;
           if (s.rec.decode_instance < 0) s.rec.decode_instance = instance_;
-          finished.push_back(std::move(s.rec));
+          finished.push_back(s.rec);
         } else {
-          handed_off.push_back(std::move(s.rec));
+          handed_off.push_back(s.rec);
         }
         continue;
       }
       load_ += remaining(s);
     }
-    if (kept != i) running_[kept] = std::move(s);
+    if (kept != i) running_[kept] = s;
     ++kept;
   }
   running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(kept), running_.end());

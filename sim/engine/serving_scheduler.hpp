@@ -70,7 +70,7 @@ namespace racksim {
 
 struct SchedulerConfig {
   std::int64_t max_batch_tokens = 8192;   // tokens per iteration (vLLM max_num_batched_tokens)
-  std::int64_t max_num_seqs = 256;        // sequences per iteration
+  std::int64_t max_num_seqs = 256;        // sequences running at once, so per iteration (vLLM max_num_seqs)
   bool chunked_prefill = true;
   std::int64_t block_tokens = 16;         // tokens per KV block
   std::int64_t kv_blocks = 0;             // blocks the instance's KV cache holds (> 0)

@@ -35,8 +35,8 @@ Request req(std::int64_t id, double arrival, std::int64_t in, std::int64_t out) 
   return r;
 }
 
-SchedulerConfig config(std::int64_t budget, std::int64_t kv_blocks, std::int64_t block_tokens = 16,
-                       bool chunked = true, std::int64_t max_num_seqs = 256) {
+SchedulerConfig config(std::int64_t budget, std::int64_t kv_blocks, std::int64_t block_tokens = 16, bool chunked = true,
+                       std::int64_t max_num_seqs = 256) {
   SchedulerConfig c;
   c.max_batch_tokens = budget;
   c.max_num_seqs = max_num_seqs;
@@ -500,9 +500,8 @@ TEST_CASE("scheduler: a request that can never fit the cache is refused", "[sche
   // last decode: ceil(69/16) = 5 blocks > 4. 60 in / 5 out reaches 64: 4 blocks, fits.
   InstanceScheduler s(1, config(64, 4));
   CHECK_THROWS_AS(s.add(req(7, 0.0, 60, 10), 0.0), SimulationError);
-  CHECK_THROWS_WITH(s.add(req(7, 0.0, 60, 10), 0.0),
-                    Contains("request 7") && Contains("60 input + 10 output") && Contains("instance 1") &&
-                        Contains("4 blocks (64 tokens)"));
+  CHECK_THROWS_WITH(s.add(req(7, 0.0, 60, 10), 0.0), Contains("request 7") && Contains("60 input + 10 output") &&
+                                                         Contains("instance 1") && Contains("4 blocks (64 tokens)"));
   CHECK(s.idle());
   CHECK(s.load() == 0.0);
   s.add(req(8, 0.0, 60, 5), 0.0);
@@ -626,8 +625,7 @@ std::vector<Request> random_requests(std::uint64_t seed, int n) {
 
 }  // namespace
 
-TEST_CASE("scheduler: randomized arrivals on a small cache conserve blocks and finish every request",
-          "[scheduler]") {
+TEST_CASE("scheduler: randomized arrivals on a small cache conserve blocks and finish every request", "[scheduler]") {
   const std::vector<Request> requests = random_requests(18, 400);
   const bool chunked = GENERATE(true, false);
   const std::int64_t budget = GENERATE(16, 48);

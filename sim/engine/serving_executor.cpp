@@ -75,9 +75,8 @@ std::vector<ServingAction> ServingExecutor::on_complete(std::uint64_t token, dou
       handoffs_.erase(it);
       h.rec.kv_transfer_s = now - h.start;
       h.rec.decode_instance = h.decode;
-      const Request r{h.rec.id, h.rec.arrival_s, h.rec.input_tokens, h.rec.output_tokens};
-      prefilled_[h.rec.id] = h.rec;
-      admit(h.decode, r, now, h.rec.input_tokens, out);
+      inst_[static_cast<std::size_t>(h.decode)].scheduler.add(h.rec, now, h.rec.input_tokens);
+      try_start(h.decode, now, out);
     }
   } else {
     const auto i = static_cast<std::size_t>(token);
@@ -191,21 +190,9 @@ void ServingExecutor::end_iteration(int instance, double now, std::vector<Servin
   iterations_.push_back(in.record);
   std::vector<RequestRecord> finished, handed;
   in.scheduler.complete(now, finished, handed);
-  for (auto& r : finished) {
-    if (in.setup.role == ServingInstanceSetup::Role::Decode) {
-      auto it = prefilled_.find(r.id);
-      if (it == prefilled_.end()) throw Error("internal error: a decode instance finished a request it was not handed");
-      RequestRecord merged = it->second;
-      prefilled_.erase(it);
-      merged.generated = r.generated;
-      merged.finish_s = r.finish_s;
-      merged.preemptions += r.preemptions;
-      merged.decode_instance = instance;
-      done_.push_back(merged);
-    } else {
-      r.decode_instance = instance;
-      done_.push_back(r);
-    }
+  for (auto& r : finished) {  // a decode instance's records carry what the prefill instance recorded
+    r.decode_instance = instance;
+    done_.push_back(r);
   }
   for (const auto& r : handed) hand_off(r, instance, now, out);
   try_start(instance, now, out);
@@ -230,8 +217,8 @@ void ServingExecutor::hand_off(const RequestRecord& rec, int from, double now, s
     }
   }
   if (h.pending == 0) {  // nothing to move (a KV cache of 0 bytes): straight to the decoder
-    prefilled_[rec.id] = h.rec;
-    admit(to, Request{rec.id, rec.arrival_s, rec.input_tokens, rec.output_tokens}, now, rec.input_tokens, out);
+    inst_[static_cast<std::size_t>(to)].scheduler.add(h.rec, now, rec.input_tokens);
+    try_start(to, now, out);
     return;
   }
   handoffs_.emplace(tok, std::move(h));
@@ -245,17 +232,7 @@ bool ServingExecutor::done() const {
 std::vector<RequestRecord> ServingExecutor::requests() const {
   std::vector<RequestRecord> all = done_;
   for (const auto& in : inst_)
-    for (auto& r : in.scheduler.unfinished()) {
-      auto it = prefilled_.find(r.id);
-      if (it != prefilled_.end()) {  // a decode instance's: the prefill side's record, with what it did
-        RequestRecord merged = it->second;
-        merged.generated = r.generated;
-        merged.preemptions += r.preemptions;
-        all.push_back(merged);
-      } else {
-        all.push_back(r);
-      }
-    }
+    for (auto& r : in.scheduler.unfinished()) all.push_back(r);
   for (const auto& [tok, h] : handoffs_) all.push_back(h.rec);
   for (std::size_t i = next_arrival_; i < requests_.size(); ++i) {
     RequestRecord r;

@@ -121,7 +121,6 @@ private:
   double overhead_;
   std::map<std::uint64_t, Handoff> handoffs_;
   std::uint64_t next_handoff_ = 0;
-  std::map<std::int64_t, RequestRecord> prefilled_;  // disaggregated: prefill records by id, merged at the end
   std::vector<RequestRecord> done_;
   std::vector<IterationRecord> iterations_;
 };

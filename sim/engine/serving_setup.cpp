@@ -140,10 +140,12 @@ ServingSetup build_serving_setup(const Scenario& s, const ClusterSetup& c) {
   for (const auto& pool : out.pools) {
     const double cap = static_cast<double>(pool.kv_blocks * spec.block_tokens);
     for (const Request& r : out.requests) {
-      const double need = static_cast<double>(pool.role == "prefill" ? r.input_tokens : r.input_tokens + r.output_tokens);
+      // At its longest a sequence caches its prompt and all but its last output token.
+      const double need =
+          static_cast<double>(pool.role == "prefill" ? r.input_tokens : r.input_tokens + r.output_tokens - 1);
       if (need > cap)
         throw InputError(spec.requests.where,
-                         fmt::format("request {} needs {:.0f} tokens of KV cache ({} in + {} out), more than a {} "
+                         fmt::format("request {} needs {:.0f} tokens of KV cache at its longest ({} in + {} out - 1), more than a {} "
                                      "instance holds ({:.0f} tokens: {} blocks of {}); use larger instances or shorter "
                                      "requests",
                                      r.id, need, r.input_tokens, r.output_tokens, pool.role, cap, pool.kv_blocks,

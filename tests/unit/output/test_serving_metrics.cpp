@@ -1,7 +1,10 @@
-// Unit tests for the serving metrics (sim/output/serving_metrics.cpp). Records are built by
-// hand; every expected number is derived in the comment beside it.
+// Unit tests for the serving metrics (sim/output/serving_metrics.cpp) and where they are written:
+// summary.json's `serving` object, serving_timeseries.csv and the summary table. Records are
+// built by hand; every expected number is derived in the comment beside it.
+#include "sim/output/results.hpp"
 #include "sim/output/serving_metrics.hpp"
 
+#include <yaml-cpp/yaml.h>
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -11,6 +14,8 @@
 using namespace racksim;
 
 namespace {
+
+bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
 RequestRecord request(double arrival, double scheduled, double first_token, double finish, std::int64_t input,
                       std::int64_t generated, int preemptions = 0) {
@@ -286,4 +291,114 @@ TEST_CASE("serving: the time series is bounded, its last window ends at T", "[se
   REQUIRE(p.windows.size() == 3);
   CHECK(p.windows[2].end_s == 2.5);
   CHECK(serving_series({}, {}, 0.0, 1.0).windows.empty());
+}
+
+// ---- outputs -----------------------------------------------------------------------------------
+
+namespace {
+
+RunResult serving_run() {
+  RunResult r;
+  r.scenario_name = "serve";
+  r.gpus = 8;
+  r.domains = 2;
+  r.simulated_time_s = 5.0;
+  r.serving = serving_metrics(five_requests(), series_iterations(), 5.0, 8, 2, 0.5, 0.15, 390.0, 2);
+  r.serving_series = serving_series(five_requests(), series_iterations(), 5.0, 1.0);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("serving: summary.json has the serving object with its fields", "[serving]") {
+  const RunResult r = serving_run();
+  const std::string text = summary_json(r);
+  const YAML::Node doc = YAML::Load(text);  // JSON is YAML: a parse error fails the test
+  const YAML::Node s = doc["serving"];
+  REQUIRE(s.IsMap());
+  CHECK(s["requests"].as<int>() == 5);
+  CHECK(s["finished"].as<int>() == 4);
+  CHECK(s["unfinished"].as<int>() == 1);
+  CHECK(s["preemptions"].as<int>() == 3);
+  CHECK(s["duration_s"].as<double>() == Approx(5.0));
+  for (const char* k : {"ttft_s", "tpot_s", "e2e_s", "queueing_s"})
+    for (const char* f : {"count", "mean", "p50", "p90", "p99", "max"}) CHECK(s[k][f].IsScalar());
+  CHECK(s["tpot_s"]["count"].as<int>() == 3);
+  for (const char* k : {"throughput", "throughput_per_gpu", "throughput_per_rack"})
+    for (const char* f : {"output_tokens_per_s", "input_tokens_per_s", "total_tokens_per_s", "requests_per_s"})
+      CHECK(s[k][f].IsScalar());
+  CHECK(s["throughput"]["output_tokens_per_s"].as<double>() == Approx(6.8));
+  CHECK(s["slo"]["ttft_s"].as<double>() == 0.5);
+  CHECK(s["slo"]["tpot_s"].as<double>() == 0.15);
+  CHECK(s["slo"]["attainment"].as<double>() == Approx(0.4));
+  CHECK(s["slo"]["goodput_requests_per_s"].as<double>() == Approx(0.4));
+  CHECK(s["energy_j"].as<double>() == 390.0);
+  CHECK(s["energy_per_output_token_j"].as<double>() == Approx(10.0));
+  CHECK(s["energy_per_request_j"].as<double>() == Approx(97.5));
+  CHECK(s["batch"]["iterations"].as<int>() == 3);
+  CHECK(s["batch"]["max_tokens_per_iteration"].as<int>() == 100);
+  CHECK(s["kv_cache"]["used_fraction_peak"].as<double>() == Approx(0.6));
+  // KV mean over the three iterations: (0.2 x 1 + 0.6 x 3 + 0.4 x 1) / 5 = 2.4 / 5 = 0.48.
+  CHECK(s["kv_cache"]["used_fraction_mean"].as<double>() == Approx(0.48));
+  REQUIRE(s["instances"].size() == 2);
+  CHECK(s["instances"][1]["busy_s"].as<double>() == Approx(1.0));
+  CHECK(s["timeseries_window_s"].as<double>() == 1.0);
+  // Without SLOs the slo fields are null, not absent.
+  RunResult no_slo = r;
+  no_slo.serving = serving_metrics(five_requests(), {}, 5.0, 8, 2, {}, {}, 390.0, 1);
+  const std::string t2 = summary_json(no_slo);
+  CHECK(contains(t2, "\"attainment\": null"));
+  CHECK(contains(t2, "\"goodput_requests_per_s\": null"));
+  CHECK(contains(t2, "\"ttft_s\": null"));
+}
+
+TEST_CASE("serving: summary.json without serving has no serving key and is otherwise the same", "[serving]") {
+  RunResult with = serving_run();
+  RunResult without = with;
+  without.serving.reset();
+  without.serving_series.reset();
+  const std::string a = summary_json(with);
+  const std::string b = summary_json(without);
+  CHECK_FALSE(contains(b, "serving"));
+  // The serving object is the last one here (no power): dropping it gives exactly the other file.
+  const auto at = a.find(",\n  \"serving\": {");
+  REQUIRE(at != std::string::npos);
+  CHECK(a.substr(0, at) + "\n}\n" == b);
+  // And the serving series alone adds nothing to summary.json.
+  RunResult series_only = without;
+  series_only.serving_series = with.serving_series;
+  CHECK(summary_json(series_only) == b);
+}
+
+TEST_CASE("serving: serving_timeseries.csv has its header and one row per window", "[serving]") {
+  const std::string csv = serving_timeseries_csv(serving_run());
+  const std::string header =
+      "time_s,output_tokens_per_s,prefill_tokens_per_s,requests_arrived_per_s,requests_finished_per_s,running_mean,"
+      "waiting_mean,kv_used_fraction\n";
+  REQUIRE(csv.rfind(header, 0) == 0);
+  std::size_t lines = 0;
+  for (const char c : csv) lines += c == '\n' ? 1 : 0;
+  CHECK(lines == 1 + 5);
+  // Window 0 (five_requests: arrivals at 0 and... only r0 at 0; r0's first token at 0.2 is its one
+  // token there): time 1; 1 token/s; no prefill ends in it; 1 arrival; no finish; running 4,
+  // waiting 3, KV 0.3.
+  CHECK(contains(csv, "\n1,1,0,1,0,4,3,0.3\n"));
+  // The last window has no iteration: an empty KV cell.
+  CHECK(csv.substr(csv.size() - 2) == ",\n");
+  RunResult none;
+  CHECK(serving_timeseries_csv(none) == header);
+  // timeseries.csv (the power series) is untouched by serving.
+  CHECK(timeseries_csv(serving_run()) == timeseries_csv(none));
+}
+
+TEST_CASE("serving: the summary table prints a serving block", "[serving]") {
+  const std::string t = summary_table(serving_run());
+  CHECK(contains(t, "  serving\n"));
+  CHECK(contains(t, "TTFT"));
+  CHECK(contains(t, "TPOT"));
+  CHECK(contains(t, "goodput"));
+  CHECK(contains(t, "J per output token"));
+  RunResult none = serving_run();
+  none.serving.reset();
+  CHECK_FALSE(contains(summary_table(none), "serving"));
 }

@@ -1,6 +1,8 @@
 // Unit tests for the serving metrics (sim/output/serving_metrics.cpp) and where they are written:
-// summary.json's `serving` object, serving_timeseries.csv and the summary table. Records are
-// built by hand; every expected number is derived in the comment beside it.
+// summary.json's `serving` object, serving_timeseries.csv, the summary table and report.html's
+// serving section. Records are built by hand; every expected number is derived in the comment
+// beside it.
+#include "sim/output/report.hpp"
 #include "sim/output/results.hpp"
 #include "sim/output/serving_metrics.hpp"
 
@@ -401,4 +403,21 @@ TEST_CASE("serving: the summary table prints a serving block", "[serving]") {
   RunResult none = serving_run();
   none.serving.reset();
   CHECK_FALSE(contains(summary_table(none), "serving"));
+}
+
+TEST_CASE("serving: report.html has the serving section and its plots", "[serving]") {
+  const RunResult r = serving_run();
+  const std::string html = report_html(r);
+  CHECK(contains(html, "<h2 id=\"serving\">Serving</h2>"));
+  CHECK(contains(html, "<a href=\"#serving\">"));
+  for (const char* id : {"plot-serving-ttft", "plot-serving-tpot", "plot-serving-e2e", "plot-serving-throughput",
+                         "plot-serving-kv", "plot-serving-queue"})
+    CHECK(contains(html, std::string("<svg class=\"plot\" id=\"") + id + "\""));
+  CHECK(report_html(r) == html);  // deterministic
+  RunResult none = r;
+  none.serving.reset();
+  none.serving_series.reset();
+  const std::string plain = report_html(none);
+  CHECK_FALSE(contains(plain, "serving"));
+  CHECK_FALSE(contains(plain, "Serving"));
 }

@@ -15,6 +15,10 @@
 //                              is of the pipeline phase W <= T, so this is an upper bound on the
 //                              mean bubble time.
 //
+// Serving (RunResult::serving, a serving run only): the metrics table and latency table, the
+// latency CDFs of sim/output/serving_metrics.hpp (at most kMaxCdfPoints points each) and the
+// serving time series (at most kMaxServingWindows windows); nothing is recomputed.
+//
 // Size. More than 64 ranks are drawn as 64 or fewer groups of consecutive ranks (their mean),
 // plus a histogram of the ranks' compute share; power samples are reduced to per-window max, mean
 // and min over racks when there are more than 8 racks, and long series are thinned
@@ -177,8 +181,9 @@ std::string fidelity_note(const ReductionReport& d) {
 
 std::string header_section(const RunResult& r) {
   std::string s = fmt::format("<h1>racksim run: {}</h1>\n", escape(r.scenario_name));
-  s += "<nav><a href=\"#step\">Step time</a><a href=\"#ranks\">Ranks</a><a href=\"#power\">Power</a>"
-       "<a href=\"#collectives\">Collectives</a><a href=\"#fabric\">Fabric and memory</a></nav>\n";
+  s += fmt::format("<nav>{}<a href=\"#step\">Step time</a><a href=\"#ranks\">Ranks</a><a href=\"#power\">Power</a>"
+                   "<a href=\"#collectives\">Collectives</a><a href=\"#fabric\">Fabric and memory</a></nav>\n",
+                   r.serving ? "<a href=\"#serving\">Serving</a>" : "");
   std::vector<std::pair<std::string, std::string>> rows;
   rows.emplace_back("scenario", r.scenario_name);
   rows.emplace_back("file", r.scenario_file);
@@ -639,6 +644,152 @@ std::string fabric_section(const RunResult& r) {
   return s;
 }
 
+// ---- serving -----------------------------------------------------------------------------------
+
+// One latency's CDF (RunResult::serving's points): x the latency in a display unit, y the percent
+// of finished requests at or below it.
+std::string latency_cdf_plot(const std::string& id, const std::string& name, const std::vector<CdfPoint>& points) {
+  if (points.empty()) return note(fmt::format("No finished request has a {}: no CDF.", name));
+  const svg::Scale sc = svg::display_scale("s", points.back().value);
+  svg::LinePlot p;
+  p.id = id;
+  p.title = fmt::format("{}: cumulative distribution over finished requests", name);
+  p.x_label = fmt::format("{} ({})", name, sc.unit);
+  p.y_label = "requests at or below (%)";
+  p.unit = "%";
+  p.y_from_zero = true;
+  svg::Series se{name, {}, {}, "#4e79a7"};
+  for (const CdfPoint& c : points) {
+    se.x.push_back(c.value * sc.factor);
+    se.y.push_back(100.0 * c.fraction);
+  }
+  p.series.push_back(std::move(se));
+  return svg::line_plot(p);
+}
+
+// The serving time series' plots: token throughput, KV-cache occupancy, running and waiting.
+std::string serving_series_plots(const ServingSeries& ss) {
+  if (ss.windows.empty()) return note("This run recorded no serving time series.");
+  const svg::Scale ts = svg::display_scale("s", ss.windows.back().end_s);
+  std::vector<double> x;
+  std::vector<double> out, prefill, kv, running, waiting;
+  for (const ServingWindow& w : ss.windows) {
+    x.push_back(w.end_s * ts.factor);
+    out.push_back(w.output_tokens_per_s);
+    prefill.push_back(w.prefill_tokens_per_s);
+    kv.push_back(std::isfinite(w.kv_used_fraction) ? 100.0 * w.kv_used_fraction : kNaN);
+    running.push_back(w.running_mean);
+    waiting.push_back(w.waiting_mean);
+  }
+  const std::string x_label = fmt::format("simulated time ({})", ts.unit);
+  std::string s;
+  svg::LinePlot tp;
+  tp.id = "plot-serving-throughput";
+  tp.title = "Token throughput (window averages)";
+  tp.x_label = x_label;
+  tp.y_label = "tokens/s";
+  tp.unit = "tokens/s";
+  tp.y_from_zero = true;
+  tp.series.push_back({"output tokens", x, out, "#4e79a7"});
+  tp.series.push_back({"prompt tokens (prefill)", x, prefill, "#f28e2b"});
+  s += svg::line_plot(tp);
+  svg::LinePlot kp;
+  kp.id = "plot-serving-kv";
+  kp.title = "KV cache in use (mean over the instances iterating)";
+  kp.x_label = x_label;
+  kp.y_label = "KV blocks in use (%)";
+  kp.unit = "%";
+  kp.y_from_zero = true;
+  kp.series.push_back({"KV in use", x, kv, "#b07aa1"});
+  s += svg::line_plot(kp);
+  svg::LinePlot qp;
+  qp.id = "plot-serving-queue";
+  qp.title = "Running sequences and waiting requests (all instances)";
+  qp.x_label = x_label;
+  qp.y_label = "requests";
+  qp.unit = "requests";
+  qp.y_from_zero = true;
+  qp.series.push_back({"running", x, running, kComputeColor});
+  qp.series.push_back({"waiting", x, waiting, kCommColor});
+  s += svg::line_plot(qp);
+  s += note(fmt::format("{} windows of {}; each point is a window's average, at the window's end (docs/summary-schema.md, "
+                        "serving_timeseries.csv).",
+                        ss.windows.size(), with_unit(ss.window_s, "s")));
+  return s;
+}
+
+std::string serving_section(const RunResult& r) {
+  const ServingMetrics& m = *r.serving;
+  std::string s = "<h2 id=\"serving\">Serving</h2>\n";
+  std::vector<std::pair<std::string, std::string>> rows;
+  rows.emplace_back("requests", fmt::format("{}: {} finished, {} unfinished; {} preemption(s)", m.requests, m.finished,
+                                            m.unfinished, m.preemptions));
+  rows.emplace_back("serving window", fmt::format("{} (first arrival to the last finish, or to the end of the run)",
+                                                  with_unit(m.duration_s, "s")));
+  rows.emplace_back("throughput", fmt::format("{} output, {} prompt, {}", big(m.throughput.output_tokens_per_s, "tokens/s"),
+                                              big(m.throughput.input_tokens_per_s, "tokens/s"),
+                                              big(m.throughput.requests_per_s, "requests/s")));
+  rows.emplace_back("per GPU / per rack", fmt::format("{} / {} output", big(m.per_gpu.output_tokens_per_s, "tokens/s"),
+                                                      big(m.per_rack.output_tokens_per_s, "tokens/s")));
+  if (m.slo_attainment && m.goodput_requests_per_s) {
+    std::vector<std::string> slos;
+    if (m.ttft_slo_s) slos.push_back("TTFT \u2264 " + with_unit(*m.ttft_slo_s, "s"));
+    if (m.tpot_slo_s) slos.push_back("TPOT \u2264 " + with_unit(*m.tpot_slo_s, "s"));
+    rows.emplace_back("SLOs", join(slos, ", "));
+    rows.emplace_back("goodput", fmt::format("{} ({} of all requests met every SLO)", big(*m.goodput_requests_per_s, "requests/s"),
+                                             percent(*m.slo_attainment)));
+  }
+  rows.emplace_back("energy", with_unit(m.energy_j, "J"));
+  if (m.energy_per_output_token_j)
+    rows.emplace_back("energy per output token", with_unit(*m.energy_per_output_token_j, "J"));
+  if (m.energy_per_request_j) rows.emplace_back("energy per finished request", with_unit(*m.energy_per_request_j, "J"));
+  rows.emplace_back("batching", fmt::format("{} iterations; {} tokens per iteration (max {}); decode batch {}", m.iterations,
+                                            g4(m.mean_tokens_per_iteration), m.max_tokens_per_iteration,
+                                            g4(m.mean_decode_batch)));
+  rows.emplace_back("KV cache in use", fmt::format("{} mean (time-weighted over iterations), {} peak",
+                                                   percent(m.kv_used_fraction_mean), percent(m.kv_used_fraction_peak)));
+  s += kv_table("serving", rows);
+
+  Table lat{"serving-latency", {"latency", "requests", "mean", "p50", "p90", "p99", "max"}, {false, true, true, true, true, true, true}, {}};
+  const auto row = [&](const std::string& name, const LatencyStats& l) {
+    if (l.count == 0) {
+      lat.row({name, "0", "-", "-", "-", "-", "-"});
+      return;
+    }
+    lat.row({name, std::to_string(l.count), with_unit(l.mean, "s"), with_unit(l.p50, "s"), with_unit(l.p90, "s"),
+             with_unit(l.p99, "s"), with_unit(l.max, "s")});
+  };
+  row("TTFT", m.ttft);
+  row("TPOT", m.tpot);
+  row("end to end", m.e2e);
+  row("queueing", m.queueing);
+  s += lat.html();
+  s += note("Over the finished requests; percentiles interpolate linearly between the closest ranks (NumPy's default).");
+  s += latency_cdf_plot("plot-serving-ttft", "TTFT", m.ttft_cdf);
+  s += latency_cdf_plot("plot-serving-tpot", "TPOT", m.tpot_cdf);
+  s += latency_cdf_plot("plot-serving-e2e", "end-to-end latency", m.e2e_cdf);
+  if (r.serving_series) s += serving_series_plots(*r.serving_series);
+
+  if (!m.instances.empty()) {
+    Table inst{"serving-instances", {"instance", "iterations", "busy", "busy share of T"}, {true, true, true, true}, {}};
+    if (m.instances.size() <= kMaxRankBars) {
+      for (const InstanceUse& u : m.instances)
+        inst.row({std::to_string(u.instance), std::to_string(u.iterations), with_unit(u.busy_s, "s"), percent(u.busy_fraction)});
+      s += inst.html();
+    } else {
+      const auto [lo, hi] = std::minmax_element(m.instances.begin(), m.instances.end(), [](const InstanceUse& a, const InstanceUse& b) {
+        return a.busy_fraction < b.busy_fraction;
+      });
+      double sum = 0.0;
+      for (const InstanceUse& u : m.instances) sum += u.busy_fraction;
+      s += note(fmt::format("{} instances busy {} of T on average; least busy: instance {} ({}), busiest: instance {} ({}).",
+                            m.instances.size(), percent(sum / static_cast<double>(m.instances.size())), lo->instance,
+                            percent(lo->busy_fraction), hi->instance, percent(hi->busy_fraction)));
+    }
+  }
+  return s;
+}
+
 // ---- sweep report -------------------------------------------------------------------------------
 
 // `text` as a plain number (the whole of it), or nothing.
@@ -772,6 +923,7 @@ std::string sweep_plot(const SweepTable& t, const std::string& metric, const std
 std::string report_html(const RunResult& r) {
   std::string s = page_open("racksim \u2014 " + r.scenario_name);
   s += header_section(r);
+  if (r.serving) s += serving_section(r);
   s += step_section(r);
   s += ranks_section(r);
   s += power_section(r);

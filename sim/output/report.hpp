@@ -16,8 +16,9 @@ namespace racksim {
 struct RunResult;
 struct SweepTable;
 
-// One run's report (docs/report.md): header, step-time breakdown, per-rank utilisation, power and
-// temperature over time, power summary, collectives, fabric and memory. Its size does not grow
+// One run's report (docs/report.md): header, serving (latency CDFs and the serving time series, in
+// a serving run only), step-time breakdown, per-rank utilisation, power and temperature over time,
+// power summary, collectives, fabric and memory. Its size does not grow
 // with the number of ranks (more than 64 are drawn in groups) nor with the run's length (long
 // time series are thinned, sim/output/svg_plot.hpp).
 [[nodiscard]] std::string report_html(const RunResult& r);

@@ -310,6 +310,61 @@ void write_thermal_json(JsonWriter& j, const PowerSummary& p) {
   }
 }
 
+void write_latency_json(JsonWriter& j, const char* key, const LatencyStats& l) {
+  j.key(key).begin_object();
+  j.field("count", l.count).field("mean", l.mean).field("p50", l.p50).field("p90", l.p90).field("p99", l.p99);
+  j.field("max", l.max);
+  j.end_object();
+}
+
+void write_throughput_json(JsonWriter& j, const char* key, const ServingThroughput& t) {
+  j.key(key).begin_object();
+  j.field("output_tokens_per_s", t.output_tokens_per_s).field("input_tokens_per_s", t.input_tokens_per_s);
+  j.field("total_tokens_per_s", t.total_tokens_per_s).field("requests_per_s", t.requests_per_s);
+  j.end_object();
+}
+
+// Only in a serving run's file: a training run's summary.json has no `serving` key.
+void write_serving_json(JsonWriter& j, const ServingMetrics& m, const std::optional<ServingSeries>& series) {
+  j.key("serving").begin_object();
+  j.field("requests", m.requests).field("finished", m.finished).field("unfinished", m.unfinished);
+  j.field("preemptions", m.preemptions).field("duration_s", m.duration_s);
+  j.field("input_tokens", m.input_tokens).field("output_tokens", m.output_tokens).field("generated_tokens", m.generated_tokens);
+  write_latency_json(j, "ttft_s", m.ttft);
+  write_latency_json(j, "tpot_s", m.tpot);
+  write_latency_json(j, "e2e_s", m.e2e);
+  write_latency_json(j, "queueing_s", m.queueing);
+  write_throughput_json(j, "throughput", m.throughput);
+  write_throughput_json(j, "throughput_per_gpu", m.per_gpu);
+  write_throughput_json(j, "throughput_per_rack", m.per_rack);
+  j.key("slo").begin_object();
+  optional_field(j, "ttft_s", m.ttft_slo_s);
+  optional_field(j, "tpot_s", m.tpot_slo_s);
+  optional_field(j, "attainment", m.slo_attainment);
+  optional_field(j, "goodput_requests_per_s", m.goodput_requests_per_s);
+  j.end_object();
+  j.field("energy_j", m.energy_j);
+  optional_field(j, "energy_per_output_token_j", m.energy_per_output_token_j);
+  optional_field(j, "energy_per_request_j", m.energy_per_request_j);
+  j.key("batch").begin_object();
+  j.field("iterations", m.iterations).field("mean_tokens_per_iteration", m.mean_tokens_per_iteration);
+  j.field("max_tokens_per_iteration", m.max_tokens_per_iteration).field("mean_decode_batch", m.mean_decode_batch);
+  j.end_object();
+  j.key("kv_cache").begin_object();
+  j.field("used_fraction_mean", m.kv_used_fraction_mean).field("used_fraction_peak", m.kv_used_fraction_peak);
+  j.end_object();
+  j.key("instances").begin_array();
+  for (const auto& u : m.instances) {
+    j.begin_object();
+    j.field("instance", u.instance).field("iterations", u.iterations).field("busy_s", u.busy_s);
+    j.field("busy_fraction", u.busy_fraction);
+    j.end_object();
+  }
+  j.end_array();
+  if (series) j.field("timeseries_window_s", series->window_s);
+  j.end_object();
+}
+
 }  // namespace
 
 std::string summary_json(const RunResult& r) {
@@ -328,6 +383,7 @@ std::string summary_json(const RunResult& r) {
   write_workload_json(j, r, sum);
   write_memory_json(j, r, sum);
   write_breakdown_json(j, r, sum);
+  if (r.serving) write_serving_json(j, *r.serving, r.serving_series);
   if (r.power) {
     write_power_json(j, *r.power);
     write_thermal_json(j, *r.power);
@@ -345,6 +401,19 @@ std::string timeseries_csv(const RunResult& r) {
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", num(s.time), s.rack, num(s.rack_power_w), num(s.gpu_power_avg_w),
                        num(s.gpu_power_max_w), num(s.clock_avg_mhz), num(s.clock_min_mhz), num(s.compute_util),
                        num(s.memory_util), num(s.junction_max_c), num(s.hbm_max_c), num(s.coolant_out_c), s.throttled_gpus);
+  return out;
+}
+
+std::string serving_timeseries_csv(const RunResult& r) {
+  std::string out =
+      "time_s,output_tokens_per_s,prefill_tokens_per_s,requests_arrived_per_s,requests_finished_per_s,running_mean,"
+      "waiting_mean,kv_used_fraction\n";
+  if (!r.serving_series) return out;
+  auto num = [](double v) { return std::isnan(v) ? std::string() : JsonWriter::number(v); };
+  for (const auto& w : r.serving_series->windows)
+    out += fmt::format("{},{},{},{},{},{},{},{}\n", num(w.end_s), num(w.output_tokens_per_s), num(w.prefill_tokens_per_s),
+                       num(w.requests_arrived_per_s), num(w.requests_finished_per_s), num(w.running_mean),
+                       num(w.waiting_mean), num(w.kv_used_fraction));
   return out;
 }
 
@@ -410,6 +479,39 @@ std::string training_rows(const TrainingMetrics& m) {
   return out;
 }
 
+std::string serving_rows(const ServingMetrics& m) {
+  std::string out;
+  const auto sec = [](double v) { return format_seconds(Seconds(v)); };
+  out += "\n  serving\n";
+  out += fmt::format("  requests            {}: {} finished, {} unfinished, {} preemption(s), over {}\n", m.requests, m.finished,
+                     m.unfinished, m.preemptions, sec(m.duration_s));
+  const auto latency = [&](const char* name, const LatencyStats& l) {
+    if (l.count == 0) return fmt::format("  {:<19} none\n", name);
+    return fmt::format("  {:<19} p50 {}, p99 {} (mean {}, max {})\n", name, sec(l.p50), sec(l.p99), sec(l.mean), sec(l.max));
+  };
+  out += latency("TTFT", m.ttft);
+  out += latency("TPOT", m.tpot);
+  out += latency("E2E latency", m.e2e);
+  out += fmt::format("  throughput          {:.4g} output tokens/s ({:.4g} per GPU), {:.4g} tokens/s in all, {:.4g} requests/s\n",
+                     m.throughput.output_tokens_per_s, m.per_gpu.output_tokens_per_s, m.throughput.total_tokens_per_s,
+                     m.throughput.requests_per_s);
+  if (m.goodput_requests_per_s && m.slo_attainment) {
+    std::string slos;
+    if (m.ttft_slo_s) slos += "TTFT <= " + sec(*m.ttft_slo_s);
+    if (m.tpot_slo_s) slos += (slos.empty() ? "" : " and ") + std::string("TPOT <= ") + sec(*m.tpot_slo_s);
+    out += fmt::format("  goodput             {:.4g} requests/s: {:.1f}% of requests met {}\n", *m.goodput_requests_per_s,
+                       100.0 * *m.slo_attainment, slos);
+  }
+  if (m.energy_per_output_token_j)
+    out += fmt::format("  energy              {:.4g} J per output token{}\n", *m.energy_per_output_token_j,
+                       m.energy_per_request_j ? fmt::format(", {:.4g} J per finished request", *m.energy_per_request_j) : "");
+  out += fmt::format("  batch, KV cache     {:.4g} tokens per iteration (max {}), decode batch {:.4g}; KV {:.1f}% used "
+                     "(mean), {:.1f}% (peak)\n",
+                     m.mean_tokens_per_iteration, m.max_tokens_per_iteration, m.mean_decode_batch,
+                     100.0 * m.kv_used_fraction_mean, 100.0 * m.kv_used_fraction_peak);
+  return out;
+}
+
 // One cap's line: what it held (the peak control-period average) and its transient excursions.
 std::string cap_row(const char* name, const std::optional<PowerSummary::CapReport>& c, double scale, const char* unit) {
   if (!c) return {};
@@ -464,9 +566,10 @@ std::string summary_table(const RunResult& r) {
     out += fmt::format("  faults cost         {} ({:+.1f}%) against {} without them\n", format_seconds(Seconds(t - b)),
                        b > 0 ? 100.0 * (t - b) / b : 0.0, format_seconds(Seconds(b)));
   }
-  if (r.per_rank.empty()) return out;
+  if (r.per_rank.empty()) return r.serving ? out + serving_rows(*r.serving) : out;
   out += rank_rows(r);
   if (r.training) out += training_rows(*r.training);
+  if (r.serving) out += serving_rows(*r.serving);
   if (r.power) out += power_rows(*r.power);
   for (const auto& e : r.oom_events)
     out += fmt::format("  WARNING             out of HBM on rank {}: op '{}' requested {} with {} free\n", e.rank, e.op,

@@ -12,6 +12,7 @@
 
 #include "sim/output/run_description.hpp"
 #include "sim/output/run_record.hpp"
+#include "sim/output/serving_metrics.hpp"
 #include "sim/output/timeline.hpp"
 
 #include <cstdint>
@@ -113,6 +114,8 @@ struct RunResult : RunDescription {
   std::vector<OomEvent> oom_events;        // out_of_memory: warn
   std::vector<RankBreakdown> per_rank;
   std::optional<TrainingMetrics> training;  // generated training workloads only
+  std::optional<ServingMetrics> serving;    // serving workloads only (summary.json's `serving`)
+  std::optional<ServingSeries> serving_series;  // serving: serving_timeseries.csv and report.html's plots
   std::optional<PowerSummary> power;        // power and thermal (docs/summary-schema.md)
   std::vector<PowerSample> power_samples;   // the time series (timeseries.csv)
   std::vector<CollectiveUse> collectives;   // sorted by kind, algorithm, protocol, chosen
@@ -124,5 +127,8 @@ struct RunResult : RunDescription {
 [[nodiscard]] std::string summary_table(const RunResult& r);
 // timeseries.csv: one row per rack per sample period (docs/summary-schema.md, "timeseries.csv").
 [[nodiscard]] std::string timeseries_csv(const RunResult& r);
+// serving_timeseries.csv: one row per window of RunResult::serving_series (docs/summary-schema.md,
+// "serving_timeseries.csv"); just the header without a series.
+[[nodiscard]] std::string serving_timeseries_csv(const RunResult& r);
 
 }  // namespace racksim

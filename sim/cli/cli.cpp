@@ -146,6 +146,7 @@ std::vector<std::string> write_run_files(const RunResult& result, const fs::path
   write("summary.json", summary_json(result));
   if (files.timeline) write("timeline.json", timeline_json(result));
   if (files.timeseries) write("timeseries.csv", timeseries_csv(result));
+  if (files.timeseries && result.serving_series) write("serving_timeseries.csv", serving_timeseries_csv(result));
   if (files.report) write("report.html", report_html(result));
   return written;
 }

@@ -171,6 +171,7 @@ RunResult assemble_serving_result(const Scenario& s, const PreparedRun& p, const
   res.serving = serving_metrics(sim.requests, sim.iterations, sim.time, static_cast<int>(p.cluster.topology.gpus.size()),
                                 static_cast<int>(s.cluster.domains), spec.ttft_slo_s, spec.tpot_slo_s,
                                 res.power ? res.power->energy_j : 0.0, static_cast<int>(p.serving->instances.size()));
+  res.serving_series = serving_series(sim.requests, sim.iterations, sim.time, p.power.sample_period.value());
   return res;
 }
 

@@ -54,6 +54,13 @@ Get power_part(const RunResult& r, const char* part) {
 
 }  // namespace
 
+// A serving run's figure (none for other runs).
+template <class F>
+Get serving(const RunResult& r, F f) {
+  if (!r.serving) return std::nullopt;
+  return f(*r.serving);
+}
+
 const std::vector<MetricDef>& metric_table() {
   static const std::vector<MetricDef> table = {
       // The checked set, in check's order (docs/check.md; sweep's columns).
@@ -77,7 +84,23 @@ const std::vector<MetricDef>& metric_table() {
          if (r.collectives.empty()) return std::nullopt;
          return r.collective_model_time_s;
        }},
+      // Serving runs (docs/inference.md): latencies at p99 and throughput.
+      {"serving.ttft_p99_s", "s", true, [](const RunResult& r) { return serving(r, [](const ServingMetrics& m) { return m.ttft.p99; }); }},
+      {"serving.tpot_p99_s", "s", true, [](const RunResult& r) { return serving(r, [](const ServingMetrics& m) { return m.tpot.p99; }); }},
+      {"serving.e2e_p99_s", "s", true, [](const RunResult& r) { return serving(r, [](const ServingMetrics& m) { return m.e2e.p99; }); }},
+      {"serving.output_tokens_per_s", "1/s", true,
+       [](const RunResult& r) { return serving(r, [](const ServingMetrics& m) { return m.throughput.output_tokens_per_s; }); }},
       // Further figures other studies read by name (racksim plan).
+      {"serving.ttft_p50_s", "s", false, [](const RunResult& r) { return serving(r, [](const ServingMetrics& m) { return m.ttft.p50; }); }},
+      {"serving.tpot_p50_s", "s", false, [](const RunResult& r) { return serving(r, [](const ServingMetrics& m) { return m.tpot.p50; }); }},
+      {"serving.requests_per_s", "1/s", false,
+       [](const RunResult& r) { return serving(r, [](const ServingMetrics& m) { return m.throughput.requests_per_s; }); }},
+      {"serving.goodput_requests_per_s", "1/s", false,
+       [](const RunResult& r) -> Get { return r.serving ? r.serving->goodput_requests_per_s : std::nullopt; }},
+      {"serving.slo_attainment", "", false,
+       [](const RunResult& r) -> Get { return r.serving ? r.serving->slo_attainment : std::nullopt; }},
+      {"serving.energy_per_output_token_j", "J", false,
+       [](const RunResult& r) -> Get { return r.serving ? r.serving->energy_per_output_token_j : std::nullopt; }},
       {"power.site_energy_j", "J", false, [](const RunResult& r) { return power(r, &PowerSummary::site_energy_j); }},
       {"power.site_avg_w", "W", false, [](const RunResult& r) { return power(r, &PowerSummary::site_avg_w); }},
       {"power.rack_peak_w", "W", false, [](const RunResult& r) { return power(r, &PowerSummary::rack_peak_w); }},

@@ -328,3 +328,26 @@ TEST_CASE("serving: the cost of one iteration is cheap to compute", "[serving]")
   std::cout << fmt::format("serving: stage_cost of a mixed Llama 3 70B batch takes {:.2f} us (sink {:.3g})\n", us, sink);
   CHECK(sink > 0.0);
 }
+
+TEST_CASE("serving: the worked example of docs/inference-model.md", "[serving]") {
+  // Llama 3 70B, fp8 weights and activations, bf16 KV cache, tp 8 on H100 with the shipped
+  // calibration. The document derives every kernel by hand (its tables); the totals:
+  const IterationCostModel m(llama3_70b(), {8, 1, 1}, fp8_weights_and_activations(), gpu("h100"), &h100_calibration());
+  // Decode of 64 sequences of 1000 cached tokens: every kernel memory-bound, 12.6417e9 B at
+  // 0.8866 x 3.35 TB/s = 4.2563 ms, plus one graph launch: 4.2613 ms; 1.13300e12 FLOPs.
+  const IterationCost d = m.stage_cost(0, decode(64, 1000.0));
+  CHECK(d.compute_bound_compute_s == 0.0);
+  CHECK(d.memory_bound_hbm_bytes == Approx(1.264172e10).epsilon(1e-5));
+  CHECK(d.memory_bound_memory_s == Approx(4.2563e-3).epsilon(1e-4));
+  CHECK(d.kernel_time_s() == Approx(4.2613e-3).epsilon(1e-4));
+  CHECK(d.flops == Approx(1.132999e12).epsilon(1e-5));
+  // Prefill of one 1000-token prompt: GEMMs and attention compute-bound (18.4735 ms), the
+  // elementwise kernels, embedding, final norm and logits memory-bound (4.3781 ms), 803 eager
+  // launches (4.015 ms): 26.8666 ms; 1.727686e13 FLOPs.
+  const IterationCost p = m.stage_cost(0, prefill(1000));
+  CHECK(p.compute_bound_compute_s == Approx(18.4735e-3).epsilon(1e-4));
+  CHECK(p.memory_bound_memory_s == Approx(4.3781e-3).epsilon(1e-4));
+  CHECK(p.launch_s == Approx(4.015e-3).epsilon(1e-9));
+  CHECK(p.kernel_time_s() == Approx(26.8666e-3).epsilon(1e-4));
+  CHECK(p.flops == Approx(1.727686e13).epsilon(1e-5));
+}

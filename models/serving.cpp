@@ -13,8 +13,8 @@
 namespace racksim {
 
 double IterationCost::kernel_time_s() const {
-  return std::max(compute_bound_compute_s, compute_bound_memory_s) + std::max(memory_bound_compute_s, memory_bound_memory_s) +
-         launch_s;
+  return std::max(compute_bound_compute_s, compute_bound_memory_s) +
+         std::max(memory_bound_compute_s, memory_bound_memory_s) + launch_s;
 }
 
 double distinct_experts(std::int64_t experts, std::int64_t top_k, double tokens) {
@@ -68,8 +68,8 @@ KernelWork memory_work(double bytes, double flops, Precision dtype) {
 
 }  // namespace
 
-IterationCostModel::IterationCostModel(TransformerShape model, InstanceLayout layout, ServingPrecision precision, GpuSpec gpu,
-                                       const GpuCalibration* cal)
+IterationCostModel::IterationCostModel(TransformerShape model, InstanceLayout layout, ServingPrecision precision,
+                                       GpuSpec gpu, const GpuCalibration* cal)
     : model_(std::move(model)), layout_(layout), precision_(precision), gpu_(std::move(gpu)), cal_(cal) {
   const TransformerShape& m = model_;
   const std::int64_t t = layout_.tp, p = layout_.pp, e = layout_.ep;
@@ -90,7 +90,8 @@ IterationCostModel::IterationCostModel(TransformerShape model, InstanceLayout la
     throw Error(fmt::format("{}: activations ({}) narrower than the weights ({}) are not a serving precision", who,
                             to_string(precision_.activations), to_string(precision_.weights)));
   for (const Precision q : {precision_.activations, precision_.embeddings, Precision::bf16})
-    if (!gpu_.peak(q)) throw Error(fmt::format("{}: GPU '{}' has no {} rate in the catalog", who, gpu_.id, to_string(q)));
+    if (!gpu_.peak(q))
+      throw Error(fmt::format("{}: GPU '{}' has no {} rate in the catalog", who, gpu_.id, to_string(q)));
   up_factor_ = m.gated_ffn ? 2 : 1;
   if (m.moe()) {
     if (m.top_k <= 0 || m.top_k > m.experts)
@@ -101,7 +102,8 @@ IterationCostModel::IterationCostModel(TransformerShape model, InstanceLayout la
     if (m.ffn % split != 0)
       throw Error(fmt::format("{}: tp/ep ({}) must divide each expert's ffn ({})", who, split, m.ffn));
     if ((m.shared_experts * m.ffn) % t != 0)
-      throw Error(fmt::format("{}: tp ({}) must divide the shared experts' ffn ({})", who, t, m.shared_experts * m.ffn));
+      throw Error(
+          fmt::format("{}: tp ({}) must divide the shared experts' ffn ({})", who, t, m.shared_experts * m.ffn));
     local_experts_ = m.experts / e;
     expert_ffn_gpu_ = m.ffn / split;
     shared_ffn_gpu_ = m.shared_experts * m.ffn / t;
@@ -123,10 +125,10 @@ IterationCostModel::IterationCostModel(TransformerShape model, InstanceLayout la
 
   // Per layer, per GPU: the linear weights (at s_w), the router and the two norms (bf16).
   const double h = as_double(m.hidden), d = as_double(m.head_dim()), nm = as_double(up_factor_ + 1);
-  const double linear = h * as_double(heads_gpu_ + 2 * kv_heads_gpu_) * d + as_double(heads_gpu_) * d * h +
-                        (m.moe() ? as_double(local_experts_) * nm * h * as_double(expert_ffn_gpu_) +
-                                       nm * h * as_double(shared_ffn_gpu_)
-                                 : nm * h * as_double(ffn_gpu_));
+  const double linear =
+      h * as_double(heads_gpu_ + 2 * kv_heads_gpu_) * d + as_double(heads_gpu_) * d * h +
+      (m.moe() ? as_double(local_experts_) * nm * h * as_double(expert_ffn_gpu_) + nm * h * as_double(shared_ffn_gpu_)
+               : nm * h * as_double(ffn_gpu_));
   const double bf16_params = 2.0 * h + (m.moe() ? h * as_double(m.experts) : 0.0);
   const double embedding = as_double(vocab_gpu_) * h;
   const std::int64_t base = m.layers / p, extra = m.layers % p;
@@ -171,7 +173,8 @@ double IterationCostModel::parameters_per_gpu(std::int64_t stage) const {
 
 GemmShape IterationCostModel::shown_shape(const GemmShape& real, Precision compute) const {
   if (!gpu_.compute_units || *gpu_.compute_units <= 0) return real;
-  const GemmTile& tile = compute == precision_.activations ? tile_act_ : (compute == precision_.embeddings ? tile_emb_ : tile_bf16_);
+  const GemmTile& tile =
+      compute == precision_.activations ? tile_act_ : (compute == precision_.embeddings ? tile_emb_ : tile_bf16_);
   GemmShape s = real;
   s.m = std::max(real.m, tile.m);  // fewer rows than a tile: small-M (swap-AB, GEMV-like) kernels, no row padding
   const std::int64_t tiles = ceil_div(s.m, tile.m) * ceil_div(s.n, tile.n) * s.batch;
@@ -190,7 +193,8 @@ IterationCost IterationCostModel::stage_cost(std::int64_t stage, const Iteration
   if (b.prefill_seqs < 0 || b.prefill_tokens < 0 || b.decode_seqs < 0 || b.sampled_seqs < 0 ||
       b.prefill_attention_pairs < 0.0 || b.prefill_context_tokens < 0.0 || b.decode_context_tokens < 0.0)
     throw Error("an iteration batch's counts must not be negative");
-  if (b.prefill_tokens > 0 && b.prefill_seqs <= 0) throw Error("an iteration batch with prefill tokens needs prefill_seqs");
+  if (b.prefill_tokens > 0 && b.prefill_seqs <= 0)
+    throw Error("an iteration batch with prefill tokens needs prefill_seqs");
   IterationCost cost;
   if (b.empty()) return cost;
   Accumulator acc{cost};
@@ -209,7 +213,8 @@ IterationCost IterationCostModel::stage_cost(std::int64_t stage, const Iteration
     KernelWork w = gemm_work(GemmShape{M, N, K, batch, false, false}, compute);
     w.gemm = shown_shape(*w.gemm, compute);
     w.bytes = Bytes(rows * as_double(K) * s_in + weight_elements * s_weight + rows * as_double(N) * kAct);
-    acc.add(estimate_kernel(gpu_, cal_, w), times, 2.0 * rows * as_double(N) * as_double(K), static_cast<std::int64_t>(times));
+    acc.add(estimate_kernel(gpu_, cal_, w), times, 2.0 * rows * as_double(N) * as_double(K),
+            static_cast<std::int64_t>(times));
   };
   auto dense = [&](std::int64_t N, std::int64_t K, double times) {
     gemm(T, N, K, 1, cp, s_act_, s_w_, as_double(N) * as_double(K), Td, times);
@@ -240,13 +245,14 @@ IterationCost IterationCostModel::stage_cost(std::int64_t stage, const Iteration
     // this GPU's row routes to them computed in a grouped GEMM of ceil(D_e) groups.
     const double distinct = distinct_experts(m.experts, m.top_k, Td) / e;
     const double copies = Td * k / e;
-    const std::int64_t groups = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(distinct - 1e-9)), 1,
-                                                         local_experts_);
+    const std::int64_t groups =
+        std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(distinct - 1e-9)), 1, local_experts_);
     const auto rows = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(copies / distinct - 1e-9)));
     const std::int64_t fe = expert_ffn_gpu_, up = up_factor_ * fe;
     gemm(rows, up, h, groups, cp, s_act_, s_w_, distinct * as_double(up) * hd, copies, L);
     gemm(rows, h, fe, groups, cp, s_act_, s_w_, distinct * as_double(fe) * hd, copies, L);
-    elementwise += (2.0 * E + 8.0 * k) + 2.0 * nm * k * as_double(m.ffn) / as_double(layout_.tp) + 2.0 * (k + 1.0) * hd / e;
+    elementwise +=
+        (2.0 * E + 8.0 * k) + 2.0 * nm * k * as_double(m.ffn) / as_double(layout_.tp) + 2.0 * (k + 1.0) * hd / e;
     elementwise_kernels += 3;  // routing (softmax + top-k), activation, combine
     if (layout_.ep > 1) {
       cost.ep_alltoalls = 2 * st.layers;
@@ -270,7 +276,8 @@ IterationCost IterationCostModel::stage_cost(std::int64_t stage, const Iteration
       }
       // The tiled FlashAttention-2 model on a causal square of the same pairs per sequence.
       const auto s_eq = std::max<std::int64_t>(1, std::llround(std::sqrt(2.0 * pairs / seqs)));
-      KernelWork kw = attention_work(AttentionShape{b.prefill_seqs, a_t, s_eq, d, true, g_t, false, 0}, Precision::bf16);
+      KernelWork kw =
+          attention_work(AttentionShape{b.prefill_seqs, a_t, s_eq, d, true, g_t, false, 0}, Precision::bf16);
       kw.bytes = Bytes(2.0 * Tp * a_td * kAct + 2.0 * context * g_td * s_kv_);
       acc.add(estimate_kernel(gpu_, cal_, kw), layers, 4.0 * a_td * pairs, 0);
     }
@@ -288,7 +295,8 @@ IterationCost IterationCostModel::stage_cost(std::int64_t stage, const Iteration
 
   // ---- first and last stage ----
   if (stage == 0)  // each GPU gathers the rows of its vocabulary shard and writes the whole T x h
-    acc.add(estimate_kernel(gpu_, cal_, memory_work(Td * hd * (s_emb_ / as_double(layout_.tp) + kAct), 0.0, Precision::bf16)),
+    acc.add(estimate_kernel(gpu_, cal_,
+                            memory_work(Td * hd * (s_emb_ / as_double(layout_.tp) + kAct), 0.0, Precision::bf16)),
             1.0, 0.0, 1);
   if (stage == layout_.pp - 1) {
     acc.add(estimate_kernel(gpu_, cal_, memory_work(8.0 * Td * hd, 0.0, Precision::bf16)), 1.0, 0.0, 1);  // final norm
@@ -315,7 +323,8 @@ ServingMemory IterationCostModel::memory(std::int64_t max_batch_tokens, double m
   return memory(max_batch_tokens, std::min(max_batch_tokens, kDefaultMaxSeqs), memory_fraction);
 }
 
-ServingMemory IterationCostModel::memory(std::int64_t max_batch_tokens, std::int64_t max_seqs, double memory_fraction) const {
+ServingMemory IterationCostModel::memory(std::int64_t max_batch_tokens, std::int64_t max_seqs,
+                                         double memory_fraction) const {
   if (max_batch_tokens < 1) throw Error(fmt::format("max_batch_tokens must be at least 1, got {}", max_batch_tokens));
   if (max_seqs < 1) throw Error(fmt::format("max_seqs must be at least 1, got {}", max_seqs));
   if (!(memory_fraction > 0.0 && memory_fraction <= 1.0))
@@ -326,9 +335,9 @@ ServingMemory IterationCostModel::memory(std::int64_t max_batch_tokens, std::int
   // The largest live set of one layer: the hidden state and residual, plus the larger of the
   // attention block's (Q, K, V and the attention output) and the FFN's (gate/up and activation).
   const double attention = (2.0 * as_double(heads_gpu_) + 2.0 * as_double(kv_heads_gpu_)) * d;
-  const double ffn = m.moe() ? as_double(m.experts) + nm * as_double(m.top_k) * as_double(m.ffn) / t +
-                                   nm * as_double(shared_ffn_gpu_)
-                             : nm * as_double(ffn_gpu_);
+  const double ffn =
+      m.moe() ? as_double(m.experts) + nm * as_double(m.top_k) * as_double(m.ffn) / t + nm * as_double(shared_ffn_gpu_)
+              : nm * as_double(ffn_gpu_);
   const double layer = kAct * T * (2.0 * h + std::max(attention, ffn));
   // Logits of the sampled rows: the shard in bf16 and the gathered vocabulary in fp32 for the sampler.
   const double logits = as_double(max_seqs) * (kAct * as_double(vocab_gpu_) + 4.0 * as_double(m.vocab));

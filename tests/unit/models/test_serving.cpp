@@ -216,7 +216,8 @@ TEST_CASE("serving: sliding-window layers read at most the window's keys", "[ser
   TransformerShape windowed = m;
   windowed.sliding_window = 256;
   windowed.global_every = 2;
-  const IterationCostModel full(m, {8, 1, 1}, {}, gpu("h100"), nullptr), swa(windowed, {8, 1, 1}, {}, gpu("h100"), nullptr);
+  const IterationCostModel full(m, {8, 1, 1}, {}, gpu("h100"), nullptr),
+      swa(windowed, {8, 1, 1}, {}, gpu("h100"), nullptr);
   // Decode, 4 sequences of 1000 cached tokens: a windowed layer reads min(4000, 4 x 256 = 1024)
   // keys, 2,976 fewer, each 2 x 1 x 128 x 2 = 512 B: 2 layers x 2976 x 512 = 3,047,424 B fewer.
   CHECK(total_bytes(full.stage_cost(0, decode(4, 1000.0))) - total_bytes(swa.stage_cost(0, decode(4, 1000.0))) ==
@@ -239,7 +240,8 @@ TEST_CASE("serving: TP all-reduces, EP all-to-alls and the pipeline send", "[ser
   CHECK(c.pp_send_bytes == 0.0);
   CHECK(c.ep_alltoalls == 0);
   // tp 1: no collective.
-  const IterationCost one = IterationCostModel(llama3_70b(), {1, 1, 1}, {}, gpu("h100"), nullptr).stage_cost(0, decode(64, 1.0));
+  const IterationCost one =
+      IterationCostModel(llama3_70b(), {1, 1, 1}, {}, gpu("h100"), nullptr).stage_cost(0, decode(64, 1.0));
   CHECK(one.tp_allreduces == 0);
   CHECK(one.tp_allreduce_bytes == 0.0);
   // pp 2: 40 layers each; stage 0 sends hidden states and residual, 2 x 2 x 64 x 8192 = 2,097,152 B,
@@ -307,7 +309,8 @@ TEST_CASE("serving: layouts that do not divide the model are refused", "[serving
   CHECK_THROWS_AS(ok.memory(8192, 1.5), Error);
   ServingPrecision odd;
   odd.activations = Precision::fp8;  // bf16 weights, fp8 activations
-  CHECK_THROWS_WITH(IterationCostModel(llama3_70b(), {8, 1, 1}, odd, h100, nullptr), Contains("narrower than the weights"));
+  CHECK_THROWS_WITH(IterationCostModel(llama3_70b(), {8, 1, 1}, odd, h100, nullptr),
+                    Contains("narrower than the weights"));
   // An empty batch costs nothing.
   CHECK(ok.stage_cost(0, IterationBatch{}).kernel_time_s() == 0.0);
 }
@@ -325,7 +328,8 @@ TEST_CASE("serving: the cost of one iteration is cheap to compute", "[serving]")
     sink += m.stage_cost(0, b).kernel_time_s();
   }
   const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / n;
-  std::cout << fmt::format("serving: stage_cost of a mixed Llama 3 70B batch takes {:.2f} us (sink {:.3g})\n", us, sink);
+  std::cout << fmt::format("serving: stage_cost of a mixed Llama 3 70B batch takes {:.2f} us (sink {:.3g})\n", us,
+                           sink);
   CHECK(sink > 0.0);
 }
 

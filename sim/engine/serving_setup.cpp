@@ -83,7 +83,7 @@ ServingSetup build_serving_setup(const Scenario& s, const ClusterSetup& c) {
     } catch (const Error& e) {
       throw InputError(pool.where, e.what());
     }
-    const ServingMemory mem = cost->memory(spec.max_batch_tokens, spec.memory_fraction);
+    const ServingMemory mem = cost->memory(spec.max_batch_tokens, spec.max_num_seqs, spec.memory_fraction);
     if (!mem.fits())
       throw InputError(pool.where,
                        fmt::format("model '{}' does not fit a {} instance of tp {} x pp {} on {}: per GPU, weights {} + "

@@ -9,11 +9,16 @@
 //   azure  the public Azure LLM inference trace (Patel et al., Splitwise, ISCA'24; github.com/Azure/
 //          AzurePublicDataset, AzureLLMInferenceTrace_{code,conv}.csv): header
 //          `TIMESTAMP,ContextTokens,GeneratedTokens`, TIMESTAMP a date-time
-//          "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC, as published); arrivals are taken relative to the
-//          first row's timestamp.
-// Every row is checked (file, line, column named in errors): arrivals finite, >= 0 and
-// non-decreasing after sorting is NOT assumed — the list is sorted stably by arrival; tokens
-// integers >= 1 (input) and >= 1 (output), at most kMaxRequestTokens. At most kMaxRequests rows.
+//          "YYYY-MM-DD HH:MM:SS[.fffffff]" (UTC, as published; a trailing Z or +HH:MM offset is
+//          applied); arrivals are taken relative to the earliest timestamp (the first row of the
+//          published, sorted files), to the nanosecond.
+//   Without `format:`: *.jsonl / *.ndjson are jsonl; a *.csv is azure when its header has a
+//   TIMESTAMP column, csv otherwise; another name is told by its first line.
+// Every row is checked (file, line, column named in errors): arrivals finite, >= 0 and at most
+// kMaxArrivalSeconds; rows need not be in order: the list is sorted stably by arrival; tokens
+// whole numbers (digits only) >= 1, at most kMaxRequestTokens, input and output alike. A row of
+// 0 tokens (the Azure traces hold some with GeneratedTokens 0) is refused at its line, never
+// dropped or clamped silently. At most kMaxRequests rows, files of at most kMaxRequestFileBytes.
 //
 // Synthetic requests:
 //   arrival: poisson | fixed | offline   (offline: every request at t = 0, MLPerf Offline;
@@ -22,12 +27,14 @@
 //   arriving before T); seed (default 1)
 //   input / output: {dist: fixed, tokens} | {dist: uniform, min, max} (integers, inclusive) |
 //   {dist: lognormal, median, sigma, min, max} (rounded to the nearest integer, clamped to
-//   [min, max]) | {dist: histogram, file} (CSV `tokens,weight`: a value is drawn with probability
-//   weight / total weight)
+//   [min, max]) | {dist: histogram, file} (CSV with the header `tokens,weight`: a value is drawn
+//   with probability weight / total weight)
+//   poisson: the first arrival is one gap after 0, drawn like the rest; fixed: the first is at 0.
+//   The exact transforms are written out in requests.cpp and docs/inference-requests.md.
 // The generator is std::mt19937_64 seeded with `seed` and racksim's own transforms (no
 // std::*_distribution, whose output differs between standard libraries), so the same seed gives
 // the same requests everywhere. Inputs and outputs draw from one stream in the order
-// (gap, input, output) per request.
+// (gap, input, output) per request (gap: poisson only; a fixed length draws nothing).
 #pragma once
 
 #include "core/error.hpp"
@@ -43,6 +50,9 @@ namespace racksim {
 
 constexpr std::int64_t kMaxRequests = 10'000'000;         // per run, trace or synthetic
 constexpr std::int64_t kMaxRequestTokens = 10'000'000;    // input or output tokens of one request
+constexpr double kMaxArrivalSeconds = 3.6e7;                // a request's arrival, and `duration`: 10,000 h (417 days)
+constexpr std::uint64_t kMaxRequestFileBytes = std::uint64_t{1} << 30;  // a trace or histogram file: 1 GiB
+constexpr std::int64_t kMaxHistogramBins = 1'000'000;      // rows of a histogram file
 
 struct Request {
   std::int64_t id = 0;          // 0..n-1 in arrival order (ties: file order / generation order)
@@ -73,17 +83,23 @@ struct RequestSpec {
   std::uint64_t seed = 1;
   LengthDistribution input, output;
   Location where;                        // the requests: map
+  std::int64_t max_requests = kMaxRequests;  // the row / request cap; only tests lower it
 };
 
 // The key rows of workload.requests.* (kind inference_serving), for the scenario's key table.
 [[nodiscard]] const KeyTable& request_keys();
 
-// Reads workload.requests (`node` is that map); paths relative to `base_dir`. Histogram files
-// and trace files are not read here (only their paths are resolved and checked to exist).
+// Reads workload.requests (`node` is that map); paths relative to `base_dir`. Trace files are not
+// read here (only their path is resolved and checked to be a file, and a *.csv's first line read
+// to tell csv from azure); histogram files, small, are read (so that mean() is known up front).
+// Errors name the offending key: a trace mixed with synthetic keys, `rate` missing (poisson,
+// fixed), neither `count` nor `duration` (poisson, fixed) or both, `count` missing (offline),
+// min > max, a key of another dist, a file that does not exist.
 [[nodiscard]] RequestSpec read_request_spec(const ConfigNode& node, const std::string& base_dir);
 
-// The requests, sorted by arrival (stable), ids renumbered 0..n-1. Reads the trace or histogram
-// files; throws InputError naming file and line for bad rows, and for more than kMaxRequests.
+// The requests, sorted by arrival (stable), ids renumbered 0..n-1. Reads the trace file (and a
+// histogram file whose rows are not loaded yet); throws InputError naming file and line for bad
+// rows, and for more than spec.max_requests (the key `count` or `duration` when synthetic).
 [[nodiscard]] std::vector<Request> make_requests(const RequestSpec& spec);
 
 // The number of requests make_requests will produce, without producing them, when known in

@@ -357,3 +357,16 @@ ServingMemory IterationCostModel::memory(std::int64_t max_batch_tokens, std::int
 }
 
 }  // namespace racksim
+
+namespace racksim {
+
+double p2p_all_reduce_time(std::int64_t n, double bytes, double barrier_s, double bandwidth) {
+  if (n < 2 || bytes <= 0.0) return 0.0;
+  if (!(bandwidth > 0.0)) throw Error("p2p_all_reduce_time: the scale-up bandwidth must be positive");
+  const double g = static_cast<double>(n);
+  const double one_shot = 2.0 * barrier_s + (g - 1.0) * bytes / bandwidth;
+  const double two_shot = 3.0 * barrier_s + 2.0 * (g - 1.0) / g * bytes / bandwidth;
+  return std::min(one_shot, two_shot);
+}
+
+}  // namespace racksim

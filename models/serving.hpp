@@ -209,3 +209,25 @@ private:
 };
 
 }  // namespace racksim
+
+namespace racksim {
+
+// The serving frameworks' own all-reduce for the small messages of TP inference (vLLM's
+// custom_all_reduce, TensorRT-LLM's AllReduce plugin), inside one scale-up domain: peer to peer
+// over the scale-up links, with a flag barrier in place of NCCL's pipelined steps:
+//   one-shot  t1 = 2a + (n - 1) S / B           each GPU reads its n - 1 peers' whole buffers
+//   two-shot  t2 = 3a + 2 (n - 1)/n x S / B      a reduce-scatter then an all-gather, peer to peer
+// and the faster of the two. a is one barrier across the fabric (a hop of the library's
+// low-latency protocol plus the route's latency): the one-shot kernel has one before it reads its
+// peers and one at its end (so that no peer overwrites a buffer still read), the two-shot kernel
+// one more between its halves (vLLM csrc/custom_all_reduce.cuh: barrier_at_start,
+// barrier_at_end). B is the GPU's scale-up bandwidth per direction (on
+// a full mesh each peer's link carries 1/(n-1) of it, and the forms are the same). vLLM uses it up
+// to 8 MiB (its custom_all_reduce max_size default) and for 2, 4, 6 or 8 GPUs; beyond, NCCL/RCCL.
+// Worked example: n = 8, S = 512 KiB, a = 1 us, B = 450 GB/s: t1 = 2 us + 7 x 524288 / 450e9 =
+// 10.16 us; t2 = 3 us + 1.75 x 524288 / 450e9 = 5.04 us, so two-shot.
+[[nodiscard]] double p2p_all_reduce_time(std::int64_t n, double bytes, double barrier_s, double bandwidth);
+inline constexpr double kP2pAllReduceMaxBytes = 8.0 * 1024 * 1024;
+inline constexpr std::int64_t kP2pAllReduceMaxGpus = 8;
+
+}  // namespace racksim

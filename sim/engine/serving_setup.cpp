@@ -15,21 +15,45 @@ namespace {
 
 std::string gb(double bytes) { return fmt::format("{:.1f} GB", bytes / 1e9); }
 
-// The closed-form time of one `kind` call over `group` of `bytes`, as the run would plan it
-// (collective_method.hpp plan_call), memoized per byte count: an iteration's calls take a few
-// thousand distinct sizes at most.
+// One barrier of the serving frameworks' peer-to-peer all-reduce (models/serving.hpp
+// p2p_all_reduce_time): the collective library's low-latency scale-up hop (its `ll` protocol's ring
+// entry, else the first protocol's) plus the scale-up route's latency.
+double p2p_barrier(const CollectiveConfig& cfg, const FabricLevels& f) {
+  const LibraryLatency* lat = nullptr;
+  for (const auto& p : cfg.library.protocols) {
+    auto it = p.latency.find("ring");
+    if (it == p.latency.end()) continue;
+    if (!lat || p.name == "ll") lat = &it->second;
+  }
+  return (lat ? lat->hop_scale_up.value() : 0.0) + f.up.alpha.value();
+}
+
+// The closed-form time of one `kind` call over `group` of `bytes`, memoized per byte count (an
+// iteration's calls take a few thousand distinct sizes at most): the collective library's, as the
+// run would plan it (collective_method.hpp plan_call), or for an all-reduce of at most 8 MiB over
+// at most 8 GPUs of one domain the serving frameworks' peer-to-peer all-reduce when it is faster
+// (models/serving.hpp p2p_all_reduce_time).
 std::function<double(double)> collective_time(CollectiveKind kind, std::vector<int> group, const Scenario& s,
                                               const ClusterSetup& c) {
   if (group.size() < 2) return {};
   auto memo = std::make_shared<std::map<std::uint64_t, double>>();
-  const CollectiveConfig* cfg = &s.collectives;
-  const FabricLevels* levels = &c.levels;
-  return [kind, group = std::move(group), memo, cfg, levels](double bytes) {
+  // Copies: the set-up outlives neither the scenario's nor the cluster's objects it was built from.
+  auto cfg = std::make_shared<const CollectiveConfig>(s.collectives);
+  auto levels = std::make_shared<const FabricLevels>(c.levels);
+  const int per_domain = c.levels.gpus_per_domain;
+  const bool one_domain = per_domain <= 0 || group.front() / per_domain == group.back() / per_domain;
+  const bool p2p = kind == CollectiveKind::AllReduce && one_domain &&
+                   static_cast<std::int64_t>(group.size()) <= kP2pAllReduceMaxGpus;
+  const double barrier = p2p_barrier(s.collectives, c.levels);
+  const double bandwidth = c.levels.up.bandwidth.value();
+  return [kind, group = std::move(group), memo, cfg, levels, p2p, barrier, bandwidth](double bytes) {
     const auto b = static_cast<std::uint64_t>(std::llround(bytes));
     if (b == 0) return 0.0;
     auto it = memo->find(b);
     if (it != memo->end()) return it->second;
-    const double t = plan_call(kind, group, b, 0, CollectiveAlgorithm::Auto, *cfg, *levels).predicted.value();
+    double t = plan_call(kind, group, b, 0, CollectiveAlgorithm::Auto, *cfg, *levels).predicted.value();
+    if (p2p && static_cast<double>(b) <= kP2pAllReduceMaxBytes)
+      t = std::min(t, p2p_all_reduce_time(static_cast<std::int64_t>(group.size()), static_cast<double>(b), barrier, bandwidth));
     memo->emplace(b, t);
     return t;
   };

@@ -339,7 +339,8 @@ Flags parse_flags(const InferenceCaseConfig& k) {
 // ---- the mapping -----------------------------------------------------------------------------
 
 // trtllm-bench's $num_requests per ISL/OSL: the table of TensorRT-LLM's
-// docs/source/performance/perf-overview.md ("Preparing a Dataset"); pairs it does not list by
+// docs/source/performance/perf-overview.md ("Preparing a Dataset", read at commit 00f37686, a
+// later revision than the cases' 258c7540; assumed unchanged since 0.17); pairs it does not list by
 // ISL + OSL, as the table's own steps go (up to 256: 30000; up to 2500: 3000; up to 5500: 1500;
 // longer: 1000).
 std::int64_t trtllm_bench_requests(std::int64_t input_tokens, std::int64_t output_tokens) {
@@ -721,12 +722,15 @@ std::string opt_number(const std::optional<double>& v, int decimals) {
   return v ? fmt::format("{:.{}f}", *v, decimals) : std::string("-");
 }
 
+// A measured or predicted figure: whole units from 1000, else 2 or 3 decimals.
+std::string figure(double v) { return fmt::format("{:.{}f}", v, std::fabs(v) >= 1000.0 ? 0 : std::fabs(v) >= 10.0 ? 2 : 3); }
+
 std::string case_row(const InferenceCaseResult& r) {
   const InferenceOutcome& o = *r.outcome;
   const std::optional<double> preempt =
       o.preemptions ? std::optional<double>(static_cast<double>(*o.preemptions)) : std::nullopt;
-  return fmt::format("  {:<50} {:>4} {:<9} {:>10.4g} {:>10.4g} {:>+7.1f}% {:>9.1f} {:>10.1f} {:>5}/{:<5} {:>7} {:>9} {:>7}{}\n",
-                     r.c->id, r.c->num_gpus, metric_label(r.c->metric), r.c->value, r.predicted, 100.0 * r.error,
+  return fmt::format("  {:<50} {:>4} {:<9} {:>10} {:>10} {:>+7.1f}% {:>9.1f} {:>10.1f} {:>5}/{:<5} {:>7} {:>9} {:>7}{}\n",
+                     r.c->id, r.c->num_gpus, metric_label(r.c->metric), figure(r.c->value), figure(r.predicted), 100.0 * r.error,
                      o.duration_s, o.output_tokens_per_s, o.finished, o.requests, opt_number(o.mean_decode_batch, 1),
                      opt_number(o.kv_capacity_tokens, 0), opt_number(preempt, 0),
                      r.mapping.approximations.empty() ? "" : " ~");

@@ -569,6 +569,10 @@ TEST_CASE("the summary: medians of |error| per source and overall, the worst cas
   const std::string table = inference_validation_table(rs, s, 0.10);
   CHECK_THAT(table, Contains("within budget") && Contains("worst: oci_latency_bs512 +20.0% (e2e_latency_s)"));
   CHECK_THAT(table, Contains("> 0 predicted larger"));
+  // Figures from 1000 in whole units, below in 2 (from 10) or 3 decimals.
+  CHECK_THAT(table, Contains(" out tok/s       5165       5681   +10.0% "));
+  CHECK_THAT(table, Contains(" batch s        17.75      21.30   +20.0% "));
+  CHECK_THAT(table, Contains(" TPOT ms       106.50      95.85   -10.0% "));
   CHECK_THAT(inference_validation_table(rs, s, 0.05), Contains("PAST BUDGET"));
   const YAML::Node j = YAML::Load(inference_validation_json(rs, s, 0.10, {"cases.yaml"}));
   CHECK(j["compared"].as<int>() == 3);

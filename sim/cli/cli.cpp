@@ -12,6 +12,7 @@
 #include "sim/cli/kernel_verbs.hpp"
 #include "sim/cli/plan_verb.hpp"
 #include "sim/cli/sweep_verbs.hpp"
+#include "sim/cli/inference_validate_verb.hpp"
 #include "sim/cli/training_validate_verb.hpp"
 #include "core/atomic_file.hpp"
 #include "core/output_folder.hpp"
@@ -341,7 +342,8 @@ int dispatch(const std::vector<Verb>& verbs, const std::vector<std::string>& arg
 std::vector<Verb> all_verbs() {
   return {run_verb(),     sweep_verb(),         merge_verb(),        plan_verb(),
           predict_kernel_verb(), predict_collective_verb(), calibrate_verb(), validate_kernels_verb(),
-          validate_collectives_verb(), validate_training_verb(), export_chakra_verb(), check_verb(), version_verb()};
+          validate_collectives_verb(), validate_training_verb(), validate_inference_verb(), export_chakra_verb(),
+          check_verb(), version_verb()};
 }
 
 std::string usage_text() {

@@ -97,16 +97,19 @@ InferenceOutcome outcome_of(const RunResult& r) {
   InferenceOutcome o;
   o.finished = static_cast<std::int64_t>(m.finished);
   o.duration_s = m.duration_s;
-  o.output_tokens_per_s = m.output_tokens_per_s;
-  o.total_tokens_per_s = m.total_tokens_per_s;
-  o.requests_per_s = m.requests_per_s;
+  o.output_tokens_per_s = m.throughput.output_tokens_per_s;
+  o.total_tokens_per_s = m.throughput.total_tokens_per_s;
+  o.requests_per_s = m.throughput.requests_per_s;
   o.ttft_mean_s = m.ttft.mean;
   o.ttft_p99_s = m.ttft.p99;
   o.tpot_mean_s = m.tpot.mean;
   o.tpot_p99_s = m.tpot.p99;
   o.e2e_mean_s = m.e2e.mean;
   o.e2e_max_s = m.e2e.max;
-  // o.mean_decode_batch, o.kv_capacity_tokens, o.preemptions: from ServingMetrics when it has them.
+  o.requests = m.requests;
+  o.mean_decode_batch = m.mean_decode_batch;
+  if (!m.pools.empty()) o.kv_capacity_tokens = m.pools.back().kv_capacity_tokens;  // the decoding pool's
+  o.preemptions = m.preemptions;
   return o;
 #else
   (void)r;

@@ -171,6 +171,21 @@ RunResult assemble_serving_result(const Scenario& s, const PreparedRun& p, const
   res.serving = serving_metrics(sim.requests, sim.iterations, sim.time, static_cast<int>(p.cluster.topology.gpus.size()),
                                 static_cast<int>(s.cluster.domains), spec.ttft_slo_s, spec.tpot_slo_s,
                                 res.power ? res.power->energy_j : 0.0, static_cast<int>(p.serving->instances.size()));
+  for (const ServingPoolReport& pool : p.serving->pools) {
+    ServingPoolInfo info;
+    info.role = pool.role;
+    info.instances = pool.instances;
+    info.tp = pool.layout.tp;
+    info.pp = pool.layout.pp;
+    info.ep = pool.layout.ep;
+    info.weights_bytes = pool.memory.weights;
+    info.activation_bytes = pool.memory.activations;
+    info.kv_bytes_per_token = pool.memory.kv_bytes_per_token;
+    info.usable_bytes = pool.memory.usable;
+    info.kv_blocks = pool.kv_blocks;
+    info.kv_capacity_tokens = static_cast<double>(pool.kv_blocks * spec.block_tokens);
+    res.serving->pools.push_back(info);
+  }
   res.serving_series = serving_series(sim.requests, sim.iterations, sim.time, p.power.sample_period.value());
   return res;
 }

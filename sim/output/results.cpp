@@ -361,6 +361,16 @@ void write_serving_json(JsonWriter& j, const ServingMetrics& m, const std::optio
     j.end_object();
   }
   j.end_array();
+  j.key("pools").begin_array();
+  for (const auto& p : m.pools) {
+    j.begin_object();
+    j.field("role", p.role).field("instances", p.instances).field("tp", p.tp).field("pp", p.pp).field("ep", p.ep);
+    j.field("weights_bytes_per_gpu", p.weights_bytes).field("activation_bytes_per_gpu", p.activation_bytes);
+    j.field("usable_bytes_per_gpu", p.usable_bytes).field("kv_bytes_per_token_per_gpu", p.kv_bytes_per_token);
+    j.field("kv_blocks", p.kv_blocks).field("kv_capacity_tokens", p.kv_capacity_tokens);
+    j.end_object();
+  }
+  j.end_array();
   if (series) j.field("timeseries_window_s", series->window_s);
   j.end_object();
 }

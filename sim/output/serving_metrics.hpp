@@ -105,6 +105,20 @@ struct CdfPoint {
   double fraction = 0.0;
 };
 
+// One pool of identical instances as the run set it up (filled by the engine, not computed here):
+// its layout and what one GPU's HBM holds.
+struct ServingPoolInfo {
+  std::string role;                  // "serving", or "prefill" / "decode" when disaggregated
+  std::int64_t instances = 0;
+  std::int64_t tp = 1, pp = 1, ep = 1;
+  double weights_bytes = 0.0;        // per GPU, the most loaded stage
+  double activation_bytes = 0.0;     // per GPU, reserved for an iteration of max_batch_tokens
+  double kv_bytes_per_token = 0.0;   // per GPU
+  double usable_bytes = 0.0;         // per GPU: HBM x memory_fraction
+  double kv_capacity_tokens = 0.0;   // per instance: its KV blocks x block_tokens
+  std::int64_t kv_blocks = 0;        // per instance
+};
+
 struct ServingMetrics {
   // requests
   std::int64_t requests = 0;
@@ -143,6 +157,8 @@ struct ServingMetrics {
   double kv_used_fraction_peak = 0.0;
   // per instance, in instance order
   std::vector<InstanceUse> instances;
+  // the instances' layouts and HBM budgets (set by the engine)
+  std::vector<ServingPoolInfo> pools;
   // for report.html
   std::vector<CdfPoint> ttft_cdf;
   std::vector<CdfPoint> tpot_cdf;

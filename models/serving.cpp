@@ -12,10 +12,16 @@
 
 namespace racksim {
 
-double IterationCost::kernel_time_s() const {
-  return std::max(compute_bound_compute_s, compute_bound_memory_s) +
-         std::max(memory_bound_compute_s, memory_bound_memory_s) + launch_s;
+double IterationCost::device_time_s() const {
+  return std::max(compute_bound_compute_s, compute_bound_memory_s) + std::max(memory_bound_compute_s, memory_bound_memory_s);
 }
+
+double IterationCost::exposed_launch_s() const {
+  if (kernels <= 0 || launch_s <= 0.0) return 0.0;
+  return std::max(launch_s - device_time_s(), launch_s / static_cast<double>(kernels));
+}
+
+double IterationCost::kernel_time_s() const { return device_time_s() + exposed_launch_s(); }
 
 double distinct_experts(std::int64_t experts, std::int64_t top_k, double tokens) {
   if (experts <= 0 || top_k <= 0 || top_k > experts || tokens < 0.0)

@@ -132,7 +132,16 @@ struct IterationCost {
   double ep_alltoall_bytes = 0.0;       // bytes each GPU sends in each
   double tp_logits_gather_bytes = 0.0;  // last stage, tp > 1: each GPU's logits shard gathered to the first TP rank
   double pp_send_bytes = 0.0;           // hidden states and residual sent to the next stage (0 for the last)
-  // The kernels' time at nominal clocks: max(cc, cm) + max(mc, mm) + launch_s.
+  // The kernels' device time at nominal clocks: max(cc, cm) + max(mc, mm).
+  [[nodiscard]] double device_time_s() const;
+  // The launch time the GPU waits for. The host enqueues kernels asynchronously, so the GPU idles
+  // on launches only when it runs them faster than the host issues them: the host needs launch_s
+  // for the iteration's kernels, the device device_time_s(); what the device waits beyond its own
+  // time is max(launch_s - device_time_s(), one launch) (the first kernel always waits for its
+  // launch). A graph replay is one launch: launch_s / kernels is then its share, and the first
+  // term is negative for any real iteration.
+  [[nodiscard]] double exposed_launch_s() const;
+  // device_time_s() + exposed_launch_s().
   [[nodiscard]] double kernel_time_s() const;
 };
 

@@ -151,7 +151,7 @@ void ServingExecutor::run_phase(int instance, double now, std::vector<ServingAct
         }
       }
     } else if (in.phase == 2) {
-      double t = c.launch_s + (in.stage == 0 ? overhead_ : 0.0);
+      double t = c.exposed_launch_s() + (in.stage == 0 ? overhead_ : 0.0);
       if (c.tp_allreduces > 0 && in.setup.allreduce_time)
         t += static_cast<double>(c.tp_allreduces) * in.setup.allreduce_time(c.tp_allreduce_bytes);
       if (c.ep_alltoalls > 0 && in.setup.alltoall_time)

@@ -22,6 +22,10 @@ InstanceScheduler::InstanceScheduler(int instance, SchedulerConfig config) : ins
   free_blocks_ = config_.kv_blocks;
 }
 
+std::int64_t InstanceScheduler::longest_of(const RequestRecord& rec) const {
+  return config_.prefill_only ? rec.input_tokens : rec.input_tokens + rec.output_tokens - 1;
+}
+
 std::int64_t InstanceScheduler::blocks_for(std::int64_t tokens) const {
   return (tokens + config_.block_tokens - 1) / config_.block_tokens;
 }
@@ -56,7 +60,7 @@ void InstanceScheduler::add(const RequestRecord& rec, double /*now*/, std::int64
   }
   // Its longest KV: the last decode of token `output` reads input + output - 1 tokens (a
   // recompute after a preemption never needs more); a prefill-only instance holds the prompt only.
-  const std::int64_t longest = config_.prefill_only ? rec.input_tokens : rec.input_tokens + rec.output_tokens - 1;
+  const std::int64_t longest = longest_of(rec);
   if (blocks_for(longest) > config_.kv_blocks)
     throw SimulationError(fmt::format(
         "request {} ({} input + {} output tokens) needs {} KV cache tokens ({} blocks of {}) at its longest, but "
@@ -91,7 +95,7 @@ void InstanceScheduler::preempt_newest() {
 bool InstanceScheduler::schedule_running(std::size_t i, std::int64_t& budget) {
   const bool decoding = running_[i].computed >= running_[i].prompt;
   const std::int64_t tokens = decoding ? 1 : std::min(running_[i].prompt - running_[i].computed, budget);
-  const std::int64_t need = blocks_for(running_[i].computed + tokens) - running_[i].blocks;
+  const std::int64_t need = std::max<std::int64_t>(0, blocks_for(running_[i].computed + tokens) - running_[i].blocks);
   while (need > free_blocks_) {
     const bool self = running_.size() - 1 == i;
     preempt_newest();
@@ -115,7 +119,9 @@ std::int64_t InstanceScheduler::admit(double now, std::int64_t& budget, bool pro
     std::int64_t tokens = decoding ? 1 : prompts_whole ? left : std::min(left, budget);
     // Whole prompts: one longer than the whole budget goes alone.
     if (tokens > budget && admitted > 0) break;
-    const std::int64_t need = blocks_for(h.computed + tokens);
+    // Whole-request reservation (TensorRT-LLM's GUARANTEED_NO_EVICT): the blocks of its longest
+    // sequence, held to its end, so that it never needs more and nothing is ever preempted.
+    const std::int64_t need = config_.reserve_whole ? blocks_for(longest_of(h.rec)) : blocks_for(h.computed + tokens);
     if (need > free_blocks_) break;
     free_blocks_ -= need;
     h.blocks = need;
@@ -243,7 +249,7 @@ void InstanceScheduler::check_invariants() const {
   for (const Seq& s : running_) {
     held += s.blocks;
     load += remaining(s);
-    if (!planned_ && s.blocks != blocks_for(s.computed))
+    if (!planned_ && s.blocks != (config_.reserve_whole ? blocks_for(longest_of(s.rec)) : blocks_for(s.computed)))
       fail(fmt::format("request {} holds {} blocks for {} cached tokens", s.rec.id, s.blocks, s.computed));
     if (s.rec.generated > s.rec.output_tokens) fail(fmt::format("request {} generated too many", s.rec.id));
   }

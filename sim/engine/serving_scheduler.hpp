@@ -75,6 +75,11 @@ struct SchedulerConfig {
   std::int64_t block_tokens = 16;         // tokens per KV block
   std::int64_t kv_blocks = 0;             // blocks the instance's KV cache holds (> 0)
   bool prefill_only = false;              // disaggregated prefill instance: hand requests off after their first token
+  // Admission reserves the blocks of a request's longest sequence (prompt + output - 1 tokens;
+  // the prompt alone on a prefill-only instance), held to its end: TensorRT-LLM's default
+  // capacity policy GUARANTEED_NO_EVICT. Nothing is then ever preempted. False: vLLM's blocks on
+  // demand, with recompute preemption when they run out.
+  bool reserve_whole = false;
 };
 
 class InstanceScheduler {
@@ -138,6 +143,9 @@ private:
   // Admits waiting requests at `now` while they fit; returns how many.
   std::int64_t admit(double now, std::int64_t& budget, bool prompts_whole);
   void fill(const Seq& s, IterationBatch& batch) const;
+  // Tokens a request caches at its longest: prompt + output - 1 (its last token is never cached),
+  // the prompt alone on a prefill-only instance.
+  [[nodiscard]] std::int64_t longest_of(const RequestRecord& rec) const;
   int instance_;
   SchedulerConfig config_;
   std::deque<Seq> waiting_;

@@ -107,7 +107,13 @@ ServingSetup build_serving_setup(const Scenario& s, const ClusterSetup& c) {
     } catch (const Error& e) {
       throw InputError(pool.where, e.what());
     }
-    const ServingMemory mem = cost->memory(spec.max_batch_tokens, spec.max_num_seqs, spec.memory_fraction);
+    ServingMemory mem = cost->memory(spec.max_batch_tokens, spec.max_num_seqs, spec.memory_fraction);
+    if (spec.kv_cache_fraction) {  // TensorRT-LLM: a share of what the weights and activations leave of the whole HBM
+      mem = cost->memory(spec.max_batch_tokens, spec.max_num_seqs, 1.0);
+      const double left = mem.usable - mem.weights - mem.activations;
+      mem.usable = mem.weights + mem.activations + std::max(0.0, left) * *spec.kv_cache_fraction;
+      mem.kv_capacity_tokens = left > 0.0 ? std::floor(left * *spec.kv_cache_fraction / mem.kv_bytes_per_token) : 0.0;
+    }
     if (!mem.fits())
       throw InputError(pool.where,
                        fmt::format("model '{}' does not fit a {} instance of tp {} x pp {} on {}: per GPU, weights {} + "
@@ -123,6 +129,7 @@ ServingSetup build_serving_setup(const Scenario& s, const ClusterSetup& c) {
     sc.block_tokens = spec.block_tokens;
     sc.kv_blocks = static_cast<std::int64_t>(std::floor(mem.kv_capacity_tokens / static_cast<double>(spec.block_tokens)));
     sc.prefill_only = p.role == ServingInstanceSetup::Role::Prefill;
+    sc.reserve_whole = spec.reserve_whole;
     if (sc.kv_blocks < 1)
       throw InputError(pool.where, fmt::format("the KV cache left on each GPU ({:.0f} tokens) holds less than one block of "
                                                "{} tokens",

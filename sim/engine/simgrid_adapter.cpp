@@ -285,7 +285,9 @@ private:
             shared_.power->compute_started(a.host, sg4::Engine::get_clock());
             shared_.wake_limiter();
           }
-          add(h->exec_async(a.seconds * kSpeed), a.token, a.kind, a.host);
+          // exec_init then set_host: SimGrid 3.32's Host::exec_async runs on the calling actor's
+          // host, whatever host it is called on.
+          add(sg4::this_actor::exec_init(a.seconds * kSpeed)->set_host(h)->start(), a.token, a.kind, a.host);
           break;
         }
         case ServingAction::Kind::Memory: {

@@ -407,6 +407,8 @@ struct Scheduler {
   std::int64_t max_batch_tokens = 8192, max_num_seqs = 256, block_tokens = 16;
   bool chunked_prefill = true;
   double memory_fraction = 0.9;
+  std::optional<double> kv_cache_fraction;  // TensorRT-LLM: of the memory left after weights and activations
+  bool reserve_whole = false;               // TensorRT-LLM's GUARANTEED_NO_EVICT
 };
 
 // Long: one rule per scheduler key and framework, each said in docs/validation.md.
@@ -419,11 +421,14 @@ Scheduler scheduler_of(const InferenceCase& c, Framework fw, const ModelSpec& mo
     s.max_num_seqs = f.max_num_seqs.value_or(2048);
     s.chunked_prefill = f.chunked_prefill.value_or(true);
     s.block_tokens = 64;
-    s.memory_fraction = 0.95;
+    s.memory_fraction = 1.0;
+    s.kv_cache_fraction = 0.95;
+    s.reserve_whole = true;
     approx.emplace_back("TensorRT-LLM's max_num_tokens and max_batch_size (trtllm-bench build heuristics, not published) "
                         "assumed 8192 tokens and 2048 sequences per iteration; chunked context on; 64-token KV blocks");
-    approx.emplace_back("kv_cache_free_gpu_mem_fraction 0.95 (a share of the memory left after the weights) taken as "
-                        "memory_fraction 0.95 of the whole HBM");
+    approx.emplace_back("TensorRT-LLM's KV cache: kv_cache_free_gpu_mem_fraction 0.95 of the memory left after the weights "
+                        "and activations (scheduler.kv_cache_fraction); its default capacity policy GUARANTEED_NO_EVICT "
+                        "(scheduler.kv_reservation: whole_request)");
     return s;
   }
   // vLLM 0.6: benchmark_latency.py and benchmark_throughput.py pass --enable-chunked-prefill
@@ -588,6 +593,8 @@ InferenceMapping map_case(const InferenceCase& c) {
   set("workload.scheduler.chunked_prefill", s.chunked_prefill ? "true" : "false");
   set("workload.scheduler.block_tokens", std::to_string(s.block_tokens));
   set("workload.scheduler.memory_fraction", fmt::format("{}", s.memory_fraction));
+  if (s.kv_cache_fraction) set("workload.scheduler.kv_cache_fraction", fmt::format("{}", *s.kv_cache_fraction));
+  if (s.reserve_whole) set("workload.scheduler.kv_reservation", "whole_request");
   add_requests(out, c, fw);
   set("cluster.system", hw->system);
   set("cluster.domains", "1");

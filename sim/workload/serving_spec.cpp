@@ -64,6 +64,12 @@ KeyTable build_serving_keys() {
               .describe("Tokens per KV-cache block"),
           KeySpec("workload.scheduler.memory_fraction").fraction().default_value("0.9")
               .describe("Share of HBM the server may use (vLLM gpu_memory_utilization)"),
+          KeySpec("workload.scheduler.kv_cache_fraction").fraction().optional()
+              .describe("The KV cache's share of the HBM left after the weights and activations (TensorRT-LLM's "
+                        "kv_cache_free_gpu_mem_fraction); instead of memory_fraction's rule"),
+          KeySpec("workload.scheduler.kv_reservation").one_of({"on_demand", "whole_request"}).default_value("on_demand")
+              .describe("KV blocks taken as tokens are written, preempting when full (vLLM), or a request's whole "
+                        "prompt + output reserved when it is admitted (TensorRT-LLM's GUARANTEED_NO_EVICT)"),
           KeySpec("workload.scheduler.routing").one_of({"round_robin", "least_loaded"}).default_value("round_robin")
               .describe("Which instance a request goes to"),
           KeySpec("workload.scheduler.iteration_overhead").quantity(UnitFamily::Seconds).at_least(0.0).at_most(10.0)
@@ -150,6 +156,8 @@ ServingSpec read_serving_spec(MapReader& wm, const GpuSpec& gpu, const std::stri
     s.chunked_prefill = *r.flag("chunked_prefill");
     s.block_tokens = *r.integer("block_tokens");
     s.memory_fraction = *r.number("memory_fraction");
+    s.kv_cache_fraction = r.number("kv_cache_fraction");
+    s.reserve_whole = *r.text("kv_reservation") == "whole_request";
     s.least_loaded = *r.text("routing") == "least_loaded";
     s.iteration_overhead_s = *r.number("iteration_overhead");
     r.finish();

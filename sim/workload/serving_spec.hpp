@@ -12,7 +12,8 @@
 //     instances: 9                                            # default: as many as the cluster holds
 //     disaggregation: {prefill: {instances, tp, pp, ep}, decode: {instances, tp, pp, ep}}   # instead
 //     scheduler: {max_batch_tokens, max_num_seqs, chunked_prefill, block_tokens, memory_fraction,
-//                 routing: round_robin | least_loaded, iteration_overhead}
+//                 kv_reservation: on_demand | whole_request, routing: round_robin | least_loaded,
+//                 iteration_overhead}
 //     requests: {...}                                         # sim/workload/requests.hpp
 //     slo: {ttft, tpot}                                       # optional: goodput counts requests meeting both
 #pragma once
@@ -47,6 +48,8 @@ struct ServingSpec {
   bool chunked_prefill = true;
   std::int64_t block_tokens = 16;
   double memory_fraction = 0.9;
+  std::optional<double> kv_cache_fraction;  // of the HBM left after weights and activations (TensorRT-LLM)
+  bool reserve_whole = false;             // kv_reservation: whole_request (TensorRT-LLM), else on_demand (vLLM)
   bool least_loaded = false;              // routing: least_loaded, else round_robin
   double iteration_overhead_s = 0.0;      // host-side time per iteration (scheduling, sampling, detokenizing)
   std::optional<double> ttft_slo_s, tpot_slo_s;

@@ -110,7 +110,7 @@ struct FakeClock {
 double iteration_time(const ServingInstanceSetup& in, const IterationBatch& batch) {
   const IterationCost c = in.cost->stage_cost(0, batch);
   double t = std::max(c.compute_bound_compute_s, c.compute_bound_memory_s) +
-             std::max(c.memory_bound_compute_s, c.memory_bound_memory_s) + c.launch_s;
+             std::max(c.memory_bound_compute_s, c.memory_bound_memory_s) + c.exposed_launch_s();
   if (in.allreduce_time) t += static_cast<double>(c.tp_allreduces) * kAllReduce;
   return t;
 }

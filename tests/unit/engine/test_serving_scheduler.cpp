@@ -699,3 +699,48 @@ TEST_CASE("scheduler: randomized disaggregated pipeline, prefill-only then decod
     CHECK(r.decode_instance == 1);
   }
 }
+
+// ---- whole-request reservation (TensorRT-LLM's GUARANTEED_NO_EVICT) -----------------------------
+
+TEST_CASE("scheduler: whole-request reservation admits only what can finish, and never preempts", "[scheduler]") {
+  // Block 16, 12 blocks (192 tokens). Two requests of 100 in / 60 out: at its longest each caches
+  // 100 + 60 - 1 = 159 tokens = ceil(159/16) = 10 blocks, reserved when admitted. The first takes
+  // 10 of the 12; the second waits (2 free < 10) until the first finishes, then takes its 10.
+  // On demand, both would have been admitted (7 blocks each for the prompts) and one preempted
+  // when they grew past 12 blocks together.
+  SchedulerConfig c = config(256, 12);
+  c.reserve_whole = true;
+  InstanceScheduler s(0, c);
+  s.add(req(0, 0.0, 100, 60), 0.0);
+  s.add(req(1, 0.0, 100, 60), 0.0);
+  const Step first = iteration(s, 1);
+  CHECK(first.batch.prefill_seqs == 1);  // only request 0: request 1's 10 blocks are not free
+  CHECK(first.batch.prefill_tokens == 100);
+  CHECK(s.used_blocks() == 10);
+  CHECK(s.waiting() == 1);
+  // Request 0 decodes its 59 other tokens in iterations 2..60, alone; it finishes at 60 s.
+  int k = 2;
+  for (; k <= 60; ++k) {
+    const Step st = iteration(s, k);
+    CHECK(st.batch.decode_seqs == 1);
+    CHECK(st.batch.prefill_seqs == 0);
+    CHECK(st.used_blocks == 10);
+    if (k < 60) CHECK(st.finished.empty());
+  }
+  CHECK(s.waiting() == 1);
+  CHECK(s.used_blocks() == 0);
+  // Then request 1 runs the same way, from 60 s: prefill at iteration 61, last token at 120 s.
+  std::vector<RequestRecord> done;
+  for (; k <= 120; ++k) {
+    const Step st = iteration(s, k);
+    done.insert(done.end(), st.finished.begin(), st.finished.end());
+  }
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].id == 1);
+  CHECK(done[0].first_scheduled_s == 60.0);
+  CHECK(done[0].first_token_s == 61.0);
+  CHECK(done[0].finish_s == 120.0);
+  CHECK(done[0].preemptions == 0);
+  CHECK(s.preemptions() == 0);
+  CHECK(s.idle());
+}

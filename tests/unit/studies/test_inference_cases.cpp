@@ -236,8 +236,10 @@ TEST_CASE("a trtllm-bench case maps onto one fp8 instance of the H200 node with 
   REQUIRE(m.expressible());
   // "fp8 weights/activations + fp8 KV cache": all three fp8. tp 2 of the 8-GPU HGX H200 node: one
   // instance. TensorRT-LLM: max_num_tokens 8192 and max_batch_size 2048 (assumed), chunked context,
-  // 64-token blocks, kv_cache_free_gpu_mem_fraction 0.95 as memory_fraction. 1000/1000 is in
-  // trtllm-bench's table: 3000 requests, all at t = 0.
+  // 64-token blocks, kv_cache_free_gpu_mem_fraction 0.95 of what the weights and activations leave
+  // of the whole HBM (memory_fraction 1, kv_cache_fraction 0.95), the capacity policy
+  // GUARANTEED_NO_EVICT (kv_reservation whole_request). 1000/1000 is in trtllm-bench's table:
+  // 3000 requests, all at t = 0.
   const std::vector<std::pair<std::string, std::string>> expected = {
       {"workload.kind", "inference_serving"},
       {"workload.model.preset", "llama3-70b"},
@@ -252,7 +254,9 @@ TEST_CASE("a trtllm-bench case maps onto one fp8 instance of the H200 node with 
       {"workload.scheduler.max_num_seqs", "2048"},
       {"workload.scheduler.chunked_prefill", "true"},
       {"workload.scheduler.block_tokens", "64"},
-      {"workload.scheduler.memory_fraction", "0.95"},
+      {"workload.scheduler.memory_fraction", "1"},
+      {"workload.scheduler.kv_cache_fraction", "0.95"},
+      {"workload.scheduler.kv_reservation", "whole_request"},
       {"workload.requests.arrival", "offline"},
       {"workload.requests.count", "3000"},
       {"workload.requests.input.dist", "fixed"},
@@ -270,7 +274,8 @@ TEST_CASE("a trtllm-bench case maps onto one fp8 instance of the H200 node with 
   // Each assumption is named: the scheduler's sizes, the memory fraction, the request count.
   REQUIRE(m.approximations.size() == 3);
   CHECK_THAT(m.approximations[0], Contains("8192 tokens and 2048 sequences"));
-  CHECK_THAT(m.approximations[1], Contains("memory_fraction 0.95 of the whole HBM"));
+  CHECK_THAT(m.approximations[1], Contains("kv_cache_free_gpu_mem_fraction 0.95 of the memory left after the weights"));
+  CHECK_THAT(m.approximations[1], Contains("GUARANTEED_NO_EVICT"));
   CHECK_THAT(m.approximations[2], Contains("3000 requests: trtllm-bench's num_requests for 1000/1000"));
 }
 

@@ -110,6 +110,8 @@ InferenceOutcome outcome_of(const RunResult& r) {
   o.mean_decode_batch = m.mean_decode_batch;
   if (!m.pools.empty()) o.kv_capacity_tokens = m.pools.back().kv_capacity_tokens;  // the decoding pool's
   o.preemptions = m.preemptions;
+  o.iterations = m.iterations;
+  o.mean_seqs_per_iteration = m.mean_seqs_per_iteration;
   return o;
 #else
   (void)r;
@@ -252,7 +254,7 @@ Verb validate_inference_verb() {
   s.options = {flag("--inference", "the files hold inference serving runs (kind: inference)").required(),
                text("--case", "REGEX", "only the cases whose id matches (ECMAScript regular expression)"),
                integer("--jobs", "N", 1, 1024, "the cases simulated at once").default_shown("the machine's cores"),
-               number_above("--budget", "PERCENT", 0.0, "the largest median |error| that passes, in percent").defaults_to("10"),
+               number_above("--budget", "PERCENT", 0.0, "the largest median |error| that passes, in percent").defaults_to("15"),
                text("--scenarios", "DIR", "also write each mapped scenario to DIR/<case id>.yaml (racksim run reads it)"),
                flag("--json", "print one JSON object instead of the table")};
   s.exits = {{1, "the median |error| is past the budget, or no case could be expressed"},

@@ -145,7 +145,7 @@ struct ServingSimulation {
 
 ServingSimulation simulate_serving(const PreparedRun& p, const Run::Progress& progress) {
   const ServingSetup& sv = *p.serving;
-  ServingExecutor ex(sv.instances, sv.requests, sv.least_loaded, sv.iteration_overhead_s);
+  ServingExecutor ex(sv.instances, sv.requests, sv.least_loaded, sv.iteration_overhead_s, sv.sequence_overhead_s);
   ServingSimulation sim{{}, {}, 0, PowerLoop(p.power), 0.0};
   std::function<void(double)> tick;
   if (progress) {

@@ -19,11 +19,12 @@ constexpr std::uint64_t kHandoff = std::uint64_t{1} << 61;
 }  // namespace
 
 ServingExecutor::ServingExecutor(std::vector<ServingInstanceSetup> instances, std::vector<Request> requests,
-                                 bool least_loaded, double iteration_overhead_s)
+                                 bool least_loaded, double iteration_overhead_s, double sequence_overhead_s)
     : requests_(std::move(requests)),
       router_(least_loaded ? Routing::LeastLoaded : Routing::RoundRobin, 1),
       decode_router_(least_loaded ? Routing::LeastLoaded : Routing::RoundRobin, 1),
-      overhead_(iteration_overhead_s) {
+      overhead_(iteration_overhead_s),
+      seq_overhead_(sequence_overhead_s) {
   if (instances.empty()) throw Error("internal error: a serving run with no instance");
   inst_.reserve(instances.size());
   for (auto& s : instances) {
@@ -116,6 +117,7 @@ void ServingExecutor::try_start(int instance, double now, std::vector<ServingAct
   in.record.instance = instance;
   in.record.start_s = now;
   in.record.prefill_tokens = batch.prefill_tokens;
+  in.record.prefill_seqs = batch.prefill_seqs;
   in.record.decode_seqs = batch.decode_seqs;
   in.record.running = in.scheduler.running();
   in.record.waiting = in.scheduler.waiting();
@@ -151,7 +153,8 @@ void ServingExecutor::run_phase(int instance, double now, std::vector<ServingAct
         }
       }
     } else if (in.phase == 2) {
-      double t = c.exposed_launch_s() + (in.stage == 0 ? overhead_ : 0.0);
+      const double seqs = static_cast<double>(in.batch.prefill_seqs + in.batch.decode_seqs);
+      double t = c.exposed_launch_s() + (in.stage == 0 ? overhead_ + seq_overhead_ * seqs : 0.0);
       if (c.tp_allreduces > 0 && in.setup.allreduce_time)
         t += static_cast<double>(c.tp_allreduces) * in.setup.allreduce_time(c.tp_allreduce_bytes);
       if (c.ep_alltoalls > 0 && in.setup.alltoall_time)

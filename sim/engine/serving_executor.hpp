@@ -66,8 +66,10 @@ class ServingExecutor {
 public:
   // `requests` sorted by arrival. Throws Error for an empty instance list or a disaggregated set
   // without both roles.
+  // The host's time per iteration, in the first stage's timer (with its launches and collectives): iteration_overhead_s +
+  // sequence_overhead_s x the sequences the iteration schedules.
   ServingExecutor(std::vector<ServingInstanceSetup> instances, std::vector<Request> requests, bool least_loaded,
-                  double iteration_overhead_s);
+                  double iteration_overhead_s, double sequence_overhead_s = 0.0);
 
   [[nodiscard]] std::vector<ServingAction> start(double now);
   [[nodiscard]] std::vector<ServingAction> on_complete(std::uint64_t token, double now);
@@ -119,6 +121,7 @@ private:
   std::vector<int> entry_;          // instances arrivals go to (Both or Prefill)
   std::vector<int> decoders_;       // decode instances (disaggregated)
   double overhead_;
+  double seq_overhead_;
   std::map<std::uint64_t, Handoff> handoffs_;
   std::uint64_t next_handoff_ = 0;
   std::vector<RequestRecord> done_;

@@ -158,6 +158,7 @@ ServingSetup build_serving_setup(const Scenario& s, const ClusterSetup& c) {
   out.gpus_used = static_cast<int>(next_gpu);
   out.least_loaded = spec.least_loaded;
   out.iteration_overhead_s = spec.iteration_overhead_s;
+  out.sequence_overhead_s = spec.sequence_overhead_s;
   // Disaggregated: every prefill GPU k reaches GPU k mod g of every decode instance.
   for (const auto& a : out.instances) {
     if (a.role != ServingInstanceSetup::Role::Prefill) continue;

@@ -36,6 +36,7 @@ struct ServingSetup {
   int gpus_used = 0;
   bool least_loaded = false;
   double iteration_overhead_s = 0.0;
+  double sequence_overhead_s = 0.0;
 };
 
 // Throws InputError (at the workload's keys) when the instances do not fit the cluster, the model

@@ -349,6 +349,7 @@ void write_serving_json(JsonWriter& j, const ServingMetrics& m, const std::optio
   j.key("batch").begin_object();
   j.field("iterations", m.iterations).field("mean_tokens_per_iteration", m.mean_tokens_per_iteration);
   j.field("max_tokens_per_iteration", m.max_tokens_per_iteration).field("mean_decode_batch", m.mean_decode_batch);
+  j.field("mean_seqs_per_iteration", m.mean_seqs_per_iteration);
   j.end_object();
   j.key("kv_cache").begin_object();
   j.field("used_fraction_mean", m.kv_used_fraction_mean).field("used_fraction_peak", m.kv_used_fraction_peak);

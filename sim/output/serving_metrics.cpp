@@ -129,10 +129,11 @@ ServingMetrics serving_metrics(const std::vector<RequestRecord>& requests,
   for (const IterationRecord& it : iterations) most = std::max(most, it.instance + 1);
   m.instances.resize(static_cast<std::size_t>(most));
   for (int i = 0; i < most; ++i) m.instances[static_cast<std::size_t>(i)].instance = i;
-  double tokens = 0.0, decode = 0.0, decoding = 0.0, kv_time = 0.0, busy = 0.0;
+  double tokens = 0.0, decode = 0.0, decoding = 0.0, kv_time = 0.0, busy = 0.0, seqs = 0.0;
   for (const IterationRecord& it : iterations) {
     const std::int64_t t = it.prefill_tokens + it.decode_seqs;
     tokens += static_cast<double>(t);
+    seqs += static_cast<double>(it.prefill_seqs + it.decode_seqs);
     m.max_tokens_per_iteration = std::max(m.max_tokens_per_iteration, t);
     if (it.decode_seqs > 0) {
       decode += static_cast<double>(it.decode_seqs);
@@ -149,7 +150,10 @@ ServingMetrics serving_metrics(const std::vector<RequestRecord>& requests,
     }
   }
   m.iterations = static_cast<std::int64_t>(iterations.size());
-  if (!iterations.empty()) m.mean_tokens_per_iteration = tokens / static_cast<double>(iterations.size());
+  if (!iterations.empty()) {
+    m.mean_tokens_per_iteration = tokens / static_cast<double>(iterations.size());
+    m.mean_seqs_per_iteration = seqs / static_cast<double>(iterations.size());
+  }
   if (decoding > 0.0) m.mean_decode_batch = decode / decoding;
   if (busy > 0.0) m.kv_used_fraction_mean = kv_time / busy;
   if (simulated_time_s > 0.0)

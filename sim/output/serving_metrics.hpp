@@ -152,6 +152,7 @@ struct ServingMetrics {
   double mean_tokens_per_iteration = 0.0;
   std::int64_t max_tokens_per_iteration = 0;
   double mean_decode_batch = 0.0;
+  double mean_seqs_per_iteration = 0.0;  // sequences scheduled (prefill chunks + decodes) per iteration
   // KV cache
   double kv_used_fraction_mean = 0.0;  // time-weighted by iteration duration
   double kv_used_fraction_peak = 0.0;

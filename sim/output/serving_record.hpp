@@ -32,6 +32,7 @@ struct IterationRecord {
   double start_s = 0.0;
   double end_s = 0.0;
   std::int64_t prefill_tokens = 0;
+  std::int64_t prefill_seqs = 0;     // sequences with a prefill chunk in it
   std::int64_t decode_seqs = 0;
   std::int64_t running = 0;          // sequences holding KV blocks when it started
   std::int64_t waiting = 0;          // requests queued when it started

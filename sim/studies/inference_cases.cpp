@@ -409,7 +409,16 @@ struct Scheduler {
   double memory_fraction = 0.9;
   std::optional<double> kv_cache_fraction;  // TensorRT-LLM: of the memory left after weights and activations
   bool reserve_whole = false;               // TensorRT-LLM's GUARANTEED_NO_EVICT
+  double iteration_overhead_s = 0.0;        // the engine's host time per iteration ...
+  double sequence_overhead_s = 0.0;         // ... and per scheduled sequence
 };
+
+// vLLM 0.6's host time per iteration, a + b x sequences scheduled (docs/validation.md, "Inference
+// cases"): fitted by tools/fit_serving_overhead.py on the 19 offline vLLM cases of
+// ../shared/reference/inference-measurements.yaml (2026-12-07): median |error| 14.1% in sample,
+// 16.2% leave-one-out. TensorRT-LLM's C++ runtime overlaps its host work with the GPU: 0.
+constexpr double kVllmIterationOverhead = 22.641e-3;  // s
+constexpr double kVllmSequenceOverhead = 0.1359e-3;   // s per sequence
 
 // Long: one rule per scheduler key and framework, each said in docs/validation.md.
 Scheduler scheduler_of(const InferenceCase& c, Framework fw, const ModelSpec& model, const Flags& f,
@@ -456,8 +465,18 @@ Scheduler scheduler_of(const InferenceCase& c, Framework fw, const ModelSpec& mo
     said += fmt::format("; max_num_batched_tokens = max(max_model_len {}{}, 2048) = {}", model_len,
                         f.max_model_len ? "" : " (the model's context; not stated)", s.max_batch_tokens);
   approx.push_back(said);
-  if (f.scheduler_steps && *f.scheduler_steps > 1)
-    approx.push_back(fmt::format("multi-step scheduling (--num-scheduler-steps {}) not modelled: one schedule per iteration",
+  // Multi-step scheduling (--num-scheduler-steps k) schedules, samples on the host and returns
+  // outputs once per k decode steps: the host time is paid once per k iterations.
+  const double steps = f.scheduler_steps && *f.scheduler_steps > 1 ? static_cast<double>(*f.scheduler_steps) : 1.0;
+  s.iteration_overhead_s = kVllmIterationOverhead / steps;
+  s.sequence_overhead_s = kVllmSequenceOverhead / steps;
+  approx.push_back(fmt::format("vLLM 0.6's host time per iteration {:.1f} ms + {:.3f} ms per scheduled sequence (fitted on the "
+                               "offline vLLM cases, tools/fit_serving_overhead.py)",
+                               1e3 * kVllmIterationOverhead, 1e3 * kVllmSequenceOverhead));
+  if (steps > 1.0)
+    approx.push_back(fmt::format("multi-step scheduling (--num-scheduler-steps {0}): the host time paid once per {0} "
+                                 "iterations, spread evenly over them (prefill iterations, which vLLM schedules alone, "
+                                 "pay it whole there)",
                                  *f.scheduler_steps));
   if (f.enforce_eager)
     approx.emplace_back("--enforce-eager (no CUDA/HIP graphs): its extra launch time per kernel not modelled");
@@ -595,6 +614,10 @@ InferenceMapping map_case(const InferenceCase& c) {
   set("workload.scheduler.memory_fraction", fmt::format("{}", s.memory_fraction));
   if (s.kv_cache_fraction) set("workload.scheduler.kv_cache_fraction", fmt::format("{}", *s.kv_cache_fraction));
   if (s.reserve_whole) set("workload.scheduler.kv_reservation", "whole_request");
+  if (s.iteration_overhead_s > 0.0)
+    set("workload.scheduler.iteration_overhead", fmt::format("{:.6g} s", s.iteration_overhead_s));
+  if (s.sequence_overhead_s > 0.0)
+    set("workload.scheduler.sequence_overhead", fmt::format("{:.6g} s", s.sequence_overhead_s));
   add_requests(out, c, fw);
   set("cluster.system", hw->system);
   set("cluster.domains", "1");
@@ -634,6 +657,7 @@ std::string encode_outcome(const InferenceOutcome& o) {
   if (o.mean_decode_batch) s += fmt::format("mean_decode_batch {:.17g}\n", *o.mean_decode_batch);
   if (o.kv_capacity_tokens) s += fmt::format("kv_capacity_tokens {:.17g}\n", *o.kv_capacity_tokens);
   if (o.preemptions) s += fmt::format("preemptions {}\n", *o.preemptions);
+  s += fmt::format("iterations {}\nmean_seqs_per_iteration {:.17g}\n", o.iterations, o.mean_seqs_per_iteration);
   return s;
 }
 
@@ -658,6 +682,8 @@ InferenceOutcome decode_inference_outcome(const std::string& text) {
     else if (key == "mean_decode_batch") o.mean_decode_batch = v;
     else if (key == "kv_capacity_tokens") o.kv_capacity_tokens = v;
     else if (key == "preemptions") o.preemptions = static_cast<std::int64_t>(v);
+    else if (key == "iterations") o.iterations = static_cast<std::int64_t>(v);
+    else if (key == "mean_seqs_per_iteration") o.mean_seqs_per_iteration = v;
     else throw Error("internal error: unknown field '" + key + "' in an inference case's outcome");
   }
   return o;
@@ -845,6 +871,7 @@ std::string inference_validation_json(const std::vector<InferenceCaseResult>& re
       j.key("preemptions");
       if (o.preemptions) j.value(*o.preemptions);
       else j.null();
+      j.field("iterations", o.iterations).field("mean_seqs_per_iteration", o.mean_seqs_per_iteration);
     }
     if (!r.failure.empty()) j.field("failure", r.failure);
     j.key("not_expressible_because").begin_array();

@@ -132,6 +132,8 @@ struct InferenceOutcome {
   std::optional<double> mean_decode_batch;   // decode sequences per iteration, mean over iterations with decodes
   std::optional<double> kv_capacity_tokens;  // per instance
   std::optional<std::int64_t> preemptions;   // requests evicted and recomputed, summed
+  std::int64_t iterations = 0;               // iterations of every instance (what a per-iteration host cost multiplies)
+  double mean_seqs_per_iteration = 0.0;      // sequences scheduled per iteration (what a per-sequence host cost multiplies)
 };
 // The text a child sends its parent, and back.
 [[nodiscard]] std::string encode_outcome(const InferenceOutcome& o);

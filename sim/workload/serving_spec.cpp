@@ -74,6 +74,8 @@ KeyTable build_serving_keys() {
               .describe("Which instance a request goes to"),
           KeySpec("workload.scheduler.iteration_overhead").quantity(UnitFamily::Seconds).at_least(0.0).at_most(10.0)
               .default_value("0 s").describe("Host time per iteration beside the GPUs' (scheduling, sampling)"),
+          KeySpec("workload.scheduler.sequence_overhead").quantity(UnitFamily::Seconds).at_least(0.0).at_most(1.0)
+              .default_value("0 s").describe("Host time per iteration per scheduled sequence (its sampling, bookkeeping)"),
 
           KeySpec("workload.slo.ttft").quantity(UnitFamily::Seconds).above(0.0).at_most(1e6).optional()
               .describe("Time to first token a request must meet"),
@@ -160,6 +162,7 @@ ServingSpec read_serving_spec(MapReader& wm, const GpuSpec& gpu, const std::stri
     s.reserve_whole = *r.text("kv_reservation") == "whole_request";
     s.least_loaded = *r.text("routing") == "least_loaded";
     s.iteration_overhead_s = *r.number("iteration_overhead");
+    s.sequence_overhead_s = *r.number("sequence_overhead");
     r.finish();
   }
   if (auto sn = wm.optional("slo")) {

@@ -52,6 +52,7 @@ struct ServingSpec {
   bool reserve_whole = false;             // kv_reservation: whole_request (TensorRT-LLM), else on_demand (vLLM)
   bool least_loaded = false;              // routing: least_loaded, else round_robin
   double iteration_overhead_s = 0.0;      // host-side time per iteration (scheduling, sampling, detokenizing)
+  double sequence_overhead_s = 0.0;       // host-side time per iteration per scheduled sequence
   std::optional<double> ttft_slo_s, tpot_slo_s;
   RequestSpec requests;
   Location where;

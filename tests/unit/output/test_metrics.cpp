@@ -91,11 +91,12 @@ TEST_CASE("metrics: thermal metrics exist only when the cooling loop was modelle
 }
 
 TEST_CASE("metrics: check's set is fixed, named in docs/check.md, and a subset of the table", "[metrics]") {
-  // docs/check.md lists these twelve, in this order; sweep's columns follow it.
+  // docs/check.md lists these sixteen, in this order; sweep's columns follow it.
   const std::vector<std::string> expected = {
       "simulated_time_s",       "workload.step_time_s",  "workload.tokens_per_s", "workload.mfu",
       "power.energy_j",         "power.it_avg_w",        "power.gpu_peak_w",      "power.clock_avg_mhz",
-      "thermal.max_junction_c", "thermal.max_coolant_c", "memory.hbm_peak_bytes", "collectives.model_time_s"};
+      "thermal.max_junction_c", "thermal.max_coolant_c", "memory.hbm_peak_bytes", "collectives.model_time_s",
+      "serving.ttft_p99_s",     "serving.tpot_p99_s",    "serving.e2e_p99_s",     "serving.output_tokens_per_s"};
   CHECK(check_metric_names() == expected);
   CHECK(metric_table().size() > expected.size());
 }

@@ -1,4 +1,4 @@
-// The serving iteration's cost and HBM budget (models/serving.hpp; docs/inference-model.md derives
+// The serving iteration's cost and HBM budget (models/serving.hpp; docs/inference.md derives
 // every formula used here).
 #include "models/serving.hpp"
 

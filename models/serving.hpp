@@ -1,5 +1,5 @@
 // racksim models: the cost of one iteration of an LLM serving instance, and what its HBM holds
-// (issue 18; docs/inference-model.md derives every formula, with a worked example by hand). Pure:
+// (issue 18; docs/inference.md derives every formula, with a worked example by hand). Pure:
 // no SimGrid, no YAML, no scheduler.
 //
 // An instance runs a decoder (TransformerShape, dense or MoE, GQA, head_dim, sliding window) on
@@ -62,14 +62,15 @@
 // ep > 1: dispatch and combine all-to-alls per MoE layer, each GPU sending its T/e tokens' k
 // copies less those that stay local, 2 (T/e) k h (e - 1)/e bytes; pp: hidden states and residual
 // (vLLM's IntermediateTensors) to the next stage, 4 T h bytes.
-// Worked example (docs/inference-model.md, by hand; tests/unit/models/test_serving.cpp): Llama 3
+// Worked example (docs/inference.md, by hand; tests/unit/models/test_serving.cpp): Llama 3
 // 70B, fp8 weights and activations, TP 8 on H100 with the shipped calibration. Decode of 64
 // sequences of 1000 cached tokens: every kernel memory-bound, 12.642 GB per GPU (8.56 GB of fp8
-// weights, 0.26 GB bf16 output layer, 2.64 GB of KV) at 0.8866 x 3.35 TB/s = 4.256 ms + one graph
-// launch = 4.261 ms. Prefill of one 1000-token prompt: GEMMs and attention compute-bound
-// 18.47 ms, elementwise and logits memory-bound 4.38 ms, 803 eager launches 4.02 ms: 26.87 ms.
+// weights, 0.26 GB bf16 output layer, 2.64 GB of KV) at 0.8866 x 3.35 TB/s = 4.256 ms (its one
+// graph launch hidden). Prefill of one 1000-token prompt: GEMMs and attention compute-bound
+// 18.47 ms, elementwise and logits memory-bound 4.38 ms, 803 eager launches (4.02 ms of host time,
+// issued while the GPU runs: 5 us exposed): 22.86 ms.
 // Accuracy: each kernel is as accurate as models/kernel.hpp (docs/gpu-model.md); the iteration adds
-// the assumptions named in docs/inference-model.md (uniform routing, sums for sliding windows,
+// the assumptions named in docs/inference.md (uniform routing, sums for sliding windows,
 // additive eager launches). Not yet compared with measured serving iterations.
 #pragma once
 

@@ -1,5 +1,5 @@
 // racksim sim/workload: the requests of an inference-serving workload (see requests.hpp and
-// docs/inference-requests.md): the key table of workload.requests, its reader, the trace readers
+// docs/inference.md): the key table of workload.requests, its reader, the trace readers
 // (csv, jsonl, azure) and the synthetic generator.
 //
 // The generator (exact, so that anyone can reproduce its output):

@@ -30,7 +30,7 @@
 //   [min, max]) | {dist: histogram, file} (CSV with the header `tokens,weight`: a value is drawn
 //   with probability weight / total weight)
 //   poisson: the first arrival is one gap after 0, drawn like the rest; fixed: the first is at 0.
-//   The exact transforms are written out in requests.cpp and docs/inference-requests.md.
+//   The exact transforms are written out in requests.cpp and docs/inference.md.
 // The generator is std::mt19937_64 seeded with `seed` and racksim's own transforms (no
 // std::*_distribution, whose output differs between standard libraries), so the same seed gives
 // the same requests everywhere. Inputs and outputs draw from one stream in the order

@@ -116,7 +116,7 @@ double iteration_time(const ServingInstanceSetup& in, const IterationBatch& batc
 }
 
 // The four iterations of one request of 100 in / 3 out with a 64-token budget (the scheduler's
-// worked example, docs/inference-scheduler.md): a 64-token chunk; the last 36 tokens (after 64
+// worked example, docs/inference.md): a 64-token chunk; the last 36 tokens (after 64
 // cached), which produce the first token; then two decodes reading 101 and 102 KV entries.
 std::vector<IterationBatch> one_request_iterations() {
   IterationBatch a;

@@ -1,6 +1,6 @@
 // Unit tests for models/serving: the cost of one serving iteration and the HBM budget of an
 // instance. Every expected value is derived by hand in its comment from the formulas of
-// models/serving.hpp (docs/inference-model.md), from the shapes' published sizes and from the
+// models/serving.hpp (docs/inference.md), from the shapes' published sizes and from the
 // shipped catalog's H100 (decimal units): HBM 80 GB at 3.35 TB/s, bf16 989.4 and fp8
 // 1978.9 TFLOP/s, launch overhead 5 us, 132 SMs.
 //
@@ -359,7 +359,7 @@ TEST_CASE("serving: the cost of one iteration is cheap to compute", "[serving]")
   CHECK(sink > 0.0);
 }
 
-TEST_CASE("serving: the worked example of docs/inference-model.md", "[serving]") {
+TEST_CASE("serving: the worked example of docs/inference.md", "[serving]") {
   // Llama 3 70B, fp8 weights and activations, bf16 KV cache, tp 8 on H100 with the shipped
   // calibration. The document derives every kernel by hand (its tables); the totals:
   const IterationCostModel m(llama3_70b(), {8, 1, 1}, fp8_weights_and_activations(), gpu("h100"), &h100_calibration());

@@ -708,10 +708,10 @@ std::vector<std::string> cells_of(const std::string& line) {
 
 }  // namespace
 
-TEST_CASE("requests: docs/inference-requests.md's key tables are the key table's", "[workload][requests][docs]") {
+TEST_CASE("requests: docs/inference.md's key tables are the key table's", "[workload][requests][docs]") {
   // Tables marked `<!-- key-table map="..." -->`, as docs/scenario-format.md's: the first cell
   // names the key(s) in backquotes, then Type and Default as render_type / render_default write them.
-  std::ifstream in(std::string(RACKSIM_SOURCE_DIR) + "/docs/inference-requests.md");
+  std::ifstream in(std::string(RACKSIM_SOURCE_DIR) + "/docs/inference.md");
   REQUIRE(in.good());
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);) lines.push_back(l);
@@ -723,7 +723,7 @@ TEST_CASE("requests: docs/inference-requests.md's key tables are the key table's
     std::smatch m;
     if (!std::regex_match(lines[i], m, marker)) continue;
     const std::string map = m[1];
-    INFO("docs/inference-requests.md:" << i + 1 << ", map " << map);
+    INFO("docs/inference.md:" << i + 1 << ", map " << map);
     maps.insert(map);
     std::size_t j = i + 1;
     while (j < lines.size() && trim_cell(lines[j]).empty()) ++j;

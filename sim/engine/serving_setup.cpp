@@ -67,26 +67,101 @@ struct PoolPlan {
 
 }  // namespace
 
+namespace {
+
+// The pools to place, in order: the one pool (its instance count defaulted to what the cluster
+// holds), or the prefill then the decode pool. `whole` holds the defaulted pool.
+std::vector<PoolPlan> pool_plans(const ServingSpec& spec, int total, ServingPool& whole) {
+  if (spec.disaggregated())
+    return {{&*spec.prefill, ServingInstanceSetup::Role::Prefill, "prefill"},
+            {&*spec.decode, ServingInstanceSetup::Role::Decode, "decode"}};
+  whole = spec.pool;
+  if (whole.instances == 0) {
+    const std::int64_t g = whole.layout.gpus();
+    whole.instances = g <= total ? total / g : 0;
+    if (whole.instances == 0)
+      throw InputError(whole.where, fmt::format("an instance of tp x pp = {} GPUs, more than the cluster's {} GPUs", g, total));
+  }
+  return {{&whole, ServingInstanceSetup::Role::Both, "serving"}};
+}
+
+// One GPU's HBM for the pool's layout: the scheduler's memory rule, or TensorRT-LLM's
+// kv_cache_fraction of what the weights and activations leave of the whole HBM.
+ServingMemory pool_memory(const ServingSpec& spec, const IterationCostModel& cost) {
+  if (!spec.kv_cache_fraction) return cost.memory(spec.max_batch_tokens, spec.max_num_seqs, spec.memory_fraction);
+  ServingMemory mem = cost.memory(spec.max_batch_tokens, spec.max_num_seqs, 1.0);
+  const double left = mem.usable - mem.weights - mem.activations;
+  mem.usable = mem.weights + mem.activations + std::max(0.0, left) * *spec.kv_cache_fraction;
+  mem.kv_capacity_tokens = left > 0.0 ? std::floor(left * *spec.kv_cache_fraction / mem.kv_bytes_per_token) : 0.0;
+  return mem;
+}
+
+// The pool's cost model and scheduler settings, checked: the model fits, the KV cache holds a block.
+std::pair<std::shared_ptr<const IterationCostModel>, SchedulerConfig> pool_model(const Scenario& s, const PoolPlan& p,
+                                                                                 ServingPoolReport& report) {
+  const ServingSpec& spec = *s.workload.serving;
+  const ServingPool& pool = *p.pool;
+  const InstanceLayout& l = pool.layout;
+  const GpuCalibration* cal = s.calibration ? &*s.calibration : nullptr;
+  std::shared_ptr<const IterationCostModel> cost;
+  try {
+    cost = std::make_shared<const IterationCostModel>(spec.model, l, spec.precision, s.gpu, cal);
+  } catch (const InputError&) {
+    throw;
+  } catch (const Error& e) {
+    throw InputError(pool.where, e.what());
+  }
+  const ServingMemory mem = pool_memory(spec, *cost);
+  if (!mem.fits())
+    throw InputError(pool.where,
+                     fmt::format("model '{}' does not fit a {} instance of tp {} x pp {} on {}: per GPU, weights {} + "
+                                 "activations {} leave no KV cache in the usable {} ({} x memory_fraction {}); raise tp "
+                                 "or pp, use smaller weights (workload.dtypes.weights), or lower "
+                                 "scheduler.max_batch_tokens",
+                                 spec.model.name, p.name, l.tp, l.pp, s.gpu.id, gb(mem.weights), gb(mem.activations),
+                                 gb(mem.usable), gb(s.gpu.hbm_capacity.value()), spec.memory_fraction));
+  SchedulerConfig sc;
+  sc.max_batch_tokens = spec.max_batch_tokens;
+  sc.max_num_seqs = spec.max_num_seqs;
+  sc.chunked_prefill = spec.chunked_prefill;
+  sc.block_tokens = spec.block_tokens;
+  sc.kv_blocks = static_cast<std::int64_t>(std::floor(mem.kv_capacity_tokens / static_cast<double>(spec.block_tokens)));
+  sc.prefill_only = p.role == ServingInstanceSetup::Role::Prefill;
+  sc.reserve_whole = spec.reserve_whole;
+  if (sc.kv_blocks < 1)
+    throw InputError(pool.where, fmt::format("the KV cache left on each GPU ({:.0f} tokens) holds less than one block of "
+                                             "{} tokens",
+                                             mem.kv_capacity_tokens, spec.block_tokens));
+  report = {p.name, pool.instances, l, mem, sc.kv_blocks};
+  return {cost, sc};
+}
+
+// A request whose prompt and output cannot fit one instance's KV cache can never finish.
+void check_requests_fit(const ServingSpec& spec, const ServingSetup& out) {
+  for (const auto& pool : out.pools) {
+    const double cap = static_cast<double>(pool.kv_blocks * spec.block_tokens);
+    for (const Request& r : out.requests) {
+      // At its longest a sequence caches its prompt and all but its last output token.
+      const double need =
+          static_cast<double>(pool.role == "prefill" ? r.input_tokens : r.input_tokens + r.output_tokens - 1);
+      if (need > cap)
+        throw InputError(spec.requests.where,
+                         fmt::format("request {} needs {:.0f} tokens of KV cache at its longest ({} in + {} out - 1), "
+                                     "more than a {} instance holds ({:.0f} tokens: {} blocks of {}); use larger "
+                                     "instances or shorter requests",
+                                     r.id, need, r.input_tokens, r.output_tokens, pool.role, cap, pool.kv_blocks,
+                                     spec.block_tokens));
+    }
+  }
+}
+
+}  // namespace
+
 ServingSetup build_serving_setup(const Scenario& s, const ClusterSetup& c) {
   const ServingSpec& spec = *s.workload.serving;
   const int total = static_cast<int>(c.topology.gpus.size());
-  const GpuCalibration* cal = s.calibration ? &*s.calibration : nullptr;
-
-  ServingPool whole = spec.pool;
-  std::vector<PoolPlan> plans;
-  if (spec.disaggregated()) {
-    plans.push_back({&*spec.prefill, ServingInstanceSetup::Role::Prefill, "prefill"});
-    plans.push_back({&*spec.decode, ServingInstanceSetup::Role::Decode, "decode"});
-  } else {
-    if (whole.instances == 0) {
-      const std::int64_t g = whole.layout.gpus();
-      whole.instances = g <= total ? total / g : 0;
-      if (whole.instances == 0)
-        throw InputError(whole.where, fmt::format("an instance of tp x pp = {} GPUs, more than the cluster's {} GPUs", g, total));
-    }
-    plans.push_back({&whole, ServingInstanceSetup::Role::Both, "serving"});
-  }
-
+  ServingPool whole;
+  const std::vector<PoolPlan> plans = pool_plans(spec, total, whole);
   ServingSetup out;
   std::int64_t next_gpu = 0;
   for (const PoolPlan& p : plans) {
@@ -99,48 +174,15 @@ ServingSetup build_serving_setup(const Scenario& s, const ClusterSetup& c) {
                                    pool.instances, p.name, pool.instances == 1 ? "" : "s", l.gpus(), need,
                                    next_gpu > 0 ? fmt::format(", after the {} prefill GPUs", next_gpu) : "", total,
                                    "; reduce the instances or their tp or pp, or add domains"));
-    std::shared_ptr<const IterationCostModel> cost;
-    try {
-      cost = std::make_shared<const IterationCostModel>(spec.model, l, spec.precision, s.gpu, cal);
-    } catch (const InputError&) {
-      throw;
-    } catch (const Error& e) {
-      throw InputError(pool.where, e.what());
-    }
-    ServingMemory mem = cost->memory(spec.max_batch_tokens, spec.max_num_seqs, spec.memory_fraction);
-    if (spec.kv_cache_fraction) {  // TensorRT-LLM: a share of what the weights and activations leave of the whole HBM
-      mem = cost->memory(spec.max_batch_tokens, spec.max_num_seqs, 1.0);
-      const double left = mem.usable - mem.weights - mem.activations;
-      mem.usable = mem.weights + mem.activations + std::max(0.0, left) * *spec.kv_cache_fraction;
-      mem.kv_capacity_tokens = left > 0.0 ? std::floor(left * *spec.kv_cache_fraction / mem.kv_bytes_per_token) : 0.0;
-    }
-    if (!mem.fits())
-      throw InputError(pool.where,
-                       fmt::format("model '{}' does not fit a {} instance of tp {} x pp {} on {}: per GPU, weights {} + "
-                                   "activations {} leave no KV cache in the usable {} ({} x memory_fraction {}); raise tp "
-                                   "or pp, use smaller weights (workload.precision.weights), or lower "
-                                   "scheduler.max_batch_tokens",
-                                   spec.model.name, p.name, l.tp, l.pp, s.gpu.id, gb(mem.weights), gb(mem.activations),
-                                   gb(mem.usable), gb(s.gpu.hbm_capacity.value()), spec.memory_fraction));
-    SchedulerConfig sc;
-    sc.max_batch_tokens = spec.max_batch_tokens;
-    sc.max_num_seqs = spec.max_num_seqs;
-    sc.chunked_prefill = spec.chunked_prefill;
-    sc.block_tokens = spec.block_tokens;
-    sc.kv_blocks = static_cast<std::int64_t>(std::floor(mem.kv_capacity_tokens / static_cast<double>(spec.block_tokens)));
-    sc.prefill_only = p.role == ServingInstanceSetup::Role::Prefill;
-    sc.reserve_whole = spec.reserve_whole;
-    if (sc.kv_blocks < 1)
-      throw InputError(pool.where, fmt::format("the KV cache left on each GPU ({:.0f} tokens) holds less than one block of "
-                                               "{} tokens",
-                                               mem.kv_capacity_tokens, spec.block_tokens));
-    out.pools.push_back({p.name, pool.instances, l, mem, sc.kv_blocks});
+    ServingPoolReport report;
+    const auto [cost, sc] = pool_model(s, p, report);
+    out.pools.push_back(report);
     for (std::int64_t i = 0; i < pool.instances; ++i) {
       ServingInstanceSetup in;
       in.layout = l;
       in.cost = cost;
       in.scheduler = sc;
-      in.kv_bytes_per_token = mem.kv_bytes_per_token;
+      in.kv_bytes_per_token = report.memory.kv_bytes_per_token;
       in.hbm_bandwidth = s.gpu.hbm_bandwidth.value();
       in.role = p.role;
       for (std::int64_t k = 0; k < l.gpus(); ++k) in.gpus.push_back(static_cast<int>(next_gpu + k));
@@ -168,22 +210,7 @@ ServingSetup build_serving_setup(const Scenario& s, const ClusterSetup& c) {
     }
   }
   out.requests = make_requests(spec.requests);
-  // A request whose prompt and output cannot fit one instance's KV cache can never finish.
-  for (const auto& pool : out.pools) {
-    const double cap = static_cast<double>(pool.kv_blocks * spec.block_tokens);
-    for (const Request& r : out.requests) {
-      // At its longest a sequence caches its prompt and all but its last output token.
-      const double need =
-          static_cast<double>(pool.role == "prefill" ? r.input_tokens : r.input_tokens + r.output_tokens - 1);
-      if (need > cap)
-        throw InputError(spec.requests.where,
-                         fmt::format("request {} needs {:.0f} tokens of KV cache at its longest ({} in + {} out - 1), more than a {} "
-                                     "instance holds ({:.0f} tokens: {} blocks of {}); use larger instances or shorter "
-                                     "requests",
-                                     r.id, need, r.input_tokens, r.output_tokens, pool.role, cap, pool.kv_blocks,
-                                     spec.block_tokens));
-    }
-  }
+  check_requests_fit(spec, out);
   return out;
 }
 

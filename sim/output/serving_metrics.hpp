@@ -119,6 +119,8 @@ struct ServingPoolInfo {
   std::int64_t kv_blocks = 0;        // per instance
 };
 
+// Long: one field per figure of summary.json's `serving` object (docs/summary-schema.md), in its
+// order; grouping them would only add a level to every use.
 struct ServingMetrics {
   // requests
   std::int64_t requests = 0;

@@ -489,9 +489,9 @@ void add_precision(InferenceMapping& out, const InferenceCase& c, Framework fw) 
   const bool fp8 = p.rfind("fp8", 0) == 0;
   const bool kv_fp8 = fp8 && (p.find("fp8 kv") != std::string::npos || p.find("fp8-kv") != std::string::npos);
   const char* w = fp8 ? "fp8" : "bf16";
-  set("workload.precision.weights", w);
-  set("workload.precision.activations", w);
-  set("workload.precision.kv_cache", kv_fp8 ? "fp8" : "bf16");
+  set("workload.dtypes.weights", w);
+  set("workload.dtypes.activations", w);
+  set("workload.dtypes.kv_cache", kv_fp8 ? "fp8" : "bf16");
   if (fw == Framework::Vllm && fp8)
     out.approximations.emplace_back(
         kv_fp8 ? "KV cache fp8: the checkpoint carries KV-cache scales (its name says FP8-KV); that the run stored the "

@@ -18,7 +18,7 @@ KeyTable build_serving_keys() {
   return KeyTable(
       "workload",
       {
-          KeySpec("workload.precision").as_map().optional().for_kinds(kServing)
+          KeySpec("workload.dtypes").as_map().optional().for_kinds(kServing)
               .describe("Precisions of the weights, the activations (GEMMs) and the KV cache"),
           KeySpec("workload.instance").as_map().optional().for_kinds(kServing)
               .describe("One serving instance's layout: {tp, pp, ep} (not with `disaggregation`)"),
@@ -31,11 +31,11 @@ KeyTable build_serving_keys() {
           KeySpec("workload.slo").as_map().optional().for_kinds(kServing)
               .describe("Latency objectives for goodput: {ttft, tpot}"),
 
-          KeySpec("workload.precision.weights").text().with_note(" (a precision)").default_value("bf16")
+          KeySpec("workload.dtypes.weights").text().with_note(" (a precision)").default_value("bf16")
               .describe("Bytes per weight read from HBM"),
-          KeySpec("workload.precision.activations").text().with_note(" (a precision)").default_value("bf16")
+          KeySpec("workload.dtypes.activations").text().with_note(" (a precision)").default_value("bf16")
               .describe("The GEMMs' compute precision (fp8 weights with bf16 activations run at bf16)"),
-          KeySpec("workload.precision.kv_cache").text().with_note(" (a precision)").default_value("bf16")
+          KeySpec("workload.dtypes.kv_cache").text().with_note(" (a precision)").default_value("bf16")
               .describe("Bytes per cached key or value element"),
 
           KeySpec("workload.instance.tp").integer(1, max_degree).default_value("1").describe("Tensor-parallel GPUs per stage"),
@@ -129,7 +129,7 @@ ServingSpec read_serving_spec(MapReader& wm, const GpuSpec& gpu, const std::stri
     return ConfigNode(YAML::Node(YAML::NodeType::Map), top.context(), top.path() + "." + key);
   };
   {
-    MapReader r(section("precision"), serving_keys(), "workload.precision");
+    MapReader r(section("dtypes"), serving_keys(), "workload.dtypes");
     s.precision.weights = read_precision(r, "weights", gpu, false);
     s.precision.activations = read_precision(r, "activations", gpu, true);
     s.precision.kv_cache = read_precision(r, "kv_cache", gpu, false);

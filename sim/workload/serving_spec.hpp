@@ -7,7 +7,7 @@
 //   workload:
 //     kind: inference_serving
 //     model: {preset: llama3-70b} | {hidden, layers, ...}     # as for transformer_training
-//     precision: {weights: fp8, activations: fp8, kv_cache: fp8}   # each defaults to bf16
+//     dtypes: {weights: fp8, activations: fp8, kv_cache: fp8}   # each defaults to bf16
 //     instance: {tp: 8, pp: 1, ep: 1}                         # one serving instance's GPUs
 //     instances: 9                                            # default: as many as the cluster holds
 //     disaggregation: {prefill: {instances, tp, pp, ep}, decode: {instances, tp, pp, ep}}   # instead

@@ -243,9 +243,9 @@ TEST_CASE("a trtllm-bench case maps onto one fp8 instance of the H200 node with 
   const std::vector<std::pair<std::string, std::string>> expected = {
       {"workload.kind", "inference_serving"},
       {"workload.model.preset", "llama3-70b"},
-      {"workload.precision.weights", "fp8"},
-      {"workload.precision.activations", "fp8"},
-      {"workload.precision.kv_cache", "fp8"},
+      {"workload.dtypes.weights", "fp8"},
+      {"workload.dtypes.activations", "fp8"},
+      {"workload.dtypes.kv_cache", "fp8"},
       {"workload.instance.tp", "2"},
       {"workload.instance.pp", "1"},
       {"workload.instance.ep", "1"},
@@ -317,9 +317,9 @@ TEST_CASE("a vLLM static batch: one offline batch, max_num_seqs at least the bat
   const InferenceMapping m = map_case(read(oci_latency_case(512)).cases[0]);
   REQUIRE(m.expressible());
   // "fp8 (model checkpoint not named)": weights and activations fp8, KV cache the model's dtype.
-  CHECK(override_of(m, "workload.precision.weights") == "fp8");
-  CHECK(override_of(m, "workload.precision.activations") == "fp8");
-  CHECK(override_of(m, "workload.precision.kv_cache") == "bf16");
+  CHECK(override_of(m, "workload.dtypes.weights") == "fp8");
+  CHECK(override_of(m, "workload.dtypes.activations") == "fp8");
+  CHECK(override_of(m, "workload.dtypes.kv_cache") == "bf16");
   CHECK(override_of(m, "workload.instance.tp") == "8");
   // vLLM's max_num_seqs 256 raised to the batch of 512; no chunking, so max_num_batched_tokens =
   // max(max_model_len, 2048) with max_model_len Llama 3.1's 131072 (no --max-model-len given).
@@ -346,7 +346,7 @@ TEST_CASE("a vLLM offline run: num_prompts, --max-model-len, an FP8-KV checkpoin
   const InferenceMapping m = map_case(read(dstack_offline_case()).cases[0]);
   REQUIRE(m.expressible());
   // amd/...-FP8-KV: the KV cache fp8 too (assumed from the name).
-  CHECK(override_of(m, "workload.precision.kv_cache") == "fp8");
+  CHECK(override_of(m, "workload.dtypes.kv_cache") == "fp8");
   CHECK(says(m, "FP8-KV"));
   // --max-model-len 91680 without chunking: max(91680, 2048) tokens per iteration.
   CHECK(override_of(m, "workload.scheduler.max_batch_tokens") == "91680");
@@ -359,7 +359,7 @@ TEST_CASE("a vLLM offline run: num_prompts, --max-model-len, an FP8-KV checkpoin
   const InferenceMapping meta = map_case(read(dstack_offline_case("8x NVIDIA H100 80GB HBM3 SXM5 (KVM VM, 2x Xeon 8480+, driver 550.90)",
                                                                   "'fp8 checkpoint meta-llama/Llama-3.1-405B-FP8 (KV dtype: vLLM default)'"))
                                              .cases[0]);
-  CHECK(override_of(meta, "workload.precision.kv_cache") == "bf16");
+  CHECK(override_of(meta, "workload.dtypes.kv_cache") == "bf16");
   CHECK(override_of(meta, "cluster.system") == "hgx-h100");
   // No number of prompts: benchmark_throughput.py's default 1000, said.
   const InferenceMapping oci = map_case(read(oci_throughput_case()).cases[0]);

@@ -63,6 +63,61 @@ public:
   [[nodiscard]] virtual double remaining_bytes() const = 0;
 };
 
+// What one driving actor waits on — its activities, each with an Item saying what it was (its
+// token, its kind), and its timers — and the wait itself: the next completion, in SimGrid's
+// order, or a due timer first.
+template <class Item>
+class PendingSet {
+public:
+  struct Done {
+    std::uint64_t token = 0;
+    std::optional<Item> item;  // empty for a timer
+  };
+  void add(sg4::ActivityPtr act, Item item) {
+    acts_.push_back(std::move(act));
+    items_.push_back(std::move(item));
+  }
+  void add_timer(double at, std::uint64_t token) { timers_.emplace(at, token); }
+  [[nodiscard]] bool has_timers() const { return !timers_.empty(); }
+  [[nodiscard]] const std::vector<sg4::ActivityPtr>& activities() const { return acts_; }
+  [[nodiscard]] const std::vector<Item>& items() const { return items_; }
+
+  // Waits for the next completion; nullopt when nothing is pending at all (the actor is stuck:
+  // reported after the run).
+  std::optional<Done> wait() {
+    for (;;) {
+      const double now = sg4::Engine::get_clock();
+      if (!timers_.empty() && timers_.begin()->first <= now) {
+        Done d{timers_.begin()->second, std::nullopt};
+        timers_.erase(timers_.begin());
+        return d;
+      }
+      if (acts_.empty()) {
+        if (timers_.empty()) return std::nullopt;
+        sg4::this_actor::sleep_until(timers_.begin()->first);
+        continue;
+      }
+      ssize_t idx = 0;
+      if (timers_.empty()) {
+        idx = sg4::Activity::wait_any(acts_);
+      } else {
+        idx = sg4::Activity::wait_any_for(acts_, timers_.begin()->first - now);
+        if (idx < 0) continue;  // the timer is due: handled at the top of the loop
+      }
+      const auto i = static_cast<std::size_t>(idx);
+      Done d{items_[i].token, std::move(items_[i])};
+      acts_.erase(acts_.begin() + idx);
+      items_.erase(items_.begin() + idx);
+      return d;
+    }
+  }
+
+private:
+  std::vector<sg4::ActivityPtr> acts_;
+  std::vector<Item> items_;
+  std::multimap<double, std::uint64_t> timers_;  // deadline -> token, in deadline then issue order
+};
+
 class RankActor : public Watched {
 public:
   RankActor(RankExecutor& ex, sg4::Host* host, sg4::Host* switch_host, Shared& shared)
@@ -71,17 +126,18 @@ public:
   [[nodiscard]] bool done() const { return ex_.done(); }
   [[nodiscard]] bool waits_on_transfers_only() const override {
     if (ex_.done()) return true;
-    if (!timers_.empty()) return false;
-    for (const auto k : kinds_)
-      if (k == Action::Kind::Compute || k == Action::Kind::Memory) return false;
+    if (pending_.has_timers()) return false;
+    for (const auto& it : pending_.items())
+      if (it.kind == Action::Kind::Compute || it.kind == Action::Kind::Memory) return false;
     return true;
   }
   [[nodiscard]] double remaining_bytes() const override {
     double sum = 0.0;
-    for (std::size_t i = 0; i < acts_.size(); ++i)
-      if (kinds_[i] == Action::Kind::Send || kinds_[i] == Action::Kind::Recv || kinds_[i] == Action::Kind::SwitchSend ||
-          kinds_[i] == Action::Kind::SwitchRecv)
-        sum += acts_[i]->get_remaining();
+    for (std::size_t i = 0; i < pending_.items().size(); ++i) {
+      const Action::Kind k = pending_.items()[i].kind;
+      if (k == Action::Kind::Send || k == Action::Kind::Recv || k == Action::Kind::SwitchSend || k == Action::Kind::SwitchRecv)
+        sum += pending_.activities()[i]->get_remaining();
+    }
     return sum;
   }
 
@@ -98,42 +154,26 @@ public:
   }
 
 private:
+  // One pending activity: its op's token, its kind and, for a receive, where its payload lands.
+  struct Item {
+    std::uint64_t token = 0;
+    Action::Kind kind = Action::Kind::Compute;
+    std::unique_ptr<void*> slot;
+  };
+
   void run() {
     post(ex_.start(sg4::Engine::get_clock()));
     while (!ex_.done()) {
-      const double now = sg4::Engine::get_clock();
-      if (!timers_.empty() && timers_.begin()->first <= now) {
-        const std::uint64_t tok = timers_.begin()->second;
-        timers_.erase(timers_.begin());
-        ++shared_.completions;
-        post(ex_.on_complete(tok, now));
-        continue;
-      }
-      if (acts_.empty()) {
-        if (timers_.empty()) return;  // nothing to wait for: reported as stuck after the run
-        sg4::this_actor::sleep_until(timers_.begin()->first);
-        continue;
-      }
-      ssize_t idx = 0;
-      if (timers_.empty()) {
-        idx = sg4::Activity::wait_any(acts_);
-      } else {
-        idx = sg4::Activity::wait_any_for(acts_, timers_.begin()->first - now);
-        if (idx < 0) continue;  // the timer is due: handled at the top of the loop
-      }
-      const auto i = static_cast<std::size_t>(idx);
-      const std::uint64_t tok = toks_[i];
-      const Action::Kind kind = kinds_[i];
-      acts_.erase(acts_.begin() + idx);
-      toks_.erase(toks_.begin() + idx);
-      kinds_.erase(kinds_.begin() + idx);
-      slots_.erase(slots_.begin() + idx);
+      const auto done = pending_.wait();
+      if (!done) return;  // nothing to wait for: reported as stuck after the run
       const double t = sg4::Engine::get_clock();
       ++shared_.completions;
-      if (shared_.power && kind == Action::Kind::Compute) shared_.power->compute_ended(ex_.rank(), t);
-      if (shared_.power && kind == Action::Kind::Memory) shared_.power->memory_ended(ex_.rank(), t);
-      if (shared_.power) shared_.wake_limiter();
-      post(ex_.on_complete(tok, t));
+      if (done->item && shared_.power) {
+        if (done->item->kind == Action::Kind::Compute) shared_.power->compute_ended(ex_.rank(), t);
+        if (done->item->kind == Action::Kind::Memory) shared_.power->memory_ended(ex_.rank(), t);
+        shared_.wake_limiter();
+      }
+      post(ex_.on_complete(done->token, t));
     }
   }
 
@@ -155,7 +195,7 @@ private:
           add(sg4::Comm::sendto_async(host_, host_, a.bytes), a.token, a.kind, nullptr);
           break;
         case Action::Kind::Timer:
-          timers_.emplace(sg4::Engine::get_clock() + a.seconds, a.token);
+          pending_.add_timer(sg4::Engine::get_clock() + a.seconds, a.token);
           break;
         case Action::Kind::Send:
           add(sg4::Mailbox::by_name(a.channel)->put_async(&ex_, a.bytes), a.token, a.kind, nullptr);
@@ -178,10 +218,7 @@ private:
   }
 
   void add(sg4::ActivityPtr act, std::uint64_t tok, Action::Kind kind, std::unique_ptr<void*> slot) {
-    acts_.push_back(std::move(act));
-    toks_.push_back(tok);
-    kinds_.push_back(kind);
-    slots_.push_back(std::move(slot));
+    pending_.add(std::move(act), Item{tok, kind, std::move(slot)});
   }
 
   RankExecutor& ex_;
@@ -189,11 +226,7 @@ private:
   sg4::Host* switch_host_;  // the domain's NVLS switch host, or null
   Shared& shared_;
   std::string& failure_;
-  std::vector<sg4::ActivityPtr> acts_;
-  std::vector<std::uint64_t> toks_;
-  std::vector<Action::Kind> kinds_;
-  std::vector<std::unique_ptr<void*>> slots_;  // where each pending receive stores its payload
-  std::multimap<double, std::uint64_t> timers_;  // deadline -> token, in deadline then issue order
+  PendingSet<Item> pending_;
 };
 
 // Drives the serving executor: one actor for every instance of the run. Its compute and memory
@@ -209,15 +242,15 @@ public:
 
   [[nodiscard]] bool waits_on_transfers_only() const override {
     if (ex_.done()) return true;
-    if (!timers_.empty()) return false;
-    for (const auto k : kinds_)
-      if (k != ServingAction::Kind::Transfer) return false;
+    if (pending_.has_timers()) return false;
+    for (const auto& it : pending_.items())
+      if (it.kind != ServingAction::Kind::Transfer) return false;
     return true;
   }
   [[nodiscard]] double remaining_bytes() const override {
     double sum = 0.0;
-    for (std::size_t i = 0; i < acts_.size(); ++i)
-      if (kinds_[i] == ServingAction::Kind::Transfer) sum += acts_[i]->get_remaining();
+    for (std::size_t i = 0; i < pending_.items().size(); ++i)
+      if (pending_.items()[i].kind == ServingAction::Kind::Transfer) sum += pending_.activities()[i]->get_remaining();
     return sum;
   }
 
@@ -230,49 +263,26 @@ public:
   }
 
 private:
+  // One pending activity: its token, its kind and the GPU it runs on.
+  struct Item {
+    std::uint64_t token = 0;
+    ServingAction::Kind kind = ServingAction::Kind::Compute;
+    int host = -1;
+  };
+
   void run() {
     post(ex_.start(sg4::Engine::get_clock()));
     while (!ex_.done()) {
-      const double now = sg4::Engine::get_clock();
-      if (!timers_.empty() && timers_.begin()->first <= now) {
-        const std::uint64_t tok = timers_.begin()->second;
-        timers_.erase(timers_.begin());
-        ++shared_.completions;
-        post(ex_.on_complete(tok, now));
-        continue;
-      }
-      if (acts_.empty()) {
-        if (timers_.empty()) return;  // nothing to wait for: reported as stuck after the run
-        sg4::this_actor::sleep_until(timers_.begin()->first);
-        continue;
-      }
-      ssize_t idx = 0;
-      if (timers_.empty()) {
-        idx = sg4::Activity::wait_any(acts_);
-      } else {
-        idx = sg4::Activity::wait_any_for(acts_, timers_.begin()->first - now);
-        if (idx < 0) continue;
-      }
-      const auto i = static_cast<std::size_t>(idx);
-      const std::uint64_t tok = toks_[i];
-      const ServingAction::Kind kind = kinds_[i];
-      const int host = hosts_of_[i];
-      // Swap-and-pop: the order of the pending set does not matter to wait_any's result (it
-      // reports the activity that finished first; ties are resolved by SimGrid's own order).
-      std::swap(acts_[i], acts_.back());
-      std::swap(toks_[i], toks_.back());
-      std::swap(kinds_[i], kinds_.back());
-      std::swap(hosts_of_[i], hosts_of_.back());
-      acts_.pop_back();
-      toks_.pop_back();
-      kinds_.pop_back();
-      hosts_of_.pop_back();
+      const auto done = pending_.wait();
+      if (!done) return;  // nothing to wait for: reported as stuck after the run
       const double t = sg4::Engine::get_clock();
       ++shared_.completions;
-      if (shared_.power && kind == ServingAction::Kind::Compute) shared_.power->compute_ended(host, t);
-      if (shared_.power && kind == ServingAction::Kind::Memory) shared_.power->memory_ended(host, t);
-      if (shared_.power) shared_.wake_limiter();
-      post(ex_.on_complete(tok, t));
+      if (done->item && shared_.power) {
+        if (done->item->kind == ServingAction::Kind::Compute) shared_.power->compute_ended(done->item->host, t);
+        if (done->item->kind == ServingAction::Kind::Memory) shared_.power->memory_ended(done->item->host, t);
+        shared_.wake_limiter();
+      }
+      post(ex_.on_complete(done->token, t));
     }
   }
 
@@ -305,27 +315,20 @@ private:
               a.token, a.kind, a.host);
           break;
         case ServingAction::Kind::Timer:
-          timers_.emplace(sg4::Engine::get_clock() + a.seconds, a.token);
+          pending_.add_timer(sg4::Engine::get_clock() + a.seconds, a.token);
           break;
       }
     }
   }
 
   void add(sg4::ActivityPtr act, std::uint64_t tok, ServingAction::Kind kind, int host) {
-    acts_.push_back(std::move(act));
-    toks_.push_back(tok);
-    kinds_.push_back(kind);
-    hosts_of_.push_back(host);
+    pending_.add(std::move(act), Item{tok, kind, host});
   }
 
   ServingExecutor& ex_;
   std::vector<sg4::Host*>& hosts_;
   Shared& shared_;
-  std::vector<sg4::ActivityPtr> acts_;
-  std::vector<std::uint64_t> toks_;
-  std::vector<ServingAction::Kind> kinds_;
-  std::vector<int> hosts_of_;
-  std::multimap<double, std::uint64_t> timers_;
+  PendingSet<Item> pending_;
 };
 
 // The governor: a daemon that runs the power loop's control step every period.

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -160,7 +161,8 @@ ServingSimulation simulate_serving(const PreparedRun& p, const Run::Progress& pr
   return sim;
 }
 
-RunResult assemble_serving_result(const Scenario& s, const PreparedRun& p, const ServingSimulation& sim) {
+RunResult assemble_serving_result(const Scenario& s, const PreparedRun& p, const ServingSimulation& sim,
+                                  std::optional<std::size_t> timeline_events) {
   const ServingSpec& spec = *s.workload.serving;
   RunResult res;
   static_cast<RunDescription&>(res) = p.description;
@@ -185,6 +187,15 @@ RunResult assemble_serving_result(const Scenario& s, const PreparedRun& p, const
     info.kv_blocks = pool.kv_blocks;
     info.kv_capacity_tokens = static_cast<double>(pool.kv_blocks * spec.block_tokens);
     res.serving->pools.push_back(info);
+  }
+  if (timeline_events) {  // the iterations in start order, while they fit the timeline's cap
+    std::vector<IterationRecord> its = sim.iterations;
+    std::stable_sort(its.begin(), its.end(), [](const IterationRecord& a, const IterationRecord& b) {
+      return std::tie(a.start_s, a.instance) < std::tie(b.start_s, b.instance);
+    });
+    const std::size_t keep = std::min(its.size(), *timeline_events);
+    res.serving_iterations.assign(its.begin(), its.begin() + static_cast<std::ptrdiff_t>(keep));
+    res.serving_iterations_left_out = its.size() - keep;
   }
   res.serving_series = serving_series(sim.requests, sim.iterations, sim.time, p.power.sample_period.value());
   return res;
@@ -238,7 +249,7 @@ RunResult Run::execute() {
                        fmt::format("the serving run reached {} s, past the longest simulated time racksim accepts ({:.0f} "
                                    "s, docs/scale.md); check the request rates and the units of the scenario's rates",
                                    sim.time, run_limits::kMaxSimulatedTime));
-    return assemble_serving_result(s_, prepared_, sim);
+    return assemble_serving_result(s_, prepared_, sim, timeline_events_);
   }
   const std::optional<double> baseline = fault_baseline(s_, in_child_);  // (d) in another process
   // The timeline's ranks, decided from the op graphs before the run, record their ops' starts.

@@ -120,6 +120,10 @@ struct RunResult : RunDescription {
   std::vector<PowerSample> power_samples;   // the time series (timeseries.csv)
   std::vector<CollectiveUse> collectives;   // sorted by kind, algorithm, protocol, chosen
   double collective_model_time_s = 0.0;     // the cost model's times of all collective calls, added up
+  // Serving runs, when Run::keep_timeline asked: the iterations of every instance, in start
+  // order, up to the timeline's event cap (the rest counted), for timeline.json's serving tracks.
+  std::vector<IterationRecord> serving_iterations;
+  std::size_t serving_iterations_left_out = 0;
   std::optional<TimelineData> timeline;     // the ranks' spans for timeline.json, when Run::keep_timeline asked for them
 };
 

@@ -422,6 +422,41 @@ std::string timeline_coverage(const RunResult& r) {
   return line;
 }
 
+// A serving run's iterations: one process, a thread per instance, one span per iteration with
+// what it computed and the instance's queues when it started (docs/timeline.md).
+void write_serving(const RunResult& r, int pid, Events& ev) {
+  if (r.serving_iterations.empty()) return;
+  ev.push_back(metadata("process_name", pid, 0, "name", JsonWriter::escape("serving instances")));
+  ev.push_back(metadata("process_sort_index", pid, 0, "sort_index", fmt::format("{}", pid)));
+  int instances = 0;
+  for (const auto& it : r.serving_iterations) instances = std::max(instances, it.instance + 1);
+  for (int i = 0; i < instances; ++i) {
+    ev.push_back(metadata("thread_name", pid, i + 1, "name", JsonWriter::escape(fmt::format("instance {}", i))));
+    ev.push_back(metadata("thread_sort_index", pid, i + 1, "sort_index", fmt::format("{}", i + 1)));
+  }
+  for (const auto& it : r.serving_iterations) {
+    const std::int64_t a = to_ns(it.start_s);
+    const std::int64_t b = std::max(a, to_ns(it.end_s));
+    ev.push_back(Line()
+                     .str("ph", "X")
+                     .str("name", it.prefill_tokens > 0 ? (it.decode_seqs > 0 ? "mixed" : "prefill") : "decode")
+                     .str("cat", "iteration")
+                     .integer("pid", pid)
+                     .integer("tid", it.instance + 1)
+                     .time("ts", a)
+                     .time("dur", b - a)
+                     .raw("args", Line()
+                                      .integer("prefill_tokens", it.prefill_tokens)
+                                      .integer("prefill_seqs", it.prefill_seqs)
+                                      .integer("decode_seqs", it.decode_seqs)
+                                      .integer("running", it.running)
+                                      .integer("waiting", it.waiting)
+                                      .num("kv_used_fraction", it.kv_used_fraction)
+                                      .done())
+                     .done());
+  }
+}
+
 std::string timeline_json(const RunResult& r) {
   const TimelineData* d = r.timeline ? &*r.timeline : nullptr;
   const int racks = rack_count(r);
@@ -455,6 +490,10 @@ std::string timeline_json(const RunResult& r) {
   if (r.reduction.applied) o.field("replicas", r.reduction.replicas);
   o.field("rack_counter_processes", racks);
   o.field("counter_events", static_cast<std::uint64_t>(counters));
+  if (r.serving) {
+    o.field("serving_iterations", static_cast<std::uint64_t>(r.serving_iterations.size()));
+    o.field("serving_iterations_left_out", static_cast<std::uint64_t>(r.serving_iterations_left_out));
+  }
   o.key("left_out").begin_array();
   if (!d) o.value("every rank's spans: the run was not asked to collect them (Run::keep_timeline)");
   if (d && d->ranks_left_out > 0)
@@ -464,6 +503,9 @@ std::string timeline_json(const RunResult& r) {
     o.value(fmt::format("the ranks of the other {} data-parallel replicas: a reduced run simulates ranks 0-{} only, which "
                         "stand for all {} replicas (docs/scale.md)",
                         r.reduction.replicas - 1, d->simulated_ranks - 1, r.reduction.replicas));
+  if (r.serving_iterations_left_out > 0)
+    o.value(fmt::format("{} serving iterations after the first {}: over the event cap", r.serving_iterations_left_out,
+                        r.serving_iterations.size()));
   o.value("collective steps and individual transfers: a collective is one span from its start to its finish");
   o.value("alloc and free ops: shown as each rank's 'HBM in use' counter, not as spans");
   o.end_array();
@@ -480,6 +522,7 @@ std::string timeline_json(const RunResult& r) {
   if (d)
     for (const TimelineRank& tr : d->ranks) write_rank(*d, tr, racks + tr.rank, ev);
   write_racks(r, rank_pids + 1, ev);
+  write_serving(r, rank_pids + racks + 1, ev);
   out += "\n]}\n";
   return out;
 }

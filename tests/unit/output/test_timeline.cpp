@@ -367,3 +367,58 @@ TEST_CASE("timeline.json is byte-identical for the same inputs", "[timeline]") {
   a.power_samples = b.power_samples = {sample(0.0005, 1000.0, 55.5)};
   CHECK(timeline_json(a) == timeline_json(b));
 }
+
+TEST_CASE("timeline: a serving run's iterations are one track per instance", "[timeline][serving]") {
+  // Two instances; three iterations: instance 0 prefills 100 tokens from 0 to 2 ms, then decodes
+  // 1 sequence from 2 to 3 ms; instance 1 runs a mixed iteration (50 prefill tokens, 2 decodes)
+  // from 1 to 4 ms. Each is one "X" event on its instance's thread (tid = instance + 1), named by
+  // what it computed, its ts and dur in microseconds.
+  RunResult r;
+  r.scenario_name = "serving-test";
+  r.simulated_time_s = 4e-3;
+  r.serving = ServingMetrics{};
+  IterationRecord a;
+  a.instance = 0;
+  a.start_s = 0.0;
+  a.end_s = 2e-3;
+  a.prefill_tokens = 100;
+  a.prefill_seqs = 1;
+  IterationRecord b = a;
+  b.start_s = 2e-3;
+  b.end_s = 3e-3;
+  b.prefill_tokens = 0;
+  b.prefill_seqs = 0;
+  b.decode_seqs = 1;
+  IterationRecord c;
+  c.instance = 1;
+  c.start_s = 1e-3;
+  c.end_s = 4e-3;
+  c.prefill_tokens = 50;
+  c.prefill_seqs = 1;
+  c.decode_seqs = 2;
+  c.kv_used_fraction = 0.25;
+  r.serving_iterations = {a, c, b};
+  r.serving_iterations_left_out = 7;
+  const YAML::Node doc = YAML::Load(timeline_json(r));
+  CHECK(doc["otherData"]["serving_iterations"].as<int>() == 3);
+  CHECK(doc["otherData"]["serving_iterations_left_out"].as<int>() == 7);
+  std::vector<YAML::Node> its;
+  bool named = false;
+  for (const auto& e : doc["traceEvents"]) {
+    if (e["ph"].as<std::string>() == "M" && e["name"].as<std::string>() == "process_name" &&
+        e["args"]["name"].as<std::string>() == "serving instances")
+      named = true;
+    if (e["cat"] && e["cat"].as<std::string>() == "iteration") its.push_back(e);
+  }
+  CHECK(named);
+  REQUIRE(its.size() == 3);
+  CHECK(its[0]["name"].as<std::string>() == "prefill");
+  CHECK(its[0]["tid"].as<int>() == 1);
+  CHECK(its[0]["dur"].as<double>() == 2000.0);
+  CHECK(its[1]["name"].as<std::string>() == "mixed");
+  CHECK(its[1]["tid"].as<int>() == 2);
+  CHECK(its[1]["ts"].as<double>() == 1000.0);
+  CHECK(its[1]["args"]["decode_seqs"].as<int>() == 2);
+  CHECK(its[1]["args"]["kv_used_fraction"].as<double>() == 0.25);
+  CHECK(its[2]["name"].as<std::string>() == "decode");
+}

@@ -18,7 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Location opt_loc(const std::string& option, const std::string& value) { return Location{option + " " + value, 0, 0, ""}; }
+Location opt_loc(const std::string& option, const std::string& value) {
+  return Location{option + " " + value, 0, 0, ""};
+}
 
 // In the child: the one answer (case_runner.hpp, simulate_all).
 std::string evaluate(const Scenario& s, const std::function<std::string(const RunResult&)>& outcome_text) {
@@ -34,6 +36,23 @@ std::string evaluate(const Scenario& s, const std::function<std::string(const Ru
 
 }  // namespace
 
+std::vector<OptionSpec> case_validation_options(OptionSpec kind_flag, const char* budget_percent) {
+  return {std::move(kind_flag),
+          text("--case", "REGEX", "only the cases whose id matches (ECMAScript regular expression)"),
+          integer("--jobs", "N", 1, 1024, "the cases simulated at once").default_shown("the machine's cores"),
+          number_above("--budget", "PERCENT", 0.0, "the largest median |error| that passes, in percent")
+              .defaults_to(budget_percent),
+          text("--scenarios", "DIR", "also write each mapped scenario to DIR/<case id>.yaml (racksim run reads it)"),
+          flag("--json", "print one JSON object instead of the table")};
+}
+
+std::vector<ExitStatus> case_validation_exits() {
+  return {{1, "the median |error| is past the budget, or no case could be expressed"},
+          {3, "invalid input: a cases file, or a --case that matches no case"},
+          {4, "a case's simulation failed"},
+          {5, "the --scenarios folder or a scenario in it could not be written"}};
+}
+
 std::string short_message(const InputError& e) {
   return e.where().key.empty() ? e.expected() : fmt::format("{}: {}", e.where().key, e.expected());
 }
@@ -45,7 +64,8 @@ std::vector<std::size_t> select_ids(const std::vector<std::string>& ids, const s
     try {
       re = std::regex(*pattern, std::regex::ECMAScript);
     } catch (const std::regex_error& e) {
-      throw InputError(opt_loc("--case", *pattern), fmt::format("expected a regular expression (ECMAScript): {}", e.what()));
+      throw InputError(opt_loc("--case", *pattern),
+                       fmt::format("expected a regular expression (ECMAScript): {}", e.what()));
     }
   }
   for (std::size_t i = 0; i < ids.size(); ++i)
@@ -75,7 +95,8 @@ std::optional<Scenario> load_mapped_scenario(const std::string& yaml, const std:
   }
 }
 
-std::map<std::size_t, std::string> simulate_all(const std::vector<const Scenario*>& scenarios, int jobs, std::ostream* tty,
+std::map<std::size_t, std::string> simulate_all(const std::vector<const Scenario*>& scenarios, int jobs,
+                                                std::ostream* tty,
                                                 const std::function<std::string(const RunResult&)>& outcome_text) {
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < scenarios.size(); ++i)

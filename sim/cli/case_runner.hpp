@@ -12,7 +12,8 @@
 //     static std::string outcome_text(const RunResult& r);      // in the child: the run's outcome as text
 //     static Outcome decode(const std::string& text, const Mapping& m);  // in the parent: back
 //     static std::string table(const std::vector<Result>&, const Summary&, double budget);
-//     static std::string json(const std::vector<Result>&, const Summary&, double budget, const std::vector<std::string>& files);
+//     static std::string json(const std::vector<Result>&, const Summary&, double budget, const
+//     std::vector<std::string>& files);
 //   };
 //
 // map_case, mapped_scenario_yaml, judge_case and summarize are the studies' overloads for the
@@ -28,9 +29,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
-#include <ostream>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,12 +40,19 @@ namespace racksim {
 
 struct RunResult;
 
+// The options of `validate --<kind>` after the kind's own flag (which comes first): --case, --jobs,
+// --budget (default `budget_percent`), --scenarios, --json.
+[[nodiscard]] std::vector<OptionSpec> case_validation_options(OptionSpec kind_flag, const char* budget_percent);
+// The exit statuses of `validate --<kind>` besides 0 and 2.
+[[nodiscard]] std::vector<ExitStatus> case_validation_exits();
+
 // An InputError's message with its key but without its file and line (the case names the place).
 [[nodiscard]] std::string short_message(const InputError& e);
 
 // The indexes of the ids that match --case `pattern` (all without it); an InputError at --case
 // when the pattern is not a regular expression or matches none. `ids` is not empty.
-[[nodiscard]] std::vector<std::size_t> select_ids(const std::vector<std::string>& ids, const std::optional<std::string>& pattern);
+[[nodiscard]] std::vector<std::size_t> select_ids(const std::vector<std::string>& ids,
+                                                  const std::optional<std::string>& pattern);
 
 // Makes the --scenarios folder (nothing when `dir` is empty); an OutputError when it cannot.
 void create_scenarios_folder(const std::string& dir);
@@ -53,14 +61,15 @@ void create_scenarios_folder(const std::string& dir);
 // it in messages); a scenario the reader refuses adds its reason to `not_expressible`.
 [[nodiscard]] std::optional<Scenario> load_mapped_scenario(const std::string& yaml, const std::string& id,
                                                            const std::string& name, const std::string& data_dir,
-                                                           const std::string& dir, std::vector<std::string>& not_expressible);
+                                                           const std::string& dir,
+                                                           std::vector<std::string>& not_expressible);
 
 // Each scenario given (a null one is skipped) in a child (ChildPool), up to `jobs` at once; the
 // answers by index. A child answers "outcome\n" + outcome_text(its run's result), or "refused
 // <why>" (the run does not take the scenario) or "failed <why>" (the simulation could not complete).
-[[nodiscard]] std::map<std::size_t, std::string> simulate_all(const std::vector<const Scenario*>& scenarios, int jobs,
-                                                              std::ostream* tty,
-                                                              const std::function<std::string(const RunResult&)>& outcome_text);
+[[nodiscard]] std::map<std::size_t, std::string> simulate_all(
+    const std::vector<const Scenario*>& scenarios, int jobs, std::ostream* tty,
+    const std::function<std::string(const RunResult&)>& outcome_text);
 
 // A child's answer as the parent reads it: the outcome's text, or why there is none; `failed`
 // when the simulation failed (exit status 4).
@@ -118,8 +127,8 @@ int validate_cases(const ParsedArgs& a, const CliContext& ctx) {
     const Case& c = all.cases[i];
     Prepared p{&c, map_case(c), std::nullopt};
     if (p.mapping.expressible())
-      p.scenario = load_mapped_scenario(mapped_scenario_yaml(c, p.mapping), c.id, c.where.file + "#" + c.id, data_dir, dir,
-                                        p.mapping.not_expressible);
+      p.scenario = load_mapped_scenario(mapped_scenario_yaml(c, p.mapping), c.id, c.where.file + "#" + c.id, data_dir,
+                                        dir, p.mapping.not_expressible);
     cases.push_back(std::move(p));
   }
   std::vector<const Scenario*> scenarios;

@@ -101,16 +101,9 @@ Verb validate_inference_verb() {
               "the worst case, the bias, and the cases racksim cannot express with the reason. Exit status 1 when the "
               "median |error| exceeds the budget, 4 when a simulation failed.";
   s.positionals = {{"CASES", "an inference cases file", "files of kind: inference cases", true, true}};
-  s.options = {flag("--inference", "the files hold inference serving runs (kind: inference)").required(),
-               text("--case", "REGEX", "only the cases whose id matches (ECMAScript regular expression)"),
-               integer("--jobs", "N", 1, 1024, "the cases simulated at once").default_shown("the machine's cores"),
-               number_above("--budget", "PERCENT", 0.0, "the largest median |error| that passes, in percent").defaults_to("15"),
-               text("--scenarios", "DIR", "also write each mapped scenario to DIR/<case id>.yaml (racksim run reads it)"),
-               flag("--json", "print one JSON object instead of the table")};
-  s.exits = {{1, "the median |error| is past the budget, or no case could be expressed"},
-             {3, "invalid input: a cases file, or a --case that matches no case"},
-             {4, "a case's simulation failed"},
-             {5, "the --scenarios folder or a scenario in it could not be written"}};
+  s.options = case_validation_options(
+      flag("--inference", "the files hold inference serving runs (kind: inference)").required(), "15");
+  s.exits = case_validation_exits();
   return {s, cmd_validate_inference};
 }
 

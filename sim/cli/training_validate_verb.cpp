@@ -75,16 +75,9 @@ Verb validate_training_verb() {
               "median |error| per source and overall, the bias, and the cases racksim cannot express with the reason. "
               "Exit status 1 when the median |error| exceeds the budget, 4 when a simulation failed.";
   s.positionals = {{"CASES", "a training-step cases file", "files of kind: training_step cases", true, true}};
-  s.options = {flag("--training", "the files hold whole training steps (kind: training_step)").required(),
-               text("--case", "REGEX", "only the cases whose id matches (ECMAScript regular expression)"),
-               integer("--jobs", "N", 1, 1024, "the cases simulated at once").default_shown("the machine's cores"),
-               number_above("--budget", "PERCENT", 0.0, "the largest median |error| that passes, in percent").defaults_to("10"),
-               text("--scenarios", "DIR", "also write each mapped scenario to DIR/<case id>.yaml (racksim run reads it)"),
-               flag("--json", "print one JSON object instead of the table")};
-  s.exits = {{1, "the median |error| is past the budget, or no case could be expressed"},
-             {3, "invalid input: a cases file, or a --case that matches no case"},
-             {4, "a case's simulation failed"},
-             {5, "the --scenarios folder or a scenario in it could not be written"}};
+  s.options = case_validation_options(
+      flag("--training", "the files hold whole training steps (kind: training_step)").required(), "10");
+  s.exits = case_validation_exits();
   return {s, cmd_validate_training};
 }
 

@@ -46,11 +46,11 @@ std::vector<std::string> names_of(const T (&table)[N]) {
   return v;
 }
 
-
 // A count of 1 or more (up to 2^50).
 [[nodiscard]] std::int64_t positive_count(const ConfigNode& n);
 // An optional count; when given, its location is recorded in `where` under `key`.
-[[nodiscard]] std::optional<std::int64_t> optional_count(MapReader& r, const char* key, std::map<std::string, Location>& where);
+[[nodiscard]] std::optional<std::int64_t> optional_count(MapReader& r, const char* key,
+                                                         std::map<std::string, Location>& where);
 // A case's `also`: a map of other published figures; `example` shows one in the message.
 [[nodiscard]] std::vector<std::pair<std::string, double>> read_also(const ConfigNode& n, const char* example);
 // A case's `source`, which must be an id of meta.sources.
@@ -105,12 +105,12 @@ template <class Result>
 struct CaseSummary {
   struct Group {
     std::string source;
-    std::size_t cases = 0;      // compared
+    std::size_t cases = 0;  // compared
     double median_abs_error = 0.0;
   };
-  std::vector<Group> per_source;   // in the file's order of sources
+  std::vector<Group> per_source;  // in the file's order of sources
   std::size_t compared = 0;
-  double median_abs_error = 0.0;   // over every compared case
+  double median_abs_error = 0.0;  // over every compared case
   const Result* worst = nullptr;
   std::size_t optimistic = 0;
   std::size_t pessimistic = 0;
@@ -121,7 +121,8 @@ struct CaseSummary {
 // The summary of `results`; optimistic(r) says whether a compared case is optimistic.
 template <class Result, class Optimistic>
 CaseSummary<Result> summarize_cases(const std::vector<Result>& results,
-                                    const std::vector<std::pair<std::string, std::string>>& sources, Optimistic optimistic) {
+                                    const std::vector<std::pair<std::string, std::string>>& sources,
+                                    Optimistic optimistic) {
   CaseSummary<Result> s;
   std::vector<double> all;
   for (const auto& [id, text] : sources) {
@@ -156,8 +157,8 @@ std::string medians_section(const CaseSummary<Result>& s, double budget) {
   for (const auto& g : s.per_source)
     out += fmt::format("  {:<32} {:>4} cases  {:>6.1f}%\n", g.source, g.cases, 100.0 * g.median_abs_error);
   const bool pass = s.compared > 0 && s.median_abs_error <= budget;
-  out += fmt::format("  {:<32} {:>4} cases  {:>6.1f}% (budget {:.1f}%): {}\n", "all", s.compared, 100.0 * s.median_abs_error,
-                     100.0 * budget, pass ? "within budget" : "PAST BUDGET");
+  out += fmt::format("  {:<32} {:>4} cases  {:>6.1f}% (budget {:.1f}%): {}\n", "all", s.compared,
+                     100.0 * s.median_abs_error, 100.0 * budget, pass ? "within budget" : "PAST BUDGET");
   return out;
 }
 
@@ -183,7 +184,8 @@ std::string case_lists_section(const std::vector<Result>& results, const CaseSum
   if (s.not_expressible > 0) {
     out += "\nnot expressible in racksim (not simulated):\n";
     for (const auto& r : results)
-      if (!r.mapping.expressible()) out += fmt::format("  {}: {}\n", r.c->id, join_texts(r.mapping.not_expressible, "; "));
+      if (!r.mapping.expressible())
+        out += fmt::format("  {}: {}\n", r.c->id, join_texts(r.mapping.not_expressible, "; "));
   }
   if (s.failed > 0) {
     out += "\nnot simulated (the run refused or failed):\n";
@@ -196,15 +198,18 @@ std::string case_lists_section(const std::vector<Result>& results, const CaseSum
 // The JSON's fields before "cases": the files, the budget, the summary, the worst case and the
 // medians per source (the object is open).
 template <class Result>
-void summary_json_fields(JsonWriter& j, const CaseSummary<Result>& s, double budget, const std::vector<std::string>& files) {
+void summary_json_fields(JsonWriter& j, const CaseSummary<Result>& s, double budget,
+                         const std::vector<std::string>& files) {
   j.key("files").begin_array();
   for (const auto& f : files) j.value(f);
   j.end_array();
   j.field("budget", budget).field("median_abs_error", s.median_abs_error);
   j.field("within_budget", s.compared > 0 && s.median_abs_error <= budget);
-  j.field("compared", static_cast<std::uint64_t>(s.compared)).field("optimistic", static_cast<std::uint64_t>(s.optimistic));
+  j.field("compared", static_cast<std::uint64_t>(s.compared))
+      .field("optimistic", static_cast<std::uint64_t>(s.optimistic));
   j.field("pessimistic", static_cast<std::uint64_t>(s.pessimistic));
-  j.field("not_expressible", static_cast<std::uint64_t>(s.not_expressible)).field("failed", static_cast<std::uint64_t>(s.failed));
+  j.field("not_expressible", static_cast<std::uint64_t>(s.not_expressible))
+      .field("failed", static_cast<std::uint64_t>(s.failed));
   j.key("worst");
   if (s.worst) j.begin_object().field("id", s.worst->c->id).field("error", s.worst->error).end_object();
   else j.null();

@@ -520,10 +520,11 @@ InferenceMapping map_case(const InferenceCase& c) {
   const Framework fw = framework_of(k.framework);
   const std::string p = lower(k.precision);
   if (!hw)
-    out.not_expressible.push_back(fmt::format("hardware '{}' is none racksim knows ({} GPUs, after '<N>x ')", c.hardware,
-                                              join_texts(names_of(kHardware))));
+    out.not_expressible.push_back(fmt::format("hardware '{}' is none racksim knows ({} GPUs, after '<N>x ')",
+                                              c.hardware, join_texts(names_of(kHardware))));
   if (!model)
-    out.not_expressible.push_back(fmt::format("model '{}' is none racksim maps ({})", k.model, join_texts(names_of(kModels))));
+    out.not_expressible.push_back(
+        fmt::format("model '{}' is none racksim maps ({})", k.model, join_texts(names_of(kModels))));
   if (p.rfind("fp8", 0) != 0 && p.rfind("bf16", 0) != 0)
     out.not_expressible.push_back(fmt::format("precision '{}' is not read (racksim reads one beginning fp8 or bf16)", k.precision));
   if (fw == Framework::Unknown)
@@ -567,9 +568,10 @@ InferenceMapping map_case(const InferenceCase& c) {
 }
 
 std::string mapped_scenario_yaml(const InferenceCase& c, const InferenceMapping& m) {
-  return fmt::format("# {}: {}, {}, measured {} = {} {} ({})\n", c.id, c.hardware, c.config.model, c.metric, c.value, c.unit,
-                     c.source) +
-         scenario_yaml_of(c.id, fmt::format("{} ({}), mapped by racksim validate --inference", c.id, c.source), m.overrides) +
+  return fmt::format("# {}: {}, {}, measured {} = {} {} ({})\n", c.id, c.hardware, c.config.model, c.metric, c.value,
+                     c.unit, c.source) +
+         scenario_yaml_of(c.id, fmt::format("{} ({}), mapped by racksim validate --inference", c.id, c.source),
+                          m.overrides) +
          "\n";
 }
 

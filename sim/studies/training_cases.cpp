@@ -423,8 +423,10 @@ TrainingMapping map_case(const TrainingCase& c) {
 }
 
 std::string mapped_scenario_yaml(const TrainingCase& c, const TrainingMapping& m) {
-  return fmt::format("# {}: {} GPUs, {}, measured {} {} ({})\n", c.id, c.num_gpus, c.config.model, c.value, c.unit, c.source) +
-         scenario_yaml_of(c.id, fmt::format("{} ({}), mapped by racksim validate --training", c.id, c.source), m.overrides) +
+  return fmt::format("# {}: {} GPUs, {}, measured {} {} ({})\n", c.id, c.num_gpus, c.config.model, c.value, c.unit,
+                     c.source) +
+         scenario_yaml_of(c.id, fmt::format("{} ({}), mapped by racksim validate --training", c.id, c.source),
+                          m.overrides) +
          "\n";
 }
 

@@ -136,7 +136,7 @@ struct TrainingCaseResult {
 // The comparison (case_files.hpp); optimistic: predicted faster than measured.
 using TrainingSummary = CaseSummary<TrainingCaseResult>;
 [[nodiscard]] TrainingSummary summarize(const std::vector<TrainingCaseResult>& results,
-                                          const std::vector<std::pair<std::string, std::string>>& sources);
+                                        const std::vector<std::pair<std::string, std::string>>& sources);
 
 // The report of `racksim validate --training`: per case predicted vs measured, the error and the
 // breakdown; the medians; the cases not expressed and those that failed.

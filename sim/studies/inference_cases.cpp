@@ -5,7 +5,7 @@
 
 #include "core/json_writer.hpp"
 #include "core/yaml_doc.hpp"
-#include "sim/studies/training_cases.hpp"  // median_of
+#include "sim/studies/case_files.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -20,12 +20,6 @@
 namespace racksim {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
@@ -54,15 +48,6 @@ bool higher_is_better(const std::string& metric) { return metric == "output_toke
 // ---- reading ---------------------------------------------------------------------------------
 
 namespace {
-
-std::int64_t positive(const ConfigNode& n) { return n.as_int(1, std::int64_t{1} << 50); }
-
-std::optional<std::int64_t> optional_positive(MapReader& r, const char* key, InferenceCaseConfig& c) {
-  auto n = r.optional(key);
-  if (!n) return std::nullopt;
-  c.where[key] = n->location();
-  return positive(*n);
-}
 
 // A parallel degree as the cases write it: `8`, or `8 (implied)` with a note after the number.
 std::int64_t read_degree(const ConfigNode& n, std::string& note) {
@@ -102,19 +87,19 @@ InferenceCaseConfig read_config(const ConfigNode& node) {
     c.pp = read_degree(*n, note);
   }
   c.framework = req("framework").as_string();
-  c.input_tokens = optional_positive(r, "input_tokens", c);
-  c.output_tokens = optional_positive(r, "output_tokens", c);
-  c.batch_size = optional_positive(r, "batch_size", c);
-  c.num_prompts = optional_positive(r, "num_prompts", c);
-  c.num_requests = optional_positive(r, "num_requests", c);
+  c.input_tokens = optional_count(r, "input_tokens", c.where);
+  c.output_tokens = optional_count(r, "output_tokens", c.where);
+  c.batch_size = optional_count(r, "batch_size", c.where);
+  c.num_prompts = optional_count(r, "num_prompts", c.where);
+  c.num_requests = optional_count(r, "num_requests", c.where);
   if (auto n = r.optional("request_rate_qps")) {
     c.where["request_rate_qps"] = n->location();
     c.request_rate_qps = n->as_number();
     if (!(*c.request_rate_qps > 0.0) || !std::isfinite(*c.request_rate_qps))
       n->fail(fmt::format("expected requests per second greater than zero, got {}", *c.request_rate_qps));
   }
-  c.total_input_tokens = optional_positive(r, "total_input_tokens", c);
-  c.total_output_tokens = optional_positive(r, "total_output_tokens", c);
+  c.total_input_tokens = optional_count(r, "total_input_tokens", c.where);
+  c.total_output_tokens = optional_count(r, "total_output_tokens", c.where);
   c.request_mix = req("request_mix").as_string();
   c.batching = text("batching");
   r.finish();
@@ -143,13 +128,6 @@ InferenceCaseConfig read_config(const ConfigNode& node) {
   return c;
 }
 
-std::vector<std::pair<std::string, double>> read_also(const ConfigNode& n) {
-  std::vector<std::pair<std::string, double>> v;
-  if (!n.is_map()) n.fail("expected a map of other published figures, e.g. {ttft_mean_ms: 1486.4}");
-  for (const auto& [k, child] : n.entries()) v.emplace_back(k, child.as_number());
-  return v;
-}
-
 void check_unit(const ConfigNode& unit, const std::string& metric, const std::string& u) {
   const std::string want = higher_is_better(metric) ? "tokens/s" : metric == "e2e_latency_s" ? "s" : "ms";
   const bool ok = higher_is_better(metric) ? u.rfind(want, 0) == 0 : (u == want || u.rfind(want + " ", 0) == 0);
@@ -170,7 +148,7 @@ InferenceCase read_case(const ConfigNode& node, const std::set<std::string>& sou
   const ConfigNode hw = r.required("hardware");
   c.hardware = hw.as_string();
   c.hardware_where = hw.location();
-  c.num_gpus = positive(r.required("num_gpus"));
+  c.num_gpus = positive_count(r.required("num_gpus"));
   c.config = read_config(r.required("config"));
   c.metric = r.required("metric").as_choice(kMetrics);
   const ConfigNode value = r.required("value");
@@ -181,13 +159,8 @@ InferenceCase read_case(const ConfigNode& node, const std::set<std::string>& sou
   c.unit = unit.as_string();
   check_unit(unit, c.metric, c.unit);
   if (auto n = r.optional("derived")) c.derived = n->as_text();
-  if (auto n = r.optional("also")) c.also = read_also(*n);
-  const ConfigNode src = r.required("source");
-  c.source = src.as_string();
-  if (source_ids.count(c.source) == 0) {
-    std::vector<std::string> ids(source_ids.begin(), source_ids.end());
-    src.fail(fmt::format("unknown source '{}'; meta.sources has: {}", c.source, join(ids)));
-  }
+  if (auto n = r.optional("also")) c.also = read_also(*n, "{ttft_mean_ms: 1486.4}");
+  c.source = read_source(r.required("source"), source_ids);
   if (auto n = r.optional("source_path")) c.source_path = n->as_text();
   c.confidence = r.required("confidence").as_choice(kConfidence);
   if (auto n = r.optional("notes")) c.notes = n->as_text();
@@ -204,36 +177,11 @@ std::string provenance(const ConfigNode& v) {
     if (!child.is_scalar()) child.fail("expected a text");
     parts.push_back(k + ": " + child.as_text());
   }
-  return join(parts, "; ");
+  return join_texts(parts, "; ");
 }
 
 InferenceCaseFile read_file(const ConfigDoc& doc) {
-  InferenceCaseFile f;
-  f.file = doc.file();
-  MapReader top(doc.root(), "inference cases file");
-  MapReader meta(top.required("meta"), "meta");
-  if (auto t = meta.optional("title")) (void)t->as_string();
-  if (auto d = meta.optional("description")) (void)d->as_string();
-  const ConfigNode sources = meta.required("sources");
-  if (!sources.is_map()) sources.fail("expected a map of source id -> where its numbers come from");
-  std::set<std::string> ids;
-  for (const auto& [k, v] : sources.entries()) {
-    f.sources.emplace_back(k, provenance(v));
-    ids.insert(k);
-  }
-  meta.finish();
-  const ConfigNode cases = top.required("cases");
-  std::map<std::string, Location> seen;
-  for (const auto& item : cases.items()) {
-    InferenceCase c = read_case(item, ids);
-    if (auto it = seen.find(c.id); it != seen.end())
-      item.child("id").fail(fmt::format("case id '{}' is given twice (first at {})", c.id, it->second.str()));
-    seen[c.id] = c.where;
-    f.cases.push_back(std::move(c));
-  }
-  if (f.cases.empty()) cases.fail("expected at least one case");
-  top.finish();
-  return f;
+  return read_case_file<InferenceCaseFile>(doc, "inference cases file", read_case, provenance);
 }
 
 }  // namespace
@@ -277,13 +225,6 @@ constexpr ModelSpec kModels[] = {
     {"Mixtral 8x7B", "mixtral-8x7b", 32768, true},
     {"Mixtral 8x22B", "mixtral-8x22b", 65536, true},
 };
-
-template <class T, std::size_t N>
-std::vector<std::string> names_of(const T (&table)[N]) {
-  std::vector<std::string> v;
-  for (const auto& e : table) v.emplace_back(e.name);
-  return v;
-}
 
 // "<N>x <GPU> (...)": the count (0 when the string gives none) and the GPU's entry (null: unknown).
 std::pair<std::int64_t, const HardwareSpec*> parse_hardware(const std::string& text) {
@@ -579,10 +520,11 @@ InferenceMapping map_case(const InferenceCase& c) {
   const Framework fw = framework_of(k.framework);
   const std::string p = lower(k.precision);
   if (!hw)
-    out.not_expressible.push_back(fmt::format("hardware '{}' is none racksim knows ({} GPUs, after '<N>x ')", c.hardware,
-                                              join(names_of(kHardware))));
+    out.not_expressible.push_back(fmt::format("hardware '{}' is none racksim knows ({} GPUs, after '<N>x ')",
+                                              c.hardware, join_texts(names_of(kHardware))));
   if (!model)
-    out.not_expressible.push_back(fmt::format("model '{}' is none racksim maps ({})", k.model, join(names_of(kModels))));
+    out.not_expressible.push_back(
+        fmt::format("model '{}' is none racksim maps ({})", k.model, join_texts(names_of(kModels))));
   if (p.rfind("fp8", 0) != 0 && p.rfind("bf16", 0) != 0)
     out.not_expressible.push_back(fmt::format("precision '{}' is not read (racksim reads one beginning fp8 or bf16)", k.precision));
   if (fw == Framework::Unknown)
@@ -626,23 +568,11 @@ InferenceMapping map_case(const InferenceCase& c) {
 }
 
 std::string mapped_scenario_yaml(const InferenceCase& c, const InferenceMapping& m) {
-  YAML::Node root;
-  root["schema_version"] = 1;
-  root["name"] = c.id;
-  root["description"] = fmt::format("{} ({}), mapped by racksim validate --inference", c.id, c.source);
-  for (const auto& [key, value] : m.overrides) {
-    std::vector<std::string> parts;
-    std::stringstream ss(key);
-    for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
-    std::vector<YAML::Node> path{root};
-    for (std::size_t i = 0; i + 1 < parts.size(); ++i) path.push_back(path.back()[parts[i]]);
-    path.back()[parts.back()] = YAML::Load(value);
-  }
-  YAML::Emitter e;
-  e << root;
-  return fmt::format("# {}: {}, {}, measured {} = {} {} ({})\n", c.id, c.hardware, c.config.model, c.metric, c.value, c.unit,
-                     c.source) +
-         e.c_str() + "\n";
+  return fmt::format("# {}: {}, {}, measured {} = {} {} ({})\n", c.id, c.hardware, c.config.model, c.metric, c.value,
+                     c.unit, c.source) +
+         scenario_yaml_of(c.id, fmt::format("{} ({}), mapped by racksim validate --inference", c.id, c.source),
+                          m.overrides) +
+         "\n";
 }
 
 // ---- outcomes, results, summary -------------------------------------------------------------
@@ -715,29 +645,7 @@ InferenceCaseResult judge_case(const InferenceCase& c, InferenceMapping m, std::
 
 InferenceSummary summarize(const std::vector<InferenceCaseResult>& results,
                            const std::vector<std::pair<std::string, std::string>>& sources) {
-  InferenceSummary s;
-  std::vector<double> all;
-  for (const auto& [id, text] : sources) {
-    InferenceSummary::Group g;
-    g.source = id;
-    std::vector<double> errs;
-    for (const auto& r : results)
-      if (r.outcome && r.c->source == id) errs.push_back(std::fabs(r.error));
-    g.cases = errs.size();
-    g.median_abs_error = median_of(errs);
-    if (g.cases > 0) s.per_source.push_back(g);
-  }
-  for (const auto& r : results) {
-    if (!r.mapping.expressible()) ++s.not_expressible;
-    else if (!r.outcome) ++s.failed;
-    if (!r.outcome) continue;
-    all.push_back(std::fabs(r.error));
-    (r.optimistic() ? s.optimistic : s.pessimistic) += 1;
-    if (!s.worst || std::fabs(r.error) > std::fabs(s.worst->error)) s.worst = &r;
-  }
-  s.compared = all.size();
-  s.median_abs_error = median_of(all);
-  return s;
+  return summarize_cases(results, sources, [](const InferenceCaseResult& r) { return r.optimistic(); });
 }
 
 // ---- the report ----------------------------------------------------------------------------
@@ -788,39 +696,12 @@ std::string inference_validation_table(const std::vector<InferenceCaseResult>& r
          "  those simulated; decode: mean decode sequences per iteration; KV tokens: the KV cache's capacity per\n"
          "  instance; preempt: requests evicted and recomputed ('-': the run does not report it). ~: the mapping\n"
          "  approximates or assumes something (listed below).\n";
-  out += "\nmedian |error| per source:\n";
-  for (const auto& g : s.per_source)
-    out += fmt::format("  {:<32} {:>4} cases  {:>6.1f}%\n", g.source, g.cases, 100.0 * g.median_abs_error);
-  const bool pass = s.compared > 0 && s.median_abs_error <= budget;
-  out += fmt::format("  {:<32} {:>4} cases  {:>6.1f}% (budget {:.1f}%): {}\n", "all", s.compared, 100.0 * s.median_abs_error,
-                     100.0 * budget, pass ? "within budget" : "PAST BUDGET");
+  out += medians_section(s, budget);
   if (s.worst) out += fmt::format("  worst: {} {:+.1f}% ({})\n", s.worst->c->id, 100.0 * s.worst->error, s.worst->c->metric);
   out += fmt::format("  bias: {} optimistic (more throughput or less latency than measured), {} pessimistic\n", s.optimistic,
                      s.pessimistic);
 
-  std::vector<std::pair<std::string, int>> approx;  // each approximation and its cases, in first-seen order
-  for (const auto& r : results) {
-    if (!r.outcome) continue;
-    for (const auto& a : r.mapping.approximations) {
-      auto it = std::find_if(approx.begin(), approx.end(), [&](const auto& p) { return p.first == a; });
-      if (it == approx.end()) approx.emplace_back(a, 1);
-      else ++it->second;
-    }
-  }
-  if (!approx.empty()) {
-    out += "\napproximated or assumed by the mapping (cases):\n";
-    for (const auto& [a, n] : approx) out += fmt::format("  {:>4}  {}\n", n, a);
-  }
-  if (s.not_expressible > 0) {
-    out += "\nnot expressible in racksim (not simulated):\n";
-    for (const auto& r : results)
-      if (!r.mapping.expressible()) out += fmt::format("  {}: {}\n", r.c->id, join(r.mapping.not_expressible, "; "));
-  }
-  if (s.failed > 0) {
-    out += "\nnot simulated (the run refused or failed):\n";
-    for (const auto& r : results)
-      if (r.mapping.expressible() && !r.outcome) out += fmt::format("  {}: {}\n", r.c->id, r.failure);
-  }
+  out += case_lists_section(results, s, "approximated or assumed by the mapping (cases)");
   return out;
 }
 
@@ -829,31 +710,12 @@ std::string inference_validation_json(const std::vector<InferenceCaseResult>& re
                                       double budget, const std::vector<std::string>& files) {
   JsonWriter j;
   j.begin_object();
-  j.key("files").begin_array();
-  for (const auto& f : files) j.value(f);
-  j.end_array();
-  j.field("budget", budget).field("median_abs_error", s.median_abs_error);
-  j.field("within_budget", s.compared > 0 && s.median_abs_error <= budget);
-  j.field("compared", static_cast<std::uint64_t>(s.compared)).field("optimistic", static_cast<std::uint64_t>(s.optimistic));
-  j.field("pessimistic", static_cast<std::uint64_t>(s.pessimistic));
-  j.field("not_expressible", static_cast<std::uint64_t>(s.not_expressible)).field("failed", static_cast<std::uint64_t>(s.failed));
-  j.key("worst");
-  if (s.worst) j.begin_object().field("id", s.worst->c->id).field("error", s.worst->error).end_object();
-  else j.null();
-  j.key("per_source").begin_array();
-  for (const auto& g : s.per_source)
-    j.begin_object()
-        .field("source", g.source)
-        .field("cases", static_cast<std::uint64_t>(g.cases))
-        .field("median_abs_error", g.median_abs_error)
-        .end_object();
-  j.end_array();
+  summary_json_fields(j, s, budget, files);
   j.key("cases").begin_array();
   for (const auto& r : results) {
     j.begin_object().field("id", r.c->id).field("source", r.c->source).field("num_gpus", r.c->num_gpus);
     j.field("metric", r.c->metric).field("measured", r.c->value).field("unit", r.c->unit);
-    const char* status = !r.mapping.expressible() ? "not_expressible" : r.outcome ? "simulated" : "not_simulated";
-    j.field("status", status);
+    j.field("status", case_status(r));
     if (r.outcome) {
       const InferenceOutcome& o = *r.outcome;
       j.field("predicted", r.predicted).field("error", r.error).field("optimistic", r.optimistic());
@@ -873,16 +735,7 @@ std::string inference_validation_json(const std::vector<InferenceCaseResult>& re
       else j.null();
       j.field("iterations", o.iterations).field("mean_seqs_per_iteration", o.mean_seqs_per_iteration);
     }
-    if (!r.failure.empty()) j.field("failure", r.failure);
-    j.key("not_expressible_because").begin_array();
-    for (const auto& w : r.mapping.not_expressible) j.value(w);
-    j.end_array();
-    j.key("approximations").begin_array();
-    for (const auto& a : r.mapping.approximations) j.value(a);
-    j.end_array();
-    j.key("overrides").begin_object();
-    for (const auto& [key, v] : r.mapping.overrides) j.field(key, v);
-    j.end_object();
+    case_json_tail(j, r);
     j.end_object();
   }
   j.end_array();

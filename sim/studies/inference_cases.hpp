@@ -30,6 +30,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "sim/studies/case_files.hpp"
 
 #include <cstdint>
 #include <map>
@@ -155,21 +156,9 @@ struct InferenceCaseResult {
 [[nodiscard]] InferenceCaseResult judge_case(const InferenceCase& c, InferenceMapping m, std::optional<InferenceOutcome> o,
                                              std::string failure);
 
-struct InferenceSummary {
-  struct Group {
-    std::string source;
-    std::size_t cases = 0;      // compared
-    double median_abs_error = 0.0;
-  };
-  std::vector<Group> per_source;   // in the file's order of sources
-  std::size_t compared = 0;
-  double median_abs_error = 0.0;   // over every compared case
-  const InferenceCaseResult* worst = nullptr;
-  std::size_t optimistic = 0;      // predicted better than measured (more throughput, less latency)
-  std::size_t pessimistic = 0;
-  std::size_t not_expressible = 0;
-  std::size_t failed = 0;
-};
+// The comparison (case_files.hpp); optimistic: predicted better than measured (more throughput,
+// less latency).
+using InferenceSummary = CaseSummary<InferenceCaseResult>;
 [[nodiscard]] InferenceSummary summarize(const std::vector<InferenceCaseResult>& results,
                                          const std::vector<std::pair<std::string, std::string>>& sources);
 

@@ -4,6 +4,7 @@
 
 #include "core/json_writer.hpp"
 #include "core/yaml_doc.hpp"
+#include "sim/studies/case_files.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -16,12 +17,6 @@
 namespace racksim {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
 
 // ---- the vocabulary -------------------------------------------------------------------------
 
@@ -137,13 +132,6 @@ const CheckpointSpec& checkpoint_spec(const std::string& name) {
   throw std::logic_error("checkpoint_spec: '" + name + "' was not checked by the reader");
 }
 
-template <class T, std::size_t N>
-std::vector<std::string> names_of(const T (&table)[N]) {
-  std::vector<std::string> v;
-  for (const auto& e : table) v.emplace_back(e.name);
-  return v;
-}
-
 const std::vector<std::string> kShardings = {"FULL_SHARD", "SHARD_GRAD_OP", "NO_SHARD"};
 const std::vector<std::string> kTpModes = {"vanilla_tp", "async_tp"};
 const std::vector<std::string> kMetrics = {"tokens_per_sec_per_gpu"};
@@ -159,15 +147,6 @@ std::vector<std::string> known_activation_checkpointing() { return names_of(kChe
 // ---- reading ---------------------------------------------------------------------------------
 
 namespace {
-
-std::int64_t positive(const ConfigNode& n) { return n.as_int(1, std::int64_t{1} << 50); }
-
-std::optional<std::int64_t> optional_positive(MapReader& r, const char* key, TrainingCaseConfig& c) {
-  auto n = r.optional(key);
-  if (!n) return std::nullopt;
-  c.where[key] = n->location();
-  return positive(*n);
-}
 
 std::optional<std::string> optional_text(MapReader& r, const char* key, TrainingCaseConfig& c,
                                          const std::vector<std::string>* choices = nullptr) {
@@ -187,19 +166,19 @@ TrainingCaseConfig read_config(const ConfigNode& node) {
     return n;
   };
   c.model = req("model").as_choice(known_training_models());
-  if (auto p = optional_positive(r, "params", c)) c.params = *p;
-  c.seq_len = positive(req("seq_len"));
-  c.micro_batch_size = optional_positive(r, "micro_batch_size", c);
-  c.grad_accum = optional_positive(r, "grad_accum", c);
-  c.global_batch_size = optional_positive(r, "global_batch_size", c);
-  c.local_batch_size = optional_positive(r, "local_batch_size", c);
+  if (auto p = optional_count(r, "params", c.where)) c.params = *p;
+  c.seq_len = positive_count(req("seq_len"));
+  c.micro_batch_size = optional_count(r, "micro_batch_size", c.where);
+  c.grad_accum = optional_count(r, "grad_accum", c.where);
+  c.global_batch_size = optional_count(r, "global_batch_size", c.where);
+  c.local_batch_size = optional_count(r, "local_batch_size", c.where);
   c.precision = req("precision").as_choice(known_training_precisions());
   c.sharding = optional_text(r, "sharding", c, &kShardings);
   c.activation_checkpointing = req("activation_checkpointing").as_choice(known_activation_checkpointing());
-  c.fsdp = optional_positive(r, "fsdp", c);
-  c.tp = optional_positive(r, "tp", c);
-  c.pp = optional_positive(r, "pp", c);
-  c.cp = optional_positive(r, "cp", c);
+  c.fsdp = optional_count(r, "fsdp", c.where);
+  c.tp = optional_count(r, "tp", c.where);
+  c.pp = optional_count(r, "pp", c.where);
+  c.cp = optional_count(r, "cp", c.where);
   c.tp_mode = optional_text(r, "tp_mode", c, &kTpModes);
   c.technique = optional_text(r, "technique", c);
   c.table = optional_text(r, "table", c);
@@ -224,13 +203,6 @@ TrainingCaseConfig read_config(const ConfigNode& node) {
   return c;
 }
 
-std::vector<std::pair<std::string, double>> read_also(const ConfigNode& n) {
-  std::vector<std::pair<std::string, double>> v;
-  if (!n.is_map()) n.fail("expected a map of other published figures, e.g. {mfu_percent: 41.2}");
-  for (const auto& [k, child] : n.entries()) v.emplace_back(k, child.as_number());
-  return v;
-}
-
 // Long: one read per key of a case, then the checks between them.
 TrainingCase read_case(const ConfigNode& node, const std::set<std::string>& source_ids) {
   TrainingCase c;
@@ -243,7 +215,7 @@ TrainingCase read_case(const ConfigNode& node, const std::set<std::string>& sour
                           "whole training steps only)",
                           kind.as_string()));
   c.hardware = r.required("hardware").as_choice(known_training_hardware());
-  c.num_gpus = positive(r.required("num_gpus"));
+  c.num_gpus = positive_count(r.required("num_gpus"));
   c.config = read_config(r.required("config"));
   c.metric = r.required("metric").as_choice(kMetrics);
   const ConfigNode value = r.required("value");
@@ -253,46 +225,17 @@ TrainingCase read_case(const ConfigNode& node, const std::set<std::string>& sour
   c.unit = unit.as_string();
   if (c.unit.rfind("tokens/s/GPU", 0) != 0)
     unit.fail(fmt::format("expected the unit of tokens_per_sec_per_gpu, tokens/s/GPU (a note may follow), got '{}'", c.unit));
-  const ConfigNode src = r.required("source");
-  c.source = src.as_string();
-  if (source_ids.count(c.source) == 0) {
-    std::vector<std::string> ids(source_ids.begin(), source_ids.end());
-    src.fail(fmt::format("unknown source '{}'; meta.sources has: {}", c.source, join(ids)));
-  }
+  c.source = read_source(r.required("source"), source_ids);
   c.confidence = r.required("confidence").as_choice(kConfidence);
   if (auto n = r.optional("notes")) c.notes = n->as_text();
-  if (auto n = r.optional("also")) c.also = read_also(*n);
+  if (auto n = r.optional("also")) c.also = read_also(*n, "{mfu_percent: 41.2}");
   r.finish();
   return c;
 }
 
 TrainingCaseFile read_file(const ConfigDoc& doc) {
-  TrainingCaseFile f;
-  f.file = doc.file();
-  MapReader top(doc.root(), "training-step cases file");
-  MapReader meta(top.required("meta"), "meta");
-  if (auto t = meta.optional("title")) (void)t->as_string();
-  if (auto d = meta.optional("description")) (void)d->as_string();
-  const ConfigNode sources = meta.required("sources");
-  if (!sources.is_map()) sources.fail("expected a map of source id -> where its numbers come from");
-  std::set<std::string> ids;
-  for (const auto& [k, v] : sources.entries()) {
-    f.sources.emplace_back(k, v.as_string());
-    ids.insert(k);
-  }
-  meta.finish();
-  const ConfigNode cases = top.required("cases");
-  std::map<std::string, Location> seen;
-  for (const auto& item : cases.items()) {
-    TrainingCase c = read_case(item, ids);
-    if (auto it = seen.find(c.id); it != seen.end())
-      item.child("id").fail(fmt::format("case id '{}' is given twice (first at {})", c.id, it->second.str()));
-    seen[c.id] = c.where;
-    f.cases.push_back(std::move(c));
-  }
-  if (f.cases.empty()) cases.fail("expected at least one case");
-  top.finish();
-  return f;
+  return read_case_file<TrainingCaseFile>(doc, "training-step cases file", read_case,
+                                          [](const ConfigNode& v) { return v.as_string(); });
 }
 
 }  // namespace
@@ -480,22 +423,11 @@ TrainingMapping map_case(const TrainingCase& c) {
 }
 
 std::string mapped_scenario_yaml(const TrainingCase& c, const TrainingMapping& m) {
-  YAML::Node root;
-  root["schema_version"] = 1;
-  root["name"] = c.id;
-  root["description"] = fmt::format("{} ({}), mapped by racksim validate --training", c.id, c.source);
-  for (const auto& [key, value] : m.overrides) {
-    std::vector<std::string> parts;
-    std::stringstream ss(key);
-    for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
-    std::vector<YAML::Node> path{root};
-    for (std::size_t i = 0; i + 1 < parts.size(); ++i) path.push_back(path.back()[parts[i]]);
-    path.back()[parts.back()] = YAML::Load(value);
-  }
-  YAML::Emitter e;
-  e << root;
-  return fmt::format("# {}: {} GPUs, {}, measured {} {} ({})\n", c.id, c.num_gpus, c.config.model, c.value, c.unit, c.source) +
-         e.c_str() + "\n";
+  return fmt::format("# {}: {} GPUs, {}, measured {} {} ({})\n", c.id, c.num_gpus, c.config.model, c.value, c.unit,
+                     c.source) +
+         scenario_yaml_of(c.id, fmt::format("{} ({}), mapped by racksim validate --training", c.id, c.source),
+                          m.overrides) +
+         "\n";
 }
 
 // ---- outcomes, results, summary -------------------------------------------------------------
@@ -544,37 +476,8 @@ TrainingCaseResult judge_case(const TrainingCase& c, TrainingMapping m, std::opt
   return r;
 }
 
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
-
 TrainingSummary summarize(const std::vector<TrainingCaseResult>& results, const std::vector<std::pair<std::string, std::string>>& sources) {
-  TrainingSummary s;
-  std::vector<double> all;
-  for (const auto& [id, text] : sources) {
-    TrainingSummary::Group g;
-    g.source = id;
-    std::vector<double> errs;
-    for (const auto& r : results)
-      if (r.outcome && r.c->source == id) errs.push_back(std::fabs(r.error));
-    g.cases = errs.size();
-    g.median_abs_error = median_of(errs);
-    if (g.cases > 0) s.per_source.push_back(g);
-  }
-  for (const auto& r : results) {
-    if (!r.mapping.expressible()) ++s.not_expressible;
-    else if (!r.outcome) ++s.failed;
-    if (!r.outcome) continue;
-    all.push_back(std::fabs(r.error));
-    (r.error > 0.0 ? s.optimistic : s.pessimistic) += 1;
-    if (!s.worst || std::fabs(r.error) > std::fabs(s.worst->error)) s.worst = &r;
-  }
-  s.compared = all.size();
-  s.median_abs_error = median_of(all);
-  return s;
+  return summarize_cases(results, sources, [](const TrainingCaseResult& r) { return r.error > 0.0; });
 }
 
 // ---- the report ----------------------------------------------------------------------------
@@ -615,38 +518,11 @@ std::string training_validation_table(const std::vector<TrainingCaseResult>& res
          "  cp: not hidden behind compute), idle, all in ms; bubble: the pipeline bubble. HBM: the largest rank's peak\n"
          "  ('!': over the GPU's capacity, run on with out_of_memory: warn). sim: r reduced (one replica), f every rank.\n"
          "  ~: the mapping approximates something (listed below).\n";
-  out += "\nmedian |error| per source:\n";
-  for (const auto& g : s.per_source)
-    out += fmt::format("  {:<32} {:>4} cases  {:>6.1f}%\n", g.source, g.cases, 100.0 * g.median_abs_error);
-  const bool pass = s.compared > 0 && s.median_abs_error <= budget;
-  out += fmt::format("  {:<32} {:>4} cases  {:>6.1f}% (budget {:.1f}%): {}\n", "all", s.compared, 100.0 * s.median_abs_error,
-                     100.0 * budget, pass ? "within budget" : "PAST BUDGET");
+  out += medians_section(s, budget);
   if (s.worst) out += fmt::format("  worst: {} {:+.1f}%\n", s.worst->c->id, 100.0 * s.worst->error);
   out += fmt::format("  bias: {} optimistic (predicted faster than measured), {} pessimistic\n", s.optimistic, s.pessimistic);
 
-  std::vector<std::pair<std::string, int>> approx;  // each approximation and its cases, in first-seen order
-  for (const auto& r : results) {
-    if (!r.outcome) continue;
-    for (const auto& a : r.mapping.approximations) {
-      auto it = std::find_if(approx.begin(), approx.end(), [&](const auto& p) { return p.first == a; });
-      if (it == approx.end()) approx.emplace_back(a, 1);
-      else ++it->second;
-    }
-  }
-  if (!approx.empty()) {
-    out += "\napproximated by the mapping (cases):\n";
-    for (const auto& [a, n] : approx) out += fmt::format("  {:>4}  {}\n", n, a);
-  }
-  if (s.not_expressible > 0) {
-    out += "\nnot expressible in racksim (not simulated):\n";
-    for (const auto& r : results)
-      if (!r.mapping.expressible()) out += fmt::format("  {}: {}\n", r.c->id, join(r.mapping.not_expressible, "; "));
-  }
-  if (s.failed > 0) {
-    out += "\nnot simulated (the run refused or failed):\n";
-    for (const auto& r : results)
-      if (r.mapping.expressible() && !r.outcome) out += fmt::format("  {}: {}\n", r.c->id, r.failure);
-  }
+  out += case_lists_section(results, s, "approximated by the mapping (cases)");
   return out;
 }
 
@@ -655,27 +531,12 @@ std::string training_validation_json(const std::vector<TrainingCaseResult>& resu
                                      const std::vector<std::string>& files) {
   JsonWriter j;
   j.begin_object();
-  j.key("files").begin_array();
-  for (const auto& f : files) j.value(f);
-  j.end_array();
-  j.field("budget", budget).field("median_abs_error", s.median_abs_error);
-  j.field("within_budget", s.compared > 0 && s.median_abs_error <= budget);
-  j.field("compared", static_cast<std::uint64_t>(s.compared)).field("optimistic", static_cast<std::uint64_t>(s.optimistic));
-  j.field("pessimistic", static_cast<std::uint64_t>(s.pessimistic));
-  j.field("not_expressible", static_cast<std::uint64_t>(s.not_expressible)).field("failed", static_cast<std::uint64_t>(s.failed));
-  j.key("worst");
-  if (s.worst) j.begin_object().field("id", s.worst->c->id).field("error", s.worst->error).end_object();
-  else j.null();
-  j.key("per_source").begin_array();
-  for (const auto& g : s.per_source)
-    j.begin_object().field("source", g.source).field("cases", static_cast<std::uint64_t>(g.cases)).field("median_abs_error", g.median_abs_error).end_object();
-  j.end_array();
+  summary_json_fields(j, s, budget, files);
   j.key("cases").begin_array();
   for (const auto& r : results) {
     j.begin_object().field("id", r.c->id).field("source", r.c->source).field("num_gpus", r.c->num_gpus);
     j.field("measured", r.c->value).field("unit", r.c->unit);
-    const char* status = !r.mapping.expressible() ? "not_expressible" : r.outcome ? "simulated" : "not_simulated";
-    j.field("status", status);
+    j.field("status", case_status(r));
     if (r.outcome) {
       const TrainingOutcome& o = *r.outcome;
       j.field("predicted", r.predicted).field("error", r.error).field("step_time_s", o.step_time_s);
@@ -686,16 +547,7 @@ std::string training_validation_json(const std::vector<TrainingCaseResult>& resu
       j.field("hbm_peak_bytes", o.hbm_peak_bytes).field("hbm_capacity_bytes", o.hbm_capacity_bytes);
       j.field("oom_events", o.oom_events).field("reduced", o.reduced);
     }
-    if (!r.failure.empty()) j.field("failure", r.failure);
-    j.key("not_expressible_because").begin_array();
-    for (const auto& w : r.mapping.not_expressible) j.value(w);
-    j.end_array();
-    j.key("approximations").begin_array();
-    for (const auto& a : r.mapping.approximations) j.value(a);
-    j.end_array();
-    j.key("overrides").begin_object();
-    for (const auto& [k, v] : r.mapping.overrides) j.field(k, v);
-    j.end_object();
+    case_json_tail(j, r);
     j.end_object();
   }
   j.end_array();

@@ -27,6 +27,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "sim/studies/case_files.hpp"
 
 #include <cstdint>
 #include <map>
@@ -132,25 +133,10 @@ struct TrainingCaseResult {
 // Predicted and error filled from the outcome.
 [[nodiscard]] TrainingCaseResult judge_case(const TrainingCase& c, TrainingMapping m, std::optional<TrainingOutcome> o, std::string failure);
 
-struct TrainingSummary {
-  struct Group {
-    std::string source;
-    std::size_t cases = 0;      // compared
-    double median_abs_error = 0.0;
-  };
-  std::vector<Group> per_source;   // in the file's order of sources
-  std::size_t compared = 0;
-  double median_abs_error = 0.0;   // over every compared case
-  const TrainingCaseResult* worst = nullptr;
-  std::size_t optimistic = 0;      // predicted faster than measured
-  std::size_t pessimistic = 0;
-  std::size_t not_expressible = 0;
-  std::size_t failed = 0;
-};
+// The comparison (case_files.hpp); optimistic: predicted faster than measured.
+using TrainingSummary = CaseSummary<TrainingCaseResult>;
 [[nodiscard]] TrainingSummary summarize(const std::vector<TrainingCaseResult>& results,
-                                          const std::vector<std::pair<std::string, std::string>>& sources);
-// The median of `v` (0 for none).
-[[nodiscard]] double median_of(std::vector<double> v);
+                                        const std::vector<std::pair<std::string, std::string>>& sources);
 
 // The report of `racksim validate --training`: per case predicted vs measured, the error and the
 // breakdown; the medians; the cases not expressed and those that failed.

@@ -377,6 +377,18 @@ racksim_bad_input(option_budget_zero RC 3
   ARGS   validate ${published_measurements} --gpu h100 --budget 0
   EXPECT [[--budget 0: expected a number greater than 0]])
 
+# --- serving (docs/inference.md) ---
+set(serving_405b "${PROJECT_SOURCE_DIR}/scenarios/serving-llama3-405b-mi300x.yaml")
+racksim_bad_input(serving_model_does_not_fit RC 3
+  ARGS   run ${serving_405b} --set workload.instance.tp=1
+  EXPECT [[model 'llama3-405b' does not fit a serving instance of tp 1 x pp 1 on mi300x]])
+racksim_bad_input(serving_request_never_fits RC 3
+  ARGS   run ${serving_405b} --set workload.requests.input.tokens=5000000
+  EXPECT [[request 0 needs 5000255 tokens of KV cache at its longest]])
+racksim_bad_input(serving_dtype_not_computed RC 3
+  ARGS   run ${serving_405b} --set workload.dtypes.activations=fp4
+  EXPECT [[a precision GPU 'mi300x' computes in \(it has no fp4 rate\)]])
+
 # --- the command line's own rules (exit 2) ---
 racksim_bad_input(usage_missing_value RC 2
   ARGS   run ${valid} --out

@@ -393,8 +393,11 @@ Verb plan_verb() {
               "global batch of its search, simulate one training step of each point that passes screening (each in its "
               "own process), and print the Pareto set of time to train, energy, GPUs and peak site power, the dominated "
               "points, and every rejected point with its reason (over limit, invalid layout, out of memory, cannot "
-              "evaluate, over power, too slow).";
-  s.positionals = {{"PLAN", "a plan file", "the plan file (scenarios/plans/llama3-405b.yaml is an example)"}};
+              "evaluate, over power, too slow). A plan with kind: serving searches request rates x rack counts x instance "
+              "layouts x instance counts of a serving scenario, runs each point, and prints, per rate, the Pareto set of GPUs, "
+              "peak site power, p99 TTFT and p99 TPOT, and every rejected point with its reason (SLO missed and by how much, "
+              "out of memory, unfinished, over power, over limit, invalid layout).";
+  s.positionals = {{"PLAN", "a plan file", "the plan file (scenarios/plans/llama3-405b.yaml and serving-llama3-70b.yaml are examples)"}};
   s.options = {text("--set", "KEY=VALUE", "override a key of the plan file").repeatable(),
                integer("--jobs", "N", 1, 1024, "the points simulated at once").default_shown("the machine's cores"),
                text("--json", "FILE", "write every point as JSON"),

@@ -78,6 +78,16 @@ if(CMAKE_SCRIPT_MODE_FILE)
         endif()
       endif()
     endforeach()
+    # One process at a time: the same JSON, byte for byte; --out writes each simulated point's
+    # summary.json (the tp 3 points are refused before simulating).
+    racksim_run_expect(out1 0 plan "${plan}" --jobs 1 --json "${OUT}/s1/plan.json" --out "${OUT}/sdir")
+    file(READ "${OUT}/s1/plan.json" json1)
+    if(NOT json1 STREQUAL json)
+      message(FATAL_ERROR "serving plan.json with --jobs 1 differs from --jobs 2")
+    endif()
+    if(NOT EXISTS "${OUT}/sdir/points/001/summary.json" OR EXISTS "${OUT}/sdir/points/002" OR NOT EXISTS "${OUT}/sdir/plan.txt")
+      message(FATAL_ERROR "--out: expected points/001/summary.json (simulated), no points/002 (refused) and plan.txt")
+    endif()
     # Out of HBM: with 10 % of the MI355X's 288 GB usable (28.8 GB), tp 2's FP8 weights alone,
     # 70.6e9 x 1 B / 2 = 35.3 GB per GPU, do not fit; the run refuses the point.
     racksim_run_expect(out2 0 plan "${plan}" --set "rates=[20]" --set "search.layouts=[{tp: 2}]"
@@ -85,7 +95,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
     check_matches("serving plan, out of HBM" "${out2}"
       "\n +#1 +20 req/s +1 +8 +tp2 pp1 x4 +out of memory +out of HBM, the run refuses it: .*does not fit"
       "no point meets every limit and the SLO")
-    message(STATUS "ok: the serving plan's table and JSON; out of HBM")
+    message(STATUS "ok: the serving plan's table and JSON; --jobs 1 and 2 agree; --out; out of HBM")
     return()
   endif()
 

@@ -9,9 +9,14 @@
 #                            memory, over power, too slow, invalid layout by the grid and by the
 #                            generator, over the rack limit); the --json file's content; the same
 #                            JSON, byte for byte, with --jobs 1 and --jobs 2; the --out folder
+#       cli/plan/serving     scenarios/plans/serving-llama3-70b.yaml (8 serving points, about a
+#                            second): the per-rate Pareto sections, the tp 3 points refused for the
+#                            heads, the JSON's structure, --jobs 1 and 2 alike, --out, and out of
+#                            HBM with a small memory_fraction (no numbers copied from the program)
 #       cli/plan/<case>      bad plans and command lines (expect_error.cmake): exit 3 naming the
 #                            file, line and key, or exit 2
-#   - run as a script (cmake -DMODE=small ... -P plan_cli.cmake), it performs the first check.
+#   - run as a script (cmake -DMODE=small|serving ... -P plan_cli.cmake), it performs the first
+#     or second check.
 #
 # Which point fails for which reason, and why, is derived in the comments of plan.yaml and
 # base.yaml.

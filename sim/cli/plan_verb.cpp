@@ -7,6 +7,7 @@
 #include "core/atomic_file.hpp"
 #include "core/output_folder.hpp"
 #include "sim/studies/capacity_plan.hpp"
+#include "sim/studies/serving_plan.hpp"
 #include "sim/cli/progress.hpp"
 #include "sim/output/metrics.hpp"
 #include "sim/output/results.hpp"
@@ -62,7 +63,47 @@ std::string what_without_location(const InputError& e, bool expected = false) {
 
 // ---- in the child -----------------------------------------------------------------------------
 
+// A serving run's figures by name (sim/output/metrics.hpp), with its power.
+PointMetrics serving_metrics_of(const RunResult& r) {
+  if (!r.serving) throw Error("internal error: a serving plan point's run has no serving metrics");
+  if (!r.power) throw Error("internal error: a plan point's run has no power summary");
+  auto get = [&](const char* name) {
+    const auto v = metric(r, name);
+    if (!v) throw Error(fmt::format("internal error: a plan point's run has no metric {}", name));
+    return *v;
+  };
+  auto get_or_zero = [&](const char* name) { return metric(r, name).value_or(0.0); };  // no SLO, no requests: none
+  PointMetrics m;
+  m.serving = true;
+  m.ttft_p99_s = get("serving.ttft_p99_s");
+  m.tpot_p99_s = get("serving.tpot_p99_s");
+  m.e2e_p99_s = get("serving.e2e_p99_s");
+  m.ttft_p50_s = get("serving.ttft_p50_s");
+  m.tpot_p50_s = get("serving.tpot_p50_s");
+  m.output_tokens_per_s = get("serving.output_tokens_per_s");
+  m.requests_per_s = get("serving.requests_per_s");
+  m.goodput_requests_per_s = get_or_zero("serving.goodput_requests_per_s");
+  m.slo_attainment = get_or_zero("serving.slo_attainment");
+  m.energy_per_output_token_j = get_or_zero("serving.energy_per_output_token_j");
+  m.requests = r.serving->requests;
+  m.finished = r.serving->finished;
+  m.unfinished = r.serving->unfinished;
+  m.energy_j = get("power.energy_j");
+  m.site_energy_j = get("power.site_energy_j");
+  m.it_avg_w = get("power.it_avg_w");
+  m.site_avg_w = get("power.site_avg_w");
+  m.rack_peak_w = get("power.rack_peak_w");
+  m.gpu_peak_w = get("power.gpu_peak_w");
+  m.switch_w = get("power.scale_out_switches_avg_w");
+  m.clock_avg_mhz = get("power.clock_avg_mhz");
+  m.throttle_limit = r.power->throttle_limit;
+  m.racks = r.domains;
+  m.gpus = r.gpus;
+  return m;
+}
+
 PointMetrics metrics_of(const RunResult& r) {
+  if (r.serving) return serving_metrics_of(r);
   if (!r.training) throw Error("internal error: a plan point's run has no training metrics");
   if (!r.power) throw Error("internal error: a plan point's run has no power summary");
   // Every figure that exists for a training run with power, by its name (sim/output/metrics.hpp).
@@ -110,7 +151,7 @@ std::string evaluate_point(const Scenario& s, const std::string& summary_file) {
   try {
     // The sizes first (as a run does): the replica generated below could otherwise exhaust memory.
     check_sizes(s);
-    {
+    if (s.workload.transformer) {
       const TransformerSpec& t = *s.workload.transformer;
       const std::int64_t block = std::min(t.layout.world(), t.layout.tp * t.layout.cp * t.layout.pp);
       const Workload replica = generate_transformer(t, s.gpu, static_cast<int>(block));
@@ -153,6 +194,36 @@ std::map<std::size_t, std::string> run_children(const std::vector<std::size_t>& 
   return done;
 }
 
+// What a serving plan needs of its base scenario: a serving workload of one kind of instance with
+// synthetic requests at a rate (the plan sets workload.requests.rate).
+PlanBase serving_base_of(const PlanSpec& plan, const Scenario& base_s) {
+  if (!base_s.workload.serving)
+    throw InputError(plan.scenario_where,
+                     fmt::format("expected a base scenario whose workload serves requests (kind: inference_serving, "
+                                 "docs/inference.md) for a serving plan; {} runs a workload of kind '{}'",
+                                 plan.scenario, base_s.workload.kind));
+  const ServingSpec& sv = *base_s.workload.serving;
+  if (sv.disaggregated())
+    throw InputError(plan.scenario_where,
+                     fmt::format("expected a base scenario of one kind of instance (workload.instance); {} disaggregates "
+                                 "prefill and decode, which a serving plan does not vary",
+                                 plan.scenario));
+  if (!sv.requests.file.empty() || (sv.requests.arrival != "poisson" && sv.requests.arrival != "fixed"))
+    throw InputError(plan.scenario_where,
+                     fmt::format("expected a base scenario whose requests arrive at a rate (workload.requests.arrival: "
+                                 "poisson or fixed), since each point sets workload.requests.rate; {} has {} requests ({})",
+                                 plan.scenario, sv.requests.file.empty() ? sv.requests.arrival : "trace",
+                                 sv.requests.where.file.empty() ? plan.scenario : fmt::format("{}:{}", sv.requests.where.file, sv.requests.where.line)));
+  PlanBase base;
+  base.gpus_per_rack = base_s.cluster.up.gpus;
+  base.tp = sv.pool.layout.tp;
+  base.pp = sv.pool.layout.pp;
+  base.ep = sv.pool.layout.ep;
+  base.domains = base_s.cluster.domains;
+  base.site = base_s.power.site;
+  return base;
+}
+
 // What the grid needs of the plan's base scenario, read with the plan's overrides (its errors are
 // the plan's).
 PlanBase base_of(const PlanSpec& plan, const std::string& data_dir) {
@@ -164,6 +235,7 @@ PlanBase base_of(const PlanSpec& plan, const std::string& data_dir) {
     throw InputError(from_override ? plan.overrides_where : plan.scenario_where,
                      fmt::format("the base scenario is not valid: {}", e.what()));
   }
+  if (plan.kind == PlanKind::Serving) return serving_base_of(plan, base_s);
   if (!base_s.workload.transformer)
     throw InputError(plan.scenario_where,
                      fmt::format("expected a base scenario whose workload is a generated training step (kind: "
@@ -213,7 +285,12 @@ std::vector<std::size_t> screen(std::vector<PlanPoint>& points, std::vector<std:
     try {
       scenarios[i] = load_scenario(plan.scenario, p.overrides, data_dir, &files);
     } catch (const InputError& e) {
-      reject(p, Reject::InvalidLayout, fmt::format("the generator rejects it: {}", what_without_location(e, true)));
+      if (plan.kind == PlanKind::Serving) {
+        const std::string why = what_without_location(e, true);
+        reject(p, serving_refusal(why), fmt::format("the run refuses it: {}", why));
+      } else {
+        reject(p, Reject::InvalidLayout, fmt::format("the generator rejects it: {}", what_without_location(e, true)));
+      }
       continue;
     }
     to_simulate.push_back(i);
@@ -228,7 +305,12 @@ bool judge_answers(std::vector<PlanPoint>& points, const std::map<std::size_t, s
   for (const auto& [i, text] : answers) {
     PlanPoint& p = points[i];
     if (text.rfind("metrics\n", 0) == 0) {
-      judge(p, decode_metrics(text.substr(8)), plan, base);
+      if (plan.kind == PlanKind::Serving) judge_serving(p, decode_metrics(text.substr(8)), plan, base);
+      else judge(p, decode_metrics(text.substr(8)), plan, base);
+    } else if (plan.kind == PlanKind::Serving && text.rfind("input ", 0) == 0) {
+      const std::string why = text.substr(6);
+      const Reject r = serving_refusal(why);
+      reject(p, r, fmt::format("{}: {}", r == Reject::OutOfMemory ? "out of HBM, the run refuses it" : "the run refuses it", why));
     } else if (text.rfind("oom ", 0) == 0) {
       reject(p, Reject::OutOfMemory, fmt::format("out of HBM before the step starts: {} (not simulated)", text.substr(4)));
     } else if (text.rfind("input ", 0) == 0) {
@@ -245,12 +327,13 @@ bool judge_answers(std::vector<PlanPoint>& points, const std::map<std::size_t, s
 std::vector<std::string> write_outputs(const Options& o, const PlanSpec& plan, const PlanBase& base,
                                        const std::vector<PlanPoint>& points, const std::string& table) {
   std::vector<std::string> written;
+  const auto json = [&] { return plan.kind == PlanKind::Serving ? serving_plan_json(plan, base, points) : plan_json(plan, base, points); };
   if (!o.json.empty()) {
-    write_atomic(o.json, plan_json(plan, base, points));
+    write_atomic(o.json, json());
     written.push_back(o.json);
   }
   if (!o.out.empty()) {
-    write_atomic(fs::path(o.out) / "plan.json", plan_json(plan, base, points));
+    write_atomic(fs::path(o.out) / "plan.json", json());
     write_atomic(fs::path(o.out) / "plan.txt", table);
     written.push_back((fs::path(o.out) / "plan.json").string());
     written.push_back((fs::path(o.out) / "plan.txt").string());
@@ -267,22 +350,29 @@ int cmd_plan(const ParsedArgs& a, const CliContext& ctx) {
   const PlanBase base = base_of(plan, data_dir);
   const std::optional<FolderLock> lock = create_output_folders(o);  // held until the plan ends
 
-  std::vector<PlanPoint> points = expand_grid(plan, base);
+  const bool serving = plan.kind == PlanKind::Serving;
+  std::vector<PlanPoint> points = serving ? expand_serving_grid(plan, base) : expand_grid(plan, base);
   std::vector<std::optional<Scenario>> scenarios(points.size());
   const std::vector<std::size_t> to_simulate = screen(points, scenarios, plan, data_dir);
   const int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  out << fmt::format("racksim plan: {} points, {} rejected by the plan or the generator, {} to evaluate (one training step each)\n", points.size(),
-                     points.size() - to_simulate.size(), to_simulate.size())
-      << std::flush;
+  if (serving)
+    out << fmt::format("racksim plan: {} points, {} rejected by the plan or the scenario, {} to evaluate (one serving run each)\n",
+                       points.size(), points.size() - to_simulate.size(), to_simulate.size())
+        << std::flush;
+  else
+    out << fmt::format("racksim plan: {} points, {} rejected by the plan or the generator, {} to evaluate (one training step each)\n", points.size(),
+                       points.size() - to_simulate.size(), to_simulate.size())
+        << std::flush;
   const auto answers = run_children(to_simulate, jobs, [&](std::size_t i) {
     const std::string summary =
         o.out.empty() ? std::string() : (fs::path(o.out) / "points" / fmt::format("{:03}", points[i].id) / "summary.json").string();
     return evaluate_point(*scenarios[i], summary);
   }, ctx.tty);
   const bool failed = judge_answers(points, answers, plan, base);
-  mark_pareto(points);
+  if (serving) mark_serving_pareto(points);
+  else mark_pareto(points);
 
-  const std::string table = plan_table(plan, base, points);
+  const std::string table = serving ? serving_plan_table(plan, base, points) : plan_table(plan, base, points);
   out << "\n" << table;
   const std::vector<std::string> written = write_outputs(o, plan, base, points, table);
   if (!written.empty()) {
@@ -303,8 +393,11 @@ Verb plan_verb() {
               "global batch of its search, simulate one training step of each point that passes screening (each in its "
               "own process), and print the Pareto set of time to train, energy, GPUs and peak site power, the dominated "
               "points, and every rejected point with its reason (over limit, invalid layout, out of memory, cannot "
-              "evaluate, over power, too slow).";
-  s.positionals = {{"PLAN", "a plan file", "the plan file (scenarios/plans/llama3-405b.yaml is an example)"}};
+              "evaluate, over power, too slow). A plan with kind: serving searches request rates x rack counts x instance "
+              "layouts x instance counts of a serving scenario, runs each point, and prints, per rate, the Pareto set of GPUs, "
+              "peak site power, p99 TTFT and p99 TPOT, and every rejected point with its reason (SLO missed and by how much, "
+              "out of memory, unfinished, over power, over limit, invalid layout).";
+  s.positionals = {{"PLAN", "a plan file", "the plan file (scenarios/plans/llama3-405b.yaml and serving-llama3-70b.yaml are examples)"}};
   s.options = {text("--set", "KEY=VALUE", "override a key of the plan file").repeatable(),
                integer("--jobs", "N", 1, 1024, "the points simulated at once").default_shown("the machine's cores"),
                text("--json", "FILE", "write every point as JSON"),

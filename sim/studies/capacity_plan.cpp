@@ -67,6 +67,59 @@ std::optional<Watts> positive_watts(const std::optional<ConfigNode>& n) {
   return w;
 }
 
+// A serving layout: one instance's tp, pp, ep (workload.instance.*).
+PlanLayout read_serving_layout(const ConfigNode& n) {
+  PlanLayout l;
+  l.where = n.location();
+  MapReader r(n, "layout");
+  if (auto v = r.optional("tp")) l.tp = v->as_int(1, 1 << 16);
+  if (auto v = r.optional("pp")) l.pp = v->as_int(1, 1 << 16);
+  if (auto v = r.optional("ep")) l.ep = v->as_int(1, 1 << 16);
+  r.finish();
+  return l;
+}
+
+double positive_duration(const ConfigNode& n) {
+  const double v = n.as_duration().value();
+  if (!(v > 0.0)) n.fail(fmt::format("expected a duration greater than zero, got '{}'", n.as_string()));
+  return v;
+}
+
+// The keys after schema_version and name of a `kind: serving` plan.
+void read_serving_plan(PlanSpec& p, MapReader& top) {
+  {
+    const ConfigNode rn = top.required("rates");
+    if (!rn.is_sequence()) rn.fail("expected a list of request rates in requests/s, e.g. [20, 40]");
+    for (const auto& item : rn.items()) {
+      const double r = item.as_number();
+      if (!(r > 0.0) || !std::isfinite(r)) item.fail(fmt::format("expected a request rate greater than zero (requests/s), got {}", r));
+      if (std::find(p.rates.begin(), p.rates.end(), r) != p.rates.end()) item.fail(fmt::format("{} is listed twice", r));
+      p.rates.push_back(r);
+    }
+    if (p.rates.empty()) rn.fail("expected a non-empty list of request rates (requests/s)");
+  }
+  if (auto sn = top.optional("slo")) {
+    MapReader sr(*sn, "slo");
+    if (auto v = sr.optional("ttft_p99")) p.ttft_p99_s = positive_duration(*v);
+    if (auto v = sr.optional("tpot_p99")) p.tpot_p99_s = positive_duration(*v);
+    sr.finish();
+  }
+  const ConfigNode sn = top.required("search");
+  p.search_where = sn.location();
+  MapReader sr(sn, "search");
+  if (auto rn = sr.optional("racks")) p.racks = int_list(*rn, 1, 1'000'000, "rack counts");
+  {
+    const ConfigNode ln = sr.required("layouts");
+    if (!ln.is_sequence()) ln.fail("expected a list of instance layouts, each a map such as {tp: 4}");
+    for (const auto& item : ln.items()) p.layouts.push_back(read_serving_layout(item));
+    if (p.layouts.empty()) ln.fail("expected at least one instance layout, e.g. [{tp: 4}]");
+  }
+  if (auto in = sr.optional("instances")) {
+    if (!(in->is_scalar() && in->as_string() == "fill")) p.instances = int_list(*in, 1, 1 << 24, "instance counts, or fill");
+  }
+  sr.finish();
+}
+
 PlanSpec read_plan(const ConfigDoc& doc) {
   PlanSpec p;
   p.file = doc.file();
@@ -74,6 +127,8 @@ PlanSpec read_plan(const ConfigDoc& doc) {
   const ConfigNode ver = top.required("schema_version");
   if (ver.as_int(1, 1000) != kPlanSchemaVersion)
     ver.fail(fmt::format("unsupported plan schema_version; this racksim reads version {}", kPlanSchemaVersion));
+  if (auto k = top.optional("kind"))
+    p.kind = k->as_choice({"training", "serving"}) == "serving" ? PlanKind::Serving : PlanKind::Training;
   p.name = top.required("name").as_string();
   if (auto d = top.optional("description")) p.description = d->as_string();
   const ConfigNode sc = top.required("scenario");
@@ -90,10 +145,6 @@ PlanSpec read_plan(const ConfigDoc& doc) {
       p.overrides.push_back(a);
     }
   }
-  const ConfigNode tok = top.required("tokens");
-  p.tokens = tok.as_number();
-  if (!(p.tokens > 0.0)) tok.fail(fmt::format("expected the training tokens, a number greater than zero, got {}", p.tokens));
-  p.deadline = parse_deadline(top.required("deadline"));
   if (auto ln = top.optional("limits")) {
     MapReader lr(*ln, "limits");
     p.limits.site_power = positive_watts(lr.optional("site_power"));
@@ -102,6 +153,15 @@ PlanSpec read_plan(const ConfigDoc& doc) {
     if (auto v = lr.optional("gpus")) p.limits.gpus = v->as_int(1, 1LL << 40);
     lr.finish();
   }
+  if (p.kind == PlanKind::Serving) {
+    read_serving_plan(p, top);
+    top.finish();
+    return p;
+  }
+  const ConfigNode tok = top.required("tokens");
+  p.tokens = tok.as_number();
+  if (!(p.tokens > 0.0)) tok.fail(fmt::format("expected the training tokens, a number greater than zero, got {}", p.tokens));
+  p.deadline = parse_deadline(top.required("deadline"));
   const ConfigNode sn = top.required("search");
   p.search_where = sn.location();
   MapReader sr(sn, "search");
@@ -171,6 +231,8 @@ std::string to_string(Reject r) {
     case Reject::OutOfMemory: return "out_of_memory";
     case Reject::OverPower: return "over_power";
     case Reject::TooSlow: return "too_slow";
+    case Reject::SloMissed: return "slo_missed";
+    case Reject::Unfinished: return "unfinished";
   }
   return "none";
 }
@@ -220,6 +282,22 @@ std::string encode_metrics(const PointMetrics& m) {
   text("oom_first", m.oom_first);
   text("not_reduced_because", m.not_reduced_because);
   text("throttle_limit", m.throttle_limit);
+  if (m.serving) {
+    integer("serving", 1);
+    num("ttft_p99_s", m.ttft_p99_s);
+    num("tpot_p99_s", m.tpot_p99_s);
+    num("e2e_p99_s", m.e2e_p99_s);
+    num("ttft_p50_s", m.ttft_p50_s);
+    num("tpot_p50_s", m.tpot_p50_s);
+    num("output_tokens_per_s", m.output_tokens_per_s);
+    num("requests_per_s", m.requests_per_s);
+    num("goodput_requests_per_s", m.goodput_requests_per_s);
+    num("slo_attainment", m.slo_attainment);
+    num("energy_per_output_token_j", m.energy_per_output_token_j);
+    integer("requests", m.requests);
+    integer("finished", m.finished);
+    integer("unfinished", m.unfinished);
+  }
   return s;
 }
 
@@ -256,6 +334,20 @@ PointMetrics decode_metrics(const std::string& text) {
     else if (k == "oom_first") m.oom_first = v;
     else if (k == "not_reduced_because") m.not_reduced_because = v;
     else if (k == "throttle_limit") m.throttle_limit = v;
+    else if (k == "serving") m.serving = i != 0;
+    else if (k == "ttft_p99_s") m.ttft_p99_s = d;
+    else if (k == "tpot_p99_s") m.tpot_p99_s = d;
+    else if (k == "e2e_p99_s") m.e2e_p99_s = d;
+    else if (k == "ttft_p50_s") m.ttft_p50_s = d;
+    else if (k == "tpot_p50_s") m.tpot_p50_s = d;
+    else if (k == "output_tokens_per_s") m.output_tokens_per_s = d;
+    else if (k == "requests_per_s") m.requests_per_s = d;
+    else if (k == "goodput_requests_per_s") m.goodput_requests_per_s = d;
+    else if (k == "slo_attainment") m.slo_attainment = d;
+    else if (k == "energy_per_output_token_j") m.energy_per_output_token_j = d;
+    else if (k == "requests") m.requests = i;
+    else if (k == "finished") m.finished = i;
+    else if (k == "unfinished") m.unfinished = i;
     else throw Error(fmt::format("internal error: unknown metric line from a plan point's process: '{}'", line));
   }
   return m;

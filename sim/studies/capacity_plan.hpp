@@ -66,7 +66,10 @@ struct PlanLimits {
   std::optional<std::int64_t> gpus;
 };
 
+enum class PlanKind { Training, Serving };
+
 struct PlanSpec {
+  PlanKind kind = PlanKind::Training;  // `kind: serving` (sim/studies/serving_plan.hpp); absent: training
   std::string name;
   std::string description;
   std::string file;                   // the plan file as given
@@ -81,6 +84,10 @@ struct PlanSpec {
   std::vector<PlanLayout> layouts;    // search.layouts
   std::vector<std::int64_t> global_batch;  // search.global_batch (sequences); empty: the base's
   Location search_where;
+  // kind: serving only (sim/studies/serving_plan.hpp)
+  std::vector<double> rates;          // requests/s, each point's workload.requests.rate
+  std::optional<double> ttft_p99_s, tpot_p99_s;  // slo
+  std::vector<std::int64_t> instances;  // search.instances; empty: fill (as many as the racks hold)
 };
 
 // Reads a plan file, applies `sets` (KEY=VALUE on the plan's own keys, like racksim run's --set
@@ -99,9 +106,12 @@ struct PlanBase {
   std::int64_t global_batch = 0;        // sequences
   std::int64_t sequence = 0;            // tokens per sequence
   SiteParams site;                      // the site model (PUE or cooling plant)
+  std::int64_t ep = 1;                  // serving: the base instance's ep (tp, pp above)
+  std::int64_t domains = 1;             // serving: the base's cluster.domains (search.racks absent)
 };
 
-enum class Reject { None, OverLimit, InvalidLayout, CannotEvaluate, SimulationFailed, OutOfMemory, OverPower, TooSlow };
+enum class Reject { None, OverLimit, InvalidLayout, CannotEvaluate, SimulationFailed, OutOfMemory, OverPower, TooSlow,
+                    SloMissed, Unfinished };  // the last two: serving plans
 [[nodiscard]] std::string to_string(Reject r);  // "over_limit", ...
 [[nodiscard]] std::string reject_title(Reject r);  // "over limit", ...
 
@@ -130,6 +140,12 @@ struct PointMetrics {
   std::int64_t replicas = 1;
   std::string not_reduced_because;    // a full run's reason
   std::string throttle_limit;         // "none" when no kernel ran slower
+  // A serving run's (sim/output/serving_metrics.hpp); `serving` false for a training step.
+  bool serving = false;
+  double ttft_p99_s = 0.0, tpot_p99_s = 0.0, e2e_p99_s = 0.0, ttft_p50_s = 0.0, tpot_p50_s = 0.0;
+  double output_tokens_per_s = 0.0, requests_per_s = 0.0, goodput_requests_per_s = 0.0;
+  double slo_attainment = 0.0, energy_per_output_token_j = 0.0;
+  std::int64_t requests = 0, finished = 0, unfinished = 0;
 };
 // Text form, one "key value" line each (numbers as hexadecimal floats: exact, locale-free), for
 // the pipe from the child process.
@@ -166,6 +182,10 @@ struct PlanPoint {
   std::optional<PointMetrics> metrics;
   std::optional<TrainingEstimate> estimate;
   std::size_t dominated_by = 0;       // id of a Pareto point that dominates it
+  // serving plans: the point's request rate and instance count; its peak power once judged
+  double rate = 0.0;
+  std::int64_t instances = 0;
+  std::optional<double> peak_it_w, peak_site_w;
   [[nodiscard]] std::string layout_label() const;  // "tp8 pp9 cp1 dp16" plus the layout's other keys
 };
 

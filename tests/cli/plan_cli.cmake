@@ -9,9 +9,14 @@
 #                            memory, over power, too slow, invalid layout by the grid and by the
 #                            generator, over the rack limit); the --json file's content; the same
 #                            JSON, byte for byte, with --jobs 1 and --jobs 2; the --out folder
+#       cli/plan/serving     scenarios/plans/serving-llama3-70b.yaml (8 serving points, about a
+#                            second): the per-rate Pareto sections, the tp 3 points refused for the
+#                            heads, the JSON's structure, --jobs 1 and 2 alike, --out, and out of
+#                            HBM with a small memory_fraction (no numbers copied from the program)
 #       cli/plan/<case>      bad plans and command lines (expect_error.cmake): exit 3 naming the
 #                            file, line and key, or exit 2
-#   - run as a script (cmake -DMODE=small ... -P plan_cli.cmake), it performs the first check.
+#   - run as a script (cmake -DMODE=small|serving ... -P plan_cli.cmake), it performs the first
+#     or second check.
 #
 # Which point fails for which reason, and why, is derived in the comments of plan.yaml and
 # base.yaml.
@@ -38,6 +43,67 @@ if(CMAKE_SCRIPT_MODE_FILE)
   file(REMOVE_RECURSE "${OUT}")
   file(MAKE_DIRECTORY "${OUT}")
   unset(ENV{RACKSIM_DATA_DIR})
+
+  if(MODE STREQUAL "serving")
+    # The shipped serving plan: rates [20, 40] outermost, layouts [tp2, tp3, tp4, tp8] inside,
+    # each filling one 8-GPU node, so #1-#4 are 20 req/s, #5-#8 40 req/s. Only the structure and
+    # the points whose outcome follows from the model are checked (which layouts meet the SLO is
+    # the simulation's to say): tp 3 does not divide Llama 3 70B's 64 heads, and fills the node
+    # with 8 / 3 = 2 instances of 3 GPUs = 6 GPUs.
+    set(plan "${SOURCE_DIR}/scenarios/plans/serving-llama3-70b.yaml")
+    racksim_run_expect(out 0 plan "${plan}" --jobs 2 --json "${OUT}/s/plan.json")
+    check_matches("serving plan" "${out}"
+      "racksim plan: 8 points, [0-9]+ rejected by the plan or the scenario, [0-9]+ to evaluate \\(one serving run each\\)"
+      "search +2 rates x 1 rack count x 4 layouts x fill = 8 points, 8 GPUs per rack"
+      "\nAt 20 req/s: Pareto set: [1-9][0-9]* points?"
+      "\nAt 40 req/s: Pareto set: [0-9]+ points?"
+      "\n +#[0-9]+ +1 +8 +tp[248] pp1 x[124] +[0-9.]+ m?s +[0-9.]+ m?s +[0-9.e+]+ +[0-9.e+]+ +[0-9.]+ kW"
+      "\nRejected: [0-9]+ points?\n"
+      "\n +#2 +20 req/s +1 +6 +tp3 pp1 x2 +invalid layout +the run refuses it: .*tp \\(3\\) must divide the attention heads \\(64\\)"
+      "\n +#6 +40 req/s +1 +6 +tp3 pp1 x2 +invalid layout"
+      "How these numbers were obtained: each point is a racksim simulation of serving-llama3-70b-mi355x\\.yaml")
+    file(READ "${OUT}/s/plan.json" json)
+    json_is("${json}" serving kind)
+    json_is("${json}" 8 counts points)
+    json_is("${json}" 20 rates 0)
+    json_is("${json}" 0.02 slo tpot_p99_s)
+    json_is("${json}" invalid_layout points 1 rejected_for)
+    json_is("${json}" null points 1 run)
+    json_is("${json}" workload.requests.rate=20 points 0 overrides 5)
+    json_is("${json}" workload.instances=4 points 0 overrides 4)
+    # Every point is judged: a feasible one has its run and its peak power, a rejected one a reason.
+    foreach(i RANGE 7)
+      string(JSON st GET "${json}" points ${i} status)
+      if(st STREQUAL "rejected")
+        string(JSON r GET "${json}" points ${i} reasons 0)
+      else()
+        string(JSON r GET "${json}" points ${i} peak_site_w)
+        if(NOT r GREATER 0)
+          message(FATAL_ERROR "plan.json: points[${i}] is ${st} with peak_site_w ${r}")
+        endif()
+      endif()
+    endforeach()
+    # One process at a time: the same JSON, byte for byte; --out writes each simulated point's
+    # summary.json (the tp 3 points are refused before simulating).
+    racksim_run_expect(out1 0 plan "${plan}" --jobs 1 --json "${OUT}/s1/plan.json" --out "${OUT}/sdir")
+    file(READ "${OUT}/s1/plan.json" json1)
+    if(NOT json1 STREQUAL json)
+      message(FATAL_ERROR "serving plan.json with --jobs 1 differs from --jobs 2")
+    endif()
+    if(NOT EXISTS "${OUT}/sdir/points/001/summary.json" OR EXISTS "${OUT}/sdir/points/002" OR NOT EXISTS "${OUT}/sdir/plan.txt")
+      message(FATAL_ERROR "--out: expected points/001/summary.json (simulated), no points/002 (refused) and plan.txt")
+    endif()
+    # Out of HBM: with 10 % of the MI355X's 288 GB usable (28.8 GB), tp 2's FP8 weights alone,
+    # 70.6e9 x 1 B / 2 = 35.3 GB per GPU, do not fit; the run refuses the point.
+    racksim_run_expect(out2 0 plan "${plan}" --set "rates=[20]" --set "search.layouts=[{tp: 2}]"
+                       --set "overrides=[workload.requests.count=50, workload.scheduler.memory_fraction=0.1]")
+    check_matches("serving plan, out of HBM" "${out2}"
+      "\n +#1 +20 req/s +1 +8 +tp2 pp1 x4 +out of memory +out of HBM, the run refuses it: .*does not fit"
+      "no point meets every limit and the SLO")
+    message(STATUS "ok: the serving plan's table and JSON; --jobs 1 and 2 agree; --out; out of HBM")
+    return()
+  endif()
+
   set(plan "${SOURCE_DIR}/tests/data/plan/plan.yaml")
 
   racksim_run_expect(out 0 plan "${plan}" --jobs 2 --json "${OUT}/a/plan.json" --out "${OUT}/dir")
@@ -140,6 +206,11 @@ add_test(NAME "cli/plan/small"
                  "-DOUT=${CMAKE_CURRENT_BINARY_DIR}/out/plan/small" -P "${CMAKE_CURRENT_SOURCE_DIR}/plan_cli.cmake")
 set_tests_properties("cli/plan/small" PROPERTIES LABELS "cli" TIMEOUT 300)
 
+add_test(NAME "cli/plan/serving"
+         COMMAND ${CMAKE_COMMAND} "-DRACKSIM=$<TARGET_FILE:racksim>" "-DMODE=serving" "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}"
+                 "-DOUT=${CMAKE_CURRENT_BINARY_DIR}/out/plan/serving" -P "${CMAKE_CURRENT_SOURCE_DIR}/plan_cli.cmake")
+set_tests_properties("cli/plan/serving" PROPERTIES LABELS "cli" TIMEOUT 300)
+
 # Bad plans, each a copy of tests/data/plan/plan.yaml with one defect, written beside it in the
 # build folder with the base scenario's absolute path. Lines: the copies keep plan.yaml's lines.
 set(plan_bad "${CMAKE_CURRENT_BINARY_DIR}/out/plan/inputs")
@@ -215,3 +286,24 @@ racksim_error_test(plan unknown_option RC 2
 racksim_error_test(plan huge_point_refused_by_size RC 0
   ARGS   plan ${PROJECT_SOURCE_DIR}/tests/data/plan/huge_layers.yaml --jobs 1
   EXPECT "#1 +1 +4 +tp4 pp1 dp1 +8 +cannot evaluate +the run refuses it: workload: generating this training step would build about 96 million ops .* more than simulation\\.memory_limit \\(16 GB\\)")
+
+# Serving plans: a base whose requests do not arrive at a rate (offline: a copy of the shipped
+# base, beside its plan in the build folder), and a training base.
+file(READ "${PROJECT_SOURCE_DIR}/scenarios/serving-llama3-70b-mi355x.yaml" serving_base)
+string(REPLACE "arrival: poisson\n    rate: 40" "arrival: offline" serving_base "${serving_base}")
+file(WRITE "${plan_bad}/serving_offline_base.yaml" "${serving_base}")
+file(READ "${PROJECT_SOURCE_DIR}/scenarios/plans/serving-llama3-70b.yaml" serving_plan)
+string(REPLACE "scenario: ../serving-llama3-70b-mi355x.yaml" "scenario: serving_offline_base.yaml" plan_text "${serving_plan}")
+file(WRITE "${plan_bad}/serving_offline.yaml" "${plan_text}")
+string(FIND "${plan_text}" "\nscenario:" at)
+string(SUBSTRING "${plan_text}" 0 ${at} before)
+string(REGEX MATCHALL "\n" nl "${before}")
+list(LENGTH nl l)
+math(EXPR l "${l} + 2")
+racksim_error_test(plan serving_offline_base RC 3
+  ARGS   plan ${plan_bad}/serving_offline.yaml
+  EXPECT "/serving_offline\\.yaml:${l}:[0-9]+: key 'scenario': expected a base scenario whose requests arrive at a rate \\(workload\\.requests\\.arrival: poisson or fixed\\).* has offline requests")
+
+racksim_error_test(plan serving_training_base RC 3
+  ARGS   plan ${PROJECT_SOURCE_DIR}/scenarios/plans/serving-llama3-70b.yaml --set scenario=../llama3-8b.yaml --set overrides=[]
+  EXPECT "key 'scenario': expected a base scenario whose workload serves requests \\(kind: inference_serving")

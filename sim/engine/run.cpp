@@ -216,6 +216,13 @@ PreparedRun prepare_serving(const Scenario& s, ClusterSetup cluster) {
   });
   PowerSetup power = power_setup(s, cluster.topology, step);
   RunDescription description = describe_run(s, cluster, step, platform);
+  std::string pools;
+  for (const ServingPoolReport& p : sv.pools)
+    pools += fmt::format("{}{} {} instance{} of tp {} x pp {}{} ({:.0f} KV tokens each)", pools.empty() ? "" : ", ",
+                         p.instances, p.role, p.instances == 1 ? "" : "s", p.layout.tp, p.layout.pp,
+                         p.layout.ep > 1 ? fmt::format(" x ep {}", p.layout.ep) : "",
+                         static_cast<double>(p.kv_blocks * s.workload.serving->block_tokens));
+  description.serving = fmt::format("{} on {} GPUs, {} requests", pools, sv.gpus_used, sv.requests.size());
   return PreparedRun{std::move(cluster), std::move(step), std::move(platform), std::move(power), std::move(description),
                      std::move(sv)};
 }

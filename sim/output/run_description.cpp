@@ -89,9 +89,15 @@ std::string run_header(const RunDescription& d) {
   const CollectiveSetupDescription& c = d.collective_setup;
   h += fmt::format("  collectives         library {}, protocol {}, chunk {}\n", c.library.empty() ? "none" : c.library,
                    c.protocol, format_bytes(c.chunk_size));
-  h += fmt::format("  workload            {} '{}': {} ranks, {} ops\n", d.workload_kind, d.workload_name, d.ranks,
-                   d.simulated_ops);
-  h += fidelity_line(d.reduction);
+  if (d.serving.empty()) {
+    h += fmt::format("  workload            {} '{}': {} ranks, {} ops\n", d.workload_kind, d.workload_name, d.ranks,
+                     d.simulated_ops);
+    h += fidelity_line(d.reduction);
+  } else {
+    h += fmt::format("  workload            {} '{}': {}\n", d.workload_kind, d.workload_name, d.serving);
+    h += "  fidelity            every iteration of every instance simulated; an instance's collectives in closed form "
+         "(docs/inference.md)\n";
+  }
   h += power_lines(d);
   std::string cfg;
   for (const auto& line : d.engine_config) cfg += (cfg.empty() ? "" : " ") + line;

@@ -119,6 +119,7 @@ struct RunDescription {
   // workload
   std::string workload_kind;
   std::string workload_name;
+  std::string serving;                     // a serving run: its instances and requests, in words (else empty)
   int ranks = 0;
   std::size_t ops = 0;                     // of every rank (a reduced run's replica ops x replicas)
   FabricReport fabric;

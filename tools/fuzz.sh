@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(scenario units native_trace chakra measurements plan sweep_axis svg_ticks)
+all=(scenario units native_trace chakra measurements plan sweep_axis svg_ticks requests)
 limit=(-max_total_time=600)
 harnesses=()
 while (($#)); do

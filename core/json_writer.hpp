@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,18 @@ public:
   JsonWriter& null();
   template <class T>
   JsonWriter& field(const std::string& k, const T& v) { key(k); return value(v); }
+  // A field that is null when the value is absent.
+  template <class T>
+  JsonWriter& optional_field(const std::string& k, const std::optional<T>& v) {
+    key(k);
+    return v ? value(*v) : null();
+  }
+  // A field holding an array of strings.
+  JsonWriter& string_array(const std::string& k, const std::vector<std::string>& v) {
+    key(k).begin_array();
+    for (const auto& s : v) value(s);
+    return end_array();
+  }
   [[nodiscard]] std::string str() const;  // the document, ending in a newline
 
   static std::string escape(const std::string& s);

@@ -236,13 +236,6 @@ void write_breakdown_json(JsonWriter& j, const RunResult& r, const RankTotals& s
   j.end_array().end_object();
 }
 
-// A field that is null when the value is absent (no cap, no tokens).
-void optional_field(JsonWriter& j, const char* key, const std::optional<double>& v) {
-  j.key(key);
-  if (v) j.value(*v);
-  else j.null();
-}
-
 // What one cap held and its excursions (null without that cap); docs/summary-schema.md.
 void write_cap_json(JsonWriter& j, const char* key, const std::optional<PowerSummary::CapReport>& c) {
   j.key(key);
@@ -260,16 +253,16 @@ void write_cap_json(JsonWriter& j, const char* key, const std::optional<PowerSum
 
 void write_power_json(JsonWriter& j, const PowerSummary& p) {
   j.key("power").begin_object();
-  optional_field(j, "gpu_cap_w", p.gpu_cap_w);
-  optional_field(j, "rack_cap_w", p.rack_cap_w);
-  optional_field(j, "site_cap_w", p.site_cap_w);
+  j.optional_field("gpu_cap_w", p.gpu_cap_w);
+  j.optional_field("rack_cap_w", p.rack_cap_w);
+  j.optional_field("site_cap_w", p.site_cap_w);
   j.field("rack_entry", p.rack_entry).field("site_model", p.site_model).field("control_period_s", p.control_period_s);
   j.field("gpu_avg_w", p.gpu_avg_w).field("gpu_peak_w", p.gpu_peak_w);
   j.field("rack_avg_w", p.rack_avg_w).field("rack_peak_w", p.rack_peak_w);
   j.field("it_avg_w", p.it_avg_w).field("site_avg_w", p.site_avg_w);
   j.field("energy_j", p.energy_j).field("site_energy_j", p.site_energy_j);
-  optional_field(j, "energy_per_token_j", p.energy_per_token_j);
-  optional_field(j, "site_energy_per_token_j", p.site_energy_per_token_j);
+  j.optional_field("energy_per_token_j", p.energy_per_token_j);
+  j.optional_field("site_energy_per_token_j", p.site_energy_per_token_j);
   j.key("breakdown_avg_w").begin_object();
   for (const auto& [k, v] : p.breakdown_w) j.field(k, v);
   j.end_object();
@@ -304,7 +297,7 @@ void write_thermal_json(JsonWriter& j, const PowerSummary& p) {
     j.field("max_hbm_c", p.max_hbm_c).field("hbm_limit_c", p.hbm_limit_c);
     j.field("max_coolant_c", p.max_coolant_c);
     j.field("cdu", p.cdu);
-    optional_field(j, "cdu_capacity_w", p.cdu_capacity_w);
+    j.optional_field("cdu_capacity_w", p.cdu_capacity_w);
     j.field("cdu_racks", p.cdu_racks).field("cdu_peak_load", p.cdu_peak_load);
     j.end_object();
   }
@@ -338,14 +331,14 @@ void write_serving_json(JsonWriter& j, const ServingMetrics& m, const std::optio
   write_throughput_json(j, "throughput_per_gpu", m.per_gpu);
   write_throughput_json(j, "throughput_per_rack", m.per_rack);
   j.key("slo").begin_object();
-  optional_field(j, "ttft_s", m.ttft_slo_s);
-  optional_field(j, "tpot_s", m.tpot_slo_s);
-  optional_field(j, "attainment", m.slo_attainment);
-  optional_field(j, "goodput_requests_per_s", m.goodput_requests_per_s);
+  j.optional_field("ttft_s", m.ttft_slo_s);
+  j.optional_field("tpot_s", m.tpot_slo_s);
+  j.optional_field("attainment", m.slo_attainment);
+  j.optional_field("goodput_requests_per_s", m.goodput_requests_per_s);
   j.end_object();
   j.field("energy_j", m.energy_j);
-  optional_field(j, "energy_per_output_token_j", m.energy_per_output_token_j);
-  optional_field(j, "energy_per_request_j", m.energy_per_request_j);
+  j.optional_field("energy_per_output_token_j", m.energy_per_output_token_j);
+  j.optional_field("energy_per_request_j", m.energy_per_request_j);
   j.key("batch").begin_object();
   j.field("iterations", m.iterations).field("mean_tokens_per_iteration", m.mean_tokens_per_iteration);
   j.field("max_tokens_per_iteration", m.max_tokens_per_iteration).field("mean_decode_batch", m.mean_decode_batch);

@@ -692,29 +692,6 @@ std::string plan_table(const PlanSpec& plan, const PlanBase& base, const std::ve
 
 namespace {
 
-void write_optional(JsonWriter& w, const std::string& key, const std::optional<Watts>& v) {
-  w.key(key);
-  v ? w.value(v->value()) : w.null();
-}
-
-void write_optional(JsonWriter& w, const std::string& key, const std::optional<std::int64_t>& v) {
-  w.key(key);
-  v ? w.value(*v) : w.null();
-}
-
-void write_strings(JsonWriter& w, const std::string& key, const std::vector<std::string>& v) {
-  w.key(key).begin_array();
-  for (const auto& s : v) w.value(s);
-  w.end_array();
-}
-
-const char* status_name(PointStatus s) {
-  return s == PointStatus::Pareto      ? "pareto"
-         : s == PointStatus::Dominated ? "dominated"
-         : s == PointStatus::Rejected  ? "rejected"
-                                       : "pending";
-}
-
 // The plan's own keys and what the base scenario fixes.
 void write_plan(JsonWriter& w, const PlanSpec& plan, const PlanBase& base) {
   w.field("schema_version", kPlanSchemaVersion);
@@ -722,14 +699,14 @@ void write_plan(JsonWriter& w, const PlanSpec& plan, const PlanBase& base) {
   w.field("plan", plan.name);
   w.field("plan_file", base_name(plan.file));
   w.field("scenario_file", base_name(plan.scenario));
-  write_strings(w, "overrides", plan.overrides);
+  w.string_array("overrides", plan.overrides);
   w.field("tokens", plan.tokens);
   w.field("deadline_s", plan.deadline.value());
   w.key("limits").begin_object();
-  write_optional(w, "site_power_w", plan.limits.site_power);
-  write_optional(w, "it_power_w", plan.limits.it_power);
-  write_optional(w, "racks", plan.limits.racks);
-  write_optional(w, "gpus", plan.limits.gpus);
+  w.optional_field("site_power_w", in_watts(plan.limits.site_power));
+  w.optional_field("it_power_w", in_watts(plan.limits.it_power));
+  w.optional_field("racks", plan.limits.racks);
+  w.optional_field("gpus", plan.limits.gpus);
   w.end_object();
   w.field("gpus_per_rack", base.gpus_per_rack);
   w.field("sequence", base.sequence);
@@ -791,7 +768,7 @@ void write_training(JsonWriter& w, const TrainingEstimate& e) {
 void write_point(JsonWriter& w, const PlanPoint& p) {
   w.begin_object();
   w.field("id", static_cast<std::int64_t>(p.id));
-  w.field("status", status_name(p.status));
+  w.field("status", to_string(p.status));
   w.field("racks", p.racks);
   w.field("gpus", p.gpus);
   w.field("layout", p.layout_label());
@@ -801,10 +778,10 @@ void write_point(JsonWriter& w, const PlanPoint& p) {
   p.dp > 0 ? w.value(p.dp) : w.null();
   w.end_object();
   w.field("global_batch", p.global_batch);
-  write_strings(w, "overrides", p.overrides);
+  w.string_array("overrides", p.overrides);
   w.key("rejected_for");
   p.reject == Reject::None ? w.null() : w.value(to_string(p.reject));
-  write_strings(w, "reasons", p.reasons);
+  w.string_array("reasons", p.reasons);
   w.key("dominated_by");
   p.status == PointStatus::Dominated ? w.value(static_cast<std::int64_t>(p.dominated_by)) : w.null();
   w.key("step");
@@ -828,6 +805,17 @@ std::string plan_json(const PlanSpec& plan, const PlanBase& base, const std::vec
   w.end_array();
   w.end_object();
   return w.str();
+}
+
+const char* to_string(PointStatus s) {
+  return s == PointStatus::Pareto      ? "pareto"
+         : s == PointStatus::Dominated ? "dominated"
+         : s == PointStatus::Rejected  ? "rejected"
+                                       : "pending";
+}
+
+std::optional<double> in_watts(const std::optional<Watts>& w) {
+  return w ? std::optional<double>(w->value()) : std::nullopt;
 }
 
 }  // namespace racksim

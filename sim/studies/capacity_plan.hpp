@@ -167,6 +167,10 @@ struct TrainingEstimate {
                                                  const SiteParams& site);
 
 enum class PointStatus { Pending, Rejected, Pareto, Dominated };
+// "pending", "rejected", "pareto", "dominated": the JSON's `status` (docs/plan.md).
+[[nodiscard]] const char* to_string(PointStatus s);
+// A power limit in W, for the JSON (absent: null).
+[[nodiscard]] std::optional<double> in_watts(const std::optional<Watts>& w);
 
 struct PlanPoint {
   std::size_t id = 0;                 // 1-based, grid order

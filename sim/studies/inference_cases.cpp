@@ -724,15 +724,9 @@ std::string inference_validation_json(const std::vector<InferenceCaseResult>& re
       j.field("requests_per_s", o.requests_per_s).field("ttft_mean_s", o.ttft_mean_s).field("ttft_p99_s", o.ttft_p99_s);
       j.field("tpot_mean_s", o.tpot_mean_s).field("tpot_p99_s", o.tpot_p99_s).field("e2e_mean_s", o.e2e_mean_s);
       j.field("e2e_max_s", o.e2e_max_s);
-      j.key("mean_decode_batch");
-      if (o.mean_decode_batch) j.value(*o.mean_decode_batch);
-      else j.null();
-      j.key("kv_capacity_tokens");
-      if (o.kv_capacity_tokens) j.value(*o.kv_capacity_tokens);
-      else j.null();
-      j.key("preemptions");
-      if (o.preemptions) j.value(*o.preemptions);
-      else j.null();
+      j.optional_field("mean_decode_batch", o.mean_decode_batch);
+      j.optional_field("kv_capacity_tokens", o.kv_capacity_tokens);
+      j.optional_field("preemptions", o.preemptions);
       j.field("iterations", o.iterations).field("mean_seqs_per_iteration", o.mean_seqs_per_iteration);
     }
     case_json_tail(j, r);

@@ -265,29 +265,6 @@ std::string serving_plan_table(const PlanSpec& plan, const PlanBase& base, const
 
 namespace {
 
-void write_optional(JsonWriter& w, const std::string& key, const std::optional<double>& v) {
-  w.key(key);
-  v ? w.value(*v) : w.null();
-}
-
-void write_optional(JsonWriter& w, const std::string& key, const std::optional<std::int64_t>& v) {
-  w.key(key);
-  v ? w.value(*v) : w.null();
-}
-
-void write_strings(JsonWriter& w, const std::string& key, const std::vector<std::string>& v) {
-  w.key(key).begin_array();
-  for (const auto& s : v) w.value(s);
-  w.end_array();
-}
-
-const char* status_name(PointStatus s) {
-  return s == PointStatus::Pareto      ? "pareto"
-         : s == PointStatus::Dominated ? "dominated"
-         : s == PointStatus::Rejected  ? "rejected"
-                                       : "pending";
-}
-
 void write_run(JsonWriter& w, const PointMetrics& m) {
   w.begin_object();
   w.field("requests", m.requests);
@@ -315,7 +292,7 @@ void write_run(JsonWriter& w, const PointMetrics& m) {
 void write_point(JsonWriter& w, const PlanPoint& p) {
   w.begin_object();
   w.field("id", static_cast<std::int64_t>(p.id));
-  w.field("status", status_name(p.status));
+  w.field("status", to_string(p.status));
   w.field("rate", p.rate);
   w.field("racks", p.racks);
   w.field("instances", p.instances);
@@ -323,20 +300,19 @@ void write_point(JsonWriter& w, const PlanPoint& p) {
   w.field("layout", serving_layout_label(p));
   w.key("instance").begin_object();
   w.field("tp", p.tp).field("pp", p.pp);
-  w.key("ep");
-  p.layout.ep ? w.value(*p.layout.ep) : w.null();
+  w.optional_field("ep", p.layout.ep);
   w.end_object();
-  write_strings(w, "overrides", p.overrides);
+  w.string_array("overrides", p.overrides);
   w.key("rejected_for");
   p.reject == Reject::None ? w.null() : w.value(to_string(p.reject));
-  write_strings(w, "reasons", p.reasons);
+  w.string_array("reasons", p.reasons);
   w.key("dominated_by");
   p.status == PointStatus::Dominated ? w.value(static_cast<std::int64_t>(p.dominated_by)) : w.null();
   w.key("run");
   if (p.metrics) write_run(w, *p.metrics);
   else w.null();
-  write_optional(w, "peak_it_w", p.peak_it_w);
-  write_optional(w, "peak_site_w", p.peak_site_w);
+  w.optional_field("peak_it_w", p.peak_it_w);
+  w.optional_field("peak_site_w", p.peak_site_w);
   w.end_object();
 }
 
@@ -351,19 +327,19 @@ std::string serving_plan_json(const PlanSpec& plan, const PlanBase& base, const 
   w.field("plan", plan.name);
   w.field("plan_file", base_name(plan.file));
   w.field("scenario_file", base_name(plan.scenario));
-  write_strings(w, "overrides", plan.overrides);
+  w.string_array("overrides", plan.overrides);
   w.key("rates").begin_array();
   for (const double r : plan.rates) w.value(r);
   w.end_array();
   w.key("slo").begin_object();
-  write_optional(w, "ttft_p99_s", plan.ttft_p99_s);
-  write_optional(w, "tpot_p99_s", plan.tpot_p99_s);
+  w.optional_field("ttft_p99_s", plan.ttft_p99_s);
+  w.optional_field("tpot_p99_s", plan.tpot_p99_s);
   w.end_object();
   w.key("limits").begin_object();
-  write_optional(w, "site_power_w", plan.limits.site_power ? std::optional<double>(plan.limits.site_power->value()) : std::nullopt);
-  write_optional(w, "it_power_w", plan.limits.it_power ? std::optional<double>(plan.limits.it_power->value()) : std::nullopt);
-  write_optional(w, "racks", plan.limits.racks);
-  write_optional(w, "gpus", plan.limits.gpus);
+  w.optional_field("site_power_w", in_watts(plan.limits.site_power));
+  w.optional_field("it_power_w", in_watts(plan.limits.it_power));
+  w.optional_field("racks", plan.limits.racks);
+  w.optional_field("gpus", plan.limits.gpus);
   w.end_object();
   w.field("gpus_per_rack", base.gpus_per_rack);
   w.field("site_model", site_text(base.site));

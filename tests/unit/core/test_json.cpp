@@ -197,3 +197,23 @@ TEST_CASE("json: identical input gives identical output", "[json]") {
   CHECK(first.back() == '\n');
   CHECK_THAT(first, Contains("\"time_s\": 0.0015"));
 }
+
+TEST_CASE("json: optional fields are their value or null, string arrays are arrays of strings", "[json]") {
+  // The same document written with the primitives: key + value, key + null, key + an array.
+  JsonWriter w;
+  w.begin_object();
+  w.optional_field("a", std::optional<double>(1.5));
+  w.optional_field("b", std::optional<std::int64_t>());
+  w.string_array("c", {"x", "y"});
+  w.string_array("d", {});
+  w.end_object();
+  JsonWriter by_hand;
+  by_hand.begin_object();
+  by_hand.key("a").value(1.5);
+  by_hand.key("b").null();
+  by_hand.key("c").begin_array().value("x").value("y").end_array();
+  by_hand.key("d").begin_array().end_array();
+  by_hand.end_object();
+  CHECK(w.str() == by_hand.str());
+  CHECK_THAT(w.str(), Contains("\"b\": null"));
+}

@@ -173,21 +173,7 @@ RunResult assemble_serving_result(const Scenario& s, const PreparedRun& p, const
   res.serving = serving_metrics(sim.requests, sim.iterations, sim.time, static_cast<int>(p.cluster.topology.gpus.size()),
                                 static_cast<int>(s.cluster.domains), spec.ttft_slo_s, spec.tpot_slo_s,
                                 res.power ? res.power->energy_j : 0.0, static_cast<int>(p.serving->instances.size()));
-  for (const ServingPoolReport& pool : p.serving->pools) {
-    ServingPoolInfo info;
-    info.role = pool.role;
-    info.instances = pool.instances;
-    info.tp = pool.layout.tp;
-    info.pp = pool.layout.pp;
-    info.ep = pool.layout.ep;
-    info.weights_bytes = pool.memory.weights;
-    info.activation_bytes = pool.memory.activations;
-    info.kv_bytes_per_token = pool.memory.kv_bytes_per_token;
-    info.usable_bytes = pool.memory.usable;
-    info.kv_blocks = pool.kv_blocks;
-    info.kv_capacity_tokens = static_cast<double>(pool.kv_blocks * spec.block_tokens);
-    res.serving->pools.push_back(info);
-  }
+  res.serving->pools = p.serving->pools;
   if (timeline_events) {  // the iterations in start order, while they fit the timeline's cap
     std::vector<IterationRecord> its = sim.iterations;
     std::stable_sort(its.begin(), its.end(), [](const IterationRecord& a, const IterationRecord& b) {
@@ -217,11 +203,10 @@ PreparedRun prepare_serving(const Scenario& s, ClusterSetup cluster) {
   PowerSetup power = power_setup(s, cluster.topology, step);
   RunDescription description = describe_run(s, cluster, step, platform);
   std::string pools;
-  for (const ServingPoolReport& p : sv.pools)
+  for (const ServingPoolInfo& p : sv.pools)
     pools += fmt::format("{}{} {} instance{} of tp {} x pp {}{} ({:.0f} KV tokens each)", pools.empty() ? "" : ", ",
-                         p.instances, p.role, p.instances == 1 ? "" : "s", p.layout.tp, p.layout.pp,
-                         p.layout.ep > 1 ? fmt::format(" x ep {}", p.layout.ep) : "",
-                         static_cast<double>(p.kv_blocks * s.workload.serving->block_tokens));
+                         p.instances, p.role, p.instances == 1 ? "" : "s", p.tp, p.pp,
+                         p.ep > 1 ? fmt::format(" x ep {}", p.ep) : "", p.kv_capacity_tokens);
   description.serving = fmt::format("{} on {} GPUs, {} requests", pools, sv.gpus_used, sv.requests.size());
   return PreparedRun{std::move(cluster), std::move(step), std::move(platform), std::move(power), std::move(description),
                      std::move(sv)};

@@ -98,7 +98,7 @@ ServingMemory pool_memory(const ServingSpec& spec, const IterationCostModel& cos
 
 // The pool's cost model and scheduler settings, checked: the model fits, the KV cache holds a block.
 std::pair<std::shared_ptr<const IterationCostModel>, SchedulerConfig> pool_model(const Scenario& s, const PoolPlan& p,
-                                                                                 ServingPoolReport& report) {
+                                                                                 ServingPoolInfo& report) {
   const ServingSpec& spec = *s.workload.serving;
   const ServingPool& pool = *p.pool;
   const InstanceLayout& l = pool.layout;
@@ -132,14 +132,24 @@ std::pair<std::shared_ptr<const IterationCostModel>, SchedulerConfig> pool_model
     throw InputError(pool.where, fmt::format("the KV cache left on each GPU ({:.0f} tokens) holds less than one block of "
                                              "{} tokens",
                                              mem.kv_capacity_tokens, spec.block_tokens));
-  report = {p.name, pool.instances, l, mem, sc.kv_blocks};
+  report.role = p.name;
+  report.instances = pool.instances;
+  report.tp = l.tp;
+  report.pp = l.pp;
+  report.ep = l.ep;
+  report.weights_bytes = mem.weights;
+  report.activation_bytes = mem.activations;
+  report.kv_bytes_per_token = mem.kv_bytes_per_token;
+  report.usable_bytes = mem.usable;
+  report.kv_blocks = sc.kv_blocks;
+  report.kv_capacity_tokens = static_cast<double>(sc.kv_blocks * spec.block_tokens);
   return {cost, sc};
 }
 
 // A request whose prompt and output cannot fit one instance's KV cache can never finish.
 void check_requests_fit(const ServingSpec& spec, const ServingSetup& out) {
   for (const auto& pool : out.pools) {
-    const double cap = static_cast<double>(pool.kv_blocks * spec.block_tokens);
+    const double cap = pool.kv_capacity_tokens;
     for (const Request& r : out.requests) {
       // At its longest a sequence caches its prompt and all but its last output token.
       const double need =
@@ -174,7 +184,7 @@ ServingSetup build_serving_setup(const Scenario& s, const ClusterSetup& c) {
                                    pool.instances, p.name, pool.instances == 1 ? "" : "s", l.gpus(), need,
                                    next_gpu > 0 ? fmt::format(", after the {} prefill GPUs", next_gpu) : "", total,
                                    "; reduce the instances or their tp or pp, or add domains"));
-    ServingPoolReport report;
+    ServingPoolInfo report;
     const auto [cost, sc] = pool_model(s, p, report);
     out.pools.push_back(report);
     for (std::int64_t i = 0; i < pool.instances; ++i) {
@@ -182,7 +192,7 @@ ServingSetup build_serving_setup(const Scenario& s, const ClusterSetup& c) {
       in.layout = l;
       in.cost = cost;
       in.scheduler = sc;
-      in.kv_bytes_per_token = report.memory.kv_bytes_per_token;
+      in.kv_bytes_per_token = report.kv_bytes_per_token;
       in.hbm_bandwidth = s.gpu.hbm_bandwidth.value();
       in.role = p.role;
       for (std::int64_t k = 0; k < l.gpus(); ++k) in.gpus.push_back(static_cast<int>(next_gpu + k));

@@ -11,6 +11,7 @@
 
 #include "sim/engine/serving_executor.hpp"
 #include "sim/engine/setup.hpp"
+#include "sim/output/serving_metrics.hpp"
 #include "sim/scenario/scenario.hpp"
 
 #include <string>
@@ -19,20 +20,12 @@
 
 namespace racksim {
 
-// What one pool of identical instances holds per GPU, for the run header and summary.json.
-struct ServingPoolReport {
-  std::string role;           // "serving", "prefill" or "decode"
-  std::int64_t instances = 0;
-  InstanceLayout layout;
-  ServingMemory memory;
-  std::int64_t kv_blocks = 0; // per instance
-};
 
 struct ServingSetup {
   std::vector<ServingInstanceSetup> instances;
   std::vector<Request> requests;
   std::vector<std::pair<int, int>> pairs;   // GPU pairs the platform routes
-  std::vector<ServingPoolReport> pools;
+  std::vector<ServingPoolInfo> pools;     // each pool's layout and HBM budget, as summary.json reports them
   int gpus_used = 0;
   bool least_loaded = false;
   double iteration_overhead_s = 0.0;

@@ -105,8 +105,8 @@ struct CdfPoint {
   double fraction = 0.0;
 };
 
-// One pool of identical instances as the run set it up (filled by the engine, not computed here):
-// its layout and what one GPU's HBM holds.
+// One pool of identical instances as the run set it up (the engine's set-up stage fills it,
+// sim/engine/serving_setup.hpp; not computed here): its layout and what one GPU's HBM holds.
 struct ServingPoolInfo {
   std::string role;                  // "serving", or "prefill" / "decode" when disaggregated
   std::int64_t instances = 0;

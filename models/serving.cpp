@@ -329,6 +329,17 @@ ServingMemory IterationCostModel::memory(std::int64_t max_batch_tokens, double m
   return memory(max_batch_tokens, std::min(max_batch_tokens, kDefaultMaxSeqs), memory_fraction);
 }
 
+ServingMemory IterationCostModel::memory_of_free(std::int64_t max_batch_tokens, std::int64_t max_seqs,
+                                                 double kv_fraction) const {
+  if (!(kv_fraction > 0.0 && kv_fraction <= 1.0))
+    throw Error(fmt::format("the KV cache's share of the free memory must be in (0, 1], got {}", kv_fraction));
+  ServingMemory mem = memory(max_batch_tokens, max_seqs, 1.0);  // the stage with the least left
+  const double left = mem.usable - mem.weights - mem.activations;
+  mem.usable = mem.weights + mem.activations + std::max(0.0, left) * kv_fraction;
+  mem.kv_capacity_tokens = left > 0.0 ? std::floor(left * kv_fraction / mem.kv_bytes_per_token) : 0.0;
+  return mem;
+}
+
 ServingMemory IterationCostModel::memory(std::int64_t max_batch_tokens, std::int64_t max_seqs,
                                          double memory_fraction) const {
   if (max_batch_tokens < 1) throw Error(fmt::format("max_batch_tokens must be at least 1, got {}", max_batch_tokens));

@@ -181,6 +181,13 @@ public:
   // The same with the logits of `max_seqs` sampled sequences reserved (vLLM's max_num_seqs).
   [[nodiscard]] ServingMemory memory(std::int64_t max_batch_tokens, std::int64_t max_seqs,
                                      double memory_fraction) const;
+  // TensorRT-LLM's rule instead of a share of the whole HBM: the KV cache takes `kv_fraction` of
+  // what the weights and activations leave of it (kv_cache_free_gpu_mem_fraction):
+  //   kv_capacity_tokens = floor(kv_fraction (HBM - weights - activations) / kv_bytes_per_token),
+  //   usable = weights + activations + kv_fraction (HBM - weights - activations), for the stage
+  // with the least left (0 tokens when nothing is left).
+  [[nodiscard]] ServingMemory memory_of_free(std::int64_t max_batch_tokens, std::int64_t max_seqs,
+                                             double kv_fraction) const;
   static constexpr std::int64_t kDefaultMaxSeqs = 256;  // vLLM's default max_num_seqs
   static constexpr std::int64_t kMinSplitK = 256;       // the shortest K piece of a split-K GEMM (assumption)
   [[nodiscard]] std::int64_t layers_of_stage(std::int64_t stage) const;

@@ -88,12 +88,8 @@ std::vector<PoolPlan> pool_plans(const ServingSpec& spec, int total, ServingPool
 // One GPU's HBM for the pool's layout: the scheduler's memory rule, or TensorRT-LLM's
 // kv_cache_fraction of what the weights and activations leave of the whole HBM.
 ServingMemory pool_memory(const ServingSpec& spec, const IterationCostModel& cost) {
-  if (!spec.kv_cache_fraction) return cost.memory(spec.max_batch_tokens, spec.max_num_seqs, spec.memory_fraction);
-  ServingMemory mem = cost.memory(spec.max_batch_tokens, spec.max_num_seqs, 1.0);
-  const double left = mem.usable - mem.weights - mem.activations;
-  mem.usable = mem.weights + mem.activations + std::max(0.0, left) * *spec.kv_cache_fraction;
-  mem.kv_capacity_tokens = left > 0.0 ? std::floor(left * *spec.kv_cache_fraction / mem.kv_bytes_per_token) : 0.0;
-  return mem;
+  if (spec.kv_cache_fraction) return cost.memory_of_free(spec.max_batch_tokens, spec.max_num_seqs, *spec.kv_cache_fraction);
+  return cost.memory(spec.max_batch_tokens, spec.max_num_seqs, spec.memory_fraction);
 }
 
 // The pool's cost model and scheduler settings, checked: the model fits, the KV cache holds a block.

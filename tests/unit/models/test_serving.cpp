@@ -127,6 +127,13 @@ TEST_CASE("serving: KV bytes per token and the KV capacity of Llama 3 70B bf16 a
   CHECK(mem.usable == near(72e9));
   CHECK(mem.kv_capacity_tokens == 1312869.0);
   CHECK(mem.fits());
+  // TensorRT-LLM's rule, 0.95 of what is left of the whole 80 GB: 80e9 - 17,640,734,720 -
+  // 584,138,752 = 61,775,126,528 B left; x 0.95 = 58,686,370,201.6 B / 40960 = 1,432,772.7 tokens;
+  // usable 17,640,734,720 + 584,138,752 + 58,686,370,201.6 = 76,911,243,673.6 B.
+  const ServingMemory trt = m.memory_of_free(8192, 256, 0.95);
+  CHECK(trt.kv_capacity_tokens == 1432772.0);
+  CHECK(trt.usable == near(76911243673.6));
+  CHECK(trt.weights == near(17640734720.0));
   // Llama 3 405B in bf16 on one H100 does not fit: 810 GB of weights.
   TransformerShape big = llama3_70b();
   big.hidden = 16384, big.layers = 126, big.heads = 128, big.ffn = 53248;

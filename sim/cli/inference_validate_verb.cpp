@@ -7,14 +7,8 @@
 #include "core/error.hpp"
 #include "sim/cli/case_runner.hpp"
 #include "sim/output/results.hpp"
-#include "sim/studies/inference_cases.hpp"
-
-// The serving run's metrics (ServingMetrics, RunResult::serving) are written beside this verb
-// (issue 18) and are not in every tree yet: outcome_of() below is the only code that reads them.
-#if __has_include("sim/output/serving_metrics.hpp")
 #include "sim/output/serving_metrics.hpp"
-#define RACKSIM_INFERENCE_VALIDATE_HAS_SERVING_METRICS
-#endif
+#include "sim/studies/inference_cases.hpp"
 
 namespace racksim {
 
@@ -22,20 +16,14 @@ namespace {
 
 // ---- in the child -----------------------------------------------------------------------------
 
-// THE MERGE POINT: the only code of validate --inference that reads a serving run's metrics
-// (RunResult::serving, a std::optional<ServingMetrics> of sim/output/serving_metrics.hpp). The
-// body under the #ifdef is written against the fields ServingMetrics was announced with
-// (finished, duration_s, output_tokens_per_s, total_tokens_per_s, requests_per_s, and ttft, tpot,
-// e2e as LatencyStats {count, mean, p50, p90, p99, max}); at merge, check those names and fill the
-// breakdown (mean decode batch, KV capacity in tokens per instance, preemptions) from what the
-// metrics report; each left unset is printed as '-'. Without the header (a tree before the merge)
-// the verb builds and says that it cannot read a serving run.
+// What one serving run reported, as the comparison needs it: the only code of validate
+// --inference that reads a serving run's metrics (RunResult::serving). The KV capacity is the
+// last pool's: the decoding one when disaggregated.
 InferenceOutcome outcome_of(const RunResult& r) {
-#ifdef RACKSIM_INFERENCE_VALIDATE_HAS_SERVING_METRICS
   if (!r.serving) throw Error("internal error: an inference case's run has no serving metrics");
   const ServingMetrics& m = *r.serving;
   InferenceOutcome o;
-  o.finished = static_cast<std::int64_t>(m.finished);
+  o.finished = m.finished;
   o.duration_s = m.duration_s;
   o.output_tokens_per_s = m.throughput.output_tokens_per_s;
   o.total_tokens_per_s = m.throughput.total_tokens_per_s;
@@ -53,11 +41,6 @@ InferenceOutcome outcome_of(const RunResult& r) {
   o.iterations = m.iterations;
   o.mean_seqs_per_iteration = m.mean_seqs_per_iteration;
   return o;
-#else
-  (void)r;
-  throw Error("this racksim was built without the serving run's metrics (sim/output/serving_metrics.hpp), so "
-              "validate --inference cannot read a serving run");
-#endif
 }
 
 // The inference kind of validate_cases (case_runner.hpp).

@@ -63,15 +63,34 @@ std::string what_without_location(const InputError& e, bool expected = false) {
 
 // ---- in the child -----------------------------------------------------------------------------
 
-// A serving run's figures by name (sim/output/metrics.hpp), with its power.
+// A figure of the run by its name (sim/output/metrics.hpp), which it must have.
+double required_metric(const RunResult& r, const char* name) {
+  const auto v = metric(r, name);
+  if (!v) throw Error(fmt::format("internal error: a plan point's run has no metric {}", name));
+  return *v;
+}
+
+// What every plan point reports of its run's power, and its size.
+void power_metrics(const RunResult& r, PointMetrics& m) {
+  if (!r.power) throw Error("internal error: a plan point's run has no power summary");
+  auto get = [&](const char* name) { return required_metric(r, name); };
+  m.energy_j = get("power.energy_j");
+  m.site_energy_j = get("power.site_energy_j");
+  m.it_avg_w = get("power.it_avg_w");
+  m.site_avg_w = get("power.site_avg_w");
+  m.rack_peak_w = get("power.rack_peak_w");
+  m.gpu_peak_w = get("power.gpu_peak_w");
+  m.switch_w = get("power.scale_out_switches_avg_w");
+  m.clock_avg_mhz = get("power.clock_avg_mhz");
+  m.throttle_limit = r.power->throttle_limit;
+  m.racks = r.domains;
+  m.gpus = r.gpus;
+}
+
+// A serving run's figures by name, with its power.
 PointMetrics serving_metrics_of(const RunResult& r) {
   if (!r.serving) throw Error("internal error: a serving plan point's run has no serving metrics");
-  if (!r.power) throw Error("internal error: a plan point's run has no power summary");
-  auto get = [&](const char* name) {
-    const auto v = metric(r, name);
-    if (!v) throw Error(fmt::format("internal error: a plan point's run has no metric {}", name));
-    return *v;
-  };
+  auto get = [&](const char* name) { return required_metric(r, name); };
   auto get_or_zero = [&](const char* name) { return metric(r, name).value_or(0.0); };  // no SLO, no requests: none
   PointMetrics m;
   m.serving = true;
@@ -88,47 +107,22 @@ PointMetrics serving_metrics_of(const RunResult& r) {
   m.requests = r.serving->requests;
   m.finished = r.serving->finished;
   m.unfinished = r.serving->unfinished;
-  m.energy_j = get("power.energy_j");
-  m.site_energy_j = get("power.site_energy_j");
-  m.it_avg_w = get("power.it_avg_w");
-  m.site_avg_w = get("power.site_avg_w");
-  m.rack_peak_w = get("power.rack_peak_w");
-  m.gpu_peak_w = get("power.gpu_peak_w");
-  m.switch_w = get("power.scale_out_switches_avg_w");
-  m.clock_avg_mhz = get("power.clock_avg_mhz");
-  m.throttle_limit = r.power->throttle_limit;
-  m.racks = r.domains;
-  m.gpus = r.gpus;
+  power_metrics(r, m);
   return m;
 }
 
 PointMetrics metrics_of(const RunResult& r) {
   if (r.serving) return serving_metrics_of(r);
   if (!r.training) throw Error("internal error: a plan point's run has no training metrics");
-  if (!r.power) throw Error("internal error: a plan point's run has no power summary");
-  // Every figure that exists for a training run with power, by its name (sim/output/metrics.hpp).
-  auto get = [&](const char* name) {
-    const auto v = metric(r, name);
-    if (!v) throw Error(fmt::format("internal error: a plan point's run has no metric {}", name));
-    return *v;
-  };
+  // Every figure that exists for a training run with power, by its name.
+  auto get = [&](const char* name) { return required_metric(r, name); };
   PointMetrics m;
   m.step_time_s = get("workload.step_time_s");
   m.tokens_per_s = get("workload.tokens_per_s");
   m.mfu = get("workload.mfu");
-  m.energy_j = get("power.energy_j");
-  m.site_energy_j = get("power.site_energy_j");
-  m.it_avg_w = get("power.it_avg_w");
-  m.site_avg_w = get("power.site_avg_w");
-  m.rack_peak_w = get("power.rack_peak_w");
-  m.gpu_peak_w = get("power.gpu_peak_w");
-  m.switch_w = get("power.scale_out_switches_avg_w");
-  m.clock_avg_mhz = get("power.clock_avg_mhz");
-  m.throttle_limit = r.power->throttle_limit;
+  power_metrics(r, m);
   m.hbm_peak_bytes = get("memory.hbm_peak_bytes");
   m.hbm_capacity_bytes = get("memory.hbm_capacity_bytes");
-  m.racks = r.domains;
-  m.gpus = r.gpus;
   m.oom_events = static_cast<std::int64_t>(r.oom_events.size());
   if (!r.oom_events.empty()) {
     const OomEvent& e = r.oom_events.front();

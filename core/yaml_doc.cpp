@@ -21,6 +21,10 @@ std::string join_key(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
 }
 
+ConfigNode section_or_empty(const std::optional<ConfigNode>& section, const ConfigNode& top, const std::string& key) {
+  return section ? *section : ConfigNode(YAML::Node(YAML::NodeType::Map), top.context(), join_key(top.path(), key));
+}
+
 namespace {
 
 std::string join_list(const std::vector<std::string>& v) {

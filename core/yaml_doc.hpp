@@ -151,4 +151,9 @@ private:
 // Joins a dotted key path ("a.b" + "c" -> "a.b.c").
 [[nodiscard]] std::string join_key(const std::string& parent, const std::string& key);
 
+// A section's node, or an empty map in its place (at `key` of `top`), so that its reader applies
+// every default.
+[[nodiscard]] ConfigNode section_or_empty(const std::optional<ConfigNode>& section, const ConfigNode& top,
+                                          const std::string& key);
+
 }  // namespace racksim

@@ -24,10 +24,6 @@ std::string resolve_path(const std::string& base_dir, const std::string& p) {
   return (!p.empty() && p.front() == '/') ? p : base_dir + "/" + p;
 }
 
-ConfigNode section_or_empty(const std::optional<ConfigNode>& section, const ConfigNode& top, const std::string& key) {
-  return section ? *section : ConfigNode(YAML::Node(YAML::NodeType::Map), top.context(), join_key(top.path(), key));
-}
-
 ConfigNode value_or(MapReader& m, const std::string& key, const std::string& value) {
   if (auto n = m.optional(key)) return *n;
   return ConfigNode(YAML::Node(value), m.node().context(), join_key(m.node().path(), key));

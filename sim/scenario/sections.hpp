@@ -37,10 +37,6 @@ void read_simulation(Scenario& s, const ConfigNode& node);
 [[nodiscard]] std::string join_ids(const std::vector<std::string>& ids);
 // `p` relative to `base_dir`, unless absolute.
 [[nodiscard]] std::string resolve_path(const std::string& base_dir, const std::string& p);
-// A section's node, or an empty map in its place (at `key` of `top`), so that its reader applies
-// every default.
-[[nodiscard]] ConfigNode section_or_empty(const std::optional<ConfigNode>& section, const ConfigNode& top,
-                                          const std::string& key);
 // A key whose default is computed by the reader (a system's NIC): the map's value if present,
 // else a node holding `value`, located at the map for messages.
 [[nodiscard]] ConfigNode value_or(MapReader& m, const std::string& key, const std::string& value);

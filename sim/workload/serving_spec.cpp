@@ -123,11 +123,7 @@ ServingSpec read_serving_spec(MapReader& wm, const GpuSpec& gpu, const std::stri
   s.where = wm.node().location();
   s.model = read_transformer_model(wm.required("model"), data_dir);
 
-  const ConfigNode top = wm.node();
-  auto section = [&](const char* key) {
-    if (auto n = wm.optional(key)) return *n;
-    return ConfigNode(YAML::Node(YAML::NodeType::Map), top.context(), top.path() + "." + key);
-  };
+  auto section = [&](const char* key) { return section_or_empty(wm.optional(key), wm.node(), key); };
   {
     MapReader r(section("dtypes"), serving_keys(), "workload.dtypes");
     s.precision.weights = read_precision(r, "weights", gpu, false);

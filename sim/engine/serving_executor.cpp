@@ -76,8 +76,7 @@ std::vector<ServingAction> ServingExecutor::on_complete(std::uint64_t token, dou
       handoffs_.erase(it);
       h.rec.kv_transfer_s = now - h.start;
       h.rec.decode_instance = h.decode;
-      inst_[static_cast<std::size_t>(h.decode)].scheduler.add(h.rec, now, h.rec.input_tokens);
-      try_start(h.decode, now, out);
+      deliver(h.decode, h.rec, now, out);
     }
   } else {
     const auto i = static_cast<std::size_t>(token);
@@ -95,13 +94,13 @@ void ServingExecutor::route(std::size_t request, double now, std::vector<Serving
   loads.reserve(entry_.size());
   for (const int e : entry_) loads.push_back(inst_[static_cast<std::size_t>(e)].scheduler.load());
   const int pick = entry_[static_cast<std::size_t>(router_.route(loads))];
-  admit(pick, requests_[request], now, 0, out);
+  inst_[static_cast<std::size_t>(pick)].scheduler.add(requests_[request], now);
+  try_start(pick, now, out);
 }
 
-void ServingExecutor::admit(int instance, const Request& r, double now, std::int64_t cached,
-                            std::vector<ServingAction>& out) {
-  inst_[static_cast<std::size_t>(instance)].scheduler.add(r, now, cached);
-  try_start(instance, now, out);
+void ServingExecutor::deliver(int decode, const RequestRecord& rec, double now, std::vector<ServingAction>& out) {
+  inst_[static_cast<std::size_t>(decode)].scheduler.add(rec, now, rec.input_tokens);
+  try_start(decode, now, out);
 }
 
 void ServingExecutor::try_start(int instance, double now, std::vector<ServingAction>& out) {
@@ -220,8 +219,7 @@ void ServingExecutor::hand_off(const RequestRecord& rec, int from, double now, s
     }
   }
   if (h.pending == 0) {  // nothing to move (a KV cache of 0 bytes): straight to the decoder
-    inst_[static_cast<std::size_t>(to)].scheduler.add(h.rec, now, rec.input_tokens);
-    try_start(to, now, out);
+    deliver(to, h.rec, now, out);
     return;
   }
   handoffs_.emplace(tok, std::move(h));

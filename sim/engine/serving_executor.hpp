@@ -106,7 +106,8 @@ private:
   };
 
   void route(std::size_t request, double now, std::vector<ServingAction>& out);
-  void admit(int instance, const Request& r, double now, std::int64_t cached, std::vector<ServingAction>& out);
+  // A handed-off request whose KV cache has arrived joins decode instance `decode`, its prompt cached.
+  void deliver(int decode, const RequestRecord& rec, double now, std::vector<ServingAction>& out);
   void try_start(int instance, double now, std::vector<ServingAction>& out);
   void run_phase(int instance, double now, std::vector<ServingAction>& out);
   void end_iteration(int instance, double now, std::vector<ServingAction>& out);

@@ -15,8 +15,35 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace racksim::test {
+
+// A Markdown table cell's text without its surrounding blanks.
+inline std::string trim_cell(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  const auto e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// The cells of a Markdown table line "| a | b \\| c |" (an escaped bar stays in its cell,
+// unescaped): what the docs-against-key-table tests read.
+inline std::vector<std::string> cells_of(const std::string& line) {
+  std::vector<std::string> cells;
+  std::string cur;
+  for (std::size_t i = 1; i < line.size(); ++i) {
+    if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '|') {
+      cur += '|';
+      ++i;
+    } else if (line[i] == '|') {
+      cells.push_back(trim_cell(cur));
+      cur.clear();
+    } else {
+      cur += line[i];
+    }
+  }
+  return cells;
+}
 
 // Runs `f`, which must throw InputError, and returns that error for inspection.
 template <class F>

@@ -31,7 +31,9 @@
 using namespace racksim;
 using Catch::Matchers::Contains;
 using Catch::Matchers::EndsWith;
+using test::cells_of;
 using test::input_error_of;
+using test::trim_cell;
 
 namespace {
 
@@ -45,29 +47,6 @@ struct DocTable {
   std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> rows;  // key names, cells
 };
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  const auto e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
-// The cells of a table line "| a | b \| c |" (an escaped bar stays in its cell, unescaped).
-std::vector<std::string> cells_of(const std::string& line) {
-  std::vector<std::string> cells;
-  std::string cur;
-  for (std::size_t i = 1; i < line.size(); ++i) {
-    if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '|') {
-      cur += '|';
-      ++i;
-    } else if (line[i] == '|') {
-      cells.push_back(trim(cur));
-      cur.clear();
-    } else {
-      cur += line[i];
-    }
-  }
-  return cells;
-}
 
 // "`a`, `b`" -> {a, b}.
 std::vector<std::string> key_names(const std::string& cell) {
@@ -94,7 +73,7 @@ std::vector<DocTable> doc_tables(const std::string& path) {
     for (std::string k; kinds >> k;) t.kinds.push_back(k);
     t.line = static_cast<int>(i + 1);
     std::size_t j = i + 1;
-    while (j < lines.size() && trim(lines[j]).empty()) ++j;
+    while (j < lines.size() && trim_cell(lines[j]).empty()) ++j;
     for (bool header = true; j < lines.size() && !lines[j].empty() && lines[j][0] == '|'; ++j) {
       const auto cells = cells_of(lines[j]);
       if (header) {

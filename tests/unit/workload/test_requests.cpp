@@ -28,7 +28,9 @@
 
 using namespace racksim;
 using Catch::Matchers::Contains;
+using test::cells_of;
 using test::input_error_of;
+using test::trim_cell;
 
 namespace {
 
@@ -680,33 +682,6 @@ TEST_CASE("requests: the key table's rows lie under workload.requests, for infer
   CHECK(t.names("workload.requests.output") == t.names("workload.requests.input"));
 }
 
-namespace {
-
-std::string trim_cell(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  const auto e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
-// The cells of a table line "| a | b \| c |" (an escaped bar stays in its cell, unescaped).
-std::vector<std::string> cells_of(const std::string& line) {
-  std::vector<std::string> cells;
-  std::string cur;
-  for (std::size_t i = 1; i < line.size(); ++i) {
-    if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '|') {
-      cur += '|';
-      ++i;
-    } else if (line[i] == '|') {
-      cells.push_back(trim_cell(cur));
-      cur.clear();
-    } else {
-      cur += line[i];
-    }
-  }
-  return cells;
-}
-
-}  // namespace
 
 TEST_CASE("requests: docs/inference.md's key tables are the key table's", "[workload][requests][docs]") {
   // Tables marked `<!-- key-table map="..." -->`, as docs/scenario-format.md's: the first cell

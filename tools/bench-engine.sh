@@ -6,13 +6,22 @@
 # cluster.scale_up.gpus=N, and prints wall and CPU seconds, peak resident memory, simulated time,
 # transfers, transfers per CPU second, and the growth exponent of CPU time from the previous N
 # (log(cpu ratio) / log(N ratio); a ring all-reduce has 2N(N-1) transfers, so 2 is the floor).
-# usage: tools/bench-engine.sh [N...]   (default: 64 256); needs ./build/racksim and GNU time.
+# usage: tools/bench-engine.sh [--set KEY=VALUE]... [N...]   (default: 64 256); needs ./build/racksim
+# and GNU time. --set passes an override to every run: --set simulation.collective_timing=transfers
+# times every transfer in SimGrid (the engine before closed-form calls; docs/scale.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=./build/racksim
 [ -x "$bin" ] || { echo "build racksim first: cmake --preset default && cmake --build --preset default" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
-sizes=("$@")
+extra=()
+sizes=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --set) extra+=(--set "$2"); shift 2 ;;
+    *) sizes+=("$1"); shift ;;
+  esac
+done
 [ ${#sizes[@]} -gt 0 ] || sizes=(64 256)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -35,7 +44,7 @@ for n in "${sizes[@]}"; do
     done
   } > "$work/ring-iterations-$n.yaml"
   /usr/bin/time -f "%e %U %S %M" -o "$work/time.$n" "$bin" run "$work/ring-switch.yaml" --quiet --out "$work/out.$n" \
-      --set cluster.scale_up.gpus="$n" --set workload.file="ring-iterations-$n.yaml"
+      --set cluster.scale_up.gpus="$n" --set workload.file="ring-iterations-$n.yaml" ${extra[@]+"${extra[@]}"}
   read -r wall user sys rss_kb < "$work/time.$n"
   sim=$(grep -m1 '"simulated_time_s"' "$work/out.$n/summary.json" | sed 's/.*: //; s/,//')
   transfers=$(grep -m1 '"transfers"' "$work/out.$n/summary.json" | sed 's/.*: //; s/,//')

@@ -116,6 +116,7 @@ RunDescription describe_run(const Scenario& s, const ClusterSetup& c, const Simu
   d.ops = d.simulated_ops * static_cast<std::size_t>(step.reduction.applied ? step.reduction.replicas : 1);
   d.fabric = fabric_report(s, c, step, platform);
   d.reduction = step.reduction;
+  d.isolation = step.isolation;
   d.gpu_detail = gpu_description(s);
   d.scale_up = scale_up_description(s.cluster.up);
   d.scale_out = scale_out_description(s.cluster.out);

@@ -233,8 +233,13 @@ std::vector<PowerLoop::Change> PowerLoop::limiter(double now) {
 double PowerLoop::other_dc() const { return setup_.rack ? rack_other_power(*setup_.rack).value() : 0.0; }
 double PowerLoop::efficiency() const { return setup_.rack ? setup_.rack->conversion_efficiency : 1.0; }
 
+namespace {
+// How busy a GPU's cores (memory) are: fully while a kernel part runs, else its background share.
+double busy_fraction(int parts, double background) { return parts > 0 ? 1.0 : std::min(1.0, background); }
+}  // namespace
+
 double PowerLoop::power(const Gpu& g) const {
-  return gpu_power(setup_.gpu.power, g.compute > 0 ? 1.0 : 0.0, g.memory > 0 ? 1.0 : 0.0, ratios_[g.level],
+  return gpu_power(setup_.gpu.power, busy_fraction(g.compute, g.bg_c), busy_fraction(g.memory, g.bg_m), ratios_[g.level],
                    hbm_fractions_[g.hbm_level])
       .value();
 }
@@ -245,11 +250,14 @@ void PowerLoop::advance(Gpu& g, double now) const {
   const double dt = now - g.t_last;
   if (dt <= 0.0) return;
   g.energy += power(g) * dt;
-  if (g.compute > 0) g.busy_c += dt;
-  if (g.memory > 0) g.busy_m += dt;
+  const double uc = busy_fraction(g.compute, g.bg_c), um = busy_fraction(g.memory, g.bg_m);
+  g.busy_c += uc * dt;
+  g.busy_m += um * dt;
   g.clock_s += ratios_[g.level] * dt;
-  // Throttled time: a kernel part runs slower than at the reference settings.
-  if ((g.level > 0 && g.compute > 0) || (g.hbm_level > 0 && g.memory > 0)) g.throttled[static_cast<std::size_t>(g.limit)] += dt;
+  // Throttled time: a kernel part runs slower than at the reference settings (background work:
+  // its busy share of the time).
+  const double slowed = std::max(g.level > 0 ? uc : 0.0, g.hbm_level > 0 ? um : 0.0);
+  if (slowed > 0.0) g.throttled[static_cast<std::size_t>(g.limit)] += slowed * dt;
   g.t_last = now;
 }
 
@@ -259,6 +267,18 @@ void PowerLoop::activity(int gpu, double now, int dc, int dm) {
   g.compute += dc;
   g.memory += dm;
   if (g.compute < 0 || g.memory < 0) throw Error(fmt::format("internal error: GPU {} ended an activity it did not start", gpu));
+  changed(static_cast<std::size_t>(gpu), now);
+}
+
+void PowerLoop::background(int gpu, double now, double du_c, double du_m) {
+  Gpu& g = g_.at(static_cast<std::size_t>(gpu));
+  advance(g, now);
+  g.bg_c += du_c;
+  g.bg_m += du_m;
+  // Adding and removing the same fractions can leave a rounding residue: nothing is running.
+  if (std::abs(g.bg_c) < 1e-12) g.bg_c = 0.0;
+  if (std::abs(g.bg_m) < 1e-12) g.bg_m = 0.0;
+  if (g.bg_c < 0.0 || g.bg_m < 0.0) throw Error(fmt::format("internal error: GPU {} ended background work it did not start", gpu));
   changed(static_cast<std::size_t>(gpu), now);
 }
 

@@ -77,6 +77,12 @@ public:
   void compute_ended(int gpu, double now) { activity(gpu, now, -1, 0); }
   void memory_started(int gpu, double now) { activity(gpu, now, 0, +1); }
   void memory_ended(int gpu, double now) { activity(gpu, now, 0, -1); }
+  // From `now` on, `gpu` is also busy a fraction du_c (du_m) of the time with work not simulated
+  // kernel by kernel: the reductions of a call timed in closed form (sim/engine/call_board.hpp),
+  // spread evenly over the call; negative fractions end it. Power is affine in the busy fractions
+  // (models/power.hpp), so the energy is that of the same busy time in separate kernels. A kernel
+  // part in flight makes its resource fully busy, whatever the fraction.
+  void background(int gpu, double now, double du_c, double du_m);
 
   // At most this many time-series rows (all racks together) are kept; see the header.
   static constexpr std::size_t kMaxSampleRows = kMaxTimeSeriesRows;
@@ -151,6 +157,7 @@ private:
   // sample; splitting it would only scatter what advance() updates together.
   struct Gpu {
     int compute = 0, memory = 0;       // activities in flight
+    double bg_c = 0.0, bg_m = 0.0;     // busy fractions of closed-form work (background())
     std::size_t level = 0, hbm_level = 0;
     Limit limit = Limit::None;
     double t_last = 0.0;

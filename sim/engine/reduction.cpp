@@ -41,134 +41,6 @@ std::string replica_layout_problem(const Scenario& s, int gpus, int gpus_per_dom
 }
 
 namespace {
-std::uint64_t pair_key(int src, int dst) {
-  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src)) << 32) | static_cast<std::uint32_t>(dst);
-}
-}  // namespace
-
-PairCosts::PairCosts(const PlatformSpec& p) {
-  table_.reserve(p.routes.size());
-  for (const auto& r : p.routes) {
-    PairCost c;
-    c.bandwidth = std::numeric_limits<double>::infinity();
-    for (const int l : r.links) {
-      const auto& link = p.links[static_cast<std::size_t>(l)];
-      c.latency += link.latency;
-      c.bandwidth = std::min(c.bandwidth, link.bandwidth);
-    }
-    table_.emplace_back(pair_key(r.src, r.dst), c);
-  }
-  std::sort(table_.begin(), table_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-}
-
-const PairCost& PairCosts::at(int src, int dst) const {
-  const std::uint64_t k = pair_key(src, dst);
-  const auto it = std::lower_bound(table_.begin(), table_.end(), k, [](const auto& e, std::uint64_t key) { return e.first < key; });
-  if (it == table_.end() || it->first != k) throw Error(fmt::format("internal error: no route from rank {} to rank {}", src, dst));
-  return it->second;
-}
-
-double max_link_load(const PlatformSpec& p, const std::vector<std::pair<int, int>>& pairs, std::string& worst) {
-  std::vector<std::pair<std::uint64_t, const PlatformSpec::Route*>> routes;
-  routes.reserve(p.routes.size());
-  for (const auto& r : p.routes) routes.emplace_back(pair_key(r.src, r.dst), &r);
-  std::sort(routes.begin(), routes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<double> demand(p.links.size(), 0.0);
-  for (const auto& [src, dst] : pairs) {
-    const std::uint64_t k = pair_key(src, dst);
-    const auto it = std::lower_bound(routes.begin(), routes.end(), k, [](const auto& e, std::uint64_t key) { return e.first < key; });
-    if (it == routes.end() || it->first != k) throw Error(fmt::format("internal error: no route from rank {} to rank {}", src, dst));
-    double rate = std::numeric_limits<double>::infinity();
-    for (const int l : it->second->links) rate = std::min(rate, p.links[static_cast<std::size_t>(l)].bandwidth);
-    for (const int l : it->second->links) demand[static_cast<std::size_t>(l)] += rate;
-  }
-  double load = 0.0;
-  for (std::size_t l = 0; l < demand.size(); ++l) {
-    const double x = demand[l] / p.links[l].bandwidth;
-    if (x > load) {
-      load = x;
-      worst = p.links[l].name;
-    }
-  }
-  return load;
-}
-
-IsolatedTiming evaluate_isolated(const CollectiveMethod& plan, const Group& g, const PairCosts& costs,
-                                 const std::function<double(std::uint64_t)>& reduce_time) {
-  const CollectiveSchedule sched(plan.shape);
-  const int n = sched.group_size();
-  const auto un = static_cast<std::size_t>(n);
-  const double fraction = plan.bandwidth_fraction;
-  auto wire = [&](std::uint64_t b) {
-    return fraction >= 1.0 ? static_cast<double>(b) : static_cast<double>(std::llround(static_cast<double>(b) / fraction));
-  };
-  // t[m]: when member m's current step begins (after the previous step); s[m]: when its transfers
-  // and reduction begin (after the step's hop latency).
-  std::vector<double> t(un, plan.launch.value()), s(un, 0.0);
-  std::vector<StepWork> steps(un);
-  // Each position's few peers: cost and whether the pair crosses domains, looked up once.
-  struct Peer {
-    int to;
-    PairCost cost;
-    bool crosses;
-  };
-  std::vector<std::vector<Peer>> known(un);
-  auto peer = [&](int from, int to) -> const Peer& {
-    if (to == kSwitchPeer) throw Error("internal error: a transfer to the scale-up switch has no closed form on the fabric");
-    auto& list = known[static_cast<std::size_t>(from)];
-    for (const auto& e : list)
-      if (e.to == to) return e;
-    const int a = g.ranks[static_cast<std::size_t>(from)], b = g.ranks[static_cast<std::size_t>(to)];
-    list.push_back({to, costs.at(a, b), plan.gpus_per_domain > 0 && a / plan.gpus_per_domain != b / plan.gpus_per_domain});
-    return list.back();
-  };
-  const double hop_intra = plan.hop_intra.value(), hop_inter = plan.hop_inter.value();
-  std::uint64_t transfers = 0;
-  std::uint64_t last_reduce = 0;
-  double last_reduce_time = 0.0;
-  for (int k = 0; k < sched.num_steps(); ++k) {
-    for (std::size_t m = 0; m < un; ++m) {
-      StepWork& sp = steps[m];
-      sched.step_into(static_cast<int>(m), k, sp);
-      bool crosses = false;
-      for (const auto& x : sp.sends) crosses = crosses || (x.bytes > 0 && peer(static_cast<int>(m), x.peer).crosses);
-      for (const auto& x : sp.recvs) crosses = crosses || (x.bytes > 0 && peer(x.peer, static_cast<int>(m)).crosses);
-      const bool busy = !sp.sends.empty() || !sp.recvs.empty() || sp.reduce_bytes > 0;
-      const double hop = crosses ? hop_inter : hop_intra;
-      s[m] = t[m] + (busy && hop > 0.0 ? hop : 0.0);
-    }
-    for (std::size_t m = 0; m < un; ++m) {
-      const StepWork& sp = steps[m];
-      double end = s[m];
-      for (const auto& x : sp.sends) {
-        if (x.bytes == 0) continue;
-        ++transfers;
-        const PairCost& c = peer(static_cast<int>(m), x.peer).cost;
-        end = std::max(end, std::max(s[m], s[static_cast<std::size_t>(x.peer)]) + c.latency + wire(x.bytes) / c.bandwidth);
-      }
-      for (const auto& x : sp.recvs) {
-        if (x.bytes == 0) continue;
-        const PairCost& c = peer(x.peer, static_cast<int>(m)).cost;
-        end = std::max(end, std::max(s[m], s[static_cast<std::size_t>(x.peer)]) + c.latency + wire(x.bytes) / c.bandwidth);
-      }
-      if (sp.reduce_bytes > 0) {
-        if (sp.reduce_bytes != last_reduce) {  // pieces differ by at most a byte: two sizes in all
-          last_reduce = sp.reduce_bytes;
-          last_reduce_time = reduce_time(last_reduce);
-        }
-        end = std::max(end, s[m] + last_reduce_time);
-      }
-      t[m] = end;
-    }
-  }
-  IsolatedTiming r;
-  r.makespan = *std::max_element(t.begin(), t.end());
-  r.first_finish = *std::min_element(t.begin(), t.end());
-  r.transfers = transfers;
-  return r;
-}
-
-namespace {
 
 // The replica's collective calls that leave it: its ranks' calls on groups reaching past its
 // last rank.
@@ -290,7 +162,7 @@ Evaluations distinct_evaluations(const Workload& w, const LeavingCalls& lc, cons
 // Runs the evaluations: independent pure computations, spread over the machine's cores; each
 // result lands in its own slot, so the outcome does not depend on the threads.
 std::vector<IsolatedTiming> run_evaluations(const Workload& w, const Evaluations& ev, const PairCosts& costs,
-                                            const std::function<double(std::uint64_t)>& reduce_time) {
+                                            const ReduceTime& reduce_time) {
   const auto& jobs = ev.jobs;
   std::vector<IsolatedTiming> timing(jobs.size());
   std::vector<std::string> failure(jobs.size());
@@ -312,18 +184,6 @@ std::vector<IsolatedTiming> run_evaluations(const Workload& w, const Evaluations
   for (const auto& f : failure)
     if (!f.empty()) throw Error(f);
   return timing;
-}
-
-// A reduction's kernel time as the replay issues it: the compute part at the nominal clock, the
-// memory part as whole bytes on the HBM link.
-std::function<double(std::uint64_t)> reduce_time_of(const Scenario& s) {
-  const GpuCalibration* cal = s.calibration ? &*s.calibration : nullptr;
-  const double hbm = s.gpu.hbm_bandwidth.value();
-  return [&s, cal, hbm](std::uint64_t bytes) {
-    const KernelEstimate e = estimate_kernel(s.gpu, cal, reduction_work(Bytes(static_cast<double>(bytes)), Precision::bf16));
-    const double memory = static_cast<double>(std::llround(e.memory_time.value() * hbm)) / hbm;
-    return std::max(e.compute_time.value(), memory);
-  };
 }
 
 // `w` with each leaving plan timed in closed form by its evaluation.
@@ -367,7 +227,7 @@ ReducedStep reduce_step(const Scenario& s, const ClusterSetup& c) {
   }
   const PairCosts costs(fabric);
   const Evaluations ev = distinct_evaluations(w, lc, cost_classes(w, *dp, costs, c.topology.gpus_per_domain));
-  const std::vector<IsolatedTiming> timing = run_evaluations(w, ev, costs, reduce_time_of(s));
+  const std::vector<IsolatedTiming> timing = run_evaluations(w, ev, costs, reduce_time_of(s.gpu, s.calibration ? &*s.calibration : nullptr));
   for (std::size_t i = 0; i < lc.plan_ids.size(); ++i) {
     const IsolatedTiming& t = timing[ev.of_plan[i]];
     rep.max_member_spread_s = std::max(rep.max_member_spread_s, t.makespan - t.first_finish);

@@ -28,6 +28,7 @@
 // pattern fills, two transfers of one member at once) — runs in full, and the report says why.
 #pragma once
 
+#include "sim/engine/isolation.hpp"
 #include "sim/engine/platform.hpp"
 #include "sim/engine/setup.hpp"
 #include "sim/output/run_record.hpp"
@@ -65,42 +66,5 @@ struct ReducedStep {
 // Why `s` (on a cluster of `gpus` GPUs, `gpus_per_domain` per scale-up domain) cannot be reduced,
 // or "" when it can, with `out` filled. Static checks only; the contention check comes later.
 [[nodiscard]] std::string replica_layout_problem(const Scenario& s, int gpus, int gpus_per_domain, ReplicaLayout& out);
-
-// One transfer on an idle fabric: latency (s) and bottleneck bandwidth (B/s) of its route.
-struct PairCost {
-  double latency = 0.0;
-  double bandwidth = 0.0;
-};
-
-// The (source, destination) rank pairs the routes of `p` serve, with their idle-fabric cost.
-class PairCosts {
-public:
-  explicit PairCosts(const PlatformSpec& p);
-  // Throws Error when the platform has no route for the pair.
-  [[nodiscard]] const PairCost& at(int src, int dst) const;
-
-private:
-  std::vector<std::pair<std::uint64_t, PairCost>> table_;  // sorted by key src << 32 | dst
-};
-
-// The highest demand / capacity over the links of `p` when every pair of `pairs` transfers at
-// once at the rate its route allows alone; `worst` gets the link's name.
-[[nodiscard]] double max_link_load(const PlatformSpec& p, const std::vector<std::pair<int, int>>& pairs,
-                                   std::string& worst);
-
-struct IsolatedTiming {
-  double makespan = 0.0;      // from the call's start on every member to the last member's finish
-  double first_finish = 0.0;  // the earliest member's finish
-  std::uint64_t transfers = 0;  // non-empty sends of all members
-};
-
-// Evaluates one call of `plan` on `g`, every member starting at time 0 on an idle fabric, by the
-// engine's rules (replay.hpp): the launch latency, then per step the hop latency (scale-out
-// when the step talks to another domain), then the step's transfers — each starting when both
-// ends have reached the step (SimGrid's rendezvous) and taking latency + wire bytes / bandwidth —
-// and its reduction (`reduce_time` of the bytes), the step ending when all are done. Throws Error
-// for a transfer to the scale-up switch (NVLS), which has no pair cost.
-[[nodiscard]] IsolatedTiming evaluate_isolated(const CollectiveMethod& plan, const Group& g, const PairCosts& costs,
-                                               const std::function<double(std::uint64_t)>& reduce_time);
 
 }  // namespace racksim

@@ -152,6 +152,13 @@ void RankExecutor::launch_collective(int op, double now, std::vector<Action>& ou
     issue(op, a, out);
     return;
   }
+  if (plan && plan->isolated) {  // timed by the engine's call board from every member's arrival
+    Action a;
+    a.kind = Action::Kind::Call;
+    a.call = &o;
+    issue(op, a, out);
+    return;
+  }
   if (plan) {
     s.schedule = std::make_unique<CollectiveSchedule>(plan->shape);
   } else {  // not planned (unit tests of the executor): the op's own algorithm, no library latencies
@@ -324,7 +331,7 @@ std::vector<Action> RankExecutor::on_complete(std::uint64_t token, double now) {
     if (s.pending > 0) return out;
   }
   if (o.kind == OpKind::Collective) {
-    if (!s.schedule) {  // a closed-form call's timer
+    if (!s.schedule) {  // a closed-form call's timer, or an isolated call's end
       finish_op(op, now, out);
       return out;
     }
@@ -345,6 +352,11 @@ std::vector<Action> RankExecutor::on_complete(std::uint64_t token, double now) {
   return out;
 }
 
+void RankExecutor::count_call_transfers(std::uint64_t transfers, std::uint64_t wire_bytes) {
+  record_.transfers += transfers;
+  record_.bytes_sent += wire_bytes;
+}
+
 std::string RankExecutor::describe_pending() const {
   std::string running;
   std::string waiting;
@@ -353,7 +365,11 @@ std::string RankExecutor::describe_pending() const {
     if (st_[i].finished) continue;
     if (st_[i].started) {
       running += (running.empty() ? "" : ", ") + ops_[i].id;
-      if (ops_[i].kind == OpKind::Collective)
+      const bool isolated = ops_[i].kind == OpKind::Collective && ops_[i].plan >= 0 &&
+                            w_.plans[static_cast<std::size_t>(ops_[i].plan)].isolated;
+      if (isolated)
+        running += " (waiting for the call's other members)";
+      else if (ops_[i].kind == OpKind::Collective)
         running += fmt::format(" (step {} of {})", st_[i].step + 1, st_[i].schedule ? st_[i].schedule->num_steps() : 0);
     } else if (nw++ < 3) {
       waiting += (waiting.empty() ? "" : ", ") + ops_[i].id;

@@ -18,7 +18,10 @@
 // once (a Timer before the first step) and its hop latency before every step (scale-up or
 // scale-out hop, by whether the step talks to another domain), and puts bytes / fraction on the
 // wire for its protocol. A plan with a closed_form (a reduced run's data-parallel call,
-// reduction.hpp) is one Timer of that length instead.
+// reduction.hpp) is one Timer of that length instead. An isolated plan (a call that provably
+// contends with nothing, isolation.hpp) is one Call action: the engine reports the member's
+// arrival to its call board (call_board.hpp) and completes the action when the member's part of
+// the call ends.
 #pragma once
 
 #include "sim/output/run_record.hpp"
@@ -42,12 +45,13 @@ namespace racksim {
 // says; beside other kernels, compute parts share the cores and memory parts share HBM
 // bandwidth, each resource by max-min fairness. A kernel's launch overhead is a Timer before both.
 struct Action {
-  enum class Kind { Compute, Memory, Send, Recv, Timer, SwitchSend, SwitchRecv } kind = Kind::Compute;
+  enum class Kind { Compute, Memory, Send, Recv, Timer, SwitchSend, SwitchRecv, Call } kind = Kind::Compute;
   std::uint64_t token = 0;   // the op it belongs to (its index on the rank); report it back in on_complete
   double seconds = 0.0;      // Compute (at nominal clock) and Timer
   std::uint64_t bytes = 0;   // Send, SwitchSend, SwitchRecv; Memory (HBM bytes at the link's catalog bandwidth)
   int peer = -1;             // Send: destination rank; Recv: source rank
   std::string channel;       // Send/Recv
+  const Op* call = nullptr;  // Call: the collective op (its group, sequence and plan)
 };
 
 // HBM capacity rules of a run.
@@ -67,6 +71,8 @@ public:
   [[nodiscard]] std::vector<Action> start(double now);
   // Reports that the action with `token` completed at `now`; returns newly ready actions.
   [[nodiscard]] std::vector<Action> on_complete(std::uint64_t token, double now);
+  // Counts the transfers a Call action's member sent, as its part of the call tells them.
+  void count_call_transfers(std::uint64_t transfers, std::uint64_t wire_bytes);
 
   // Records every op's start time in record().op_start (for the timeline, sim/output/timeline.hpp).
   // Call before start(); off by default, as it costs 8 bytes per op.

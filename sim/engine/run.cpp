@@ -1,7 +1,9 @@
 // racksim engine: one run, stage by stage (run.hpp; README.md, "The stages of a run").
 #include "sim/engine/run.hpp"
 
+#include "sim/engine/call_board.hpp"
 #include "sim/engine/describe.hpp"
+#include "sim/engine/isolation.hpp"
 #include "sim/engine/replay.hpp"
 #include "sim/engine/serving_executor.hpp"
 #include "sim/engine/simgrid_adapter.hpp"
@@ -22,6 +24,7 @@ struct Simulation {
   std::vector<RankExecutor> ranks;
   PowerLoop power;
   double time = 0.0;
+  CallBoardStats calls;  // what the call board did (isolated calls only)
 };
 
 // The faults' baseline: the same scenario without its faults, simulated to the end; its time is
@@ -52,7 +55,7 @@ Simulation simulate(const Scenario& s, const PreparedRun& p, int timeline_ranks,
   MemoryPolicy mem;
   mem.capacity = hbm_capacity(s);
   mem.oom_is_error = s.oom_is_error;
-  Simulation sim{{}, PowerLoop(p.power), 0.0};
+  Simulation sim{{}, PowerLoop(p.power), 0.0, {}};
   sim.ranks.reserve(static_cast<std::size_t>(p.step.simulated_ranks));
   for (int r = 0; r < p.step.simulated_ranks; ++r) sim.ranks.emplace_back(r, w, s.gpu, cal, mem);
   for (int r = 0; r < timeline_ranks; ++r) sim.ranks[static_cast<std::size_t>(r)].keep_op_starts();
@@ -67,7 +70,11 @@ Simulation simulate(const Scenario& s, const PreparedRun& p, int timeline_ranks,
       progress(now, done, total);
     };
   }
-  sim.time = run_simgrid(p.platform, sim.ranks, &sim.power, tick);
+  std::optional<CallBoard> board;
+  if (p.step.isolation.isolated_plans > 0)
+    board.emplace(w, PairCosts(with_initial_changes(p.platform)), reduce_time_of(s.gpu, cal));
+  sim.time = run_simgrid(p.platform, sim.ranks, &sim.power, tick, board ? &*board : nullptr);
+  if (board) sim.calls = board->stats();
   return sim;
 }
 
@@ -104,6 +111,11 @@ RunResult assemble_result(const Scenario& s, const PreparedRun& p, const Simulat
   res.fabric.baseline_time_s = baseline;
   res.simulated_time_s = sim.time;
   res.hbm_capacity = hbm_capacity(s);
+  res.isolation.member_calls = sim.calls.member_calls;
+  res.isolation.overlapped = sim.calls.overlapped;
+  res.isolation.clamped = sim.calls.clamped;
+  res.isolation.evaluations = sim.calls.evaluations;
+  res.isolation.evaluated_transfers = sim.calls.evaluated_transfers;
   std::vector<const RankRecord*> records;
   for (const auto& ex : sim.ranks) {
     records.push_back(&ex.record());
@@ -219,6 +231,7 @@ PreparedRun prepare_run(const Scenario& s, std::optional<Workload> given) {
   if (s.workload.serving && !given) return prepare_serving(s, std::move(cluster));
   SimulatedStep step = choose_step(s, cluster, std::move(given));  // (b) one replica or every rank, planned
   PlatformSpec platform = build_platform(s, cluster, step);        // (c) what SimGrid simulates
+  choose_collective_timing(s, step, platform);                     // (c') calls timed in closed form
   PowerSetup power = power_setup(s, cluster.topology, step);
   RunDescription description = describe_run(s, cluster, step, platform);
   return PreparedRun{std::move(cluster), std::move(step), std::move(platform), std::move(power), std::move(description),

@@ -1,6 +1,7 @@
 // racksim engine: the stages that set a run up (setup.hpp).
 #include "sim/engine/setup.hpp"
 
+#include "sim/engine/isolation.hpp"
 #include "sim/engine/reduction.hpp"
 #include "sim/workload/chakra.hpp"
 #include "sim/workload/training_generator.hpp"
@@ -439,6 +440,15 @@ PowerSetup power_setup(const Scenario& s, const Topology& t, const SimulatedStep
   if (!pc.rack)
     ps.uncounted.push_back(fmt::format("CPUs, NICs, scale-up switches, pumps and fans ({})", pc.rack_absent_reason));
   return ps;
+}
+
+void choose_collective_timing(const Scenario& s, SimulatedStep& step, const PlatformSpec& platform) {
+  IsolationReport rep;
+  rep.mode = s.collective_transfers ? "transfers" : "auto";
+  if (s.collective_transfers) rep.reason = "simulation.collective_timing is transfers";
+  else if (std::any_of(platform.changes.begin(), platform.changes.end(), [](const auto& c) { return c.time > 0.0; }))
+    rep.reason = "a fault after t = 0 changes the fabric during the run";
+  step.isolation = mark_isolated_calls(step.workload, platform, std::move(rep));
 }
 
 }  // namespace racksim

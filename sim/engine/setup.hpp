@@ -9,6 +9,8 @@
 //                        (the workload built, checked against the cluster and its collectives
 //                        planned), with the reduction report saying which and why
 //   build_platform       the platform SimGrid simulates: hosts, links and routes, built once
+//   choose_collective_timing  which calls provably contend with nothing on it: timed in closed
+//                        form from their members' arrivals (isolation.hpp), not transfer by transfer
 //   power_setup          the power loop's setup
 //
 // Errors in the scenario's cluster, workload or faults are thrown as InputError at their place.
@@ -108,6 +110,9 @@ struct SimulatedStep {
   // Reduced: the whole fabric's counts, from the reduction's check of it (the simulated replica
   // has no scale-out); unset: the simulated platform's.
   std::optional<SplitLinks> fabric_split;
+  // Which calls are timed in closed form because they contend with nothing (isolation.hpp):
+  // decided on the built platform (stage c), marked on `workload`'s plans.
+  IsolationReport isolation;
 };
 
 // Stage (b). `given`: a workload handed to the run ready-made (never reduced); otherwise the
@@ -118,6 +123,11 @@ struct SimulatedStep {
 // Stage (c): the whole cluster's platform for every rank, or the replica's: its domains' GPUs
 // and scale-up links only (nothing else leaves it once its data-parallel calls are timed).
 [[nodiscard]] PlatformSpec build_platform(const Scenario& s, const ClusterSetup& c, const SimulatedStep& step);
+
+// Stage (c'): marks the calls of `step` that contend with nothing on `platform` (isolation.hpp)
+// as timed in closed form, unless simulation.collective_timing is transfers or a fault changes
+// the fabric during the run; fills step.isolation.
+void choose_collective_timing(const Scenario& s, SimulatedStep& step, const PlatformSpec& platform);
 
 // The power loop's setup: the scenario's resolved power and cooling, the scale-out switches the
 // topology holds (their power from the catalog, where it gives one), and for a reduced step the

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 namespace sg4 = simgrid::s4u;
 
@@ -35,6 +36,14 @@ struct Shared {
   // unwinds its stack; a held std::unique_lock<s4u::Mutex> would then unlock through a simcall
   // while the engine destroys the actor, which deadlocks with thread contexts (the ASan build).
   sg4::SemaphorePtr limiter_wakeup;
+  // Isolated calls (call_board.hpp): the board, the host their members' wake-ups run on (a host of
+  // its own, so fast that an Exec of one flop ends at the instant it starts), and per open call the
+  // wake-ups of the members waiting for the last one: created (not started) by each waiting member,
+  // started by the last.
+  CallBoard* board = nullptr;
+  sg4::Host* board_host = nullptr;
+  std::unordered_map<std::uint64_t, std::vector<sg4::ExecPtr>> wakes;
+  std::vector<std::uint64_t> clock_changes;  // per GPU: DVFS or HBM level changes so far
   // After a power-loop call that may have given the limiter work: wake its actor.
   void wake_limiter() const {
     if (limiter_wakeup && power->take_limiter_armed()) limiter_wakeup->release();
@@ -43,9 +52,10 @@ struct Shared {
 
 // Sets GPU hosts' pstates and HBM link bandwidths as the power loop decided, then tells it.
 void apply_power_changes(PowerLoop& loop, const std::vector<PowerLoop::Change>& changes, std::vector<sg4::Host*>& hosts,
-                         std::vector<sg4::Link*>& hbm, const std::vector<double>& hbm_bw) {
+                         std::vector<sg4::Link*>& hbm, const std::vector<double>& hbm_bw, Shared& shared) {
   for (const auto& c : changes) {
     const auto g = static_cast<std::size_t>(c.gpu);
+    if (g < shared.clock_changes.size()) ++shared.clock_changes[g];
     hosts[g]->set_pstate(static_cast<unsigned long>(c.level));
     if (hbm[g]) hbm[g]->set_bandwidth(hbm_bw[g] * loop.hbm_fraction(c.hbm_level));
   }
@@ -134,7 +144,7 @@ public:
   [[nodiscard]] double remaining_bytes() const override {
     double sum = 0.0;
     for (std::size_t i = 0; i < pending_.items().size(); ++i) {
-      const Action::Kind k = pending_.items()[i].kind;
+      const Action::Kind k = pending_.items()[i].kind;  // a Call's wake-up moves no bytes
       if (k == Action::Kind::Send || k == Action::Kind::Recv || k == Action::Kind::SwitchSend || k == Action::Kind::SwitchRecv)
         sum += pending_.activities()[i]->get_remaining();
     }
@@ -159,6 +169,17 @@ private:
     std::uint64_t token = 0;
     Action::Kind kind = Action::Kind::Compute;
     std::unique_ptr<void*> slot;
+    std::uint64_t call = 0;  // Call: the call's key
+  };
+  // Marks a timer token as the end of an isolated call's background work, not of an op.
+  static constexpr std::uint64_t kBackgroundEnd = std::uint64_t{1} << 63;
+  // When a member reached an isolated call: whether its GPU was running kernels, how many it had
+  // started and how many clock changes it had seen (its part overlapped other work if any moved).
+  struct CallSnapshot {
+    bool busy = false;
+    std::uint64_t kernels_started = 0;
+    std::uint64_t clock_changes = 0;
+    double background_c = 0.0, background_m = 0.0;  // busy fractions given to the power loop
   };
 
   void run() {
@@ -168,13 +189,98 @@ private:
       if (!done) return;  // nothing to wait for: reported as stuck after the run
       const double t = sg4::Engine::get_clock();
       ++shared_.completions;
-      if (done->item && shared_.power) {
-        if (done->item->kind == Action::Kind::Compute) shared_.power->compute_ended(ex_.rank(), t);
-        if (done->item->kind == Action::Kind::Memory) shared_.power->memory_ended(ex_.rank(), t);
-        shared_.wake_limiter();
+      if (done->item) {
+        const Action::Kind k = done->item->kind;
+        if (k == Action::Kind::Compute || k == Action::Kind::Memory) --kernels_in_flight_;
+        if (k == Action::Kind::Call) {  // woken: the call's last member has arrived
+          take_part(done->token, done->item->call);
+          continue;
+        }
+        if (shared_.power) {
+          if (k == Action::Kind::Compute) shared_.power->compute_ended(ex_.rank(), t);
+          if (k == Action::Kind::Memory) shared_.power->memory_ended(ex_.rank(), t);
+          shared_.wake_limiter();
+        }
+      } else if ((done->token & kBackgroundEnd) != 0) {  // an isolated call's reductions are over
+        end_background(done->token & ~kBackgroundEnd, t);
+        continue;
+      } else if (const auto it = calls_.find(done->token); it != calls_.end()) {  // an isolated call's part ended
+        const CallSnapshot& at = it->second;
+        shared_.board->finished(at.busy || at.kernels_started != kernels_started_ || at.clock_changes != clock_changes());
+        end_background(done->token, t);
+        calls_.erase(it);
       }
       post(ex_.on_complete(done->token, t));
     }
+  }
+
+  // An isolated call (call_board.hpp): report the arrival; the last member wakes the others.
+  // Creating the wake-up is a simcall, during which other actors run: it comes before the arrival
+  // is reported, so that whoever completes the call finds every waiting member's wake-up.
+  void arrive(const Action& a) {
+    const double now = sg4::Engine::get_clock();
+    calls_[a.token] = CallSnapshot{kernels_in_flight_ > 0, kernels_started_, clock_changes(), 0.0, 0.0};
+    const std::uint64_t key = CallBoard::key_of(*a.call);
+    sg4::ExecPtr wake;
+    if (!shared_.board->completed_by(*a.call)) wake = sg4::this_actor::exec_init(1.0)->set_host(shared_.board_host);
+    if (!shared_.board->arrive(ex_.rank(), *a.call, now, speed())) {
+      shared_.wakes[key].push_back(wake);
+      Item it{a.token, a.kind, nullptr};
+      it.call = key;
+      pending_.add(std::move(wake), std::move(it));
+      return;
+    }
+    if (const auto w = shared_.wakes.find(key); w != shared_.wakes.end()) {
+      const std::vector<sg4::ExecPtr> waiting = std::move(w->second);
+      shared_.wakes.erase(w);
+      for (const auto& e : waiting) e->start();
+    }
+    take_part(a.token, key);
+  }
+
+  // The member's part of an evaluated call: a timer to its end, and its reductions' busy time
+  // spread over the time from now to its last reduction's end for the power loop
+  // (PowerLoop::background), ended by a timer of its own when that comes before the call's end.
+  void take_part(std::uint64_t token, std::uint64_t key) {
+    const CallBoard::Part part = shared_.board->take(ex_.rank(), key);
+    ex_.count_call_transfers(part.transfers, part.wire_bytes);
+    const double now = sg4::Engine::get_clock();
+    CallSnapshot& at = calls_.at(token);
+    if (shared_.power && ex_.rank() < shared_.power->gpus() && part.reduce_end > now) {
+      at.background_c = part.compute_busy / (part.reduce_end - now);
+      at.background_m = part.memory_busy / (part.reduce_end - now);
+      if (at.background_c > 0.0 || at.background_m > 0.0) {
+        shared_.power->background(ex_.rank(), now, at.background_c, at.background_m);
+        shared_.wake_limiter();
+        if (part.reduce_end < part.finish) pending_.add_timer(part.reduce_end, token | kBackgroundEnd);
+      }
+    }
+    pending_.add_timer(part.finish, token);
+  }
+
+  // The power loop's background work of the call of `token` is over.
+  void end_background(std::uint64_t token, double now) {
+    CallSnapshot& at = calls_.at(token);
+    if (at.background_c > 0.0 || at.background_m > 0.0) {
+      shared_.power->background(ex_.rank(), now, -at.background_c, -at.background_m);
+      shared_.wake_limiter();
+    }
+    at.background_c = at.background_m = 0.0;
+  }
+
+  // This GPU's clock and HBM share as the power loop has set them (nominal without one).
+  [[nodiscard]] MemberSpeed speed() const {
+    MemberSpeed sp;
+    const PowerLoop* p = shared_.power;
+    if (p && ex_.rank() < p->gpus()) {
+      sp.clock = p->clock_ratios().at(p->level(ex_.rank()));
+      sp.hbm = p->hbm_fraction(p->hbm_level(ex_.rank()));
+    }
+    return sp;
+  }
+  [[nodiscard]] std::uint64_t clock_changes() const {
+    const auto r = static_cast<std::size_t>(ex_.rank());
+    return r < shared_.clock_changes.size() ? shared_.clock_changes[r] : 0;
   }
 
   void post(std::vector<Action> actions) {
@@ -185,6 +291,8 @@ private:
             shared_.power->compute_started(ex_.rank(), sg4::Engine::get_clock());
             shared_.wake_limiter();
           }
+          ++kernels_started_;
+          ++kernels_in_flight_;
           add(sg4::this_actor::exec_async(a.seconds * kSpeed), a.token, a.kind, nullptr);
           break;
         case Action::Kind::Memory:  // over the GPU's HBM loopback link
@@ -192,7 +300,13 @@ private:
             shared_.power->memory_started(ex_.rank(), sg4::Engine::get_clock());
             shared_.wake_limiter();
           }
+          ++kernels_started_;
+          ++kernels_in_flight_;
           add(sg4::Comm::sendto_async(host_, host_, a.bytes), a.token, a.kind, nullptr);
+          break;
+        case Action::Kind::Call:
+          if (!shared_.board) throw Error("internal error: an isolated call in a run without a call board");
+          arrive(a);
           break;
         case Action::Kind::Timer:
           pending_.add_timer(sg4::Engine::get_clock() + a.seconds, a.token);
@@ -227,6 +341,9 @@ private:
   Shared& shared_;
   std::string& failure_;
   PendingSet<Item> pending_;
+  std::uint64_t kernels_started_ = 0;  // compute and memory parts posted so far
+  int kernels_in_flight_ = 0;
+  std::map<std::uint64_t, CallSnapshot> calls_;  // isolated calls in progress, by token
 };
 
 // Drives the serving executor: one actor for every instance of the run. Its compute and memory
@@ -381,7 +498,7 @@ private:
       shared_.wake_limiter();
       if (changes.empty()) continue;
       if (latency > 0.0) sg4::this_actor::sleep_for(latency);
-      apply_power_changes(loop_, changes, hosts_, hbm_, hbm_bw_);
+      apply_power_changes(loop_, changes, hosts_, hbm_, hbm_bw_, shared_);
       shared_.wake_limiter();
     }
   }
@@ -413,7 +530,7 @@ public:
           (void)shared_.limiter_wakeup->acquire_timeout(*due - now);  // true: timed out
         } else {
           const std::vector<PowerLoop::Change> changes = loop_.limiter(sg4::Engine::get_clock());
-          if (!changes.empty()) apply_power_changes(loop_, changes, hosts_, hbm_, hbm_bw_);
+          if (!changes.empty()) apply_power_changes(loop_, changes, hosts_, hbm_, hbm_bw_, shared_);
           (void)loop_.take_limiter_armed();  // what apply() queued is seen at the top of the loop
         }
       }
@@ -446,9 +563,13 @@ struct SgPlatform {
   std::vector<sg4::Link*> hbm_links;  // per host: its HBM loopback link, or null
   std::vector<double> hbm_bw;         // per host: that link's full bandwidth (B/s)
   std::vector<sg4::Link*> links;
+  sg4::Host* board = nullptr;  // with isolated calls: the host their wake-ups run on
 };
 
-SgPlatform create_platform(const PlatformSpec& platform, const PowerLoop* power) {
+// The speed of the call board's host: a one-flop Exec on it ends at the instant it starts.
+constexpr double kBoardSpeed = 1e30;
+
+SgPlatform create_platform(const PlatformSpec& platform, const PowerLoop* power, bool board) {
   auto* zone = sg4::create_full_zone("cluster");
   SgPlatform sg;
   sg.hbm_links.assign(platform.hosts.size(), nullptr);
@@ -479,6 +600,7 @@ SgPlatform create_platform(const PlatformSpec& platform, const PowerLoop* power)
     zone->add_route(sg.hosts[static_cast<std::size_t>(r.src)]->get_netpoint(),
                     sg.hosts[static_cast<std::size_t>(r.dst)]->get_netpoint(), nullptr, nullptr, path, false);
   }
+  if (board) sg.board = zone->create_host("racksim.call_board", kBoardSpeed);
   zone->seal();
   return sg;
 }
@@ -514,7 +636,7 @@ using MakeActors = std::function<std::vector<std::shared_ptr<Watched>>(SgPlatfor
 // faults, the governor and the fast limiter; returns the simulated time at the end. Throws
 // SimulationError for a failure an actor kept.
 double simulate_platform(const PlatformSpec& platform, PowerLoop* power, const std::function<void(double)>& on_time_advance,
-                         const MakeActors& make_actors) {
+                         const MakeActors& make_actors, CallBoard* board = nullptr) {
   // SimGrid's own deadlock report is replaced by racksim's, which names ranks and ops.
   std::vector<std::string> args = {"racksim", "--log=root.thresh:critical", "--log=ker_engine.app:file:/dev/null", "--log=ker_engine.add:no"};
 #if defined(__SANITIZE_ADDRESS__)
@@ -527,10 +649,13 @@ double simulate_platform(const PlatformSpec& platform, PowerLoop* power, const s
   sg4::Engine engine(&argc, argv.data());
   for (const auto& c : engine_configuration()) sg4::Engine::set_config(c);
 
-  SgPlatform sg = create_platform(platform, power);
+  SgPlatform sg = create_platform(platform, power, board != nullptr);
 
   Shared shared;
   shared.power = power;
+  shared.board = board;
+  shared.board_host = sg.board;
+  shared.clock_changes.assign(sg.hosts.size(), 0);
   const std::vector<std::shared_ptr<Watched>> actors = make_actors(sg, shared);
   if (!platform.changes.empty() && !sg.hosts.empty()) {
     const auto* changes = &platform.changes;
@@ -567,7 +692,7 @@ double simulate_platform(const PlatformSpec& platform, PowerLoop* power, const s
 }  // namespace
 
 double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power,
-                   const std::function<void(double)>& on_time_advance) {
+                   const std::function<void(double)>& on_time_advance, CallBoard* board) {
   const double simulated_time =
       simulate_platform(platform, power, on_time_advance, [&platform, &ranks](SgPlatform& sg, Shared& shared) {
         std::vector<std::shared_ptr<Watched>> actors;
@@ -583,7 +708,8 @@ double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& rank
           sg4::Actor::create(fmt::format("rank{}", ex.rank()), host, [actor] { (*actor)(); });
         }
         return actors;
-      });
+      },
+      board);
   refuse_deadlock(ranks, simulated_time);
   return simulated_time;
 }

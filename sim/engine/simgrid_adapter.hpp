@@ -4,6 +4,9 @@
 // routes, configures the network model for GPU fabrics (below), and runs one actor per rank that
 // drives that rank's RankExecutor: compute becomes an Exec on the GPU's host, transfers become
 // mailbox put/get pairs (the receiver's wait is the data dependency), timers use wait_any_for.
+// An isolated call (call_board.hpp) is an arrival at the call board: members that arrive before
+// the last wait on a wake-up (a one-flop Exec on a host of its own, created by the member and
+// started by the last one), then each sleeps to its part's end.
 //
 // Network configuration, set here and nowhere else, and printed at the start of every run:
 //   network/model:CM02         plain max-min sharing, no TCP-era latency/bandwidth factors
@@ -24,6 +27,7 @@
 // One simulation per process: SimGrid's engine is a process-wide singleton.
 #pragma once
 
+#include "sim/engine/call_board.hpp"
 #include "sim/engine/platform.hpp"
 #include "sim/engine/power_loop.hpp"
 #include "sim/engine/replay.hpp"
@@ -48,8 +52,10 @@ namespace racksim {
 // With `on_time_advance`, it is called with the simulated time each time the clock moves (from
 // SimGrid's Engine::on_time_advance signal: it adds no event, so results are the same with it or
 // without it); a progress meter paces itself from there.
+// With `board`, the ranks' isolated calls (Call actions) are timed by it: a member that arrives
+// before the last waits on a wake-up the last one starts, then every member sleeps to its part's end.
 [[nodiscard]] double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power = nullptr,
-                                 const std::function<void(double)>& on_time_advance = {});
+                                 const std::function<void(double)>& on_time_advance = {}, CallBoard* board = nullptr);
 
 // Runs an inference_serving workload (serving_executor.hpp) to its end — every request arrived
 // and finished — and returns the simulated time. The executor's actions become Execs on its GPU

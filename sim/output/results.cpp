@@ -152,7 +152,21 @@ void write_fabric_json(JsonWriter& j, const RunResult& r) {
   j.end_object();
 }
 
-void write_simulation_json(JsonWriter& j, const ReductionReport& d) {
+void write_collective_timing_json(JsonWriter& j, const IsolationReport& d) {
+  j.key("collective_timing").begin_object();
+  j.field("mode", d.mode).field("calls", static_cast<std::uint64_t>(d.plans));
+  j.field("closed_form_calls", static_cast<std::uint64_t>(d.isolated_plans));
+  if (d.isolated_plans == 0 && d.plans > 0) j.field("not_closed_form_because", d.reason);
+  if (d.isolated_plans > 0) {
+    j.field("max_link_load", d.max_link_load).field("ranks_out_of_order", d.ranks_out_of_order);
+    j.field("member_calls", d.member_calls).field("overlapped_member_calls", d.overlapped);
+    j.field("clamped_member_calls", d.clamped);
+    j.field("evaluations", d.evaluations).field("evaluated_transfers", d.evaluated_transfers);
+  }
+  j.end_object();
+}
+
+void write_simulation_json(JsonWriter& j, const ReductionReport& d, const IsolationReport& iso) {
   j.key("simulation").begin_object();
   j.field("fidelity", d.fidelity).field("reduced", d.applied);
   if (d.applied) {
@@ -166,6 +180,7 @@ void write_simulation_json(JsonWriter& j, const ReductionReport& d) {
   if (d.dp_pairs > 0) {
     j.field("dp_pairs", static_cast<std::uint64_t>(d.dp_pairs)).field("dp_max_link_load", d.max_link_load);
   }
+  write_collective_timing_json(j, iso);
   j.end_object();
 }
 
@@ -381,7 +396,7 @@ std::string summary_json(const RunResult& r) {
   write_cluster_json(j, r);
   write_engine_json(j, r);
   write_fabric_json(j, r);
-  write_simulation_json(j, r.reduction);
+  write_simulation_json(j, r.reduction, r.isolation);
   write_collectives_json(j, r);
   const RankTotals sum = rank_totals(r);
   write_workload_json(j, r, sum);

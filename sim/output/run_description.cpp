@@ -50,6 +50,15 @@ std::string fidelity_line(const ReductionReport& red) {
   return fmt::format("  fidelity            every rank and flow simulated ({})\n", red.reason);
 }
 
+std::string collective_timing_line(const IsolationReport& iso) {
+  if (iso.plans == 0) return "";
+  if (iso.isolated_plans == 0)
+    return fmt::format("  collective timing   every transfer simulated ({})\n", iso.reason);
+  return fmt::format("  collective timing   {} of {} calls contend with nothing and are timed in closed form from their "
+                     "members' arrivals (peak link load {:.1f}%); the others transfer by transfer\n",
+                     iso.isolated_plans, iso.plans, 100.0 * iso.max_link_load);
+}
+
 std::string power_lines(const RunDescription& d) {
   const PowerSetupDescription& pc = d.power_setup;
   const auto cap = [](const std::optional<Watts>& c) { return c ? fmt::format("{:.6g} W", c->value()) : std::string("none"); };
@@ -93,6 +102,7 @@ std::string run_header(const RunDescription& d) {
     h += fmt::format("  workload            {} '{}': {} ranks, {} ops\n", d.workload_kind, d.workload_name, d.ranks,
                      d.simulated_ops);
     h += fidelity_line(d.reduction);
+    h += collective_timing_line(d.isolation);
   } else {
     h += fmt::format("  workload            {} '{}': {}\n", d.workload_kind, d.workload_name, d.serving);
     h += "  fidelity            every iteration of every instance simulated; an instance's collectives in closed form "

@@ -124,6 +124,7 @@ struct RunDescription {
   std::size_t ops = 0;                     // of every rank (a reduced run's replica ops x replicas)
   FabricReport fabric;
   ReductionReport reduction;               // simulation.fidelity: what is simulated (sim/engine/reduction.hpp)
+  IsolationReport isolation;               // simulation.collective_timing: calls timed in closed form (sim/engine/isolation.hpp)
   // the header's details
   std::size_t simulated_ops = 0;           // of the simulated ranks
   GpuDescription gpu_detail;

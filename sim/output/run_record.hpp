@@ -144,4 +144,21 @@ struct ReductionReport {
   double max_member_spread_s = 0.0;   // largest (last - first) member finish of an evaluated call
 };
 
+// Which collective calls of a run are timed in closed form because they provably contend with
+// nothing (sim/engine/isolation.hpp, simulation.collective_timing), and how the run went with them.
+struct IsolationReport {
+  std::string mode = "auto";            // simulation.collective_timing: auto | transfers
+  std::string reason;                   // why no call is (empty when some are)
+  std::size_t plans = 0;                // collective calls of the simulated ranks (one plan each)
+  std::size_t isolated_plans = 0;       // of those, timed in closed form
+  int ranks_out_of_order = 0;           // ranks whose sends may overlap: no call using their links is
+  double max_link_load = 0.0;           // highest demand / capacity of a link the closed-form calls use
+  // Filled by the simulation (call_board.hpp):
+  std::uint64_t member_calls = 0;       // members' parts of closed-form calls that ran
+  std::uint64_t overlapped = 0;         // of those, with other kernels or a clock change on the GPU meanwhile
+  std::uint64_t clamped = 0;            // members whose evaluated end fell before the last arrival (set to it)
+  std::uint64_t evaluations = 0;        // evaluations computed (the other calls reused one)
+  std::uint64_t evaluated_transfers = 0;  // transfers those evaluations timed
+};
+
 }  // namespace racksim

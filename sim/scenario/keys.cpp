@@ -230,6 +230,8 @@ std::vector<KeySpec> simulation_and_workload_keys() {
           .describe("Whether running out of HBM stops the run"),
       KeySpec("simulation.fidelity").one_of({"auto", "full"}).default_value("auto")
           .describe("Reduced simulation where exact, or every rank and flow"),
+      KeySpec("simulation.collective_timing").one_of({"auto", "transfers"}).default_value("auto")
+          .describe("Calls that provably contend with nothing timed in closed form, or every transfer simulated"),
       KeySpec("simulation.memory_limit").quantity(UnitFamily::Bytes).at_least(1e6).at_most(1e15)
           .range_message("expected a memory limit from 1 MB to 1 PB, got '{text}'").default_value("16 GB")
           .describe("The most memory a run may be estimated to need"),

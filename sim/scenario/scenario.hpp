@@ -14,7 +14,8 @@
 //   workload: {kind: trace, file: <path>} | {kind: chakra, ...} | {kind: transformer_training, ...} |
 //             {kind: inference_serving, ...}
 //   simulation: {out_of_memory: error | warn,    # optional; default error
-//                fidelity: auto | full}          # optional; default auto (sim/engine/reduction.hpp)
+//                fidelity: auto | full,          # optional; default auto (sim/engine/reduction.hpp)
+//                collective_timing: auto | transfers}  # optional; default auto (sim/engine/isolation.hpp)
 //   power: {gpu_cap, rack_cap, site_cap, rack, pue | cooling_plant, control_period, sample_period}
 //   cooling: {loop, inlet_temperature, flow, coolant, cold_plate, cdu, plates_in_series}
 //   collectives: {algorithm, <kind>: <algorithm>, protocol, chunk_size, library}   # optional
@@ -111,6 +112,7 @@ struct Scenario {
   bool oom_is_error = true;            // simulation.out_of_memory: error (default) | warn
   bool full_fidelity = false;          // simulation.fidelity: full (every rank and flow) | auto (default)
   Location fidelity_where;
+  bool collective_transfers = false;   // simulation.collective_timing: transfers (every transfer in SimGrid) | auto (default)
   Bytes memory_limit{16e9};            // simulation.memory_limit: a run estimated to need more is refused
   PowerConfig power;
   CollectiveConfig collectives;

@@ -104,6 +104,9 @@ struct CollectiveMethod {
   // Set by a reduced run (sim/engine/reduction.hpp) for a call whose transfers leave the simulated
   // ranks: the whole call, launch included, is one timer of this length on every member.
   std::optional<Seconds> closed_form;
+  // Set for a full run's call that provably contends with nothing (sim/engine/isolation.hpp): the
+  // engine times it from its members' arrivals (sim/engine/call_board.hpp), not transfer by transfer.
+  bool isolated = false;
 };
 
 struct Workload {

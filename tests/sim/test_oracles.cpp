@@ -101,7 +101,9 @@ TEST_CASE("compute of F FLOP at rate R takes F over R and delays count as idle",
 }
 
 TEST_CASE("communication overlaps compute on another stream", "[sim][oracle]") {
-  const RunResult r = simulate("switched.yaml", {"workload.file=overlap.yaml"});
+  // Transfer by transfer: the derivation below follows each reduction beside the kernel (timed in
+  // closed form, the call's reductions would not share the GPU: tests/sim/test_isolation_sim.cpp).
+  const RunResult r = simulate("switched.yaml", {"workload.file=overlap.yaml", "simulation.collective_timing=transfers"});
   // The 1 GB all-reduce (35.07 ms) runs beside the 10 ms kernel; 'after' waits for the
   // all-reduce and then runs 10 ms: 0.03507 + 0.01 = 0.04507 s. Each reduce-scatter step's
   // reduction moves 3 x 125 MB over the GPU's HBM (37.5 us at 10 TB/s, shared with nothing) and

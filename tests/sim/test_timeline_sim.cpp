@@ -44,7 +44,9 @@ RunResult simulate(const std::string& scenario, const std::vector<std::string>& 
 }  // namespace
 
 TEST_CASE("timeline: the overlap oracle's spans start and last as derived", "[sim][timeline]") {
-  const RunResult r = simulate("switched.yaml", {"workload.file=overlap.yaml"}, kTimelineMaxEvents);
+  // Transfer by transfer, as the oracle derives it (tests/sim/test_oracles.cpp).
+  const RunResult r =
+      simulate("switched.yaml", {"workload.file=overlap.yaml", "simulation.collective_timing=transfers"}, kTimelineMaxEvents);
   REQUIRE(r.timeline);
   CHECK(r.timeline->ranks.size() == 8);
   CHECK(r.timeline->events == 24);  // 8 ranks x 3 ops

@@ -75,7 +75,7 @@ TEST_CASE("a ring all-gather evaluated step by step with rendezvous", "[unit][re
   plan.hop_intra = Seconds(100e-6);  // not used: no step stays inside a domain
   plan.gpus_per_domain = 1;
   const PairCosts costs(ring3());
-  const IsolatedTiming t = evaluate_isolated(plan, group3(), costs, [](std::uint64_t) { return 0.0; });
+  const IsolatedTiming t = evaluate_isolated(plan, group3(), costs, [](std::uint64_t) { return ReduceParts{}; });
   CHECK(t.makespan == Approx(40.015e-3).epsilon(1e-12));
   CHECK(t.first_finish == Approx(30.015e-3).epsilon(1e-12));
 
@@ -83,7 +83,7 @@ TEST_CASE("a ring all-gather evaluated step by step with rendezvous", "[unit][re
     // bandwidth_fraction 0.5: 2 GB per piece. Step 0: m0 ends at 3 us + 40.005 ms; step 1's 2->0
     // starts at 40.010 ms and ends at 80.015 ms.
     plan.bandwidth_fraction = 0.5;
-    CHECK(evaluate_isolated(plan, group3(), costs, [](std::uint64_t) { return 0.0; }).makespan ==
+    CHECK(evaluate_isolated(plan, group3(), costs, [](std::uint64_t) { return ReduceParts{}; }).makespan ==
           Approx(80.015e-3).epsilon(1e-12));
   }
 }
@@ -103,7 +103,7 @@ TEST_CASE("a ring reduce-scatter waits for its reductions", "[unit][reduction]")
   std::uint64_t reduced = 0;
   const IsolatedTiming t = evaluate_isolated(plan, group3(), PairCosts(p), [&](std::uint64_t b) {
     reduced = b;
-    return 50e-3;
+    return ReduceParts{50e-3, 20e-3};  // the longer part sets the reduction's time
   });
   CHECK(reduced == 1'000'000'000ULL);  // one piece per step
   CHECK(t.makespan == Approx(100.005e-3).epsilon(1e-12));

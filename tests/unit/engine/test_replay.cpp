@@ -190,6 +190,7 @@ private:
         case Action::Kind::Memory: schedule(now + static_cast<double>(a.bytes) / hbm_bandwidth_, rank, a.token); break;
         case Action::Kind::SwitchSend:  // the fake network has no switch: these tests use no NVLS
         case Action::Kind::SwitchRecv: FAIL("unexpected NVLS transfer in the fake network"); break;
+        case Action::Kind::Call: FAIL("unexpected isolated call: these tests' plans are not marked isolated"); break;
         case Action::Kind::Send:
           sends_[a.channel].push_back({rank, a, now});
           match(a.channel);

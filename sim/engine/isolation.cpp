@@ -1,0 +1,439 @@
+// racksim engine: calls that contend with nothing (isolation.hpp).
+#include "sim/engine/isolation.hpp"
+
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <tuple>
+
+namespace racksim {
+
+namespace {
+
+std::uint64_t pair_key(int src, int dst) {
+  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src)) << 32) | static_cast<std::uint32_t>(dst);
+}
+
+// The routes of `p` by (source, destination), for lookups.
+class RouteIndex {
+public:
+  explicit RouteIndex(const PlatformSpec& p) {
+    routes_.reserve(p.routes.size());
+    for (const auto& r : p.routes) routes_.emplace_back(pair_key(r.src, r.dst), &r);
+    std::sort(routes_.begin(), routes_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  // Throws Error when the platform has no route for the pair.
+  [[nodiscard]] const PlatformSpec::Route& at(int src, int dst) const {
+    const std::uint64_t k = pair_key(src, dst);
+    const auto it =
+        std::lower_bound(routes_.begin(), routes_.end(), k, [](const auto& e, std::uint64_t key) { return e.first < key; });
+    if (it == routes_.end() || it->first != k) throw Error(fmt::format("internal error: no route from rank {} to rank {}", src, dst));
+    return *it->second;
+  }
+
+private:
+  std::vector<std::pair<std::uint64_t, const PlatformSpec::Route*>> routes_;
+};
+
+// The rate a route gives one transfer alone: its slowest link.
+double route_rate(const PlatformSpec& p, const PlatformSpec::Route& r) {
+  double rate = std::numeric_limits<double>::infinity();
+  for (const int l : r.links) rate = std::min(rate, p.links[static_cast<std::size_t>(l)].bandwidth);
+  return rate;
+}
+
+}  // namespace
+
+PairCosts::PairCosts(const PlatformSpec& p) {
+  table_.reserve(p.routes.size());
+  for (const auto& r : p.routes) {
+    PairCost c;
+    c.bandwidth = std::numeric_limits<double>::infinity();
+    for (const int l : r.links) {
+      const auto& link = p.links[static_cast<std::size_t>(l)];
+      c.latency += link.latency;
+      c.bandwidth = std::min(c.bandwidth, link.bandwidth);
+    }
+    table_.emplace_back(pair_key(r.src, r.dst), c);
+  }
+  std::sort(table_.begin(), table_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+}
+
+const PairCost& PairCosts::at(int src, int dst) const {
+  const std::uint64_t k = pair_key(src, dst);
+  const auto it = std::lower_bound(table_.begin(), table_.end(), k, [](const auto& e, std::uint64_t key) { return e.first < key; });
+  if (it == table_.end() || it->first != k) throw Error(fmt::format("internal error: no route from rank {} to rank {}", src, dst));
+  return it->second;
+}
+
+PlatformSpec with_initial_changes(PlatformSpec p) {
+  for (const auto& ch : p.changes)
+    if (ch.time <= 0.0) p.links[static_cast<std::size_t>(ch.link)].bandwidth = ch.bandwidth;
+  return p;
+}
+
+double max_link_load(const PlatformSpec& p, const std::vector<std::pair<int, int>>& pairs, std::string& worst) {
+  const RouteIndex routes(p);
+  std::vector<double> demand(p.links.size(), 0.0);
+  for (const auto& [src, dst] : pairs) {
+    const PlatformSpec::Route& r = routes.at(src, dst);
+    const double rate = route_rate(p, r);
+    for (const int l : r.links) demand[static_cast<std::size_t>(l)] += rate;
+  }
+  double load = 0.0;
+  for (std::size_t l = 0; l < demand.size(); ++l) {
+    const double x = demand[l] / p.links[l].bandwidth;
+    if (x > load) {
+      load = x;
+      worst = p.links[l].name;
+    }
+  }
+  return load;
+}
+
+ReduceTime reduce_time_of(const GpuSpec& gpu, const GpuCalibration* cal) {
+  const double hbm = gpu.hbm_bandwidth.value();
+  return [&gpu, cal, hbm](std::uint64_t bytes) {
+    const KernelEstimate e = estimate_kernel(gpu, cal, reduction_work(Bytes(static_cast<double>(bytes)), Precision::bf16));
+    ReduceParts r;
+    r.compute = e.compute_time.value();
+    r.memory = static_cast<double>(std::llround(e.memory_time.value() * hbm)) / hbm;
+    return r;
+  };
+}
+
+CallTiming evaluate_call(const CollectiveMethod& plan, const Group& g, const PairCosts& costs, const ReduceTime& reduce,
+                         const std::vector<double>& starts, const std::vector<MemberSpeed>& speeds) {
+  const CollectiveSchedule sched(plan.shape);
+  const int n = sched.group_size();
+  const auto un = static_cast<std::size_t>(n);
+  if (starts.size() != un || (!speeds.empty() && speeds.size() != un))
+    throw Error(fmt::format("internal error: a call of {} members evaluated with {} start times and {} speeds", n,
+                            starts.size(), speeds.size()));
+  const double fraction = plan.bandwidth_fraction;
+  auto wire = [&](std::uint64_t b) {
+    return fraction >= 1.0 ? b : static_cast<std::uint64_t>(std::llround(static_cast<double>(b) / fraction));
+  };
+  CallTiming out;
+  out.transfers.assign(un, 0);
+  out.wire_bytes.assign(un, 0);
+  out.compute_busy.assign(un, 0.0);
+  out.memory_busy.assign(un, 0.0);
+  out.reduce_end = starts;
+  // t[m]: when member m's current step begins (after the previous step); s[m]: when its transfers
+  // and reduction begin (after the step's hop latency).
+  std::vector<double> t(un), s(un, 0.0);
+  for (std::size_t m = 0; m < un; ++m) t[m] = starts[m] + plan.launch.value();
+  std::vector<StepWork> steps(un);
+  // Each position's few peers: cost and whether the pair crosses domains, looked up once.
+  struct Peer {
+    int to;
+    PairCost cost;
+    bool crosses;
+  };
+  std::vector<std::vector<Peer>> known(un);
+  auto peer = [&](int from, int to) -> const Peer& {
+    if (to == kSwitchPeer) throw Error("internal error: a transfer to the scale-up switch has no closed form on the fabric");
+    auto& list = known[static_cast<std::size_t>(from)];
+    for (const auto& e : list)
+      if (e.to == to) return e;
+    const int a = g.ranks[static_cast<std::size_t>(from)], b = g.ranks[static_cast<std::size_t>(to)];
+    list.push_back({to, costs.at(a, b), plan.gpus_per_domain > 0 && a / plan.gpus_per_domain != b / plan.gpus_per_domain});
+    return list.back();
+  };
+  const double hop_intra = plan.hop_intra.value(), hop_inter = plan.hop_inter.value();
+  std::uint64_t last_reduce = 0;
+  ReduceParts parts;
+  for (int k = 0; k < sched.num_steps(); ++k) {
+    for (std::size_t m = 0; m < un; ++m) {
+      StepWork& sp = steps[m];
+      sched.step_into(static_cast<int>(m), k, sp);
+      bool crosses = false;
+      for (const auto& x : sp.sends) crosses = crosses || (x.bytes > 0 && peer(static_cast<int>(m), x.peer).crosses);
+      for (const auto& x : sp.recvs) crosses = crosses || (x.bytes > 0 && peer(x.peer, static_cast<int>(m)).crosses);
+      const bool busy = !sp.sends.empty() || !sp.recvs.empty() || sp.reduce_bytes > 0;
+      const double hop = crosses ? hop_inter : hop_intra;
+      s[m] = t[m] + (busy && hop > 0.0 ? hop : 0.0);
+    }
+    for (std::size_t m = 0; m < un; ++m) {
+      const StepWork& sp = steps[m];
+      double end = s[m];
+      for (const auto& x : sp.sends) {
+        if (x.bytes == 0) continue;
+        const std::uint64_t w = wire(x.bytes);
+        ++out.transfers[m];
+        out.wire_bytes[m] += w;
+        const PairCost& c = peer(static_cast<int>(m), x.peer).cost;
+        end = std::max(end, std::max(s[m], s[static_cast<std::size_t>(x.peer)]) + c.latency + static_cast<double>(w) / c.bandwidth);
+      }
+      for (const auto& x : sp.recvs) {
+        if (x.bytes == 0) continue;
+        const PairCost& c = peer(x.peer, static_cast<int>(m)).cost;
+        end = std::max(end, std::max(s[m], s[static_cast<std::size_t>(x.peer)]) + c.latency +
+                                static_cast<double>(wire(x.bytes)) / c.bandwidth);
+      }
+      if (sp.reduce_bytes > 0) {
+        if (sp.reduce_bytes != last_reduce) {  // pieces differ by at most a byte: two sizes in all
+          last_reduce = sp.reduce_bytes;
+          parts = reduce(last_reduce);
+        }
+        const double rc = speeds.empty() ? parts.compute : parts.compute / speeds[m].clock;
+        const double rm = speeds.empty() ? parts.memory : parts.memory / speeds[m].hbm;
+        out.compute_busy[m] += rc;
+        out.memory_busy[m] += rm;
+        end = std::max(end, s[m] + std::max(rc, rm));
+        out.reduce_end[m] = s[m] + std::max(rc, rm);
+      }
+      t[m] = end;
+    }
+  }
+  out.finish = std::move(t);
+  return out;
+}
+
+IsolatedTiming evaluate_isolated(const CollectiveMethod& plan, const Group& g, const PairCosts& costs, const ReduceTime& reduce) {
+  const CallTiming c = evaluate_call(plan, g, costs, reduce, std::vector<double>(g.ranks.size(), 0.0));
+  IsolatedTiming r;
+  r.makespan = *std::max_element(c.finish.begin(), c.finish.end());
+  r.first_finish = *std::min_element(c.finish.begin(), c.finish.end());
+  for (const auto x : c.transfers) r.transfers += x;
+  return r;
+}
+
+std::vector<char> sends_in_order(const Workload& w) {
+  std::vector<char> ordered(static_cast<std::size_t>(w.ranks), 1);
+  std::vector<int> indegree, height, queue, streams;
+  std::vector<std::vector<int>> dependents;
+  std::vector<char> seen_height;
+  for (int r = 0; r < w.ranks; ++r) {
+    const std::vector<Op>& ops = w.programs[static_cast<std::size_t>(r)];
+    const std::size_t n = ops.size();
+    auto sends = [&](const Op& o) {
+      if (o.kind == OpKind::Send) return true;
+      return o.kind == OpKind::Collective && w.groups[static_cast<std::size_t>(o.group)].ranks.size() >= 2;
+    };
+    streams.clear();
+    for (const Op& o : ops)
+      if (sends(o)) streams.push_back(o.stream);
+    std::sort(streams.begin(), streams.end());
+    streams.erase(std::unique(streams.begin(), streams.end()), streams.end());
+    if (streams.empty()) continue;
+    // Kahn's order, once per rank.
+    indegree.assign(n, 0);
+    dependents.assign(n, {});
+    for (std::size_t i = 0; i < n; ++i) {
+      indegree[i] = static_cast<int>(ops[i].deps.size());
+      for (const int d : ops[i].deps) dependents[static_cast<std::size_t>(d)].push_back(static_cast<int>(i));
+    }
+    queue.clear();
+    for (std::size_t i = 0; i < n; ++i)
+      if (indegree[i] == 0) queue.push_back(static_cast<int>(i));
+    for (std::size_t head = 0; head < queue.size(); ++head)
+      for (const int d : dependents[static_cast<std::size_t>(queue[head])])
+        if (--indegree[static_cast<std::size_t>(d)] == 0) queue.push_back(d);
+    // Per stream, height[op]: the most sending ops of the stream on one dependency chain ending at
+    // op. Ops of equal height are unordered (Mirsky), so a stream's sending ops form one chain
+    // exactly when their heights are all different.
+    for (const int st : streams) {
+      height.assign(n, 0);
+      seen_height.clear();
+      for (const int q : queue) {
+        const auto i = static_cast<std::size_t>(q);
+        int h = 0;
+        for (const int d : ops[i].deps) h = std::max(h, height[static_cast<std::size_t>(d)]);
+        if (ops[i].stream == st && sends(ops[i])) {
+          ++h;
+          if (seen_height.size() <= static_cast<std::size_t>(h)) seen_height.resize(static_cast<std::size_t>(h) + 1, 0);
+          if (seen_height[static_cast<std::size_t>(h)]) ordered[static_cast<std::size_t>(r)] = 0;
+          seen_height[static_cast<std::size_t>(h)] = 1;
+        }
+        height[i] = h;
+      }
+    }
+  }
+  return ordered;
+}
+
+std::vector<std::vector<std::pair<int, int>>> send_flows(const CollectiveShape& shape) {
+  const int n = shape.group_size;
+  std::vector<std::vector<std::pair<int, int>>> flows(static_cast<std::size_t>(n));
+  if (n < 2 || shape.algorithm == CollectiveAlgorithm::Nvls) return flows;  // to and from the switch only
+  // One transfer per peer per step: a single ring's neighbour, direct's one block per peer.
+  if (shape.algorithm == CollectiveAlgorithm::Ring || shape.algorithm == CollectiveAlgorithm::Direct) {
+    const std::vector<std::vector<int>> peers = send_peers(shape);
+    if (shape.algorithm == CollectiveAlgorithm::Direct || shape.channels == 1) {
+      for (std::size_t p = 0; p < peers.size(); ++p)
+        for (const int q : peers[p]) flows[p].emplace_back(q, 1);
+      return flows;
+    }
+  }
+  // Walk the schedule once for every position, counting each step's transfers per peer.
+  CollectiveShape probe = shape;
+  probe.bytes = std::max<std::uint64_t>(shape.bytes, static_cast<std::uint64_t>(n) * 64);  // no empty chunks
+  probe.chunks = 1;
+  const CollectiveSchedule sched(probe);
+  StepWork sp;
+  std::map<int, int> most, step_count;
+  for (int pos = 0; pos < n; ++pos) {
+    most.clear();
+    for (int k = 0; k < sched.num_steps(); ++k) {
+      sched.step_into(pos, k, sp);
+      step_count.clear();
+      for (const auto& x : sp.sends)
+        if (x.peer != kSwitchPeer) ++step_count[x.peer];
+      for (const auto& [q, c] : step_count) most[q] = std::max(most[q], c);
+    }
+    for (const auto& [q, c] : most) flows[static_cast<std::size_t>(pos)].emplace_back(q, c);
+  }
+  return flows;
+}
+
+namespace {
+
+bool closed_form_kind(CollectiveKind k) {
+  // Every member's part ends after every member has arrived (each receives what all others
+  // contribute), so the last arrival can time them all. Broadcast and reduce let some members
+  // finish before others arrive.
+  return k == CollectiveKind::AllReduce || k == CollectiveKind::AllGather || k == CollectiveKind::ReduceScatter ||
+         k == CollectiveKind::AllToAll;
+}
+
+// Calls the engine runs transfer by transfer, as communicating_pairs() walks them.
+template <class F>
+void for_each_member_call(const Workload& w, F&& f) {
+  for (int r = 0; r < w.ranks; ++r)
+    for (const Op& op : w.programs[static_cast<std::size_t>(r)]) {
+      if (op.kind != OpKind::Collective || op.plan < 0) continue;
+      const CollectiveMethod& pl = w.plans[static_cast<std::size_t>(op.plan)];
+      if (pl.closed_form || w.groups[static_cast<std::size_t>(op.group)].ranks.size() < 2) continue;
+      f(r, op, pl);
+    }
+}
+
+}  // namespace
+
+namespace {
+
+// send_flows of each call's shape, computed once per group and schedule layout.
+class FlowMemo {
+public:
+  const std::vector<std::vector<std::pair<int, int>>>& of(const Op& op, const CollectiveShape& sh) {
+    const Key key{op.group, static_cast<int>(sh.kind), static_cast<int>(sh.algorithm), sh.domain_size, sh.root,
+                  static_cast<int>(sh.intra), static_cast<int>(sh.inter), sh.channels};
+    auto it = memo_.find(key);
+    if (it == memo_.end()) it = memo_.emplace(key, send_flows(sh)).first;
+    return it->second;
+  }
+
+private:
+  using Key = std::tuple<int, int, int, int, int, int, int, int>;
+  std::map<Key, std::vector<std::vector<std::pair<int, int>>>> memo_;
+};
+
+// Every link's demand when every pair carries, at its idle-fabric rate, the most transfers one
+// step of one op of each stream puts on it; and whether a rank whose sends are not ordered uses it.
+struct LinkLoads {
+  std::vector<double> load;   // demand / capacity
+  std::vector<char> fits;     // load <= 1 and no unordered rank's traffic
+  double worst = 0.0;
+  std::string worst_name;
+};
+
+LinkLoads link_loads(const Workload& w, const PlatformSpec& p, const RouteIndex& routes, const std::vector<char>& ordered,
+                     FlowMemo& memo) {
+  // (pair, stream, transfers at once): a stream runs one sending op at a time (its ops are
+  // ordered: sends_in_order), its streams at once.
+  std::vector<std::tuple<std::uint64_t, int, int>> flows;
+  for (int r = 0; r < w.ranks; ++r)
+    for (const Op& op : w.programs[static_cast<std::size_t>(r)])
+      if (op.kind == OpKind::Send) flows.emplace_back(pair_key(r, op.peer), op.stream, 1);
+  for_each_member_call(w, [&](int r, const Op& op, const CollectiveMethod& pl) {
+    const Group& g = w.groups[static_cast<std::size_t>(op.group)];
+    for (const auto& [q, c] : memo.of(op, pl.shape)[static_cast<std::size_t>(g.position[static_cast<std::size_t>(r)])])
+      flows.emplace_back(pair_key(r, g.ranks[static_cast<std::size_t>(q)]), op.stream, c);
+  });
+  std::sort(flows.begin(), flows.end());  // by pair, stream, count: each (pair, stream)'s last entry is its largest
+  std::vector<double> demand(p.links.size(), 0.0);
+  std::vector<char> tainted(p.links.size(), 0);
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    const auto [key, stream, count] = flows[i];
+    if (i + 1 < flows.size() && std::get<0>(flows[i + 1]) == key && std::get<1>(flows[i + 1]) == stream) continue;
+    const int src = static_cast<int>(key >> 32), dst = static_cast<int>(key & 0xffffffffu);
+    const PlatformSpec::Route& route = routes.at(src, dst);
+    const double rate = route_rate(p, route);
+    for (const int l : route.links) {
+      demand[static_cast<std::size_t>(l)] += count * rate;
+      if (!ordered[static_cast<std::size_t>(src)]) tainted[static_cast<std::size_t>(l)] = 1;
+    }
+  }
+  LinkLoads out;
+  out.load.resize(p.links.size());
+  out.fits.resize(p.links.size());
+  for (std::size_t l = 0; l < p.links.size(); ++l) {
+    out.load[l] = demand[l] / p.links[l].bandwidth;
+    out.fits[l] = !tainted[l] && out.load[l] <= 1.0 + 1e-9 ? 1 : 0;
+    if (out.load[l] > out.worst) {
+      out.worst = out.load[l];
+      out.worst_name = p.links[l].name;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+IsolationReport mark_isolated_calls(Workload& w, const PlatformSpec& built, IsolationReport rep) {
+  for (auto& pl : w.plans) pl.isolated = false;
+  rep.plans = static_cast<std::size_t>(
+      std::count_if(w.plans.begin(), w.plans.end(), [](const CollectiveMethod& pl) { return !pl.closed_form; }));
+  if (!rep.reason.empty() || rep.plans == 0) return rep;
+  if (uses_nvls(w)) {
+    rep.reason = "NVLS calls move data through the scale-up switch, which the proof does not cover";
+    return rep;
+  }
+  const PlatformSpec p = with_initial_changes(built);
+  const RouteIndex routes(p);
+  const std::vector<char> ordered = sends_in_order(w);
+  rep.ranks_out_of_order = static_cast<int>(std::count(ordered.begin(), ordered.end(), 0));
+  FlowMemo memo;
+  const LinkLoads links = link_loads(w, p, routes, ordered, memo);
+  // A plan is isolated when every link its members send over fits.
+  std::vector<char> ok(w.plans.size(), 0);
+  for (std::size_t i = 0; i < w.plans.size(); ++i) ok[i] = !w.plans[i].closed_form && closed_form_kind(w.plans[i].shape.kind) ? 1 : 0;
+  const bool any_kind = std::find(ok.begin(), ok.end(), 1) != ok.end();
+  std::vector<double> load_of(w.plans.size(), 0.0);
+  for_each_member_call(w, [&](int r, const Op& op, const CollectiveMethod& pl) {
+    const auto id = static_cast<std::size_t>(op.plan);
+    const Group& g = w.groups[static_cast<std::size_t>(op.group)];
+    for (const auto& [q, c] : memo.of(op, pl.shape)[static_cast<std::size_t>(g.position[static_cast<std::size_t>(r)])])
+      for (const int l : routes.at(r, g.ranks[static_cast<std::size_t>(q)]).links) {
+        if (!ok[id]) return;
+        load_of[id] = std::max(load_of[id], links.load[static_cast<std::size_t>(l)]);
+        if (!links.fits[static_cast<std::size_t>(l)]) ok[id] = 0;
+      }
+  });
+  for (std::size_t i = 0; i < w.plans.size(); ++i) {
+    if (!ok[i]) continue;
+    w.plans[i].isolated = true;
+    ++rep.isolated_plans;
+    rep.max_link_load = std::max(rep.max_link_load, load_of[i]);
+  }
+  if (rep.isolated_plans > 0) return rep;
+  if (!any_kind)
+    rep.reason = "no call is an all-reduce, all-gather, reduce-scatter or all-to-all (the kinds whose members all wait for each other)";
+  else if (rep.ranks_out_of_order > 0)
+    rep.reason = fmt::format("{} of {} ranks send from ops their dependencies do not order (their transfers may overlap), and "
+                             "the busiest link, {}, would carry {:.0f}% of its capacity",
+                             rep.ranks_out_of_order, w.ranks, links.worst_name, 100.0 * links.worst);
+  else
+    rep.reason = fmt::format("every call's transfers may contend: the busiest link, {}, would carry {:.0f}% of its capacity",
+                             links.worst_name, 100.0 * links.worst);
+  return rep;
+}
+
+}  // namespace racksim

@@ -18,7 +18,7 @@ for r in "${racks[@]}"; do
       --set cluster.domains="$r" --set workload.file="traces/ring-allreduce-$gpus.yaml"
   read -r wall rss_kb < "$out/time.$r"
   sim=$(grep -m1 '"simulated_time_s"' "$out/$r/summary.json" | sed 's/.*: //; s/,//')
-  transfers=$(grep -m1 '"transfers"' "$out/$r/summary.json" | sed 's/.*: //; s/,//')
+  transfers=$(grep -m1 '"transfers": [0-9]' "$out/$r/summary.json" | sed 's/.*: //; s/,//')
   awk -v r="$r" -v g="$gpus" -v w="$wall" -v s="$sim" -v t="$transfers" -v m="$rss_kb" 'BEGIN {
         printf "%-8s %-8s %12.2f %14.6g %14d %12.1f %18.0f\n", r, g, w, s, t, m / 1024, (w > 0 ? t / w : 0) }'
 done

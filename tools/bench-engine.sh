@@ -47,7 +47,7 @@ for n in "${sizes[@]}"; do
       --set cluster.scale_up.gpus="$n" --set workload.file="ring-iterations-$n.yaml" ${extra[@]+"${extra[@]}"}
   read -r wall user sys rss_kb < "$work/time.$n"
   sim=$(grep -m1 '"simulated_time_s"' "$work/out.$n/summary.json" | sed 's/.*: //; s/,//')
-  transfers=$(grep -m1 '"transfers"' "$work/out.$n/summary.json" | sed 's/.*: //; s/,//')
+  transfers=$(grep -m1 '"transfers": [0-9]' "$work/out.$n/summary.json" | sed 's/.*: //; s/,//')
   awk -v n="$n" -v w="$wall" -v u="$user" -v s="$sys" -v m="$rss_kb" -v sim="$sim" -v t="$transfers" \
       -v pn="$prev_n" -v pc="$prev_cpu" 'BEGIN {
         cpu = u + s

@@ -21,7 +21,7 @@ for r in "${racks[@]}"; do
       --gpus "$gpus" --nodes "$r" --algorithm hierarchical --json > "$out/$r.json"
   read -r wall rss_kb < "$out/time.$r"
   sim=$(grep -m1 '"time_s"' "$out/$r.json" | sed 's/.*: //; s/,//')
-  transfers=$(grep -m1 '"transfers"' "$out/$r.json" | sed 's/.*: //; s/,//')
+  transfers=$(grep -m1 '"transfers": [0-9]' "$out/$r.json" | sed 's/.*: //; s/,//')
   awk -v r="$r" -v g="$gpus" -v w="$wall" -v s="$sim" -v t="$transfers" -v m="$rss_kb" 'BEGIN {
         printf "%-6s %-7s %10.2f %13.1f %14.6g %12d %16.0f\n", r, g, w, m / 1024, s, t, (w > 0 ? t / w : 0) }'
 done

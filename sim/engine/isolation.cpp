@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -259,38 +260,52 @@ std::vector<char> sends_in_order(const Workload& w) {
   return ordered;
 }
 
-std::vector<std::vector<std::pair<int, int>>> send_flows(const CollectiveShape& shape) {
+std::vector<MemberPatterns> step_patterns(const CollectiveShape& shape) {
   const int n = shape.group_size;
-  std::vector<std::vector<std::pair<int, int>>> flows(static_cast<std::size_t>(n));
-  if (n < 2 || shape.algorithm == CollectiveAlgorithm::Nvls) return flows;  // to and from the switch only
-  // One transfer per peer per step: a single ring's neighbour, direct's one block per peer.
-  if (shape.algorithm == CollectiveAlgorithm::Ring || shape.algorithm == CollectiveAlgorithm::Direct) {
+  std::vector<MemberPatterns> out(static_cast<std::size_t>(n));
+  if (n < 2 || shape.algorithm == CollectiveAlgorithm::Nvls) return out;  // to and from the switch only
+  if (shape.algorithm == CollectiveAlgorithm::Direct ||
+      (shape.algorithm == CollectiveAlgorithm::Ring && shape.channels == 1)) {
+    // One step pattern: a single ring's neighbour, or direct's one block to every peer at once.
     const std::vector<std::vector<int>> peers = send_peers(shape);
-    if (shape.algorithm == CollectiveAlgorithm::Direct || shape.channels == 1) {
-      for (std::size_t p = 0; p < peers.size(); ++p)
-        for (const int q : peers[p]) flows[p].emplace_back(q, 1);
-      return flows;
+    std::vector<StepPattern> from(static_cast<std::size_t>(n));
+    for (std::size_t p = 0; p < peers.size(); ++p) {
+      StepPattern pat;
+      for (const int q : peers[p]) {
+        pat.emplace_back(q, 1);
+        from[static_cast<std::size_t>(q)].emplace_back(static_cast<int>(p), 1);
+      }
+      std::sort(pat.begin(), pat.end());
+      if (!pat.empty()) out[p].sends.push_back(std::move(pat));
     }
+    for (std::size_t q = 0; q < from.size(); ++q)
+      if (!from[q].empty()) out[q].recvs.push_back(std::move(from[q]));
+    return out;
   }
-  // Walk the schedule once for every position, counting each step's transfers per peer.
+  // Walk the schedule once for every position, keeping each distinct step.
   CollectiveShape probe = shape;
   probe.bytes = std::max<std::uint64_t>(shape.bytes, static_cast<std::uint64_t>(n) * 64);  // no empty chunks
   probe.chunks = 1;
   const CollectiveSchedule sched(probe);
   StepWork sp;
-  std::map<int, int> most, step_count;
+  std::map<int, int> count;
+  auto keep = [&count](const std::vector<StepTransfer>& xs, std::vector<StepPattern>& into) {
+    count.clear();
+    for (const auto& x : xs)
+      if (x.peer != kSwitchPeer) ++count[x.peer];
+    if (count.empty()) return;
+    StepPattern pat(count.begin(), count.end());
+    if (std::find(into.begin(), into.end(), pat) == into.end()) into.push_back(std::move(pat));
+  };
   for (int pos = 0; pos < n; ++pos) {
-    most.clear();
+    auto& mine = out[static_cast<std::size_t>(pos)];
     for (int k = 0; k < sched.num_steps(); ++k) {
       sched.step_into(pos, k, sp);
-      step_count.clear();
-      for (const auto& x : sp.sends)
-        if (x.peer != kSwitchPeer) ++step_count[x.peer];
-      for (const auto& [q, c] : step_count) most[q] = std::max(most[q], c);
+      keep(sp.sends, mine.sends);
+      keep(sp.recvs, mine.recvs);
     }
-    for (const auto& [q, c] : most) flows[static_cast<std::size_t>(pos)].emplace_back(q, c);
   }
-  return flows;
+  return out;
 }
 
 namespace {
@@ -319,24 +334,24 @@ void for_each_member_call(const Workload& w, F&& f) {
 
 namespace {
 
-// send_flows of each call's shape, computed once per group and schedule layout.
-class FlowMemo {
+// step_patterns of each call's shape, computed once per group and schedule layout.
+class PatternMemo {
 public:
-  const std::vector<std::vector<std::pair<int, int>>>& of(const Op& op, const CollectiveShape& sh) {
+  const MemberPatterns& of(const Op& op, const CollectiveShape& sh, int position) {
     const Key key{op.group, static_cast<int>(sh.kind), static_cast<int>(sh.algorithm), sh.domain_size, sh.root,
                   static_cast<int>(sh.intra), static_cast<int>(sh.inter), sh.channels};
     auto it = memo_.find(key);
-    if (it == memo_.end()) it = memo_.emplace(key, send_flows(sh)).first;
-    return it->second;
+    if (it == memo_.end()) it = memo_.emplace(key, step_patterns(sh)).first;
+    return it->second[static_cast<std::size_t>(position)];
   }
 
 private:
   using Key = std::tuple<int, int, int, int, int, int, int, int>;
-  std::map<Key, std::vector<std::vector<std::pair<int, int>>>> memo_;
+  std::map<Key, std::vector<MemberPatterns>> memo_;
 };
 
-// Every link's demand when every pair carries, at its idle-fabric rate, the most transfers one
-// step of one op of each stream puts on it; and whether a rank whose sends are not ordered uses it.
+// Every link's demand bound (isolation.hpp: per source and stream the most one step puts on it,
+// added up), and whether a rank whose sends are not ordered uses it.
 struct LinkLoads {
   std::vector<double> load;   // demand / capacity
   std::vector<char> fits;     // load <= 1 and no unordered rank's traffic
@@ -345,37 +360,49 @@ struct LinkLoads {
 };
 
 LinkLoads link_loads(const Workload& w, const PlatformSpec& p, const RouteIndex& routes, const std::vector<char>& ordered,
-                     FlowMemo& memo) {
-  // (pair, stream, transfers at once): a stream runs one sending op at a time (its ops are
-  // ordered: sends_in_order), its streams at once.
-  std::vector<std::tuple<std::uint64_t, int, int>> flows;
-  for (int r = 0; r < w.ranks; ++r)
-    for (const Op& op : w.programs[static_cast<std::size_t>(r)])
-      if (op.kind == OpKind::Send) flows.emplace_back(pair_key(r, op.peer), op.stream, 1);
-  for_each_member_call(w, [&](int r, const Op& op, const CollectiveMethod& pl) {
-    const Group& g = w.groups[static_cast<std::size_t>(op.group)];
-    for (const auto& [q, c] : memo.of(op, pl.shape)[static_cast<std::size_t>(g.position[static_cast<std::size_t>(r)])])
-      flows.emplace_back(pair_key(r, g.ranks[static_cast<std::size_t>(q)]), op.stream, c);
-  });
-  std::sort(flows.begin(), flows.end());  // by pair, stream, count: each (pair, stream)'s last entry is its largest
-  std::vector<double> demand(p.links.size(), 0.0);
+                     PatternMemo& memo) {
+  // [0]: seen from the sources, [1]: from the receivers.
+  std::array<std::vector<double>, 2> demand{std::vector<double>(p.links.size(), 0.0), std::vector<double>(p.links.size(), 0.0)};
   std::vector<char> tainted(p.links.size(), 0);
-  for (std::size_t i = 0; i < flows.size(); ++i) {
-    const auto [key, stream, count] = flows[i];
-    if (i + 1 < flows.size() && std::get<0>(flows[i + 1]) == key && std::get<1>(flows[i + 1]) == stream) continue;
-    const int src = static_cast<int>(key >> 32), dst = static_cast<int>(key & 0xffffffffu);
-    const PlatformSpec::Route& route = routes.at(src, dst);
-    const double rate = route_rate(p, route);
-    for (const int l : route.links) {
-      demand[static_cast<std::size_t>(l)] += count * rate;
-      if (!ordered[static_cast<std::size_t>(src)]) tainted[static_cast<std::size_t>(l)] = 1;
+  std::array<std::map<int, std::map<int, double>>, 2> stream_best;  // side -> stream -> link -> the most one step puts there
+  std::map<int, double> step;                                         // link -> this step's demand
+  for (int r = 0; r < w.ranks; ++r) {
+    for (auto& b : stream_best) b.clear();
+    // One step of rank r on `stream`: transfers to (side 0) or from (side 1) the peers of `pat`.
+    auto add_step = [&](int side, int stream, const StepPattern& pat, const Group* g) {
+      step.clear();
+      for (const auto& [q, c] : pat) {
+        const int peer = g ? g->ranks[static_cast<std::size_t>(q)] : q;
+        const PlatformSpec::Route& route = side == 0 ? routes.at(r, peer) : routes.at(peer, r);
+        const double rate = route_rate(p, route);
+        for (const int l : route.links) {
+          step[l] += c * rate;
+          if (!ordered[static_cast<std::size_t>(r)]) tainted[static_cast<std::size_t>(l)] = 1;
+        }
+      }
+      auto& best = stream_best[static_cast<std::size_t>(side)][stream];
+      for (const auto& [l, d] : step) best[l] = std::max(best[l], d);
+    };
+    for (const Op& op : w.programs[static_cast<std::size_t>(r)]) {
+      if (op.kind == OpKind::Send) add_step(0, op.stream, StepPattern{{op.peer, 1}}, nullptr);
+      if (op.kind == OpKind::Recv) add_step(1, op.stream, StepPattern{{op.peer, 1}}, nullptr);
+      if (op.kind != OpKind::Collective || op.plan < 0) continue;
+      const CollectiveMethod& pl = w.plans[static_cast<std::size_t>(op.plan)];
+      const Group& g = w.groups[static_cast<std::size_t>(op.group)];
+      if (pl.closed_form || g.ranks.size() < 2) continue;
+      const MemberPatterns& mp = memo.of(op, pl.shape, g.position[static_cast<std::size_t>(r)]);
+      for (const StepPattern& pat : mp.sends) add_step(0, op.stream, pat, &g);
+      for (const StepPattern& pat : mp.recvs) add_step(1, op.stream, pat, &g);
     }
+    for (std::size_t side = 0; side < 2; ++side)
+      for (const auto& [stream, best] : stream_best[side])
+        for (const auto& [l, d] : best) demand[side][static_cast<std::size_t>(l)] += d;
   }
   LinkLoads out;
   out.load.resize(p.links.size());
   out.fits.resize(p.links.size());
   for (std::size_t l = 0; l < p.links.size(); ++l) {
-    out.load[l] = demand[l] / p.links[l].bandwidth;
+    out.load[l] = std::min(demand[0][l], demand[1][l]) / p.links[l].bandwidth;
     out.fits[l] = !tainted[l] && out.load[l] <= 1.0 + 1e-9 ? 1 : 0;
     if (out.load[l] > out.worst) {
       out.worst = out.load[l];
@@ -400,7 +427,7 @@ IsolationReport mark_isolated_calls(Workload& w, const PlatformSpec& built, Isol
   const RouteIndex routes(p);
   const std::vector<char> ordered = sends_in_order(w);
   rep.ranks_out_of_order = static_cast<int>(std::count(ordered.begin(), ordered.end(), 0));
-  FlowMemo memo;
+  PatternMemo memo;
   const LinkLoads links = link_loads(w, p, routes, ordered, memo);
   // A plan is isolated when every link its members send over fits.
   std::vector<char> ok(w.plans.size(), 0);
@@ -410,12 +437,13 @@ IsolationReport mark_isolated_calls(Workload& w, const PlatformSpec& built, Isol
   for_each_member_call(w, [&](int r, const Op& op, const CollectiveMethod& pl) {
     const auto id = static_cast<std::size_t>(op.plan);
     const Group& g = w.groups[static_cast<std::size_t>(op.group)];
-    for (const auto& [q, c] : memo.of(op, pl.shape)[static_cast<std::size_t>(g.position[static_cast<std::size_t>(r)])])
-      for (const int l : routes.at(r, g.ranks[static_cast<std::size_t>(q)]).links) {
-        if (!ok[id]) return;
-        load_of[id] = std::max(load_of[id], links.load[static_cast<std::size_t>(l)]);
-        if (!links.fits[static_cast<std::size_t>(l)]) ok[id] = 0;
-      }
+    for (const StepPattern& pat : memo.of(op, pl.shape, g.position[static_cast<std::size_t>(r)]).sends)
+      for (const auto& [q, c] : pat)
+        for (const int l : routes.at(r, g.ranks[static_cast<std::size_t>(q)]).links) {
+          if (!ok[id]) return;
+          load_of[id] = std::max(load_of[id], links.load[static_cast<std::size_t>(l)]);
+          if (!links.fits[static_cast<std::size_t>(l)]) ok[id] = 0;
+        }
   });
   for (std::size_t i = 0; i < w.plans.size(); ++i) {
     if (!ok[i]) continue;

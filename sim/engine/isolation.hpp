@@ -9,15 +9,16 @@
 // computes that for any arrival times; such a call then needs no SimGrid activity per transfer
 // (a ring of n members has 2n(n-1) of them): call_board.hpp times it when its last member arrives.
 //
-// The proof (mark_isolated_calls). The union of everything that could ever be on the network:
-// every pair (source, destination) any collective schedule or point-to-point send of the run
-// uses, with the most transfers one step of one op puts on it at once, added up over the streams
-// the source sends from. When the sending ops (collectives and sends) of each stream of a rank are
-// ordered by its dependencies (a chain: at most one in flight per stream), a source has at most
-// that many transfers per destination in flight at any time. Then if
-// all those transfers together, each at the rate its route gives it alone, fit a link, no
-// transfer crossing the link is ever slowed by it (max-min sharing never binds a link whose total
-// demand fits). A call all of whose routes' links fit, and are used by no rank whose sends are not
+// The proof (mark_isolated_calls). A bound on everything that could ever be on each link: a
+// member of a call is in one step at a time, and when the sending ops (collectives and sends) of
+// each stream of a rank are ordered by its dependencies (a chain: at most one in flight per
+// stream), a source has at most one step of one op per stream in flight. So the demand a source
+// can put on a link at once is, per stream, the most any one step of its ops puts there (each
+// transfer at the rate its route gives it alone), added up over its streams; and the link's
+// demand is that added up over the sources. The same holds seen from the receivers (a transfer
+// runs only while its receiver is in the matching step), and the smaller of the two bounds holds.
+// When it fits the link, no transfer crossing the link is ever slowed by it (max-min sharing never
+// binds a link whose total demand fits). A call all of whose routes' links fit, and are used by no rank whose sends are not
 // ordered, contends with nothing at any time, whatever the timing. The check is sufficient, not
 // necessary: transfers that never overlap in time are counted together.
 //
@@ -120,9 +121,16 @@ struct IsolatedTiming {
 // at a time. By rank.
 [[nodiscard]] std::vector<char> sends_in_order(const Workload& w);
 
-// Per position of a call's group, the peers it sends to over the schedule of `shape`, each with
-// the most transfers one step sends it at once (bytes aside).
-[[nodiscard]] std::vector<std::vector<std::pair<int, int>>> send_flows(const CollectiveShape& shape);
+// What one member of a call sends (receives) in one step: (peer position, transfers), sorted.
+using StepPattern = std::vector<std::pair<int, int>>;
+struct MemberPatterns {
+  std::vector<StepPattern> sends;  // its distinct steps' sends
+  std::vector<StepPattern> recvs;  // its distinct steps' receives
+};
+// Per position of a call's group, the distinct step patterns of its schedule for `shape` (bytes
+// aside): a single ring's one neighbour, halving-doubling's log2(n) partners one step each,
+// direct's every peer at once.
+[[nodiscard]] std::vector<MemberPatterns> step_patterns(const CollectiveShape& shape);
 
 // Marks CollectiveMethod::isolated on the plans of `w` (a run's, planned, on platform `p` as built
 // for it) whose calls the proof above shows contend with nothing, and returns `rep` completed.

@@ -81,15 +81,17 @@ RunResult closed_form(const std::string& trace) {
 TEST_CASE("closed-form calls: members arriving apart give the transfer-by-transfer times and bytes",
           "[sim][isolation]") {
   // 8 GPUs on one switch, three ring calls (all-reduce, all-gather, reduce-scatter) reached 30 us
-  // apart by the two halves of the ranks, with a compute kernel between the first two. A ring's
-  // pairs each use one up and one down link once: every link at 100%, every call isolated.
-  const Outcome t = by_transfers("staggered-rings.yaml");
-  const RunResult r = closed_form("staggered-rings.yaml");
+  // apart by the two halves of the ranks, with a compute kernel between the first two, then a
+  // halving-doubling all-reduce. A ring's pairs each use one up and one down link once, and each
+  // halving-doubling step one up link per source and one down link per receiver: every link at
+  // 100%, every call isolated.
+  const Outcome t = by_transfers("staggered-calls.yaml");
+  const RunResult r = closed_form("staggered-calls.yaml");
   INFO(r.isolation.reason);
-  CHECK(r.isolation.plans == 3);
-  CHECK(r.isolation.isolated_plans == 3);
+  CHECK(r.isolation.plans == 4);
+  CHECK(r.isolation.isolated_plans == 4);
   CHECK(r.isolation.max_link_load == Approx(1.0));
-  CHECK(r.isolation.member_calls == 24);
+  CHECK(r.isolation.member_calls == 32);
   CHECK(r.isolation.overlapped == 0);
   CHECK(r.isolation.clamped == 0);
   const Outcome o = outcome(r);
@@ -98,10 +100,11 @@ TEST_CASE("closed-form calls: members arriving apart give the transfer-by-transf
   CHECK(o.energy == Approx(t.energy).epsilon(1e-9));
   CHECK(o.transfers == t.transfers);    // each member's sends, counted from the schedule
   CHECK(o.bytes_sent == t.bytes_sent);
-  // Three calls of three shapes: one evaluation each, of 8 members x 2 x 7 steps = 112 transfers
-  // for the all-reduce and 8 x 7 = 56 for each of the others.
-  CHECK(r.isolation.evaluations == 3);
-  CHECK(r.isolation.evaluated_transfers == 112 + 56 + 56);
+  // Four calls of four shapes: one evaluation each, of 8 members x 2 x 7 steps = 112 transfers
+  // for the ring all-reduce, 8 x 7 = 56 for the all-gather and the reduce-scatter, and 8 x 2 x 3
+  // = 48 for halving-doubling (log2 8 halving steps, then as many doubling steps).
+  CHECK(r.isolation.evaluations == 4);
+  CHECK(r.isolation.evaluated_transfers == 112 + 56 + 56 + 48);
 }
 
 TEST_CASE("closed-form calls: a kernel beside a call is reported and stays within 0.5%", "[sim][isolation]") {

@@ -187,6 +187,16 @@ TEST_CASE("mark_isolated_calls: a ring on a switch contends with nothing, an all
   CHECK(r.isolated_plans == 0);
   CHECK(r.reason.find("200%") != std::string::npos);
 
+  // Halving-doubling on 4: each member sends to a different partner in each step (distance 1,
+  // then 2, then back), one transfer per step. Seen from the sources, up link i carries at most
+  // one step's transfer (100%); seen from the receivers, down link j likewise, although over the
+  // call two different partners send to j. Isolated, at 100%.
+  Workload hd = workload_of(4, {delay(), call(0, 0, CollectiveKind::AllReduce, {0})},
+                            {plan_of(CollectiveKind::AllReduce, CollectiveAlgorithm::HalvingDoubling, 4, 4'000'000)});
+  r = mark_isolated_calls(hd, p, IsolationReport{});
+  CHECK(r.isolated_plans == 1);
+  CHECK(r.max_link_load == Approx(1.0));
+
   // A reason given up front (collective_timing: transfers) marks nothing.
   IsolationReport off;
   off.mode = "transfers";

@@ -47,6 +47,17 @@ std::optional<double> fault_baseline(const Scenario& s, const Run::InChild& in_c
 
 std::uint64_t hbm_capacity(const Scenario& s) { return static_cast<std::uint64_t>(s.gpu.hbm_capacity.value()); }
 
+// Whether any transfer between two GPUs runs in SimGrid: a point-to-point send, or a call of two or
+// more members not timed in closed form.
+bool transfers_between_hosts(const Workload& w) {
+  for (const auto& pl : w.plans)
+    if (!pl.isolated && !pl.closed_form && pl.shape.group_size >= 2) return true;
+  for (const auto& ops : w.programs)
+    for (const Op& op : ops)
+      if (op.kind == OpKind::Send || (op.kind == OpKind::Collective && op.plan < 0)) return true;
+  return false;
+}
+
 // Runs the simulated ranks in SimGrid with the power loop. Ranks 0..timeline_ranks-1 record their
 // ops' starts for the timeline; `progress` (may be empty) hears how far the run is.
 Simulation simulate(const Scenario& s, const PreparedRun& p, int timeline_ranks, const Run::Progress& progress) {
@@ -73,7 +84,7 @@ Simulation simulate(const Scenario& s, const PreparedRun& p, int timeline_ranks,
   std::optional<CallBoard> board;
   if (p.step.isolation.isolated_plans > 0)
     board.emplace(w, PairCosts(with_initial_changes(p.platform)), reduce_time_of(s.gpu, cal));
-  sim.time = run_simgrid(p.platform, sim.ranks, &sim.power, tick, board ? &*board : nullptr);
+  sim.time = run_simgrid(p.platform, sim.ranks, &sim.power, tick, board ? &*board : nullptr, transfers_between_hosts(w));
   if (board) sim.calls = board->stats();
   return sim;
 }

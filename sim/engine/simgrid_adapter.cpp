@@ -569,8 +569,20 @@ struct SgPlatform {
 // The speed of the call board's host: a one-flop Exec on it ends at the instant it starts.
 constexpr double kBoardSpeed = 1e30;
 
-SgPlatform create_platform(const PlatformSpec& platform, const PowerLoop* power, bool board) {
-  auto* zone = sg4::create_full_zone("cluster");
+// `routes` false: no transfer between hosts will run (every call of the run timed in closed form,
+// no point-to-point sends): each host then gets a zone of its own under an empty root, with its
+// HBM loopback, because a full zone over N hosts keeps a table of N^2 route pointers (680 MB at
+// 9,216 GPUs) that nothing would use.
+SgPlatform create_platform(const PlatformSpec& platform, const PowerLoop* power, bool board, bool routes) {
+  sg4::NetZone* root = routes ? sg4::create_full_zone("cluster") : sg4::create_empty_zone("cluster");
+  std::vector<sg4::NetZone*> own;  // the zones of their own, sealed after the links are in
+  auto zone_for = [&](const std::string& name) {
+    if (routes) return root;
+    sg4::NetZone* z = sg4::create_full_zone(name);
+    z->set_parent(root);
+    own.push_back(z);
+    return z;
+  };
   SgPlatform sg;
   sg.hbm_links.assign(platform.hosts.size(), nullptr);
   sg.hbm_bw.assign(platform.hosts.size(), 0.0);
@@ -580,28 +592,46 @@ SgPlatform create_platform(const PlatformSpec& platform, const PowerLoop* power,
     speeds.clear();
     for (const double r : power->clock_ratios()) speeds.push_back(kSpeed * r);
   }
+  // Without routes, every link first, in one zone: SimGrid checks a new link's name against every
+  // zone of the tree, so links made after thousands of zones of their own would cost O(zones) each.
+  // With routes, the order the engine has always used (its goldens depend on it).
+  sg4::NetZone* fabric = routes ? root : zone_for("fabric");
+  auto make_hbm = [&](std::size_t i) {
+    const auto& h = platform.hosts[i];
+    if (h.hbm_bandwidth <= 0.0) return;  // the GPU's HBM: a loopback link its kernels' memory traffic shares
+    sg.hbm_links[i] = fabric->create_link(h.name + ".hbm", h.hbm_bandwidth)->set_latency(0.0);
+    sg.hbm_bw[i] = h.hbm_bandwidth;
+  };
+  auto make_links = [&] {
+    sg.links.reserve(platform.links.size());
+    for (const auto& l : platform.links) sg.links.push_back(fabric->create_link(l.name, l.bandwidth)->set_latency(l.latency));
+  };
+  if (!routes) {
+    for (std::size_t i = 0; i < platform.hosts.size(); ++i) make_hbm(i);
+    make_links();
+  }
   for (std::size_t i = 0; i < platform.hosts.size(); ++i) {
     const auto& h = platform.hosts[i];
+    sg4::NetZone* zone = zone_for(h.name + ".zone");
     sg4::Host* host = zone->create_host(h.name, speeds);
     sg.hosts.push_back(host);
-    if (h.hbm_bandwidth > 0.0) {  // the GPU's HBM: a loopback link its kernels' memory traffic shares
-      sg4::Link* hbm = zone->create_link(h.name + ".hbm", h.hbm_bandwidth)->set_latency(0.0);
-      zone->add_route(host->get_netpoint(), host->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(hbm)}, false);
-      sg.hbm_links[i] = hbm;
-      sg.hbm_bw[i] = h.hbm_bandwidth;
+    if (routes) make_hbm(i);
+    if (sg.hbm_links[i])
+      zone->add_route(host->get_netpoint(), host->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(sg.hbm_links[i])}, false);
+  }
+  if (routes) {
+    make_links();
+    for (const auto& r : platform.routes) {
+      std::vector<sg4::LinkInRoute> path;
+      path.reserve(r.links.size());
+      for (const int li : r.links) path.emplace_back(sg.links[static_cast<std::size_t>(li)]);
+      root->add_route(sg.hosts[static_cast<std::size_t>(r.src)]->get_netpoint(),
+                      sg.hosts[static_cast<std::size_t>(r.dst)]->get_netpoint(), nullptr, nullptr, path, false);
     }
   }
-  sg.links.reserve(platform.links.size());
-  for (const auto& l : platform.links) sg.links.push_back(zone->create_link(l.name, l.bandwidth)->set_latency(l.latency));
-  for (const auto& r : platform.routes) {
-    std::vector<sg4::LinkInRoute> path;
-    path.reserve(r.links.size());
-    for (const int li : r.links) path.emplace_back(sg.links[static_cast<std::size_t>(li)]);
-    zone->add_route(sg.hosts[static_cast<std::size_t>(r.src)]->get_netpoint(),
-                    sg.hosts[static_cast<std::size_t>(r.dst)]->get_netpoint(), nullptr, nullptr, path, false);
-  }
-  if (board) sg.board = zone->create_host("racksim.call_board", kBoardSpeed);
-  zone->seal();
+  if (board) sg.board = zone_for("racksim.call_board.zone")->create_host("racksim.call_board", kBoardSpeed);
+  for (sg4::NetZone* z : own) z->seal();
+  root->seal();
   return sg;
 }
 
@@ -636,7 +666,7 @@ using MakeActors = std::function<std::vector<std::shared_ptr<Watched>>(SgPlatfor
 // faults, the governor and the fast limiter; returns the simulated time at the end. Throws
 // SimulationError for a failure an actor kept.
 double simulate_platform(const PlatformSpec& platform, PowerLoop* power, const std::function<void(double)>& on_time_advance,
-                         const MakeActors& make_actors, CallBoard* board = nullptr) {
+                         const MakeActors& make_actors, CallBoard* board = nullptr, bool routes = true) {
   // SimGrid's own deadlock report is replaced by racksim's, which names ranks and ops.
   std::vector<std::string> args = {"racksim", "--log=root.thresh:critical", "--log=ker_engine.app:file:/dev/null", "--log=ker_engine.add:no"};
 #if defined(__SANITIZE_ADDRESS__)
@@ -649,7 +679,7 @@ double simulate_platform(const PlatformSpec& platform, PowerLoop* power, const s
   sg4::Engine engine(&argc, argv.data());
   for (const auto& c : engine_configuration()) sg4::Engine::set_config(c);
 
-  SgPlatform sg = create_platform(platform, power, board != nullptr);
+  SgPlatform sg = create_platform(platform, power, board != nullptr, routes);
 
   Shared shared;
   shared.power = power;
@@ -692,7 +722,7 @@ double simulate_platform(const PlatformSpec& platform, PowerLoop* power, const s
 }  // namespace
 
 double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power,
-                   const std::function<void(double)>& on_time_advance, CallBoard* board) {
+                   const std::function<void(double)>& on_time_advance, CallBoard* board, bool routes) {
   const double simulated_time =
       simulate_platform(platform, power, on_time_advance, [&platform, &ranks](SgPlatform& sg, Shared& shared) {
         std::vector<std::shared_ptr<Watched>> actors;
@@ -709,7 +739,7 @@ double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& rank
         }
         return actors;
       },
-      board);
+      board, routes);
   refuse_deadlock(ranks, simulated_time);
   return simulated_time;
 }

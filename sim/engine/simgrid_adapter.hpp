@@ -54,8 +54,11 @@ namespace racksim {
 // without it); a progress meter paces itself from there.
 // With `board`, the ranks' isolated calls (Call actions) are timed by it: a member that arrives
 // before the last waits on a wake-up the last one starts, then every member sleeps to its part's end.
+// `routes` false: no transfer between hosts will run (every call in closed form, no sends), so the
+// platform's routes are not built in SimGrid (their N^2 table is the largest part of a big run).
 [[nodiscard]] double run_simgrid(const PlatformSpec& platform, std::vector<RankExecutor>& ranks, PowerLoop* power = nullptr,
-                                 const std::function<void(double)>& on_time_advance = {}, CallBoard* board = nullptr);
+                                 const std::function<void(double)>& on_time_advance = {}, CallBoard* board = nullptr,
+                                 bool routes = true);
 
 // Runs an inference_serving workload (serving_executor.hpp) to its end — every request arrived
 // and finished — and returns the simulated time. The executor's actions become Execs on its GPU

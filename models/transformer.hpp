@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace racksim {
 
@@ -75,6 +76,11 @@ enum class RankOrder { TpCpDpPp, TpCpPpDp };
 struct ParallelLayout {
   std::int64_t tp = 1, pp = 1, dp = 1, ep = 1, cp = 1;
   std::int64_t virtual_stages = 1;  // interleaved 1F1B: model chunks per pipeline rank
+  // Layers of each virtual stage as the scenario gives them (parallel.stage_layers, or made from
+  // first_stage_layers / last_stage_layers), pp x virtual_stages of them in the model's order:
+  // virtual stage k is chunk k / pp of pipeline rank k mod pp. Empty: the generator's default
+  // split (pipeline_stage_layers, sim/workload/training_generator.hpp).
+  std::vector<std::int64_t> stage_layers;
   bool sequence_parallel = false;
   int zero_stage = 0;               // 0: replicated; 1: optimizer; 2: + gradients; 3: + weights (FSDP)
   RankOrder order = RankOrder::TpCpDpPp;

@@ -305,15 +305,14 @@ Layout titan_layout(const TrainingCase& c) {
 }
 
 // What racksim cannot express about this case (empty: nothing).
-std::vector<std::string> inexpressible(const TrainingCase& c, const Layout& l, const ModelShape& m) {
+// Pipeline stages that do not divide the layers are expressible: torchtitan's default split
+// (generate_split_points, no pipeline_parallel_split_points given) is the generator's default one
+// (sim/workload/training_generator.hpp), so the mapping sets no stage key.
+std::vector<std::string> inexpressible(const TrainingCase& c) {
   std::vector<std::string> why;
   const PrecisionSpec& p = precision_spec(c.config.precision);
   if (*p.gemm == '\0') why.emplace_back(p.why_not);
   const bool interleaved = c.config.technique && c.config.technique->find("Interleaved") != std::string::npos;
-  if (l.pp > 1 && m.layers % l.pp != 0)
-    why.push_back(fmt::format("{} pipeline stages do not divide {}'s {} layers: racksim's generator needs equal stages "
-                              "(pp x virtual_stages dividing the layers)",
-                              l.pp, m.name, m.layers));
   if (interleaved)
     why.emplace_back("interleaved 1F1B: the source does not say how many stages each rank holds (virtual_stages)");
   if (c.num_gpus % 8 != 0)
@@ -412,7 +411,7 @@ TrainingMapping map_case(const TrainingCase& c) {
   const Layout l = c.config.local_batch_size ? titan_layout(c) : foundry_layout(c);
   out.gpus = c.num_gpus;
   out.sequences_per_step = l.global;
-  out.not_expressible = inexpressible(c, l, m);
+  out.not_expressible = inexpressible(c);
   if (!out.expressible()) return out;
   out.overrides.emplace_back("workload.kind", "transformer_training");
   add_model(out, m);

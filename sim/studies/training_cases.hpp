@@ -9,7 +9,7 @@
 // Reading is strict and located: an unknown key, a missing key, a value outside the vocabulary
 // this file knows (a model, a precision, a hardware string, a sharding strategy ...) is an
 // InputError naming file, line, key and the valid values. A value that is known but that racksim
-// cannot simulate (FP8 row-wise scaling, a pipeline that does not divide the layers) is not an
+// cannot simulate (FP8 row-wise scaling, an interleaved pipeline whose stages per rank are unstated) is not an
 // error: map_case() lists the case as not expressible, with its reasons.
 //
 // The mapping (map_case) turns a case into overrides of a scenario (`--set`-style dotted keys and

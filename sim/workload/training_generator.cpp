@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <tuple>
 
@@ -98,6 +99,65 @@ TransformerShape read_transformer_model(const ConfigNode& mn, const std::string&
 
 namespace {
 
+// parallel.stage_layers: pp x virtual_stages counts, each at least 1, summing to the layers.
+std::vector<std::int64_t> read_stage_layers(const ConfigNode& n, const ParallelLayout& l, const TransformerShape& m) {
+  const std::vector<ConfigNode> items = n.items();
+  const std::int64_t stages = l.pp * l.virtual_stages;
+  require(static_cast<std::int64_t>(items.size()) == stages, n,
+          fmt::format("a list of pp x virtual_stages = {} x {} = {} layer counts, one per virtual stage in the model's "
+                      "order, got {}",
+                      l.pp, l.virtual_stages, stages, items.size()));
+  std::vector<std::int64_t> out;
+  std::int64_t sum = 0;
+  for (const ConfigNode& item : items) {
+    out.push_back(item.as_int(1, m.layers));
+    sum += out.back();
+  }
+  require(sum == m.layers, n, fmt::format("layer counts summing to the model's layers ({}), got {}", m.layers, sum));
+  return out;
+}
+
+// parallel.first_stage_layers / last_stage_layers (Megatron-LM's --decoder-first/last-pipeline-
+// num-layers): pipeline rank 0 and rank pp - 1 hold the layers given, split evenly over their
+// chunks; the other ranks share the rest evenly. Returned per virtual stage (chunk c of rank s
+// at c pp + s). Each key is its node and value when given.
+struct StageKey {
+  std::optional<ConfigNode> node;
+  std::optional<std::int64_t> layers;
+};
+std::vector<std::int64_t> first_last_stage_layers(const StageKey& first_key, const StageKey& last_key,
+                                                  const ParallelLayout& l, const TransformerShape& m) {
+  const std::int64_t p = l.pp, v = l.virtual_stages;
+  const ConfigNode& at = first_key.node ? *first_key.node : *last_key.node;
+  require(p > 1, at,
+          "pp > 1 for first_stage_layers and last_stage_layers (the first and last of several pipeline stages)");
+  for (const auto& [name, key] :
+       {std::pair{"first_stage_layers", &first_key}, std::pair{"last_stage_layers", &last_key}})
+    if (key->layers && *key->layers % v != 0)
+      key->node->fail(fmt::format("{} ({}) divisible by virtual_stages ({}): each of the rank's chunks holds as many",
+                                  name, *key->layers, v));
+  const std::optional<std::int64_t> first = first_key.layers, last = last_key.layers;
+  const std::int64_t middle_ranks = p - (first ? 1 : 0) - (last ? 1 : 0);
+  const std::int64_t middle = m.layers - first.value_or(0) - last.value_or(0);
+  if (middle_ranks == 0)
+    require(middle == 0, at,
+            fmt::format(
+                "first_stage_layers + last_stage_layers ({} + {}) equal to the layers ({}): pp 2 has no other stage",
+                *first, *last, m.layers));
+  else
+    require(middle >= middle_ranks * v && middle % (middle_ranks * v) == 0, at,
+            fmt::format("the layers left for the other {} pipeline ranks ({} of {}) divisible by those ranks x "
+                        "virtual_stages ({} x {}), at least one layer each",
+                        middle_ranks, middle, m.layers, middle_ranks, v));
+  std::vector<std::int64_t> out(static_cast<std::size_t>(p * v));
+  for (std::int64_t k = 0; k < p * v; ++k) {
+    const std::int64_t stage = k % p;
+    const std::optional<std::int64_t> own = stage == 0 ? first : stage == p - 1 ? last : std::nullopt;
+    out[static_cast<std::size_t>(k)] = own ? *own / v : middle / (middle_ranks * v);
+  }
+  return out;
+}
+
 // workload.parallel, then the layout's rules against the model.
 ParallelLayout read_layout(const ConfigNode& pn, const TransformerShape& m) {
   ParallelLayout l;
@@ -111,7 +171,24 @@ ParallelLayout read_layout(const ConfigNode& pn, const TransformerShape& m) {
   l.sequence_parallel = *r.flag("sequence_parallel");
   l.zero_stage = static_cast<int>(*r.integer("zero"));
   l.order = *r.text("order") == "tp-cp-pp-dp" ? RankOrder::TpCpPpDp : RankOrder::TpCpDpPp;
+  const std::optional<ConfigNode> stage_layers = r.optional("stage_layers");
+  StageKey first{r.optional("first_stage_layers"), std::nullopt}, last{r.optional("last_stage_layers"), std::nullopt};
+  if (first.node) first.layers = read_integer(*first.node, r.spec("first_stage_layers"));
+  if (last.node) last.layers = read_integer(*last.node, r.spec("last_stage_layers"));
   r.finish();
+  const std::int64_t stages = l.pp * l.virtual_stages;
+  if (stage_layers) {
+    require(!first.node && !last.node, *stage_layers,
+            "either stage_layers or first_stage_layers / last_stage_layers, not both: the list gives every stage");
+    l.stage_layers = read_stage_layers(*stage_layers, l, m);
+  } else if (first.node || last.node) {
+    l.stage_layers = first_last_stage_layers(first, last, l, m);
+  } else {
+    require(stages <= m.layers, pn,
+            fmt::format(
+                "pp x virtual_stages ({} x {}) at most the layers ({}): every virtual stage holds at least one layer",
+                l.pp, l.virtual_stages, m.layers));
+  }
   require(m.heads % l.tp == 0, pn, fmt::format("tp ({}) dividing the attention heads ({})", l.tp, m.heads));
   require(m.kv_heads % l.tp == 0, pn, fmt::format("tp ({}) dividing the key/value heads ({})", l.tp, m.kv_heads));
   require(m.ffn % l.tp == 0 || m.moe(), pn, fmt::format("tp ({}) dividing the FFN size ({})", l.tp, m.ffn));
@@ -119,8 +196,6 @@ ParallelLayout read_layout(const ConfigNode& pn, const TransformerShape& m) {
           "cp 1 for a model with a sliding window (a windowed attention's context-parallel blocks are not modelled)");
   require((m.shared_experts * m.ffn) % l.tp == 0, pn,
           fmt::format("tp ({}) dividing the shared experts' FFN size ({} x {})", l.tp, m.shared_experts, m.ffn));
-  require(m.layers % (l.pp * l.virtual_stages) == 0, pn,
-          fmt::format("pp x virtual_stages ({} x {}) dividing the layers ({})", l.pp, l.virtual_stages, m.layers));
   require(l.virtual_stages == 1 || l.pp > 1, pn, "pp > 1 for virtual_stages > 1 (interleaving needs a pipeline)");
   require(!l.sequence_parallel || l.tp > 1, pn, "tp > 1 for sequence_parallel (it splits activations over the TP group)");
   if (l.ep > 1) {
@@ -231,10 +306,41 @@ TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const s
   return s;
 }
 
+// The default split (the header has the rule and why): floor(L / S) layers per virtual stage,
+// one more on stages 1 .. L mod S.
+std::vector<std::int64_t> pipeline_stage_layers(std::int64_t layers, const ParallelLayout& l) {
+  const std::int64_t stages = l.pp * l.virtual_stages;
+  if (!l.stage_layers.empty()) {
+    const auto& given = l.stage_layers;
+    const bool positive = std::all_of(given.begin(), given.end(), [](std::int64_t n) { return n >= 1; });
+    if (static_cast<std::int64_t>(given.size()) != stages || !positive ||
+        std::accumulate(given.begin(), given.end(), std::int64_t{0}) != layers)
+      throw Error(
+          fmt::format("the layout's {} stage layer counts are not pp x virtual_stages = {} positive counts "
+                      "summing to the {} layers",
+                      l.stage_layers.size(), stages, layers));
+    return l.stage_layers;
+  }
+  if (stages < 1 || stages > layers)
+    throw Error(fmt::format("{} layers cannot fill pp x virtual_stages = {} virtual stages", layers, stages));
+  std::vector<std::int64_t> out(static_cast<std::size_t>(stages), layers / stages);
+  for (std::int64_t k = 1; k <= layers % stages; ++k) ++out[static_cast<std::size_t>(k)];
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Generating the op graphs
 // ---------------------------------------------------------------------------------------------
 namespace {
+
+// The layers pipeline rank `stage` holds: those of its chunks, virtual stages c pp + stage of
+// `vs_layers` (pipeline_stage_layers).
+std::int64_t rank_layer_count(const std::vector<std::int64_t>& vs_layers, const ParallelLayout& l, std::int64_t stage) {
+  std::int64_t n = 0;
+  for (std::int64_t chunk = 0; chunk < l.virtual_stages; ++chunk)
+    n += vs_layers[static_cast<std::size_t>(chunk * l.pp + stage)];
+  return n;
+}
 
 enum Stream : int { kCompute = 0, kTp = 1, kPpFwd = 2, kPpBwd = 3, kDp = 4 };
 const std::vector<std::string> kStreams = {"compute", "tp_comm", "pp_send_fwd", "pp_send_bwd", "dp_comm"};
@@ -271,8 +377,15 @@ class Generator {
 public:
   // `materialize`: build the programs of ranks 0..materialize-1 only (< 0: all); generate_transformer.
   Generator(const TransformerSpec& s, int materialize)
-      : s_(s), m_(s.model), l_(s.layout), layer_dense_(dense_params_per_layer()), layer_expert_(expert_params_per_layer()),
-        sz_(step_sizes()), materialize_(materialize) {}
+      : s_(s),
+        m_(s.model),
+        l_(s.layout),
+        layer_dense_(dense_params_per_layer()),
+        layer_expert_(expert_params_per_layer()),
+        vs_layers_(pipeline_stage_layers(s.model.layers, s.layout)),
+        vs_first_(first_layers(vs_layers_)),
+        sz_(step_sizes()),
+        materialize_(materialize) {}
   Workload build();
 
 private:
@@ -398,11 +511,12 @@ private:
   [[nodiscard]] double dense_params_per_layer() const;   // one layer, one rank: attention/t + FFN/t + norms (+ router)
   [[nodiscard]] double expert_params_per_layer() const;  // one layer, one rank: its E/ep experts
   [[nodiscard]] double rank_params(const Coords& c) const;
+  // The index of each virtual stage's first layer (the running sum of `counts`).
+  [[nodiscard]] static std::vector<std::int64_t> first_layers(const std::vector<std::int64_t>& counts);
 
   // The sizes of one step, the same on every rank.
   struct StepSizes {
     std::int64_t p = 1, v = 1, m = 1;      // pipeline stages, virtual stages per stage, micro batches
-    std::int64_t per_chunk = 0;            // layers per model chunk: layers / (p v)
     std::int64_t last_vs = 0;              // the last virtual stage: p v - 1
     std::int64_t T = 0, Tt = 0, h = 0, Vt = 0;  // tokens(), sharded_tokens(), hidden, vocab_shard()
     double Th = 0.0, Tth = 0.0;            // bytes of a bf16 T x h and Tt x h activation
@@ -417,6 +531,8 @@ private:
   const ParallelLayout& l_;
   const double layer_dense_;   // dense_params_per_layer(), computed once
   const double layer_expert_;  // expert_params_per_layer()
+  const std::vector<std::int64_t> vs_layers_;  // layers of each virtual stage (pipeline_stage_layers)
+  const std::vector<std::int64_t> vs_first_;   // each virtual stage's first layer
   const StepSizes sz_;         // step_sizes(), computed once
   const int materialize_;      // < 0: every rank
   Workload w_;
@@ -486,8 +602,18 @@ double Generator::expert_params_per_layer() const {
   return count_parameters(m_).per_layer_expert * static_cast<double>(m_.experts / l_.ep);
 }
 
+std::vector<std::int64_t> Generator::first_layers(const std::vector<std::int64_t>& counts) {
+  std::vector<std::int64_t> first;
+  std::int64_t at = 0;
+  for (const std::int64_t n : counts) {
+    first.push_back(at);
+    at += n;
+  }
+  return first;
+}
+
 double Generator::rank_params(const Coords& c) const {
-  const double layers = static_cast<double>(m_.layers / l_.pp);
+  const double layers = static_cast<double>(rank_layer_count(vs_layers_, l_, c.pp));
   double psi = layers * (layer_dense_ + layer_expert_);
   const double emb = static_cast<double>(vocab_shard()) * static_cast<double>(m_.hidden);
   if (c.pp == 0) psi += emb;                                                  // input embedding
@@ -924,7 +1050,6 @@ Generator::StepSizes Generator::step_sizes() const {
   z.p = l_.pp;
   z.v = l_.virtual_stages;
   z.m = s_.batch.microbatches(l_);
-  z.per_chunk = m_.layers / (z.p * z.v);
   z.last_vs = z.p * z.v - 1;
   z.T = tokens();
   z.Tt = sharded_tokens();
@@ -964,7 +1089,7 @@ Generator::ModelShard Generator::model_shard(const Coords& c) const {
   sh.dense_ranks = l_.dp * l_.cp;
   sh.expert_ranks = l_.dp * l_.cp / l_.ep;
   sh.params = rank_params(c);
-  sh.expert_params = static_cast<double>(m_.layers / l_.pp) * layer_expert_;
+  sh.expert_params = static_cast<double>(rank_layer_count(vs_layers_, l_, c.pp)) * layer_expert_;
   return sh;
 }
 
@@ -1019,7 +1144,6 @@ void Generator::forward_step(RankState& st, const Step& step) {
   const StepSizes& z = sz_;
   const bool sp = l_.sequence_parallel;
   const std::int64_t vs = step.chunk * z.p + st.c.pp;
-  const std::int64_t first_layer = vs * z.per_chunk;
   const std::string f = fmt::format("f{}", step.mb);
   if (vs == 0) {
     memory(st, f + ".embed", z.Th);  // look up the rank's vocabulary shard
@@ -1029,7 +1153,8 @@ void Generator::forward_step(RankState& st, const Step& step) {
     p2p(st, fmt::format("{}.c{}.recv", f, step.chunk), OpKind::Recv, kCompute, st.prev_rank, 2 * vs, z.Tth, {});
   }
   std::vector<std::int64_t> layers;
-  for (std::int64_t i = 0; i < z.per_chunk; ++i) layers.push_back(first_layer + i);
+  for (std::int64_t i = 0; i < vs_layers_[static_cast<std::size_t>(vs)]; ++i)
+    layers.push_back(vs_first_[static_cast<std::size_t>(vs)] + i);
   with_weights(st, layers, f, [&](std::int64_t layer, const std::string& id) {
     st.saved[{step.chunk, step.mb, layer}] = alloc(st, id + ".act", z.act_layer, "activations");
     layer_forward(st, id, false, step.mb == 0, layer);
@@ -1057,7 +1182,6 @@ void Generator::backward_step(RankState& st, const Step& step) {
   const int zero = l_.zero_stage;
   const bool last_mb = step.mb == z.m - 1;
   const std::int64_t vs = step.chunk * z.p + st.c.pp;
-  const std::int64_t first_layer = vs * z.per_chunk;
   const std::string b = fmt::format("b{}", step.mb);
   if (vs == z.last_vs) {
     memory(st, b + ".loss", static_cast<double>(z.T * z.Vt) * (4.0 + 2.0));
@@ -1072,7 +1196,8 @@ void Generator::backward_step(RankState& st, const Step& step) {
     p2p(st, fmt::format("{}.c{}.recv", b, step.chunk), OpKind::Recv, kCompute, st.next_rank, 2 * vs + 1, z.Tth, {});
   }
   std::vector<std::int64_t> layers;
-  for (std::int64_t i = z.per_chunk - 1; i >= 0; --i) layers.push_back(first_layer + i);
+  for (std::int64_t i = vs_layers_[static_cast<std::size_t>(vs)] - 1; i >= 0; --i)
+    layers.push_back(vs_first_[static_cast<std::size_t>(vs)] + i);
   with_weights(st, layers, b, [&](std::int64_t layer, const std::string& id) {
     int transient = -1;
     if (s_.recompute == Recompute::Full) {
@@ -1195,8 +1320,9 @@ Workload Generator::build() {
 // ZeRO-3 (with DPG): each layer use gathers its weights (alloc + DPG + EDP), frees them, and
 //   waits (join) for the last gather when there is one: the dense one, or a MoE layer's expert
 //   one (EDP): W = 4 (dense) or 3 + 2 EDP (MoE) per layer use, else 0.
-// A rank of pipeline stage s holds L = layers / pp layers (virtual_stages chunks of them) and runs
-// m micro batches through each chunk forward and backward:
+// A rank of pipeline stage s holds L = L_s layers (its virtual_stages chunks' counts of
+// pipeline_stage_layers; layers / pp when they split evenly) and runs m micro batches through
+// each chunk forward and backward:
 //   model state (weights, gradients, optimizer)                          3
 //   forward layers: activations' alloc + LF + W                          m L (1 + LF + W)
 //   backward layers: LB + activations' free + W, and under full
@@ -1214,8 +1340,10 @@ Workload Generator::build() {
 //          loss, SP, wgrad, GTR, free, final_norm in place of the receive, and the head's
 //          gradient reduction once, and the logits' FP8 ops              m (5 + GTG(1) + TP + SP + GTR) + DPG
 //                                                                        + l8 (m (FF + FB) + FS)
-// Summed over the ranks built: every one pays the common part, those of stage 0 the first's and
-// those of stage pp - 1 the last's (one stage is both when pp = 1).
+// Summed over the ranks built: every one pays the common part, whose terms are 4 + 4 m v plus
+// L_s times the rest, those of stage 0 the first's and those of stage pp - 1 the last's (one
+// stage is both when pp = 1): built (4 + 4 m v) + sum over s of N_s L_s (per layer) + N_0 first
+// + N_{pp-1} last, N_s the ranks built on stage s (a loop over the pp stages, no more).
 double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materialize) {
   const ParallelLayout& l = spec.layout;
   const TransformerShape& m = spec.model;
@@ -1248,10 +1376,11 @@ double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materi
                     (2.0 + 4.0 + GTG(1) + (moe ? 0.0 : (m.gated_ffn ? GTG(1) : 1.0) + 1.0) +
                      (spec.precision == Precision::fp8 ? (moe ? 2.0 : 3.0) * FF : 0.0));
   const double mb = static_cast<double>(spec.batch.microbatches(l));
-  const double L = static_cast<double>(m.layers / l.pp), v = static_cast<double>(l.virtual_stages);
-  const double common = 3.0 + mb * L * (1.0 + LF + W) + mb * L * (LB + 1.0 + W + full * (2.0 + LF) + PO) +
-                        (l.zero_stage >= 2 ? mb : 1.0) * L * R + 1.0 +
-                        (l.zero_stage == 1 || l.zero_stage == 2 ? L * R : 0.0) + 4.0 * mb * v + L * n8 * FS;
+  const double v = static_cast<double>(l.virtual_stages);
+  const double per_rank = 3.0 + 1.0 + 4.0 * mb * v;  // model state, optimizer step, send/receive slots
+  const double per_layer = mb * (1.0 + LF + W) + mb * (LB + 1.0 + W + full * (2.0 + LF) + PO) +
+                           (l.zero_stage >= 2 ? mb : 1.0) * R + (l.zero_stage == 1 || l.zero_stage == 2 ? R : 0.0) +
+                           n8 * FS;
   const double first = mb * (TP + SP) + DPG;
   const double last = mb * (5.0 + GTG(1) + TP + SP + GTR) + DPG + l8 * (mb * (FF + FB) + FS);
   // Ranks built, and how many of them are on the first and on the last stage.
@@ -1267,7 +1396,14 @@ double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materi
     const double per_stage = tc * static_cast<double>(l.dp);  // stage = r / (tc dp)
     return std::clamp(built - s * per_stage, 0.0, per_stage);
   };
-  return built * common + on_stage(0.0) * first + on_stage(p - 1.0) * last;
+  const std::vector<std::int64_t> vs_layers = pipeline_stage_layers(m.layers, l);
+  double layers_built = 0.0;  // sum over the stages of (ranks built on it) x (its layers)
+  for (std::int64_t s = 0; s < l.pp; ++s) {
+    const double n = on_stage(static_cast<double>(s));
+    if (n == 0.0) continue;
+    layers_built += n * static_cast<double>(rank_layer_count(vs_layers, l, s));
+  }
+  return built * per_rank + layers_built * per_layer + on_stage(0.0) * first + on_stage(p - 1.0) * last;
 }
 
 Workload generate_transformer(const TransformerSpec& spec, const GpuSpec& gpu, int materialize) {

@@ -7,7 +7,8 @@
 //   workload:
 //     kind: transformer_training
 //     model: {preset: llama3-70b} | {hidden, layers, heads, kv_heads, ffn, vocab, ffn_kind, experts, top_k}
-//     parallel: {tp, pp, dp, ep, cp, virtual_stages, sequence_parallel, zero, order}
+//     parallel: {tp, pp, dp, ep, cp, virtual_stages, sequence_parallel, zero, order,
+//                stage_layers: [n, ...] | first_stage_layers, last_stage_layers}
 //     batch: {sequence, micro, global}
 //     options: {recompute, precision: P | {gemm, attention, logits}, overlap_grad_reduce, overlap_tp_comm,
 //               fp8: {scaling, weight_cache}, attention: flash | unfused, attention_dropout}
@@ -18,6 +19,32 @@
 // memory ops before each FP8 GEMM: the forward pass's X and W ops before the forward GEMM, the
 // backward pass's before its dgrad and wgrad GEMMs, the once-per-step ones (weight_cache) in the
 // layer's first forward pass of the step (micro batch 0, not a recompute pass).
+//
+// Layers per pipeline stage. The model's L layers are cut, in order, into S = pp x virtual_stages
+// virtual stages; virtual stage k is model chunk k / pp of pipeline rank k mod pp (Megatron-LM's
+// and torchtitan's looped placement). Without stage keys (pipeline_stage_layers):
+//   n_k = floor(L / S) + [1 <= k <= L mod S]
+// an even split when S divides L (Megatron-LM's only split without its uneven-stage flags, and
+// every layout racksim accepted before), otherwise the L mod S extra layers go one each to the
+// stages after the first: 126 layers on 8 stages are 15, 16, 16, 16, 16, 16, 16, 15; 10 on 4 are
+// 2, 3, 3, 2; 11 on 4 are 2, 3, 3, 3. Why this rule: (1) it is torchtitan's own default split
+// (generate_split_points in torchtitan/parallelisms/pipelining_utils.py, Dec 2024: the first
+// stage gets floor(L / S), the middle stages one more while extras remain, the last stage the
+// rest, which is the formula above), the software of the published pipeline runs racksim is
+// validated against (docs/validation.md); (2) the first stage, which also runs the embedding,
+// and (unless L mod S = S - 1) the last, which runs the output layer and the loss, carry the
+// fewer layers, the balance Megatron-LM's --decoder-first/last-pipeline-num-layers and Llama 3's
+// training (arXiv:2407.21783 section 3.3.2: one layer fewer on the first and last stages) aim at;
+// (3) every stage gets at least one layer whenever S <= L, and the rule never depends on anything
+// but L and S, so a layout's split is known from its keys alone.
+// parallel.stage_layers lists the S counts (virtual stage 0 first); first_stage_layers and
+// last_stage_layers are Megatron-LM's --decoder-first/last-pipeline-num-layers: the layers of
+// pipeline rank 0 and of rank pp - 1 (each split evenly over its virtual_stages chunks), the rest
+// split evenly over the other ranks and their chunks (each must divide, as Megatron-LM requires).
+// Everything per stage follows from its own count: its forward, backward, recompute, FP8 and
+// ZeRO-3 gather ops, its parameters (so its weights, gradients, optimizer state and its
+// data-parallel gradient reductions and parameter all-gathers), its activations. The step is as
+// long as the simulated pipeline makes it: the slowest stage sets it.
 //
 // Rank order (parallel.order): tp-cp-dp-pp (the default, Megatron-LM's default order) numbers
 // ranks TP innermost, then CP, DP, PP: rank = tp_i + tp (cp_i + cp (dp_i + dp pp_i)).
@@ -35,6 +62,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace racksim {
 
@@ -67,9 +95,17 @@ struct TransformerSpec {
 [[nodiscard]] TransformerShape read_transformer_model(const ConfigNode& mn, const std::string& data_dir);
 
 // Reads the generator's keys of a scenario's workload map (kind already read) and checks that the
-// layout is possible (TP divides heads and kv heads, PP x virtual stages divides layers, the
-// global batch divides into micro batches, EP divides experts, ...). `gpu` checks precision.
+// layout is possible (TP divides heads and kv heads, every virtual stage gets at least one layer
+// and the stage keys add up to the layers, the global batch divides into micro batches, EP
+// divides experts, ...). `gpu` checks precision.
 [[nodiscard]] TransformerSpec read_transformer_spec(MapReader& wm, const GpuSpec& gpu, const std::string& data_dir);
+
+// The layers of each of the layout's pp x virtual_stages virtual stages, in the model's order
+// (virtual stage k is chunk k / pp of pipeline rank k mod pp): `l.stage_layers` when the scenario
+// gave them, else the default split above for a model of `layers` layers. Throws Error when the
+// given counts are not pp x virtual_stages positive numbers summing to `layers`, or when the
+// default split would leave a stage empty (read_transformer_spec refuses both first).
+[[nodiscard]] std::vector<std::int64_t> pipeline_stage_layers(std::int64_t layers, const ParallelLayout& l);
 
 // Generates one training step (throws Error if `gpu` has no rate for one of the spec's
 // precisions): tp x cp x dp x pp ranks numbered in spec.layout.order — TP innermost, then CP,

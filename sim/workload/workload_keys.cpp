@@ -90,6 +90,13 @@ KeyTable build_transformer_keys() {
           KeySpec("workload.parallel.cp").integer(1, 1 << 16).default_value("1").describe("Context-parallel degree"),
           KeySpec("workload.parallel.virtual_stages").integer(1, 1 << 10).default_value("1")
               .describe("Model chunks per pipeline rank (interleaved 1F1B)"),
+          KeySpec("workload.parallel.stage_layers").as_list().with_note(" of integers >= 1, one per virtual stage")
+              .default_is("an even split, the extra layers on the stages after the first")
+              .describe("Layers of each virtual stage in the model's order (pp x virtual_stages of them, summing to the layers)"),
+          KeySpec("workload.parallel.first_stage_layers").integer(1, 100'000).optional()
+              .describe("Layers of pipeline rank 0 (Megatron-LM's --decoder-first-pipeline-num-layers)"),
+          KeySpec("workload.parallel.last_stage_layers").integer(1, 100'000).optional()
+              .describe("Layers of the last pipeline rank (Megatron-LM's --decoder-last-pipeline-num-layers)"),
           KeySpec("workload.parallel.sequence_parallel").flag().default_value("false")
               .describe("Splits activations over the TP group"),
           KeySpec("workload.parallel.zero").integer(0, 3).default_value("0").describe("ZeRO stage"),

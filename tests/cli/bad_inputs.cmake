@@ -186,8 +186,12 @@ racksim_bad_input(transformer_tp_heads RC 3
   AT     transformer_tp_heads.yaml 12 workload.parallel
   EXPECT [[tp \(3\) dividing the attention heads \(32\)]])
 racksim_bad_input(transformer_pp_layers RC 3
-  ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=1 --set workload.parallel.pp=3
-  EXPECT [[pp x virtual_stages \(3 x 1\) dividing the layers \(4\)]])
+  ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=1 --set workload.parallel.pp=5
+  EXPECT [[pp x virtual_stages \(5 x 1\) at most the layers \(4\)]])
+racksim_bad_input(transformer_stage_layers RC 3
+  ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=1 --set workload.parallel.pp=2
+         --set "workload.parallel.stage_layers=[3, 2]"
+  EXPECT [[key 'workload\.parallel\.stage_layers': layer counts summing to the model's layers \(4\), got 5]])
 racksim_bad_input(transformer_global_batch RC 3
   ARGS   run ${bad}/transformer_tp_heads.yaml --set workload.parallel.tp=1 --set workload.batch.global=7
   AT     transformer_tp_heads.yaml 13 workload.batch

@@ -122,6 +122,17 @@ TEST_CASE("reduced equals full: degraded spines slow the data-parallel transfers
   CHECK(r.simulated_time_s == Approx(f.time).epsilon(0.005));
 }
 
+TEST_CASE("reduced equals full: uneven pipeline stages", "[sim][reduction]") {
+  // 5 layers on the 2 stages split 2 and 3 (the generator's default): the two stages of a replica
+  // differ, but every replica is the same, so one replica still stands for the others, and each
+  // stage's data-parallel reductions (of 2 and of 3 layers' gradients) are timed in closed form.
+  same_as_full({"workload.model.layers=5"});
+}
+
+TEST_CASE("reduced equals full: pipeline stages given by stage_layers", "[sim][reduction]") {
+  same_as_full({"workload.model.layers=5", "workload.parallel.stage_layers=[4, 1]"});  // one engine per process
+}
+
 TEST_CASE("a fault during the step is not reduced", "[sim][reduction]") {
   const RunResult r = reduced({"faults=[{at: 2 ms, link: [leaf0, spine0], state: down}]"});
   CHECK_FALSE(r.reduction.applied);

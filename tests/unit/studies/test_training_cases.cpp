@@ -230,15 +230,29 @@ TEST_CASE("a torchtitan pipeline: one micro batch per stage, torchtitan's rank o
 }
 
 TEST_CASE("cases racksim cannot express are listed with their reasons", "[training]") {
-  // 126 layers do not split into 8 equal stages; row-wise FP8 scaling's GEMM rate is not measured.
+  // Row-wise FP8 scaling's GEMM rate is not measured. (126 layers on 8 stages are expressible.)
   const TrainingCaseFile f = read(titan_case("titan_405b", "    fsdp: 8\n    tp: 8\n    pp: 8\n", "float8 rowwise", "Llama 3.1 405B",
                                              512, 32));
   const TrainingMapping m = map_case(f.cases[0]);
   CHECK_FALSE(m.expressible());
-  REQUIRE(m.not_expressible.size() == 2);
+  REQUIRE(m.not_expressible.size() == 1);
   CHECK_THAT(m.not_expressible[0], Contains("row-wise"));
-  CHECK_THAT(m.not_expressible[1], Contains("126 layers"));
   CHECK(m.overrides.empty());
+}
+
+TEST_CASE("Llama 3.1 405B on 8 pipeline stages is mapped with the generator's default split", "[training]") {
+  // torchtitan's T5 1F1B case: 126 layers on pp 8. torchtitan (no split points given) cut them
+  // 15, 16 x 6, 15, which is the generator's default split, so the mapping sets no stage key
+  // (the layout and batch are mapped as for the 70B 3D case above).
+  const TrainingCaseFile f = read(titan_case("titan_405b", "    fsdp: 8\n    tp: 8\n    pp: 8\n",
+                                             "float8 + compile + AsyncTP", "Llama 3.1 405B", 512, 32));
+  const TrainingMapping m = map_case(f.cases[0]);
+  REQUIRE(m.expressible());
+  CHECK(m.not_expressible.empty());
+  CHECK(override_of(m, "workload.model.preset") == "llama3-405b");
+  for (const char* key : {"workload.parallel.stage_layers", "workload.parallel.first_stage_layers",
+                          "workload.parallel.last_stage_layers"})
+    CHECK(override_of(m, key) == "<absent>");
 }
 
 TEST_CASE("the mapped scenario file holds the overrides as nested keys", "[training]") {

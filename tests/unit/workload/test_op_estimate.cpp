@@ -1,7 +1,7 @@
 // estimate_transformer_ops (sim/workload/training_generator.cpp): the closed-form op count of a
 // generated training step against the ops the generator really builds, over layouts that switch
-// every term of the formula on and off (tensor, sequence, context, pipeline, interleaved,
-// expert and data parallelism, every ZeRO stage, recomputation, TP overlap), whole and
+// every term of the formula on and off (tensor, sequence, context, pipeline with even and uneven
+// stages, interleaved, expert and data parallelism, every ZeRO stage, recomputation, TP overlap), whole and
 // partially materialized in both rank orders; and one count derived by hand.
 #include "sim/workload/training_generator.hpp"
 #include "catalog_support.hpp"
@@ -46,6 +46,18 @@ TEST_CASE("the closed-form op count of one rank, derived by hand", "[transformer
   const TransformerSpec s = small_spec("tp: 1, dp: 1", "sequence: 128, micro: 1, global: 4", "recompute: none", false);
   CHECK(estimate_transformer_ops(s) == 880.0);
   CHECK(static_cast<double>(generate_transformer(s, racksim::test::gpu("mi300x")).total_ops()) == 880.0);
+
+  // The same on pp 3, whose 8 layers split 2, 3, 3: a rank of L layers builds 3 + 4 L (1 + 10)
+  // + 4 L (14 + 1) + 1 + 4 x 4 = 20 + 104 L ops (still no collective: every group is of one),
+  // 228, 332 and 332, and the last stage its loss slots, 28: 920.
+  const TransformerSpec u =
+      small_spec("tp: 1, pp: 3, dp: 1", "sequence: 128, micro: 1, global: 4", "recompute: none", false);
+  CHECK(estimate_transformer_ops(u) == 920.0);
+  const Workload w = generate_transformer(u, racksim::test::gpu("mi300x"));
+  CHECK(static_cast<double>(w.total_ops()) == 920.0);
+  CHECK(w.programs[0].size() == 228u);
+  CHECK(w.programs[1].size() == 332u);
+  CHECK(w.programs[2].size() == 332u + 28u);
 }
 
 TEST_CASE("the closed-form op count equals the generator's on every kind of layout", "[transformer][estimate]") {
@@ -79,6 +91,18 @@ TEST_CASE("the closed-form op count equals the generator's on every kind of layo
       {"tp: 2, dp: 2, ep: 1, sequence_parallel: true, zero: 3", b, "overlap_tp_comm: true", true, 2},
       {"tp: 1, dp: 4, ep: 4, zero: 3", b, "recompute: full", true, 1},
       {"tp: 2, dp: 2, ep: 2, sequence_parallel: true", b, "recompute: per_op, precision: fp8", true, 1},
+      // Uneven pipeline stages: the default split of 8 layers on 3 (2, 3, 3) and on 3 x 2
+      // virtual stages (1, 2, 2, 1, 1, 1), a list, Megatron-LM's first/last, in both orders.
+      {"tp: 2, pp: 3, dp: 2, sequence_parallel: true, zero: 1", "sequence: 128, micro: 1, global: 6", "recompute: full",
+       false},
+      {"tp: 1, pp: 3, dp: 2, virtual_stages: 2, zero: 2, order: tp-cp-pp-dp", "sequence: 128, micro: 1, global: 6",
+       "recompute: selective", false},
+      {"tp: 1, pp: 3, dp: 2, zero: 3, stage_layers: [1, 4, 3], order: tp-cp-pp-dp",
+       "sequence: 128, micro: 1, global: 6", "recompute: per_op, precision: fp8", false},
+      {"tp: 2, pp: 4, dp: 1, first_stage_layers: 1, last_stage_layers: 1, sequence_parallel: true",
+       "sequence: 128, micro: 1, global: 8", "overlap_tp_comm: true", false},
+      {"tp: 1, pp: 3, dp: 4, ep: 2, zero: 1, stage_layers: [3, 2, 3]", "sequence: 128, micro: 1, global: 8",
+       "recompute: none", true},
   };
   const GpuSpec gpu = racksim::test::gpu("mi300x");
   for (const Case& c : cases) {

@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -310,20 +311,26 @@ TEST_CASE("impossible layouts are rejected naming the key and the rule", "[trans
     std::string yaml, expect;
   };
   const std::vector<Case> cases = {
-      {model + "parallel: {tp: 3, dp: 1}\nbatch: {sequence: 8192, global: 8}\n", "tp (3) dividing the attention heads (32)"},
-      {model + "parallel: {tp: 16, dp: 1}\nbatch: {sequence: 8192, global: 8}\n", "tp (16) dividing the key/value heads (8)"},
-      {model + "parallel: {pp: 3, dp: 1}\nbatch: {sequence: 8192, global: 8}\n", "pp x virtual_stages (3 x 1) dividing the layers (32)"},
-      {model + "parallel: {pp: 4, virtual_stages: 3, dp: 1}\nbatch: {sequence: 8192, global: 8}\n",
-       "pp x virtual_stages (4 x 3) dividing the layers (32)"},
+      {model + "parallel: {tp: 3, dp: 1}\nbatch: {sequence: 8192, global: 8}\n",
+       "tp (3) dividing the attention heads (32)"},
+      {model + "parallel: {tp: 16, dp: 1}\nbatch: {sequence: 8192, global: 8}\n",
+       "tp (16) dividing the key/value heads (8)"},
+      {model + "parallel: {pp: 33, dp: 1}\nbatch: {sequence: 8192, global: 33}\n",
+       "pp x virtual_stages (33 x 1) at most the layers (32): every virtual stage holds at least one layer"},
+      {model + "parallel: {pp: 4, virtual_stages: 9, dp: 1}\nbatch: {sequence: 8192, global: 8}\n",
+       "pp x virtual_stages (4 x 9) at most the layers (32)"},
       {model + "parallel: {dp: 3}\nbatch: {sequence: 8192, micro: 2, global: 16}\n",
        "a global batch (16) divisible by micro x dp (2 x 3)"},
       {model + "parallel: {pp: 4, virtual_stages: 2, dp: 1}\nbatch: {sequence: 8192, global: 6}\n",
        "micro batches per step (6) divisible by pp (4)"},
       {model + "parallel: {dp: 2, ep: 2}\nbatch: {sequence: 8192, global: 8}\n", "ep: 1 for a dense model"},
-      {model + "parallel: {dp: 1, sequence_parallel: true}\nbatch: {sequence: 8192, global: 8}\n", "tp > 1 for sequence_parallel"},
-      {"kind: transformer_training\nmodel: {preset: mixtral-8x7b}\nparallel: {dp: 6, ep: 3}\nbatch: {sequence: 4096, global: 12}\n",
+      {model + "parallel: {dp: 1, sequence_parallel: true}\nbatch: {sequence: 8192, global: 8}\n",
+       "tp > 1 for sequence_parallel"},
+      {"kind: transformer_training\nmodel: {preset: mixtral-8x7b}\nparallel: {dp: 6, ep: 3}\nbatch: {sequence: 4096, "
+       "global: 12}\n",
        "ep (3) dividing the experts (8)"},
-      {"kind: transformer_training\nmodel: {preset: llama3-9b}\nparallel: {dp: 1}\nbatch: {sequence: 8192, global: 8}\n",
+      {"kind: transformer_training\nmodel: {preset: llama3-9b}\nparallel: {dp: 1}\nbatch: {sequence: 8192, global: "
+       "8}\n",
        "one of: gpt3-175b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b"},
       {"kind: transformer_training\nmodel: {hidden: 1000, layers: 2, heads: 3, ffn: 10, vocab: 10}\nparallel: {dp: 1}\n"
        "batch: {sequence: 8, global: 1}\n",
@@ -336,6 +343,146 @@ TEST_CASE("impossible layouts are rejected naming the key and the rule", "[trans
     const InputError e = input_error_of([&] { (void)spec_from(c.yaml); });
     CHECK_THAT(std::string(e.what()), Catch::Contains(c.expect));
     CHECK_THAT(std::string(e.what()), Catch::Contains("workload.yaml:"));
+  }
+}
+
+TEST_CASE("pipeline stages that do not divide the layers get the default split", "[transformer][stages]") {
+  // pipeline_stage_layers (training_generator.hpp): floor(L / S) per virtual stage, one more on
+  // stages 1 .. L mod S. 10 layers on 4: floor 2, 2 extra on stages 1 and 2 -> 2, 3, 3, 2.
+  // 126 (Llama 3 405B) on 8: floor 15, 6 extra -> 15, 16 x 6, 15 (torchtitan's split, and Llama
+  // 3's one layer fewer on the first and last stages). 11 on 4: floor 2, 3 extra on stages 1-3 ->
+  // 2, 3, 3, 3. 32 on 4 divides: 8 each. Interleaved, 10 layers on pp 2 x 2 chunks = 4 virtual
+  // stages: 2, 3, 3, 2, virtual stage k on rank k mod 2, so each rank holds 2 + 3 = 5.
+  ParallelLayout l;
+  l.pp = 4;
+  CHECK(pipeline_stage_layers(10, l) == std::vector<std::int64_t>{2, 3, 3, 2});
+  CHECK(pipeline_stage_layers(11, l) == std::vector<std::int64_t>{2, 3, 3, 3});
+  CHECK(pipeline_stage_layers(32, l) == std::vector<std::int64_t>{8, 8, 8, 8});
+  l.pp = 8;
+  CHECK(pipeline_stage_layers(126, l) == std::vector<std::int64_t>{15, 16, 16, 16, 16, 16, 16, 15});
+  l.pp = 2;
+  l.virtual_stages = 2;
+  CHECK(pipeline_stage_layers(10, l) == std::vector<std::int64_t>{2, 3, 3, 2});
+  // Given counts are used as they are, and checked against the layers.
+  l.stage_layers = {1, 4, 4, 1};
+  CHECK(pipeline_stage_layers(10, l) == std::vector<std::int64_t>{1, 4, 4, 1});
+  CHECK_THROWS_AS(pipeline_stage_layers(11, l), Error);
+  l.stage_layers.clear();
+  CHECK_THROWS_AS(pipeline_stage_layers(3, l), Error);  // 4 virtual stages, 3 layers
+
+  // The generated step runs each stage's own layers: op ids carry the layer number ("f0.l4...").
+  const TransformerSpec s = spec_from(
+      "kind: transformer_training\nmodel: {hidden: 256, layers: 10, heads: 4, ffn: 512, vocab: 1000}\n"
+      "parallel: {pp: 4, dp: 1}\nbatch: {sequence: 128, global: 4}\n");
+  CHECK(s.layout.stage_layers.empty());  // nothing given: the default split
+  const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+  const std::vector<std::set<std::string>> expect = {
+      {"l0", "l1"}, {"l2", "l3", "l4"}, {"l5", "l6", "l7"}, {"l8", "l9"}};
+  for (int r = 0; r < 4; ++r) {  // pp 4, dp 1: rank r is stage r
+    std::set<std::string> layers;
+    for (const Op& op : w.programs[static_cast<std::size_t>(r)])
+      if (op.id.rfind("f0.l", 0) == 0 && std::isdigit(static_cast<unsigned char>(op.id[4])))
+        layers.insert(op.id.substr(3, op.id.find('.', 3) - 3));
+    INFO("rank " << r);
+    CHECK(layers == expect[static_cast<std::size_t>(r)]);
+  }
+}
+
+TEST_CASE("stage_layers and first/last_stage_layers set each stage's layers", "[transformer][stages]") {
+  const std::string model =
+      "kind: transformer_training\nmodel: {hidden: 256, layers: 10, heads: 4, ffn: 512, vocab: 1000}\n";
+  // The list, one count per virtual stage in the model's order.
+  TransformerSpec s =
+      spec_from(model + "parallel: {pp: 4, dp: 1, stage_layers: [1, 4, 4, 1]}\nbatch: {sequence: 128, global: 4}\n");
+  CHECK(pipeline_stage_layers(10, s.layout) == std::vector<std::int64_t>{1, 4, 4, 1});
+  // Megatron-LM's first/last: 126 layers on 8 stages with 15 on the first and the last leave 96
+  // for the 6 others, 16 each: the default split again.
+  s = spec_from(
+      "kind: transformer_training\nmodel: {preset: llama3-405b}\n"
+      "parallel: {tp: 8, pp: 8, dp: 1, first_stage_layers: 15, last_stage_layers: 15}\n"
+      "batch: {sequence: 8192, global: 8}\n");
+  CHECK(s.layout.stage_layers == std::vector<std::int64_t>{15, 16, 16, 16, 16, 16, 16, 15});
+  // Interleaved: 10 layers, pp 3 x 2 chunks, 2 on rank 0 and 2 on rank 2 (1 per chunk); rank 1
+  // holds the other 6, 3 per chunk. Virtual stage k is chunk k / 3 of rank k mod 3: 1, 3, 1, 1, 3, 1.
+  s = spec_from(model +
+                "parallel: {pp: 3, virtual_stages: 2, dp: 1, first_stage_layers: 2, last_stage_layers: 2}\n"
+                "batch: {sequence: 128, global: 6}\n");
+  CHECK(s.layout.stage_layers == std::vector<std::int64_t>{1, 3, 1, 1, 3, 1});
+  // Only the first given: the last of pp 2 takes the rest.
+  s = spec_from(model + "parallel: {pp: 2, dp: 1, first_stage_layers: 3}\nbatch: {sequence: 128, global: 4}\n");
+  CHECK(s.layout.stage_layers == std::vector<std::int64_t>{3, 7});
+}
+
+TEST_CASE("each uneven stage holds and reduces its own parameters", "[transformer][stages]") {
+  // 10 layers on pp 4 (2, 3, 3, 2), dp 2, ZeRO 1, tp 1. h = 256, a = g = 4 (d = 64), F = 512
+  // SwiGLU, V = 1000. Per layer: attention 4 h^2 = 262,144, norms 2h = 512, FFN 3 h F = 393,216:
+  // 655,872. Stage 0: 2 layers + embedding V h = 256,000 -> 1,567,744; stages 1 and 2: 3 layers
+  // -> 1,967,616; stage 3: 2 layers + output layer V h + final norm h -> 1,568,000.
+  // ZeRO 1 (model_state_bytes): weights 2 psi, gradients 2 psi, optimizer 12 psi / 2 = 6 psi.
+  // Data-parallel reduce-scatters, bf16 gradients: one per layer of 2 x 655,872 = 1,311,744 B,
+  // plus stage 0's embedding bucket 2 x 256,000 = 512,000 B and stage 3's output bucket
+  // 2 x 256,256 = 512,512 B; per stage 2 x psi: 3,135,488, 3,935,232, 3,935,232, 3,136,000.
+  const TransformerSpec s = spec_from(
+      "kind: transformer_training\nmodel: {hidden: 256, layers: 10, heads: 4, ffn: 512, vocab: 1000}\n"
+      "parallel: {pp: 4, dp: 2, zero: 1, order: tp-cp-pp-dp}\nbatch: {sequence: 128, global: 8}\n");
+  const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+  const std::vector<double> psi = {1'567'744.0, 1'967'616.0, 1'967'616.0, 1'568'000.0};
+  for (int r = 0; r < 4; ++r) {  // tp-cp-pp-dp: ranks 0-3 are stages 0-3 of replica 0
+    INFO("stage " << r);
+    std::map<std::string, double> alloc;
+    double reduce_scatter = 0.0;
+    int layer_buckets = 0;
+    for (const Op& op : w.programs[static_cast<std::size_t>(r)]) {
+      if (op.kind == OpKind::Alloc && (op.id == "weights" || op.id == "gradients" || op.id == "optimizer"))
+        alloc[op.id] = static_cast<double>(op.bytes);
+      if (op.kind == OpKind::Collective && op.collective == CollectiveKind::ReduceScatter &&
+          op.dim == ParallelDim::DP) {
+        reduce_scatter += static_cast<double>(op.bytes);
+        if (op.bytes == 1'311'744) ++layer_buckets;
+      }
+    }
+    const double p = psi[static_cast<std::size_t>(r)];
+    CHECK(alloc["weights"] == 2.0 * p);
+    CHECK(alloc["gradients"] == 2.0 * p);
+    CHECK(alloc["optimizer"] == 6.0 * p);
+    CHECK(reduce_scatter == 2.0 * p);
+    CHECK(layer_buckets == (r == 0 || r == 3 ? 2 : 3));
+  }
+  // The step's model FLOPs are the whole model's, however it is split.
+  CHECK(w.training->model_flops_per_step == training_flops(s.model, s.batch, Recompute::None).model);
+}
+
+TEST_CASE("invalid stage keys are refused naming the key and what was expected", "[transformer][stages][errors]") {
+  const std::string model = "kind: transformer_training\nmodel: {preset: llama3-8b}\n";  // 32 layers
+  const std::string batch = "batch: {sequence: 8192, global: 8}\n";
+  struct Case {
+    std::string parallel, key, expect;
+  };
+  const std::vector<Case> cases = {
+      {"{pp: 4, dp: 1, stage_layers: [8, 8, 16]}", "parallel.stage_layers",
+       "a list of pp x virtual_stages = 4 x 1 = 4 layer counts, one per virtual stage in the model's order, got 3"},
+      {"{pp: 4, dp: 1, stage_layers: [8, 8, 8, 9]}", "parallel.stage_layers",
+       "layer counts summing to the model's layers (32), got 33"},
+      {"{pp: 4, dp: 1, stage_layers: [0, 8, 8, 16]}", "parallel.stage_layers[0]",
+       "expected an integer from 1 to 32, got 0"},
+      {"{pp: 4, dp: 1, stage_layers: 8}", "parallel.stage_layers", "expected a list"},
+      {"{pp: 4, dp: 1, stage_layers: [8, 8, 8, 8], first_stage_layers: 8}", "parallel.stage_layers",
+       "either stage_layers or first_stage_layers / last_stage_layers, not both"},
+      {"{pp: 1, dp: 1, first_stage_layers: 8}", "parallel.first_stage_layers", "pp > 1 for first_stage_layers"},
+      {"{pp: 4, virtual_stages: 2, dp: 1, last_stage_layers: 5}", "parallel.last_stage_layers",
+       "last_stage_layers (5) divisible by virtual_stages (2)"},
+      {"{pp: 4, dp: 1, first_stage_layers: 7}", "parallel.first_stage_layers",
+       "the layers left for the other 3 pipeline ranks (25 of 32) divisible by those ranks x virtual_stages (3 x 1)"},
+      {"{pp: 2, dp: 1, first_stage_layers: 15, last_stage_layers: 15}", "parallel.first_stage_layers",
+       "first_stage_layers + last_stage_layers (15 + 15) equal to the layers (32)"},
+      {"{pp: 2, dp: 1, first_stage_layers: 0}", "parallel.first_stage_layers", "1"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.parallel);
+    const InputError e = input_error_of([&] { (void)spec_from(model + "parallel: " + c.parallel + "\n" + batch); });
+    CHECK_THAT(std::string(e.what()), Catch::Contains(c.expect));
+    CHECK_THAT(std::string(e.what()), Catch::Contains("workload.yaml:3:"));  // the file and the parallel line
+    CHECK(e.where().key == c.key);
   }
 }
 

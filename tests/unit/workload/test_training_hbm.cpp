@@ -140,3 +140,30 @@ TEST_CASE("per_op recompute keeps torchtitan's saved tensors and reruns the even
     CHECK(gemm == Approx(f.hardware - 3.0 * tokens * L * 4.0 * sqn * H).epsilon(1e-12));
   }
 }
+
+TEST_CASE("each uneven pipeline stage peaks with its own layers' state and activations",
+          "[transformer][memory][stages]") {
+  // 10 layers on pp 4 split 2, 3, 3, 2 (training_generator.hpp's default), dp 2, ZeRO 1, 1F1B over
+  // m = 8 / (1 x 2) = 4 micro batches of T = 128 tokens. h = 256, a = g = 4, d = 64, F = 512
+  // SwiGLU, V = 1000. Parameters (test_training_generator.cpp derives them): stage 0 1,567,744,
+  // stage 1 1,967,616, stage 3 1,568,000; ZeRO 1 state 2 + 2 + 12/2 = 10 bytes each.
+  // Activations per layer and micro batch (layer_activation_bytes, no recompute, tp 1):
+  //   attention 2Th + 2Th + 2T(a + 2g)d + 2Th + 4Ta = 65,536 x 2 + 196,608 + 65,536 + 2,048 = 395,264
+  //   MLP 2Th + 2Th + 2T(2F) + 2TF = 131,072 + 262,144 + 131,072 = 524,288;  together 919,552.
+  // 1F1B: stage s runs p - s - 1 warm-up forwards, so it holds at most min(p - s, m) micro batches:
+  //   stage 0: 4 x 2 layers; 15,677,440 + 8 x 919,552 = 23,033,856
+  //   stage 1: 3 x 3 layers; 19,676,160 + 9 x 919,552 = 27,952,128
+  //   stage 3: 1 x 2 layers and the logits, T V (2 + 4) = 768,000; 15,680,000 + 1,839,104 + 768,000
+  //            = 18,287,104.
+  const TransformerSpec s = spec_from(
+      "kind: transformer_training\nmodel: {hidden: 256, layers: 10, heads: 4, ffn: 512, vocab: 1000}\n"
+      "parallel: {pp: 4, dp: 2, zero: 1, order: tp-cp-pp-dp}\nbatch: {sequence: 128, global: 8}\n",
+      "mi300x");
+  const double act_layer = 919'552.0;
+  CHECK(layer_activation_bytes(s.model, s.layout, 128, Recompute::None) == near(act_layer));
+  const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+  CHECK(program_peak(w.programs[0]).bytes == 23'033'856.0);
+  CHECK(program_peak(w.programs[1]).bytes == 27'952'128.0);
+  CHECK(program_peak(w.programs[3]).bytes == 18'287'104.0);
+  CHECK(program_peak(w.programs[1]).by_label.at("activations") == 9.0 * act_layer);
+}

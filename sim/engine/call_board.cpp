@@ -23,14 +23,7 @@ CallBoard::CallBoard(const Workload& w, PairCosts costs, ReduceTime reduce)
   for (std::size_t i = 0; i < w.plans.size(); ++i) {
     const CollectiveMethod& pl = w.plans[i];
     if (!pl.isolated) continue;
-    const CollectiveShape& sh = pl.shape;
-    std::string counts;
-    for (const auto c : sh.counts) counts += fmt::format("{},", c);
-    const std::string key =
-        fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{:a}|{:a}|{:a}|{:a}|{}", group_of[i], static_cast<int>(sh.kind),
-                    static_cast<int>(sh.algorithm), sh.group_size, sh.bytes, sh.root, sh.chunks, sh.domain_size,
-                    static_cast<int>(sh.intra), static_cast<int>(sh.inter), sh.channels, counts, pl.bandwidth_fraction,
-                    pl.launch.value(), pl.hop_intra.value(), pl.hop_inter.value(), pl.gpus_per_domain);
+    const std::string key = fmt::format("{}|{}", group_of[i], call_timing_key(pl));
     class_of_plan_[i] = classes.emplace(key, static_cast<int>(classes.size())).first->second;
   }
 }

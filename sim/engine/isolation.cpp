@@ -41,25 +41,31 @@ private:
   std::vector<std::pair<std::uint64_t, const PlatformSpec::Route*>> routes_;
 };
 
-// The rate a route gives one transfer alone: its slowest link.
-double route_rate(const PlatformSpec& p, const PlatformSpec::Route& r) {
+// The rate a route gives one transfer alone: its slowest link, at bandwidths `bw`.
+double route_rate(const std::vector<double>& bw, const PlatformSpec::Route& r) {
   double rate = std::numeric_limits<double>::infinity();
-  for (const int l : r.links) rate = std::min(rate, p.links[static_cast<std::size_t>(l)].bandwidth);
+  for (const int l : r.links) rate = std::min(rate, bw[static_cast<std::size_t>(l)]);
   return rate;
 }
 
 }  // namespace
 
+std::vector<double> initial_bandwidths(const PlatformSpec& p) {
+  std::vector<double> bw;
+  bw.reserve(p.links.size());
+  for (const auto& l : p.links) bw.push_back(l.bandwidth);
+  for (const auto& ch : p.changes)
+    if (ch.time <= 0.0) bw[static_cast<std::size_t>(ch.link)] = ch.bandwidth;
+  return bw;
+}
+
 PairCosts::PairCosts(const PlatformSpec& p) {
+  const std::vector<double> bw = initial_bandwidths(p);
   table_.reserve(p.routes.size());
   for (const auto& r : p.routes) {
     PairCost c;
-    c.bandwidth = std::numeric_limits<double>::infinity();
-    for (const int l : r.links) {
-      const auto& link = p.links[static_cast<std::size_t>(l)];
-      c.latency += link.latency;
-      c.bandwidth = std::min(c.bandwidth, link.bandwidth);
-    }
+    c.bandwidth = route_rate(bw, r);
+    for (const int l : r.links) c.latency += p.links[static_cast<std::size_t>(l)].latency;
     table_.emplace_back(pair_key(r.src, r.dst), c);
   }
   std::sort(table_.begin(), table_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -72,23 +78,18 @@ const PairCost& PairCosts::at(int src, int dst) const {
   return it->second;
 }
 
-PlatformSpec with_initial_changes(PlatformSpec p) {
-  for (const auto& ch : p.changes)
-    if (ch.time <= 0.0) p.links[static_cast<std::size_t>(ch.link)].bandwidth = ch.bandwidth;
-  return p;
-}
-
 double max_link_load(const PlatformSpec& p, const std::vector<std::pair<int, int>>& pairs, std::string& worst) {
   const RouteIndex routes(p);
+  const std::vector<double> bw = initial_bandwidths(p);
   std::vector<double> demand(p.links.size(), 0.0);
   for (const auto& [src, dst] : pairs) {
     const PlatformSpec::Route& r = routes.at(src, dst);
-    const double rate = route_rate(p, r);
+    const double rate = route_rate(bw, r);
     for (const int l : r.links) demand[static_cast<std::size_t>(l)] += rate;
   }
   double load = 0.0;
   for (std::size_t l = 0; l < demand.size(); ++l) {
-    const double x = demand[l] / p.links[l].bandwidth;
+    const double x = demand[l] / bw[l];
     if (x > load) {
       load = x;
       worst = p.links[l].name;
@@ -195,6 +196,16 @@ CallTiming evaluate_call(const CollectiveMethod& plan, const Group& g, const Pai
   }
   out.finish = std::move(t);
   return out;
+}
+
+std::string call_timing_key(const CollectiveMethod& pl) {
+  const CollectiveShape& sh = pl.shape;
+  std::string counts;
+  for (const auto c : sh.counts) counts += fmt::format("{},", c);
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{:a}|{:a}|{:a}|{:a}|{}", static_cast<int>(sh.kind),
+                     static_cast<int>(sh.algorithm), sh.group_size, sh.bytes, sh.root, sh.chunks, sh.domain_size,
+                     static_cast<int>(sh.intra), static_cast<int>(sh.inter), sh.channels, counts, pl.bandwidth_fraction,
+                     pl.launch.value(), pl.hop_intra.value(), pl.hop_inter.value(), pl.gpus_per_domain);
 }
 
 IsolatedTiming evaluate_isolated(const CollectiveMethod& plan, const Group& g, const PairCosts& costs, const ReduceTime& reduce) {
@@ -338,16 +349,14 @@ namespace {
 class PatternMemo {
 public:
   const MemberPatterns& of(const Op& op, const CollectiveShape& sh, int position) {
-    const Key key{op.group, static_cast<int>(sh.kind), static_cast<int>(sh.algorithm), sh.domain_size, sh.root,
-                  static_cast<int>(sh.intra), static_cast<int>(sh.inter), sh.channels};
+    const ScheduleLayout key = schedule_layout(op.group, sh);
     auto it = memo_.find(key);
     if (it == memo_.end()) it = memo_.emplace(key, step_patterns(sh)).first;
     return it->second[static_cast<std::size_t>(position)];
   }
 
 private:
-  using Key = std::tuple<int, int, int, int, int, int, int, int>;
-  std::map<Key, std::vector<MemberPatterns>> memo_;
+  std::map<ScheduleLayout, std::vector<MemberPatterns>> memo_;
 };
 
 // Every link's demand bound (isolation.hpp: per source and stream the most one step puts on it,
@@ -359,8 +368,8 @@ struct LinkLoads {
   std::string worst_name;
 };
 
-LinkLoads link_loads(const Workload& w, const PlatformSpec& p, const RouteIndex& routes, const std::vector<char>& ordered,
-                     PatternMemo& memo) {
+LinkLoads link_loads(const Workload& w, const PlatformSpec& p, const std::vector<double>& bw, const RouteIndex& routes,
+                     const std::vector<char>& ordered, PatternMemo& memo) {
   // [0]: seen from the sources, [1]: from the receivers.
   std::array<std::vector<double>, 2> demand{std::vector<double>(p.links.size(), 0.0), std::vector<double>(p.links.size(), 0.0)};
   std::vector<char> tainted(p.links.size(), 0);
@@ -374,7 +383,7 @@ LinkLoads link_loads(const Workload& w, const PlatformSpec& p, const RouteIndex&
       for (const auto& [q, c] : pat) {
         const int peer = g ? g->ranks[static_cast<std::size_t>(q)] : q;
         const PlatformSpec::Route& route = side == 0 ? routes.at(r, peer) : routes.at(peer, r);
-        const double rate = route_rate(p, route);
+        const double rate = route_rate(bw, route);
         for (const int l : route.links) {
           step[l] += c * rate;
           if (!ordered[static_cast<std::size_t>(r)]) tainted[static_cast<std::size_t>(l)] = 1;
@@ -402,7 +411,7 @@ LinkLoads link_loads(const Workload& w, const PlatformSpec& p, const RouteIndex&
   out.load.resize(p.links.size());
   out.fits.resize(p.links.size());
   for (std::size_t l = 0; l < p.links.size(); ++l) {
-    out.load[l] = std::min(demand[0][l], demand[1][l]) / p.links[l].bandwidth;
+    out.load[l] = std::min(demand[0][l], demand[1][l]) / bw[l];
     out.fits[l] = !tainted[l] && out.load[l] <= 1.0 + 1e-9 ? 1 : 0;
     if (out.load[l] > out.worst) {
       out.worst = out.load[l];
@@ -423,12 +432,13 @@ IsolationReport mark_isolated_calls(Workload& w, const PlatformSpec& built, Isol
     rep.reason = "NVLS calls move data through the scale-up switch, which the proof does not cover";
     return rep;
   }
-  const PlatformSpec p = with_initial_changes(built);
+  const PlatformSpec& p = built;
+  const std::vector<double> bw = initial_bandwidths(p);
   const RouteIndex routes(p);
   const std::vector<char> ordered = sends_in_order(w);
   rep.ranks_out_of_order = static_cast<int>(std::count(ordered.begin(), ordered.end(), 0));
   PatternMemo memo;
-  const LinkLoads links = link_loads(w, p, routes, ordered, memo);
+  const LinkLoads links = link_loads(w, p, bw, routes, ordered, memo);
   // A plan is isolated when every link its members send over fits.
   std::vector<char> ok(w.plans.size(), 0);
   for (std::size_t i = 0; i < w.plans.size(); ++i) ok[i] = !w.plans[i].closed_form && closed_form_kind(w.plans[i].shape.kind) ? 1 : 0;

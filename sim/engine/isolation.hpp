@@ -49,7 +49,12 @@ struct PairCost {
   double bandwidth = 0.0;
 };
 
-// The (source, destination) rank pairs the routes of `p` serve, with their idle-fabric cost.
+// The bandwidth of each link of `p` at the start of a run: after its changes at t <= 0 (faults
+// present from the start). PairCosts, max_link_load and mark_isolated_calls see the fabric so.
+[[nodiscard]] std::vector<double> initial_bandwidths(const PlatformSpec& p);
+
+// The (source, destination) rank pairs the routes of `p` serve, with their idle-fabric cost at
+// the start of the run.
 class PairCosts {
 public:
   explicit PairCosts(const PlatformSpec& p);
@@ -59,9 +64,6 @@ public:
 private:
   std::vector<std::pair<std::uint64_t, PairCost>> table_;  // sorted by key src << 32 | dst
 };
-
-// `p` with its link changes at t <= 0 applied to the links' bandwidths (faults present from the start).
-[[nodiscard]] PlatformSpec with_initial_changes(PlatformSpec p);
 
 // The highest demand / capacity over the links of `p` when every pair of `pairs` transfers at
 // once at the rate its route allows alone; `worst` gets the link's name.
@@ -104,6 +106,10 @@ struct CallTiming {
 [[nodiscard]] CallTiming evaluate_call(const CollectiveMethod& plan, const Group& g, const PairCosts& costs,
                                        const ReduceTime& reduce, const std::vector<double>& starts,
                                        const std::vector<MemberSpeed>& speeds = {});
+
+// Everything of `pl` evaluate_call reads besides the group and the arrivals: two calls on groups
+// with the same pair costs and equal keys take the same time (evaluations are shared by it).
+[[nodiscard]] std::string call_timing_key(const CollectiveMethod& pl);
 
 struct IsolatedTiming {
   double makespan = 0.0;      // from the call's start on every member to the last member's finish

@@ -60,6 +60,11 @@ std::vector<std::vector<int>> send_peers(const CollectiveShape& shape) {
   return peers;
 }
 
+ScheduleLayout schedule_layout(int group, const CollectiveShape& sh) {
+  return {group, static_cast<int>(sh.kind), static_cast<int>(sh.algorithm), sh.domain_size, sh.root,
+          static_cast<int>(sh.intra), static_cast<int>(sh.inter), sh.channels};
+}
+
 bool uses_nvls(const Workload& w) {
   return std::any_of(w.plans.begin(), w.plans.end(),
                      [](const CollectiveMethod& pl) { return pl.shape.algorithm == CollectiveAlgorithm::Nvls; });
@@ -68,8 +73,7 @@ bool uses_nvls(const Workload& w) {
 std::vector<std::pair<int, int>> communicating_pairs(const Workload& w) {
   std::vector<std::pair<int, int>> pairs;
   // Peers by position of each distinct schedule layout of a group (bytes aside).
-  using Key = std::tuple<int, int, int, int, int, int, int, int>;
-  std::map<Key, std::vector<std::vector<int>>> peers_memo;
+  std::map<ScheduleLayout, std::vector<std::vector<int>>> peers_memo;
   for (int r = 0; r < w.ranks; ++r) {
     for (const Op& op : w.programs[static_cast<std::size_t>(r)]) {
       if (op.kind == OpKind::Send) pairs.emplace_back(r, op.peer);
@@ -85,8 +89,7 @@ std::vector<std::pair<int, int>> communicating_pairs(const Workload& w) {
           if (q != r) pairs.emplace_back(r, q);
         continue;
       }
-      const Key key{op.group, static_cast<int>(shape.kind), static_cast<int>(shape.algorithm), shape.domain_size,
-                    shape.root, static_cast<int>(shape.intra), static_cast<int>(shape.inter), shape.channels};
+      const ScheduleLayout key = schedule_layout(op.group, shape);
       auto it = peers_memo.find(key);
       if (it == peers_memo.end()) it = peers_memo.emplace(key, send_peers(shape)).first;
       for (const int q : it->second[static_cast<std::size_t>(p)]) pairs.emplace_back(r, g.ranks[static_cast<std::size_t>(q)]);

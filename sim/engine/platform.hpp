@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -66,6 +67,11 @@ struct FabricOptions {
                                 // reduced run's replica; its routes stay inside them); -1: all
   double nvls_bandwidth = 0.0;  // B/s per GPU per direction
 };
+
+// What decides a call's peers and steps on group `group`, bytes aside: calls with equal layouts
+// have the same send_peers and step patterns (isolation.hpp), which callers walk once per layout.
+using ScheduleLayout = std::tuple<int, int, int, int, int, int, int, int>;
+[[nodiscard]] ScheduleLayout schedule_layout(int group, const CollectiveShape& shape);
 
 // Peers each position of a group sends to over the whole schedule of `shape` (bytes aside; by
 // position in the group). NVLS transfers (to and from the switch) have none.

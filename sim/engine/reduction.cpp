@@ -77,16 +77,13 @@ struct DpPairs {
 // Unset when an NVLS call leaves the replica (its transfers go to the switch: no pair cost).
 std::optional<DpPairs> dp_pairs(const Workload& w, const LeavingCalls& lc) {
   DpPairs dp;
-  std::set<std::tuple<int, int, int, int, int, int, int, int>> walked;
+  std::set<ScheduleLayout> walked;
   for (const int id : lc.plan_ids) {
     const CollectiveMethod& pl = w.plans[static_cast<std::size_t>(id)];
     if (pl.shape.algorithm == CollectiveAlgorithm::Nvls) return std::nullopt;
     const int group = lc.group_of_plan[static_cast<std::size_t>(id)];
     const CollectiveShape& sh = pl.shape;
-    const std::tuple<int, int, int, int, int, int, int, int> key{group, static_cast<int>(sh.kind), static_cast<int>(sh.algorithm),
-                                                               sh.domain_size, sh.root, static_cast<int>(sh.intra),
-                                                               static_cast<int>(sh.inter), sh.channels};
-    if (!walked.insert(key).second) continue;
+    if (!walked.insert(schedule_layout(group, sh)).second) continue;
     const auto peers = send_peers(sh);
     auto& set = dp.by_group[group];
     for (std::size_t p = 0; p < peers.size(); ++p)
@@ -102,14 +99,13 @@ std::optional<DpPairs> dp_pairs(const Workload& w, const LeavingCalls& lc) {
   return dp;
 }
 
-// The whole fabric with the routes of `pairs`, as it is after the faults (all at t = 0).
+// The whole fabric with the routes of `pairs` and the faults' changes (all at t = 0, which
+// PairCosts and max_link_load apply).
 PlatformSpec fabric_after_faults(const Scenario& s, const ClusterSetup& c, const Workload& w,
                                  const std::vector<std::pair<int, int>>& pairs) {
   FabricOptions fo = c.fabric;
   fo.nvls = uses_nvls(w);
-  PlatformSpec p = at_cluster(s, [&] { return emit_platform(c.topology, pairs, 0.0, fo); });
-  for (const auto& ch : p.changes) p.links[static_cast<std::size_t>(ch.link)].bandwidth = ch.bandwidth;
-  return p;
+  return at_cluster(s, [&] { return emit_platform(c.topology, pairs, 0.0, fo); });
 }
 
 // Groups alike for an evaluation — the same pair costs in position order and the same domains —
@@ -144,14 +140,7 @@ Evaluations distinct_evaluations(const Workload& w, const LeavingCalls& lc, cons
     const int id = lc.plan_ids[i];
     const CollectiveMethod& pl = w.plans[static_cast<std::size_t>(id)];
     const int group = lc.group_of_plan[static_cast<std::size_t>(id)];
-    const CollectiveShape& sh = pl.shape;
-    std::string counts;
-    for (const auto c : sh.counts) counts += fmt::format("{},", c);
-    const std::string key =
-        fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{:a}|{:a}|{:a}|{:a}|{}", class_of.at(group), static_cast<int>(sh.kind),
-                    static_cast<int>(sh.algorithm), sh.group_size, sh.bytes, sh.root, sh.chunks, sh.domain_size,
-                    static_cast<int>(sh.intra), static_cast<int>(sh.inter), sh.channels, counts, pl.bandwidth_fraction,
-                    pl.launch.value(), pl.hop_intra.value(), pl.hop_inter.value(), pl.gpus_per_domain);
+    const std::string key = fmt::format("{}|{}", class_of.at(group), call_timing_key(pl));
     const auto [it, fresh] = job_of.emplace(key, ev.jobs.size());
     if (fresh) ev.jobs.emplace_back(id, group);
     ev.of_plan[i] = it->second;

@@ -83,7 +83,7 @@ Simulation simulate(const Scenario& s, const PreparedRun& p, int timeline_ranks,
   }
   std::optional<CallBoard> board;
   if (p.step.isolation.isolated_plans > 0)
-    board.emplace(w, PairCosts(with_initial_changes(p.platform)), reduce_time_of(s.gpu, cal));
+    board.emplace(w, PairCosts(p.platform), reduce_time_of(s.gpu, cal));
   sim.time = run_simgrid(p.platform, sim.ranks, &sim.power, tick, board ? &*board : nullptr, transfers_between_hosts(w));
   if (board) sim.calls = board->stats();
   return sim;

@@ -386,6 +386,10 @@ void add_workload(TrainingMapping& out, const TrainingCase& c, const Layout& l) 
   const bool async_tp = p.async_tp || (k.tp_mode && *k.tp_mode == "async_tp") ||
                         (k.technique && k.technique->find("AsyncTP") != std::string::npos);
   if (async_tp && l.tp > 1) set("workload.options.overlap_tp_comm", "true");
+  // FSDP's SHARD_GRAD_OP gathers the parameters in each step's forward pass, each layer's unit as
+  // it is reached, the next one already queued (the CPU runs ahead and limit_all_gathers lets two
+  // be in flight), and keeps them through the backward: ZeRO 2's gathers at their first forward use.
+  if (l.zero == 2 && l.dp > 1) set("workload.options.overlap_param_gather", "true");
 
   if (*ac.approximation != '\0') out.approximations.emplace_back(ac.approximation);
   if (std::string(p.fp8_scaling) == "delayed")

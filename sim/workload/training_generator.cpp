@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -278,6 +279,15 @@ void read_options(const ConfigNode& on, const GpuSpec& gpu, TransformerSpec& s) 
   if (auto n = r.optional("fp8")) read_fp8(*n, s);
   s.overlap_grad_reduce = *r.flag("overlap_grad_reduce");
   s.overlap_tp_comm = *r.flag("overlap_tp_comm");
+  s.overlap_param_gather = *r.flag("overlap_param_gather");
+  if (s.overlap_param_gather && s.layout.zero_stage != 1 && s.layout.zero_stage != 2)
+    r.required("overlap_param_gather")
+        .fail(fmt::format("false, or parallel.zero 1 or 2 (the distributed optimizer's parameter all-gathers; "
+                          "parallel.zero is {}: {})",
+                          s.layout.zero_stage,
+                          s.layout.zero_stage == 0 ? "nothing is gathered"
+                                                   : "ZeRO-3 gathers each layer's weights before each use, "
+                                                     "always one layer ahead"));
   s.unfused_attention = *r.text("attention") == "unfused";
   s.attention_dropout = *r.flag("attention_dropout");
   r.finish();
@@ -491,13 +501,23 @@ private:
   // reduce-scatter (ZeRO 1-3), after the last compute op; deferred to after the last backward
   // step unless `now`.
   void reduce_bucket(RankState& st, const Bucket& b, bool now);
-  // ZeRO-3: a layer's weights are all-gathered before each use and dropped after it, the next
-  // layer's gather issued before this layer computes (one layer of prefetch, as FSDP does), so
-  // two layers' weights can be resident at once. Without ZeRO-3 (or data parallelism) nothing.
-  Gather start_gather(RankState& st, const std::string& id);
-  // Runs `body(layer, id)` for the chunk's layers in `order`, each inside its gathered weights.
+  // The gather before one use of a layer's weights, issued before the layer before it computes
+  // (one layer of prefetch, as FSDP and Megatron-LM's --overlap-param-gather do). ZeRO-3: the
+  // weights are all-gathered before each use and dropped after it, so two layers' weights can be
+  // resident at once. ZeRO 1/2 with overlap_param_gather: the parameter all-gathers of the
+  // previous step's optimizer, at the layer's first forward use of the step (`first_use`); the
+  // weights stay resident. Otherwise (or without data parallelism) nothing.
+  Gather start_gather(RankState& st, const std::string& id, bool first_use);
+  // ZeRO 1/2: the all-gathers of bucket `b`'s updated parameters over the data-parallel group(s),
+  // after `deps`; the last one's op, or -1 when there is no group.
+  int param_gather(RankState& st, const Bucket& b, const std::vector<int>& deps);
+  // Runs `body(layer, id)` for the chunk's layers in `order`, each inside its gathered weights
+  // (`first_use`: the step's first forward pass through them). `tail`, when given, is the gather
+  // that follows the chunk's layers (the output layer's), issued as the last layer starts, and
+  // returned.
   template <class Body>
-  void with_weights(RankState& st, const std::vector<std::int64_t>& order, const std::string& prefix, const Body& body);
+  Gather with_weights(RankState& st, const std::vector<std::int64_t>& order, const std::string& prefix, bool first_use,
+                    const Body& body, const std::function<Gather()>& tail = {});
   void forward_step(RankState& st, const Step& step);
   void backward_step(RankState& st, const Step& step);
   // Adam's update of the rank's shard, then (ZeRO 1 and 2) the parameter all-gathers.
@@ -508,6 +528,8 @@ private:
   [[nodiscard]] std::int64_t tokens() const { return s_.batch.micro * s_.batch.seq / l_.cp; }   // T
   [[nodiscard]] std::int64_t sharded_tokens() const { return l_.sequence_parallel ? tokens() / l_.tp : tokens(); }
   [[nodiscard]] std::int64_t vocab_shard() const { return (m_.vocab + l_.tp - 1) / l_.tp; }
+  [[nodiscard]] double embed_params() const { return static_cast<double>(vocab_shard() * m_.hidden); }  // V/t x h
+  [[nodiscard]] double head_params() const { return embed_params() + static_cast<double>(m_.hidden); }   // + final norm
   [[nodiscard]] double dense_params_per_layer() const;   // one layer, one rank: attention/t + FFN/t + norms (+ router)
   [[nodiscard]] double expert_params_per_layer() const;  // one layer, one rank: its E/ep experts
   [[nodiscard]] double rank_params(const Coords& c) const;
@@ -1113,10 +1135,23 @@ void Generator::reduce_bucket(RankState& st, const Bucket& b, bool now) {
   if (b.expert > 0.0) collective(st, b.id + ".grad_edp", k, st.edp, 2.0 * b.expert, kDp, {after});
 }
 
-Gather Generator::start_gather(RankState& st, const std::string& id) {
+int Generator::param_gather(RankState& st, const Bucket& b, const std::vector<int>& deps) {
+  int done = collective(st, b.id + ".param_ag", CollectiveKind::AllGather, st.dpg, 2.0 * b.dense, kDp, deps);
+  if (b.expert > 0.0) {
+    const int e = collective(st, b.id + ".param_eag", CollectiveKind::AllGather, st.edp, 2.0 * b.expert, kDp, deps);
+    if (e >= 0) done = e;
+  }
+  return done;
+}
+
+Gather Generator::start_gather(RankState& st, const std::string& id, bool first_use) {
   Gather g;
-  const bool gathers = l_.zero_stage >= 3 && (st.dpg >= 0 || st.edp >= 0);
-  if (!gathers) return g;
+  if (st.dpg < 0 && st.edp < 0) return g;
+  if (l_.zero_stage == 1 || l_.zero_stage == 2) {
+    if (s_.overlap_param_gather && first_use) g.done = param_gather(st, {id, layer_dense_, layer_expert_}, {});
+    return g;
+  }
+  if (l_.zero_stage < 3) return g;
   const double layer_w = 2.0 * (layer_dense_ + layer_expert_);  // one layer's bf16 weights
   g.alloc = alloc(st, id + ".w", layer_w, "gathered weights");
   g.done = collective(st, id + ".w_ag", CollectiveKind::AllGather, st.dpg, 2.0 * layer_dense_, kDp, {g.alloc});
@@ -1126,16 +1161,19 @@ Gather Generator::start_gather(RankState& st, const std::string& id) {
 }
 
 template <class Body>
-void Generator::with_weights(RankState& st, const std::vector<std::int64_t>& order, const std::string& prefix, const Body& body) {
-  Gather next = order.empty() ? Gather{} : start_gather(st, fmt::format("{}.l{}", prefix, order.front()));
+Gather Generator::with_weights(RankState& st, const std::vector<std::int64_t>& order, const std::string& prefix,
+                             bool first_use, const Body& body, const std::function<Gather()>& tail) {
+  Gather next = order.empty() ? Gather{} : start_gather(st, fmt::format("{}.l{}", prefix, order.front()), first_use);
   for (std::size_t k = 0; k < order.size(); ++k) {
     const std::string id = fmt::format("{}.l{}", prefix, order[k]);
     const Gather cur = next;
-    if (k + 1 < order.size()) next = start_gather(st, fmt::format("{}.l{}", prefix, order[k + 1]));
+    if (k + 1 < order.size()) next = start_gather(st, fmt::format("{}.l{}", prefix, order[k + 1]), first_use);
+    else next = tail ? tail() : Gather{};
     if (cur.done >= 0) join(st, id + ".w_ready", {cur.done});  // the layer's compute waits for its weights
     body(order[k], id);
     if (cur.alloc >= 0) free_op(st, id + ".w_free", cur.alloc);
   }
+  return next;  // the tail's gather (none without one): its user waits for it
 }
 
 // Micro batch `step.mb` through model chunk `step.chunk`: the embedding or the previous stage's
@@ -1145,7 +1183,14 @@ void Generator::forward_step(RankState& st, const Step& step) {
   const bool sp = l_.sequence_parallel;
   const std::int64_t vs = step.chunk * z.p + st.c.pp;
   const std::string f = fmt::format("f{}", step.mb);
+  // ZeRO 1/2 with overlap_param_gather: the first micro batch gathers the embedding's and the
+  // output layer's updated parameters like the layers' (start_gather).
+  const bool gather_params = s_.overlap_param_gather && step.mb == 0 && (l_.zero_stage == 1 || l_.zero_stage == 2);
   if (vs == 0) {
+    if (gather_params) {
+      const int done = param_gather(st, {f + ".embed", embed_params(), 0.0}, {});
+      if (done >= 0) join(st, f + ".embed.w_ready", {done});
+    }
     memory(st, f + ".embed", z.Th);  // look up the rank's vocabulary shard
     if (st.tp >= 0)
       collective(st, f + ".embed.tp", sp ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce, st.tp, z.Th, kCompute, {});
@@ -1155,11 +1200,18 @@ void Generator::forward_step(RankState& st, const Step& step) {
   std::vector<std::int64_t> layers;
   for (std::int64_t i = 0; i < vs_layers_[static_cast<std::size_t>(vs)]; ++i)
     layers.push_back(vs_first_[static_cast<std::size_t>(vs)] + i);
-  with_weights(st, layers, f, [&](std::int64_t layer, const std::string& id) {
-    st.saved[{step.chunk, step.mb, layer}] = alloc(st, id + ".act", z.act_layer, "activations");
-    layer_forward(st, id, false, step.mb == 0, layer);
-  });
+  std::function<Gather()> head;
+  if (gather_params && vs == z.last_vs)
+    head = [&] { return Gather{-1, param_gather(st, {f + ".head", head_params(), 0.0}, {})}; };
+  const Gather head_gather = with_weights(
+      st, layers, f, step.mb == 0,
+      [&](std::int64_t layer, const std::string& id) {
+        st.saved[{step.chunk, step.mb, layer}] = alloc(st, id + ".act", z.act_layer, "activations");
+        layer_forward(st, id, false, step.mb == 0, layer);
+      },
+      head);
   if (vs == z.last_vs) {
+    if (head_gather.done >= 0) join(st, f + ".head.w_ready", {head_gather.done});
     memory(st, f + ".final_norm", 2.0 * z.Tth);
     st.logits_alloc = alloc(st, f + ".logits_buf", z.logits_bytes, "logits");
     fp8_casts(st, f + ".logits", true, step.mb == 0, s_.logits_precision, z.T, z.Vt, z.h);
@@ -1191,14 +1243,17 @@ void Generator::backward_step(RankState& st, const Step& step) {
     gemm_then_reduce(st, b + ".logits.dgrad", z.T, z.h, z.Vt, z.Th, sp, s_.logits_precision);
     free_op(st, b + ".logits_free", st.logits_alloc);
     memory(st, b + ".final_norm", 3.0 * z.Tth);
-    if (last_mb) reduce_bucket(st, {b + ".head", static_cast<double>(z.Vt * z.h + z.h), 0.0}, s_.overlap_grad_reduce);
+    if (last_mb) {
+      reduce_bucket(st, {b + ".head", head_params(), 0.0}, s_.overlap_grad_reduce);
+      st.buckets.push_back({b + ".head", head_params(), 0.0});
+    }
   } else {
     p2p(st, fmt::format("{}.c{}.recv", b, step.chunk), OpKind::Recv, kCompute, st.next_rank, 2 * vs + 1, z.Tth, {});
   }
   std::vector<std::int64_t> layers;
   for (std::int64_t i = vs_layers_[static_cast<std::size_t>(vs)] - 1; i >= 0; --i)
     layers.push_back(vs_first_[static_cast<std::size_t>(vs)] + i);
-  with_weights(st, layers, b, [&](std::int64_t layer, const std::string& id) {
+  with_weights(st, layers, b, false, [&](std::int64_t layer, const std::string& id) {
     int transient = -1;
     if (s_.recompute == Recompute::Full) {
       transient = alloc(st, id + ".recompute_buf", z.act_full - z.act_layer, "activations");
@@ -1220,7 +1275,10 @@ void Generator::backward_step(RankState& st, const Step& step) {
   if (vs == 0) {
     if (sp) collective(st, b + ".embed.ag", CollectiveKind::AllGather, st.tp, z.Th, kCompute, {});
     memory(st, b + ".embed", 2.0 * z.Th);  // scatter-add into the embedding gradient
-    if (last_mb) reduce_bucket(st, {b + ".embed", static_cast<double>(z.Vt * z.h), 0.0}, s_.overlap_grad_reduce);
+    if (last_mb) {
+      reduce_bucket(st, {b + ".embed", embed_params(), 0.0}, s_.overlap_grad_reduce);
+      st.buckets.push_back({b + ".embed", embed_params(), 0.0});
+    }
   } else {
     p2p(st, fmt::format("{}.c{}.send", b, step.chunk), OpKind::Send, kPpBwd, st.prev_rank, 2 * (vs - 1) + 1, z.Tth,
         {st.last[kCompute]});
@@ -1234,12 +1292,11 @@ void Generator::optimizer_step(RankState& st, const ModelShard& shard) {
   const double opt_params = (shard.params - shard.expert_params) / (zero >= 1 ? static_cast<double>(shard.dense_ranks) : 1.0) +
                             shard.expert_params / (zero >= 1 ? static_cast<double>(shard.expert_ranks) : 1.0);
   const int opt = memory(st, "optimizer_step", 28.0 * opt_params, {st.last[kDp]});
-  // ZeRO 1 and 2: every rank updated its shard; the new weights are all-gathered per bucket.
-  if (zero == 1 || zero == 2)
-    for (const Bucket& b : st.buckets) {
-      collective(st, b.id + ".param_ag", CollectiveKind::AllGather, st.dpg, 2.0 * b.dense, kDp, {opt});
-      if (b.expert > 0.0) collective(st, b.id + ".param_eag", CollectiveKind::AllGather, st.edp, 2.0 * b.expert, kDp, {opt});
-    }
+  // ZeRO 1 and 2: every rank updated its shard; the new weights are all-gathered per bucket (the
+  // layers', the embedding's and the output layer's): here, or with overlap_param_gather at their
+  // first use in the next step's forward pass (start_gather), which the simulated step stands for.
+  if ((zero == 1 || zero == 2) && !s_.overlap_param_gather)
+    for (const Bucket& b : st.buckets) param_gather(st, b, {opt});
 }
 
 // Rank `r`'s step: its model state, the pipeline schedule's forward and backward steps, the
@@ -1330,6 +1387,8 @@ Workload Generator::build() {
 //   gradient reductions R = DPG + EDP per layer, every micro batch
 //     under ZeRO 2 and 3, else once                                      (ZeRO >= 2 ? m : 1) L R
 //   optimizer step, and under ZeRO 1 and 2 each layer's all-gathers      1 + [ZeRO 1, 2] L R
+//     (with overlap_param_gather in the first forward pass instead, each
+//     followed by the layer's wait for it)                               + [overlap] L DPG
 //   FP8 ops once per step, in each layer's first forward pass            L n8 FS
 //   each (chunk, micro batch) forward and backward: a receive and a send 4 m v
 // and where the chunk is the first virtual stage (s = 0, chunk 0: m of them) or the last (s = pp
@@ -1340,6 +1399,8 @@ Workload Generator::build() {
 //          loss, SP, wgrad, GTR, free, final_norm in place of the receive, and the head's
 //          gradient reduction once, and the logits' FP8 ops              m (5 + GTG(1) + TP + SP + GTR) + DPG
 //                                                                        + l8 (m (FF + FB) + FS)
+//   each of the two, under ZeRO 1 and 2, its parameters' all-gather
+//     (and with overlap_param_gather the wait for it)                    ([ZeRO 1, 2] + [overlap]) DPG
 // Summed over the ranks built: every one pays the common part, whose terms are 4 + 4 m v plus
 // L_s times the rest, those of stage 0 the first's and those of stage pp - 1 the last's (one
 // stage is both when pp = 1): built (4 + 4 m v) + sum over s of N_s L_s (per layer) + N_0 first
@@ -1380,9 +1441,10 @@ double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materi
   const double per_rank = 3.0 + 1.0 + 4.0 * mb * v;  // model state, optimizer step, send/receive slots
   const double per_layer = mb * (1.0 + LF + W) + mb * (LB + 1.0 + W + full * (2.0 + LF) + PO) +
                            (l.zero_stage >= 2 ? mb : 1.0) * R + (l.zero_stage == 1 || l.zero_stage == 2 ? R : 0.0) +
-                           n8 * FS;
-  const double first = mb * (TP + SP) + DPG;
-  const double last = mb * (5.0 + GTG(1) + TP + SP + GTR) + DPG + l8 * (mb * (FF + FB) + FS);
+                           b(spec.overlap_param_gather && (l.zero_stage == 1 || l.zero_stage == 2)) * DPG + n8 * FS;
+  const double Z12 = b(l.zero_stage == 1 || l.zero_stage == 2), OPG = Z12 * b(spec.overlap_param_gather);
+  const double first = mb * (TP + SP) + DPG + (Z12 + OPG) * DPG;
+  const double last = mb * (5.0 + GTG(1) + TP + SP + GTR) + DPG + l8 * (mb * (FF + FB) + FS) + (Z12 + OPG) * DPG;
   // Ranks built, and how many of them are on the first and on the last stage.
   const double world = static_cast<double>(l.tp) * static_cast<double>(l.cp) * static_cast<double>(l.dp) *
                        static_cast<double>(l.pp);

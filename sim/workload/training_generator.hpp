@@ -10,7 +10,7 @@
 //     parallel: {tp, pp, dp, ep, cp, virtual_stages, sequence_parallel, zero, order,
 //                stage_layers: [n, ...] | first_stage_layers, last_stage_layers}
 //     batch: {sequence, micro, global}
-//     options: {recompute, precision: P | {gemm, attention, logits}, overlap_grad_reduce, overlap_tp_comm,
+//     options: {recompute, precision: P | {gemm, attention, logits}, overlap_grad_reduce, overlap_tp_comm, overlap_param_gather,
 //               fp8: {scaling, weight_cache}, attention: flash | unfused, attention_dropout}
 //     train: {steps: N} | {tokens: T}          # optional: the whole run, for its time to train
 //
@@ -83,6 +83,7 @@ struct TransformerSpec {
   Precision logits_precision = Precision::bf16;  // the output layer's GEMMs
   bool overlap_grad_reduce = true;         // gradient reduction per layer during backward
   bool overlap_tp_comm = false;            // TP collectives on their own stream, overlapping compute
+  bool overlap_param_gather = false;       // ZeRO 1/2: the parameter all-gathers overlap the next forward pass
   Fp8Recipe fp8;                           // the FP8 GEMMs' recipe (options.fp8; unused without one)
   bool unfused_attention = false;          // options.attention: unfused (batched GEMMs + softmax passes), not flash
   bool attention_dropout = false;          // options.attention_dropout: the unfused path's dropout passes and mask

@@ -115,6 +115,8 @@ KeyTable build_transformer_keys() {
               .describe("Gradient reduction per layer during backward"),
           KeySpec("workload.options.overlap_tp_comm").flag().default_value("false")
               .describe("TP collectives on their own stream"),
+          KeySpec("workload.options.overlap_param_gather").flag().default_value("false")
+              .describe("ZeRO 1/2: each layer's parameter all-gather overlaps the forward pass of the layer before it"),
           KeySpec("workload.options.fp8").as_map().optional()
               .describe("The FP8 recipe of the fp8 GEMMs (only with one): {scaling, weight_cache}"),
           KeySpec("workload.options.attention").one_of({"flash", "unfused"}).default_value("flash")

@@ -218,7 +218,7 @@ racksim_bad_input(simulation_unknown_fidelity RC 3
          [[expected one of: auto, full]])
 # A run that cannot be reduced (docs/scale.md) and would build more ops than a machine holds is
 # refused: llama3-405b-16rack scaled to 64 racks with the default rank order (data-parallel ranks
-# inside a rack): 9,427,200 ops for 1,152 ranks (its golden) x 4 = 37.7 million, counted in closed
+# inside a rack): 9,427,456 ops for 1,152 ranks (its golden) x 4 = 37.7 million, counted in closed
 # form; ~820 bytes per op gives 31 GB, past the default simulation.memory_limit of 16 GB.
 racksim_bad_input(full_run_too_large RC 3
   ARGS   run ${PROJECT_SOURCE_DIR}/scenarios/llama3-405b-16rack.yaml --set workload.parallel.order=tp-cp-dp-pp

@@ -55,7 +55,7 @@ racksim_bad_input(bounds_replica_too_large RC 3
   ARGS   run ${bounds_scenarios}/llama3-405b-16rack.yaml --set workload.model.layers=99999
   EXPECT [[on the 72 ranks of one data-parallel replica, more than simulation\.memory_limit]])
 # A layout that may be reduced but is not (a site cap couples every rack's clocks): its 4,608
-# ranks, 4 x the 9,427,200 ops of llama3-405b-16rack's 1,152 (37.7 million, ~31 GB at ~820 bytes
+# ranks, 4 x the 9,427,456 ops of llama3-405b-16rack's 1,152 (37.7 million, ~31 GB at ~820 bytes
 # per op), are refused once reduce_step has said why, before they are generated.
 racksim_bad_input(bounds_full_run_not_reducible RC 3
   ARGS   run ${bounds_scenarios}/llama3-405b-16rack.yaml --set cluster.domains=64 --set workload.parallel.dp=64
@@ -66,7 +66,7 @@ racksim_bad_input(bounds_full_run_not_reducible RC 3
 # The memory limit is the scenario's: a tiny one refuses even the valid scenario, naming it.
 racksim_bad_input(bounds_memory_limit_key RC 3
   ARGS   run ${bounds_scenarios}/llama3-8b.yaml --set "simulation.memory_limit=1 MB"
-  EXPECT [[would build about 0\.678 million ops]] [[more than simulation\.memory_limit \(1 MB\)]])
+  EXPECT [[would build about 0\.679 million ops]] [[more than simulation\.memory_limit \(1 MB\)]])
 
 # Every bandwidth, latency, rate and size key of the valid scenarios at the ends of its
 # documented range (and past them, and at 1e-300 and 1e300 where the range is open): each run

@@ -199,6 +199,20 @@ TEST_CASE("a torchtitan 2D case: FSDP2 is ZeRO 3, TP with sequence parallelism, 
   CHECK_THAT(m.approximations[1], Contains("FP8"));
 }
 
+TEST_CASE("SHARD_GRAD_OP is ZeRO 2 with the parameters gathered in the forward pass", "[training][overlap]") {
+  // FSDP's SHARD_GRAD_OP shards gradients and optimizer state (ZeRO 2) and gathers each unit's
+  // parameters as the forward pass reaches it, keeping them through the backward: racksim's
+  // overlap_param_gather. FULL_SHARD (ZeRO 3) gathers before every use and sets no such key.
+  std::string c = foundry_case();
+  c.replace(c.find("FULL_SHARD"), 10, "SHARD_GRAD_OP");
+  const TrainingMapping grad_op = map_case(read(c).cases[0]);
+  REQUIRE(grad_op.expressible());
+  CHECK(override_of(grad_op, "workload.parallel.zero") == "2");
+  CHECK(override_of(grad_op, "workload.options.overlap_param_gather") == "true");
+  const TrainingMapping full = map_case(read(foundry_case()).cases[0]);
+  CHECK(override_of(full, "workload.options.overlap_param_gather") == "<absent>");
+}
+
 TEST_CASE("llm-foundry's amp_fp8 maps to TransformerEngine's delayed scaling, bf16 cases to no FP8 recipe", "[training]") {
   // amp_fp8: te.Linear under DelayedScaling, called without is_first_microbatch (no weight cache).
   const TrainingMapping fp8 = map_case(read(foundry_case("MPT-70b", "amp_fp8")).cases[0]);

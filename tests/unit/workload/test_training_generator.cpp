@@ -1079,3 +1079,77 @@ TEST_CASE("sliding window: windowed layers run banded attention, every global_ev
              }).what()),
              Catch::Contains("a 'sliding_window' for global_every"));
 }
+
+TEST_CASE("ZeRO 1/2 all-gather every updated bucket, after the optimizer or in the next forward pass",
+          "[transformer][zero][overlap]") {
+  // 10 layers on pp 4 (2, 3, 3, 2), dp 2, ZeRO 1, as the test above: a layer holds 655,872
+  // parameters, stage 0's embedding 256,000, stage 3's output layer 256,256. Each rank updated its
+  // half of every bucket, so every bucket is all-gathered over the data-parallel group, in bf16:
+  // 2 x its parameters per bucket, 2 psi per stage: 3,135,488, 3,935,232, 3,935,232, 3,136,000.
+  const std::string base =
+      "kind: transformer_training\nmodel: {hidden: 256, layers: 10, heads: 4, ffn: 512, vocab: 1000}\n"
+      "parallel: {pp: 4, dp: 2, zero: 1, order: tp-cp-pp-dp}\nbatch: {sequence: 128, global: 8}\n";
+  const std::vector<double> psi = {1'567'744.0, 1'967'616.0, 1'967'616.0, 1'568'000.0};
+  for (const bool overlap : {false, true}) {
+    INFO("overlap_param_gather " << overlap);
+    const TransformerSpec s =
+        spec_from(base + (overlap ? "options: {overlap_param_gather: true}\n" : std::string()));
+    CHECK(s.overlap_param_gather == overlap);
+    const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+    for (int r = 0; r < 4; ++r) {
+      INFO("stage " << r);
+      const auto& prog = w.programs[static_cast<std::size_t>(r)];
+      int optimizer = -1, first_gemm = -1;
+      for (std::size_t i = 0; i < prog.size(); ++i) {
+        if (prog[i].id == "optimizer_step") optimizer = static_cast<int>(i);
+        if (first_gemm < 0 && prog[i].kind == OpKind::Compute) first_gemm = static_cast<int>(i);
+      }
+      REQUIRE(optimizer >= 0);
+      double gathered = 0.0;
+      int gathers = 0, joins = 0;
+      for (std::size_t i = 0; i < prog.size(); ++i) {
+        const Op& op = prog[i];
+        if (op.kind == OpKind::Delay && op.id.size() > 8 && op.id.substr(op.id.size() - 8) == ".w_ready") ++joins;
+        if (op.kind != OpKind::Collective || op.collective != CollectiveKind::AllGather || op.dim != ParallelDim::DP)
+          continue;
+        gathered += static_cast<double>(op.bytes);
+        ++gathers;
+        // After the optimizer without overlap; with it, in micro batch 0's forward pass ("f0.").
+        if (!overlap) CHECK(static_cast<int>(i) > optimizer);
+        else CHECK(op.id.rfind("f0.", 0) == 0);
+      }
+      CHECK(gathered == 2.0 * psi[static_cast<std::size_t>(r)]);
+      // One per layer, plus the embedding's (stage 0) or the output layer's (stage 3).
+      const int buckets = (r == 0 || r == 3 ? 2 : 3) + (r == 0 || r == 3 ? 1 : 0);
+      CHECK(gathers == buckets);
+      // With overlap each bucket's first user waits for its gather (a join on the compute
+      // stream); the first gather is issued before any compute kernel of the step.
+      CHECK(joins == (overlap ? buckets : 0));
+      if (overlap) {
+        int first_gather = -1;
+        for (std::size_t i = 0; i < prog.size() && first_gather < 0; ++i)
+          if (prog[i].kind == OpKind::Collective && prog[i].collective == CollectiveKind::AllGather) first_gather = static_cast<int>(i);
+        CHECK(first_gather < first_gemm);
+      }
+    }
+    // The closed-form op count (workload.hpp estimate_transformer_ops) still equals the generator's.
+    std::size_t ops = 0;
+    for (const auto& p : w.programs) ops += p.size();
+    CHECK(estimate_transformer_ops(s, -1) == static_cast<double>(ops));
+  }
+}
+
+TEST_CASE("overlap_param_gather needs ZeRO 1 or 2", "[transformer][zero][overlap][errors]") {
+  for (const int zero : {0, 3}) {
+    INFO("zero " << zero);
+    const InputError e = input_error_of([&] {
+      (void)spec_from(fmt::format("kind: transformer_training\nmodel: {{preset: llama3-8b}}\n"
+                                  "parallel: {{dp: 2, zero: {}}}\nbatch: {{sequence: 128, global: 2}}\n"
+                                  "options: {{overlap_param_gather: true}}\n",
+                                  zero));
+    });
+    CHECK(e.where().key == "options.overlap_param_gather");
+    CHECK_THAT(std::string(e.what()), Catch::Contains("workload.yaml:5:"));
+    CHECK_THAT(std::string(e.what()), Catch::Contains(fmt::format("parallel.zero is {}", zero)));
+  }
+}

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 #include <tuple>
 
 namespace racksim {
@@ -98,6 +99,19 @@ double max_link_load(const PlatformSpec& p, const std::vector<std::pair<int, int
   return load;
 }
 
+std::string shared_link(const PlatformSpec& p, const std::vector<std::pair<int, int>>& a,
+                        const std::vector<std::pair<int, int>>& b) {
+  const RouteIndex routes(p);
+  std::vector<char> on_a(p.links.size(), 0);
+  for (const auto& [src, dst] : a)
+    for (const int l : routes.at(src, dst).links) on_a[static_cast<std::size_t>(l)] = 1;
+  int first = -1;
+  for (const auto& [src, dst] : b)
+    for (const int l : routes.at(src, dst).links)
+      if (on_a[static_cast<std::size_t>(l)] && (first < 0 || l < first)) first = l;
+  return first < 0 ? std::string() : p.links[static_cast<std::size_t>(first)].name;
+}
+
 ReduceTime reduce_time_of(const GpuSpec& gpu, const GpuCalibration* cal) {
   const double hbm = gpu.hbm_bandwidth.value();
   return [&gpu, cal, hbm](std::uint64_t bytes) {
@@ -149,6 +163,15 @@ CallTiming evaluate_call(const CollectiveMethod& plan, const Group& g, const Pai
     return list.back();
   };
   const double hop_intra = plan.hop_intra.value(), hop_inter = plan.hop_inter.value();
+  std::vector<std::pair<int, std::uint64_t>> by_peer;  // one step's wire bytes per peer, in first-seen order
+  const auto add_to = [](std::vector<std::pair<int, std::uint64_t>>& v, int q, std::uint64_t w) {
+    for (auto& e : v)
+      if (e.first == q) {
+        e.second += w;
+        return;
+      }
+    v.emplace_back(q, w);
+  };
   std::uint64_t last_reduce = 0;
   ReduceParts parts;
   for (int k = 0; k < sched.num_steps(); ++k) {
@@ -165,19 +188,28 @@ CallTiming evaluate_call(const CollectiveMethod& plan, const Group& g, const Pai
     for (std::size_t m = 0; m < un; ++m) {
       const StepWork& sp = steps[m];
       double end = s[m];
+      // A step's transfers to (from) one peer start together on one route, which nothing else
+      // crosses (the proof): they share its bottleneck and the last ends when all their bytes
+      // are through, latency + their wire bytes together / bandwidth (max-min sharing is work-
+      // conserving), as one transfer of their sum would.
+      by_peer.clear();
       for (const auto& x : sp.sends) {
         if (x.bytes == 0) continue;
         const std::uint64_t w = wire(x.bytes);
         ++out.transfers[m];
         out.wire_bytes[m] += w;
-        const PairCost& c = peer(static_cast<int>(m), x.peer).cost;
-        end = std::max(end, std::max(s[m], s[static_cast<std::size_t>(x.peer)]) + c.latency + static_cast<double>(w) / c.bandwidth);
+        add_to(by_peer, x.peer, w);
       }
-      for (const auto& x : sp.recvs) {
-        if (x.bytes == 0) continue;
-        const PairCost& c = peer(x.peer, static_cast<int>(m)).cost;
-        end = std::max(end, std::max(s[m], s[static_cast<std::size_t>(x.peer)]) + c.latency +
-                                static_cast<double>(wire(x.bytes)) / c.bandwidth);
+      for (const auto& [q, w] : by_peer) {
+        const PairCost& c = peer(static_cast<int>(m), q).cost;
+        end = std::max(end, std::max(s[m], s[static_cast<std::size_t>(q)]) + c.latency + static_cast<double>(w) / c.bandwidth);
+      }
+      by_peer.clear();
+      for (const auto& x : sp.recvs)
+        if (x.bytes > 0) add_to(by_peer, x.peer, wire(x.bytes));
+      for (const auto& [q, w] : by_peer) {
+        const PairCost& c = peer(q, static_cast<int>(m)).cost;
+        end = std::max(end, std::max(s[m], s[static_cast<std::size_t>(q)]) + c.latency + static_cast<double>(w) / c.bandwidth);
       }
       if (sp.reduce_bytes > 0) {
         if (sp.reduce_bytes != last_reduce) {  // pieces differ by at most a byte: two sizes in all
@@ -380,12 +412,13 @@ LinkLoads link_loads(const Workload& w, const PlatformSpec& p, const std::vector
     // One step of rank r on `stream`: transfers to (side 0) or from (side 1) the peers of `pat`.
     auto add_step = [&](int side, int stream, const StepPattern& pat, const Group* g) {
       step.clear();
-      for (const auto& [q, c] : pat) {
-        const int peer = g ? g->ranks[static_cast<std::size_t>(q)] : q;
+      for (const auto& pc : pat) {
+        // A step's transfers with one peer (pc.second of them) share one route: together at most its rate.
+        const int peer = g ? g->ranks[static_cast<std::size_t>(pc.first)] : pc.first;
         const PlatformSpec::Route& route = side == 0 ? routes.at(r, peer) : routes.at(peer, r);
         const double rate = route_rate(bw, route);
         for (const int l : route.links) {
-          step[l] += c * rate;
+          step[l] += rate;
           if (!ordered[static_cast<std::size_t>(r)]) tainted[static_cast<std::size_t>(l)] = 1;
         }
       }
@@ -422,6 +455,48 @@ LinkLoads link_loads(const Workload& w, const PlatformSpec& p, const std::vector
 }
 
 }  // namespace
+
+double group_calls_load(const PlatformSpec& p, const Workload& w, const std::vector<GroupCall>& calls, std::string& worst) {
+  const std::vector<double> bw = initial_bandwidths(p);
+  const RouteIndex routes(p);
+  // (side, rank, stream) -> link -> the most one step puts there; side 0 senders, 1 receivers.
+  std::map<std::tuple<int, int, int>, std::map<int, double>> best;
+  std::map<int, double> step;
+  std::set<std::pair<ScheduleLayout, int>> walked;  // (layout, stream) already counted
+  for (const GroupCall& gc : calls) {
+    const CollectiveMethod& pl = w.plans[static_cast<std::size_t>(gc.plan)];
+    const Group& g = w.groups[static_cast<std::size_t>(gc.group)];
+    if (g.ranks.size() < 2 || !walked.emplace(schedule_layout(gc.group, pl.shape), gc.stream).second) continue;
+    const std::vector<MemberPatterns> mp = step_patterns(pl.shape);
+    for (std::size_t pos = 0; pos < g.ranks.size(); ++pos) {
+      const int r = g.ranks[pos];
+      for (int side = 0; side < 2; ++side)
+        for (const StepPattern& pat : side == 0 ? mp[pos].sends : mp[pos].recvs) {
+          step.clear();
+          for (const auto& pc : pat) {  // a step's transfers with one peer: together at most the route's rate
+            const int peer = g.ranks[static_cast<std::size_t>(pc.first)];
+            const PlatformSpec::Route& route = side == 0 ? routes.at(r, peer) : routes.at(peer, r);
+            const double rate = route_rate(bw, route);
+            for (const int l : route.links) step[l] += rate;
+          }
+          auto& b = best[{side, r, gc.stream}];
+          for (const auto& [l, d] : step) b[l] = std::max(b[l], d);
+        }
+    }
+  }
+  std::array<std::vector<double>, 2> demand{std::vector<double>(p.links.size(), 0.0), std::vector<double>(p.links.size(), 0.0)};
+  for (const auto& [key, links] : best)
+    for (const auto& [l, d] : links) demand[static_cast<std::size_t>(std::get<0>(key))][static_cast<std::size_t>(l)] += d;
+  double load = 0.0;
+  for (std::size_t l = 0; l < p.links.size(); ++l) {
+    const double x = std::min(demand[0][l], demand[1][l]) / bw[l];
+    if (x > load) {
+      load = x;
+      worst = p.links[l].name;
+    }
+  }
+  return load;
+}
 
 IsolationReport mark_isolated_calls(Workload& w, const PlatformSpec& built, IsolationReport rep) {
   for (auto& pl : w.plans) pl.isolated = false;

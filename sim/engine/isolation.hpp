@@ -5,7 +5,9 @@
 // engine's own rules (replay.hpp), a time that depends only on when each member reaches it: per
 // step the hop latency, then each transfer from the later of its two ends' step starts (SimGrid's
 // rendezvous) for route latency + wire bytes / bottleneck bandwidth (exactly what SimGrid's CM02
-// model with TCP-gamma off gives an uncontended flow), and the step's reduction. evaluate_call
+// model with TCP-gamma off gives an uncontended flow; a step's several transfers with one peer,
+// which share their route, end together at latency + their bytes added / bandwidth, max-min
+// sharing being work-conserving), and the step's reduction. evaluate_call
 // computes that for any arrival times; such a call then needs no SimGrid activity per transfer
 // (a ring of n members has 2n(n-1) of them): call_board.hpp times it when its last member arrives.
 //
@@ -14,7 +16,8 @@
 // each stream of a rank are ordered by its dependencies (a chain: at most one in flight per
 // stream), a source has at most one step of one op per stream in flight. So the demand a source
 // can put on a link at once is, per stream, the most any one step of its ops puts there (each
-// transfer at the rate its route gives it alone), added up over its streams; and the link's
+// transfer at the rate its route gives it alone; a step's transfers with one peer share that
+// route, so together they count once), added up over its streams; and the link's
 // demand is that added up over the sources. The same holds seen from the receivers (a transfer
 // runs only while its receiver is in the matching step), and the smaller of the two bounds holds.
 // When it fits the link, no transfer crossing the link is ever slowed by it (max-min sharing never
@@ -69,6 +72,11 @@ private:
 // once at the rate its route allows alone; `worst` gets the link's name.
 [[nodiscard]] double max_link_load(const PlatformSpec& p, const std::vector<std::pair<int, int>>& pairs,
                                    std::string& worst);
+
+// The name of a link that a route of a pair of `a` and a route of a pair of `b` both cross (the
+// lowest-numbered one), or "" when no link is on both sides. Every pair needs a route in `p`.
+[[nodiscard]] std::string shared_link(const PlatformSpec& p, const std::vector<std::pair<int, int>>& a,
+                                      const std::vector<std::pair<int, int>>& b);
 
 // A reduction kernel as the replay issues it: its compute part at the nominal clock and its
 // memory part as whole bytes on the HBM link at full bandwidth (replay.cpp post_step).
@@ -137,6 +145,22 @@ struct MemberPatterns {
 // aside): a single ring's one neighbour, halving-doubling's log2(n) partners one step each,
 // direct's every peer at once.
 [[nodiscard]] std::vector<MemberPatterns> step_patterns(const CollectiveShape& shape);
+
+// A call every member of its group runs alike, on `stream` (a reduced run's data-parallel calls:
+// the replicas outside the simulated ranks are not built but run the same ops).
+struct GroupCall {
+  int plan = -1;
+  int group = -1;
+  int stream = 0;
+};
+// The proof's demand bound (above) over `calls`: every member of each call's group puts on a
+// link, per stream, the most any one step of those calls puts there (each transfer at its route's
+// idle rate); that is added up over members and streams, seen from the senders and from the
+// receivers, and the smaller taken. The highest demand / capacity over the links of `p` (which
+// routes every pair the calls use), `worst` its link. Needs each member's calls on a stream to be
+// ordered (one in flight at a time), which the caller checks.
+[[nodiscard]] double group_calls_load(const PlatformSpec& p, const Workload& w, const std::vector<GroupCall>& calls,
+                                      std::string& worst);
 
 // Marks CollectiveMethod::isolated on the plans of `w` (a run's, planned, on platform `p` as built
 // for it) whose calls the proof above shows contend with nothing, and returns `rep` completed.

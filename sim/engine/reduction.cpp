@@ -24,19 +24,22 @@ std::string replica_layout_problem(const Scenario& s, int gpus, int gpus_per_dom
   const ParallelLayout& l = s.workload.transformer->layout;
   if (l.dp < 2) return "one data-parallel replica: nothing to replicate";
   if (l.ep > 1) return "expert parallelism spans data-parallel replicas";
-  const std::int64_t block = l.tp * l.cp * l.pp;
+  const std::int64_t replica = l.tp * l.cp * l.pp;
   if (l.order != RankOrder::TpCpPpDp)
     return fmt::format("parallel.order is {}: a replica's ranks are not one block (set order: tp-cp-pp-dp)", to_string(l.order));
-  if (gpus_per_domain <= 0 || block != gpus_per_domain)
-    return fmt::format("a replica (tp x cp x pp = {} ranks) does not fill exactly one scale-up domain of {} GPUs", block,
-                       gpus_per_domain);
+  if (gpus_per_domain <= 0 || replica > gpus_per_domain || gpus_per_domain % replica != 0)
+    return fmt::format("a replica (tp x cp x pp = {} ranks) neither fills one scale-up domain of {} GPUs nor divides it",
+                       replica, gpus_per_domain);
   if (l.world() != gpus) return fmt::format("{} of the {} GPUs run no rank, so the domains differ", gpus - l.world(), gpus);
+  const std::int64_t block = gpus_per_domain;  // one domain: one replica, or several
   if (!s.cluster.out.enabled) return "no scale-out fabric";
   if (s.power.site_cap) return "a site power cap couples every rack's clocks";
   for (const FaultSpec& f : s.faults)
     if (f.at.value() > 0.0) return "a fault after t = 0 changes the fabric during the step";
   out.block = static_cast<int>(block);
-  out.replicas = static_cast<int>(l.dp);
+  out.replicas = static_cast<int>(l.world() / block);
+  out.per_block = static_cast<int>(block / replica);
+  if (out.replicas < 2) return "the step's ranks fill one scale-up domain: nothing to replicate";
   return "";
 }
 
@@ -175,6 +178,44 @@ std::vector<IsolatedTiming> run_evaluations(const Workload& w, const Evaluations
   return timing;
 }
 
+// All data-parallel pairs at once is too coarse a bound for schedules whose steps use different
+// peers (halving-doubling, hierarchical phases): bound each member by its busiest step instead
+// (isolation.hpp group_calls_load), valid when each rank's calls on a stream run one at a time.
+// Lowers `load` (and renames `worst`) when that bound is tighter.
+void tighten_by_steps(const PlatformSpec& fabric, const Workload& w, const LeavingCalls& lc, int block, double& load,
+                      std::string& worst) {
+  const std::vector<char> ordered = sends_in_order(w);
+  if (!std::all_of(ordered.begin(), ordered.end(), [](char o) { return o != 0; })) return;
+  std::set<std::tuple<int, int, int>> seen;
+  std::vector<GroupCall> calls;
+  for (int r = 0; r < block; ++r)
+    for (const Op& op : w.programs[static_cast<std::size_t>(r)])
+      if (op.kind == OpKind::Collective && lc.group_of_plan[static_cast<std::size_t>(op.plan)] >= 0 &&
+          seen.emplace(op.plan, op.group, op.stream).second)
+        calls.push_back({op.plan, op.group, op.stream});
+  std::string step_worst;
+  const double by_step = group_calls_load(fabric, w, calls, step_worst);
+  if (by_step < load) {
+    load = by_step;
+    worst = step_worst;
+  }
+}
+
+// Several replicas per domain: a link that both a data-parallel pair (`dp`) and the replicas' own
+// traffic (what stays in SimGrid once the leaving calls are timed) cross, or "". Marks the leaving
+// plans closed form with a placeholder, which with_closed_forms replaces.
+std::string link_shared_with_own_traffic(const Scenario& s, const ClusterSetup& c, Workload& w, const LeavingCalls& lc,
+                                         const std::vector<std::pair<int, int>>& dp) {
+  for (const int id : lc.plan_ids) w.plans[static_cast<std::size_t>(id)].closed_form = Seconds(0.0);
+  const std::vector<std::pair<int, int>> own = communicating_pairs(w);
+  if (own.empty()) return "";
+  std::vector<std::pair<int, int>> both = dp;
+  both.insert(both.end(), own.begin(), own.end());
+  std::sort(both.begin(), both.end());
+  both.erase(std::unique(both.begin(), both.end()), both.end());
+  return shared_link(fabric_after_faults(s, c, w, both), dp, own);
+}
+
 // `w` with each leaving plan timed in closed form by its evaluation.
 Workload with_closed_forms(Workload w, const LeavingCalls& lc, const Evaluations& ev, const std::vector<IsolatedTiming>& timing) {
   for (std::size_t i = 0; i < lc.plan_ids.size(); ++i)
@@ -208,11 +249,21 @@ ReducedStep reduce_step(const Scenario& s, const ClusterSetup& c) {
   rep.dp_pairs = dp->ranks.size();
   std::string worst;
   rep.max_link_load = max_link_load(fabric, dp->ranks, worst);
+  if (rep.max_link_load > 1.0 + 1e-9) tighten_by_steps(fabric, w, lc, layout.block, rep.max_link_load, worst);
   if (rep.max_link_load > 1.0 + 1e-9) {
     rep.reason = fmt::format("the data-parallel transfers would contend: all at once, each at its idle-fabric rate, they ask "
                              "{:.1f}% of link {}",
                              100.0 * rep.max_link_load, worst);
     return out;
+  }
+  if (layout.per_block > 1) {
+    const std::string link = link_shared_with_own_traffic(s, c, w, lc, dp->ranks);
+    if (!link.empty()) {
+      rep.reason = fmt::format("{} data-parallel replicas share each scale-up domain, and link {} would carry both "
+                               "data-parallel transfers and a replica's own traffic",
+                               layout.per_block, link);
+      return out;
+    }
   }
   const PairCosts costs(fabric);
   const Evaluations ev = distinct_evaluations(w, lc, cost_classes(w, *dp, costs, c.topology.gpus_per_domain));
@@ -227,6 +278,7 @@ ReducedStep reduce_step(const Scenario& s, const ClusterSetup& c) {
   rep.applied = true;
   rep.simulated_ranks = layout.block;
   rep.replicas = layout.replicas;
+  rep.replicas_simulated = layout.per_block;
   out.replica = with_closed_forms(std::move(w), lc, ev, timing);
   out.fabric_split = SplitLinks{fabric.split_links, fabric.mixed_weight_links};
   return out;

@@ -11,6 +11,15 @@
 // fabric; each such call takes the time an exact evaluation of its schedule gives on the full
 // fabric (evaluate_isolated below), and the replica stands for all of them.
 //
+// Several replicas per domain (tp x cp x pp divides the domain's GPUs: pure data parallelism,
+// FSDP over every GPU, or TP 2 with four replicas in an 8-GPU node) are simulated as ONE domain:
+// its replicas run event by event, every data-parallel call of theirs in closed form as above, and
+// the domain stands for all the others. Their data-parallel calls now also cross the domain's
+// scale-up links; that stays exact only where no link carries both a data-parallel transfer and
+// the replicas' own traffic (which SimGrid simulates without the calls), checked on the routes
+// (shared_replica_link): a replica of one GPU has no traffic of its own, and on a full mesh the
+// links of a TP pair and of the data-parallel pairs are distinct.
+//
 // When this is exact. The other replicas run the same op graphs on identical domains, so they
 // start each data-parallel call at the same time as the simulated one. The call's transfers
 // contend with nothing when every data-parallel transfer of every group, all at once and each at
@@ -42,10 +51,12 @@
 
 namespace racksim {
 
-// The replica layout of a reducible run: `block` consecutive ranks per replica, `replicas` of them.
+// The layout of a reducible run: `block` consecutive ranks simulated (one replica, or the
+// `per_block` replicas of one domain), standing for `replicas` identical blocks.
 struct ReplicaLayout {
   int block = 0;
   int replicas = 0;
+  int per_block = 1;  // data-parallel replicas in a block (domain's GPUs / (tp x cp x pp))
 };
 
 // A reduced step, or why the step runs in full.

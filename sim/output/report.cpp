@@ -172,10 +172,13 @@ RankStats rank_means(const RunResult& r) {
 
 std::string fidelity_note(const ReductionReport& d) {
   if (d.applied)
-    return fmt::format("reduced (simulation.fidelity: {}): {} ranks simulated event by event stand for {} identical "
-                       "data-parallel replicas; per-rank figures are the simulated ranks', cluster totals count every "
-                       "replica (docs/scale.md)",
-                       d.fidelity, d.simulated_ranks, d.replicas);
+    return fmt::format("reduced (simulation.fidelity: {}): {} ranks simulated event by event ({}) stand for {} identical "
+                       "copies; per-rank figures are the simulated ranks', cluster totals count every copy "
+                       "(docs/scale.md)",
+                       d.fidelity, d.simulated_ranks,
+                       d.replicas_simulated > 1 ? fmt::format("{} data-parallel replicas of one domain", d.replicas_simulated)
+                                                : std::string("one data-parallel replica"),
+                       d.replicas);
   return fmt::format("full (simulation.fidelity: {}){}", d.fidelity, d.reason.empty() ? "" : ": " + d.reason);
 }
 
@@ -371,8 +374,8 @@ std::string ranks_section(const RunResult& r) {
   stat("finish", &RankBreakdown::finish_s);
   s += st.html();
   if (r.reduction.applied)
-    s += note(fmt::format("The {} ranks shown are the simulated replica; the other {} replicas are identical.", n,
-                          r.reduction.replicas - 1));
+    s += note(fmt::format("The {} ranks shown are the simulated {}; the other {} copies are identical.", n,
+                          r.reduction.replicas_simulated > 1 ? "domain" : "replica", r.reduction.replicas - 1));
   return s;
 }
 

@@ -171,6 +171,7 @@ void write_simulation_json(JsonWriter& j, const ReductionReport& d, const Isolat
   j.field("fidelity", d.fidelity).field("reduced", d.applied);
   if (d.applied) {
     j.field("simulated_ranks", d.simulated_ranks).field("replicas", d.replicas);
+    j.field("replicas_simulated", d.replicas_simulated);
     j.field("closed_form_calls", static_cast<std::uint64_t>(d.closed_form_calls));
     j.field("evaluations", static_cast<std::uint64_t>(d.evaluations)).field("evaluated_transfers", d.evaluated_transfers);
     j.field("max_member_spread_s", d.max_member_spread_s);

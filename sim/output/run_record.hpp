@@ -135,7 +135,8 @@ struct ReductionReport {
   bool applied = false;
   std::string reason;                 // why the run was not reduced (empty when it was)
   int simulated_ranks = 0;            // ranks simulated event by event
-  int replicas = 1;                   // identical data-parallel replicas they stand for
+  int replicas = 1;                   // identical copies of the simulated ranks the cluster holds
+  int replicas_simulated = 1;         // data-parallel replicas among the simulated ranks (several per domain: > 1)
   std::size_t closed_form_calls = 0;  // data-parallel calls of the simulated ranks timed by evaluation
   std::size_t evaluations = 0;        // distinct (group, call shape) schedules evaluated
   std::uint64_t evaluated_transfers = 0;  // transfers those evaluations timed (each distinct call once)

@@ -42,15 +42,19 @@ Outcome outcome(const RunResult& r) {
   return o;
 }
 
-std::vector<std::string> sets_for(const std::string& trace, const std::string& timing) {
-  return {"workload.file=" + trace, "simulation.collective_timing=" + timing};
+std::vector<std::string> sets_for(const std::string& trace, const std::string& timing, std::vector<std::string> extra) {
+  extra.push_back("workload.file=" + trace);
+  extra.push_back("simulation.collective_timing=" + timing);
+  return extra;
 }
 
-// Transfer by transfer, in a child process (one SimGrid engine per process).
-Outcome by_transfers(const std::string& trace) {
+// Transfer by transfer, in a child process (one SimGrid engine per process), on `scenario`
+// (switched.yaml: 8 GPUs on one switch) with `extra` settings.
+Outcome by_transfers(const std::string& trace, const std::string& scenario = "switched.yaml",
+                     const std::vector<std::string>& extra = {}) {
   const std::string text = run_in_child(
       [&] {
-        const Scenario s = load_scenario(kData + "switched.yaml", sets_for(trace, "transfers"), RACKSIM_SOURCE_DIR);
+        const Scenario s = load_scenario(kData + scenario, sets_for(trace, "transfers", extra), RACKSIM_SOURCE_DIR);
         Run run(s);  // keeps a reference to its scenario
         const RunResult r = run.execute();
         if (r.isolation.isolated_plans != 0) return std::string("closed-form calls in a transfers run");
@@ -70,8 +74,9 @@ Outcome by_transfers(const std::string& trace) {
   return o;
 }
 
-RunResult closed_form(const std::string& trace) {
-  const Scenario s = load_scenario(kData + "switched.yaml", sets_for(trace, "auto"), RACKSIM_SOURCE_DIR);
+RunResult closed_form(const std::string& trace, const std::string& scenario = "switched.yaml",
+                      const std::vector<std::string>& extra = {}) {
+  const Scenario s = load_scenario(kData + scenario, sets_for(trace, "auto", extra), RACKSIM_SOURCE_DIR);
   Run run(s);  // keeps a reference to its scenario
   return run.execute();
 }
@@ -119,5 +124,30 @@ TEST_CASE("closed-form calls: a kernel beside a call is reported and stays withi
   const Outcome o = outcome(r);
   CHECK(o.time == Approx(t.time).epsilon(0.005));
   CHECK(o.energy == Approx(t.energy).epsilon(0.005));
+  CHECK(o.bytes_sent == t.bytes_sent);
+}
+
+TEST_CASE("closed-form calls: a step's several transfers with one peer share its route, as transfer by transfer",
+          "[sim][isolation]") {
+  // hierarchical-calls.yaml on two 4-GPU domains (one NIC per GPU, a rail leaf/spine between):
+  // hierarchical all-gather and reduce-scatter (a ring inside each domain, a 2-member ring on each
+  // rail) and all-reduce, reached 30 us apart by the two domains. Inside a domain each ring step
+  // sends one piece per domain to the same neighbour: two transfers at once on one route, which
+  // share its bottleneck and end together at latency + both pieces / bandwidth. Counted once per
+  // peer, every link's demand bound is one route's rate: 100%, every call isolated. Counted per
+  // transfer it would be 200% and no call would be.
+  const std::vector<std::string> four = {"cluster.scale_up.gpus=4"};
+  const Outcome t = by_transfers("hierarchical-calls.yaml", "two-domains.yaml", four);
+  const RunResult r = closed_form("hierarchical-calls.yaml", "two-domains.yaml", four);
+  INFO(r.isolation.reason);
+  CHECK(r.isolation.plans == 3);
+  CHECK(r.isolation.isolated_plans == 3);
+  CHECK(r.isolation.max_link_load == Approx(1.0));
+  CHECK(r.isolation.overlapped == 0);
+  const Outcome o = outcome(r);
+  CHECK(o.time == Approx(t.time).epsilon(1e-9));
+  CHECK(o.last_finish == Approx(t.last_finish).epsilon(1e-9));
+  CHECK(o.energy == Approx(t.energy).epsilon(1e-9));
+  CHECK(o.transfers == t.transfers);
   CHECK(o.bytes_sent == t.bytes_sent);
 }

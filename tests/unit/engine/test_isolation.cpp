@@ -257,3 +257,39 @@ TEST_CASE("the call board times a call when its last member arrives and shares e
   CHECK(board.stats().overlapped == 1);
   CHECK(board.stats().clamped == 0);
 }
+
+TEST_CASE("evaluate_call: a step's transfers with one peer share its route and end together", "[unit][isolation]") {
+  // Hierarchical all-gather of 4,000,000 bytes over 4 members in 2 domains of 2 (positions 0-1 and
+  // 2-3), on the switch (every route 1 us, 1 GB/s), no launch or hop latency. Rail phase: each
+  // member swaps its 1,000,000-byte piece with its rail partner (0<->2, 1<->3): 1 us + 1 ms =
+  // 1.001 ms. Domain phase: a ring of 2, one step in which each member sends its neighbour both
+  // pieces it holds, 2 transfers of 1,000,000 bytes on one route. Together they share the route:
+  // the last ends 1 us + 2,000,000 B / 1 GB/s = 2.001 ms later (each at its own full rate would
+  // be 1.001 ms). Every member ends at 3.002 ms, having sent 3 transfers of 1,000,000 bytes.
+  CollectiveMethod plan = plan_of(CollectiveKind::AllGather, CollectiveAlgorithm::Hierarchical, 4, 4'000'000);
+  plan.shape.domain_size = 2;
+  plan.shape.intra = CollectiveAlgorithm::Ring;
+  plan.shape.inter = CollectiveAlgorithm::Ring;
+  const CallTiming t = evaluate_call(plan, world(4), PairCosts(switch_of(4)), no_reduction(), {0.0, 0.0, 0.0, 0.0});
+  for (const double f : t.finish) CHECK(f == Approx(3.002e-3).epsilon(1e-12));
+  CHECK(t.transfers == std::vector<std::uint64_t>{3, 3, 3, 3});
+  CHECK(t.wire_bytes == std::vector<std::uint64_t>{3'000'000, 3'000'000, 3'000'000, 3'000'000});
+}
+
+TEST_CASE("group_calls_load bounds a member by its busiest step; shared_link finds a link on both sides", "[unit][isolation]") {
+  // Halving-doubling all-gather over 4 on the switch: member m sends to m^1 in one step and to
+  // m^2 in the other. All its pairs at once put 2 routes' rates on its up link (200%); one step at
+  // a time, 1 (100%), and each down link receives one step at a time too.
+  const PlatformSpec p = switch_of(4);
+  const Workload w = workload_of(4, {}, {plan_of(CollectiveKind::AllGather, CollectiveAlgorithm::HalvingDoubling, 4, 4'000'000)});
+  std::vector<std::pair<int, int>> pairs;
+  for (int m = 0; m < 4; ++m) pairs.insert(pairs.end(), {{m, m ^ 1}, {m, m ^ 2}});
+  std::string worst;
+  CHECK(max_link_load(p, pairs, worst) == Approx(2.0));
+  CHECK(group_calls_load(p, w, {GroupCall{0, 0, 0}}, worst) == Approx(1.0));
+  // The same calls on two streams may be in flight together: 200% again.
+  CHECK(group_calls_load(p, w, {GroupCall{0, 0, 0}, GroupCall{0, 0, 1}}, worst) == Approx(2.0));
+  // 0 -> 1 crosses up0 and down1; 2 -> 1 crosses up2 and down1; 2 -> 3 crosses up2 and down3.
+  CHECK(shared_link(p, {{0, 1}}, {{2, 1}}) == "down1");
+  CHECK(shared_link(p, {{0, 1}}, {{2, 3}}).empty());
+}

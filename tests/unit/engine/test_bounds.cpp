@@ -60,6 +60,27 @@ TEST_CASE("check_sizes weighs one replica where the step may be reduced, every r
   CHECK_THAT(small, Contains("on the 4 ranks of one data-parallel replica, more than simulation.memory_limit (1 MB)"));
 }
 
+TEST_CASE("check_sizes weighs one domain where several replicas share it", "[unit][bounds]") {
+  // TP 1 x PP 1 x DP 32 on replicas.yaml's 8 domains of 4 GPUs: a replica is one GPU, and the
+  // reduced run builds one domain, its 4 replicas (docs/scale.md). Every rank runs the same ops
+  // (no pipeline stages), so the domain is 4/32 of the whole step's ops. 16 layers make the
+  // domain's estimate larger than the smallest limit, 1 MB.
+  const std::vector<std::string> dp32 = {"workload.parallel.tp=1", "workload.parallel.pp=1", "workload.parallel.dp=32",
+                                         "workload.model.layers=16"};
+  const Scenario base = scenario("replicas.yaml", dp32);
+  const TransformerSpec& spec = *base.workload.transformer;
+  const double domain = estimate_transformer_ops(spec, 4);
+  CHECK(estimate_transformer_ops(spec) == Approx(8.0 * domain));
+  std::vector<std::string> sets = dp32;
+  sets.push_back(fmt::format("simulation.memory_limit={} B", domain * run_limits::kBytesPerOp + 1e6));
+  CHECK(refusal(scenario("replicas.yaml", sets)).empty());
+  // Below the domain's own estimate: refused, naming the domain.
+  REQUIRE(domain * run_limits::kBytesPerOp > 1e6);
+  sets.back() = "simulation.memory_limit=1 MB";
+  CHECK_THAT(refusal(scenario("replicas.yaml", sets)),
+             Contains("on the 4 ranks of one scale-up domain (several data-parallel replicas), more than"));
+}
+
 TEST_CASE("check_sizes refuses more ranks than GPUs before generating anything", "[unit][bounds]") {
   // DP 8 x 4 = 32 ranks fit the 32 GPUs; DP 9 would be 36 (the global batch 9-divisible: 72).
   const Scenario s = scenario("replicas.yaml", {"workload.parallel.dp=9", "workload.batch.global=72"});

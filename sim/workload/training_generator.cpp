@@ -438,6 +438,7 @@ private:
     int logits_alloc = -1;                 // the last forward step's logits buffer
     std::vector<Bucket> deferred;          // gradient reductions left for after the last backward step
     std::vector<Bucket> buckets;           // every layer's bucket, for ZeRO 1/2's parameter all-gathers
+    int root_alloc = -1;                   // ZeRO-3: the gathered root unit's weights while held
   };
   // This rank's share of the model state (models/transformer.hpp model_state_bytes): dense
   // parameters are sharded over the dp x cp ranks of their group, expert parameters over the
@@ -508,6 +509,12 @@ private:
   // previous step's optimizer, at the layer's first forward use of the step (`first_use`); the
   // weights stay resident. Otherwise (or without data parallelism) nothing.
   Gather start_gather(RankState& st, const std::string& id, bool first_use);
+  // ZeRO-3 (FSDP): the rank's part of the root unit — the embedding on the first virtual stage,
+  // the final norm and output layer on the last — gathered (alloc, all-gather, wait) when its
+  // first forward step of the micro batch starts, exposed, and freed after its backward (both once
+  // per step with pipeline stages, whose root FSDP keeps through the micro batches).
+  void gather_root(RankState& st, const std::string& f, std::int64_t vs);
+  void free_root(RankState& st, const std::string& b, std::int64_t vs, bool last_mb);
   // ZeRO 1/2: the all-gathers of bucket `b`'s updated parameters over the data-parallel group(s),
   // after `deps`; the last one's op, or -1 when there is no group.
   int param_gather(RankState& st, const Bucket& b, const std::vector<int>& deps);
@@ -1135,6 +1142,20 @@ void Generator::reduce_bucket(RankState& st, const Bucket& b, bool now) {
   if (b.expert > 0.0) collective(st, b.id + ".grad_edp", k, st.edp, 2.0 * b.expert, kDp, {after});
 }
 
+void Generator::gather_root(RankState& st, const std::string& f, std::int64_t vs) {
+  if (l_.zero_stage < 3 || st.dpg < 0 || st.root_alloc >= 0 || (vs != 0 && vs != sz_.last_vs)) return;
+  const double params = (vs == 0 ? embed_params() : 0.0) + (vs == sz_.last_vs ? head_params() : 0.0);
+  st.root_alloc = alloc(st, f + ".root.w", 2.0 * params, "gathered weights");
+  const int done = collective(st, f + ".root.w_ag", CollectiveKind::AllGather, st.dpg, 2.0 * params, kDp, {st.root_alloc});
+  join(st, f + ".root.w_ready", {done});
+}
+
+void Generator::free_root(RankState& st, const std::string& b, std::int64_t vs, bool last_mb) {
+  if (st.root_alloc < 0 || (vs != 0 && vs != sz_.last_vs) || (sz_.p > 1 && !last_mb)) return;
+  free_op(st, b + ".root.w_free", st.root_alloc);
+  st.root_alloc = -1;
+}
+
 int Generator::param_gather(RankState& st, const Bucket& b, const std::vector<int>& deps) {
   int done = collective(st, b.id + ".param_ag", CollectiveKind::AllGather, st.dpg, 2.0 * b.dense, kDp, deps);
   if (b.expert > 0.0) {
@@ -1186,6 +1207,7 @@ void Generator::forward_step(RankState& st, const Step& step) {
   // ZeRO 1/2 with overlap_param_gather: the first micro batch gathers the embedding's and the
   // output layer's updated parameters like the layers' (start_gather).
   const bool gather_params = s_.overlap_param_gather && step.mb == 0 && (l_.zero_stage == 1 || l_.zero_stage == 2);
+  gather_root(st, f, vs);
   if (vs == 0) {
     if (gather_params) {
       const int done = param_gather(st, {f + ".embed", embed_params(), 0.0}, {});
@@ -1283,6 +1305,7 @@ void Generator::backward_step(RankState& st, const Step& step) {
     p2p(st, fmt::format("{}.c{}.send", b, step.chunk), OpKind::Send, kPpBwd, st.prev_rank, 2 * (vs - 1) + 1, z.Tth,
         {st.last[kCompute]});
   }
+  free_root(st, b, vs, last_mb);
 }
 
 void Generator::optimizer_step(RankState& st, const ModelShard& shard) {
@@ -1401,6 +1424,9 @@ Workload Generator::build() {
 //                                                                        + l8 (m (FF + FB) + FS)
 //   each of the two, under ZeRO 1 and 2, its parameters' all-gather
 //     (and with overlap_param_gather the wait for it)                    ([ZeRO 1, 2] + [overlap]) DPG
+//   under ZeRO 3 (with DPG) the root unit's alloc, all-gather, wait and
+//     free: per micro batch on a one-stage rank (counted in first),
+//     once on each of the two stages with pp > 1                         4 (pp = 1 ? m : 1)
 // Summed over the ranks built: every one pays the common part, whose terms are 4 + 4 m v plus
 // L_s times the rest, those of stage 0 the first's and those of stage pp - 1 the last's (one
 // stage is both when pp = 1): built (4 + 4 m v) + sum over s of N_s L_s (per layer) + N_0 first
@@ -1443,8 +1469,12 @@ double estimate_transformer_ops(const TransformerSpec& spec, std::int64_t materi
                            (l.zero_stage >= 2 ? mb : 1.0) * R + (l.zero_stage == 1 || l.zero_stage == 2 ? R : 0.0) +
                            b(spec.overlap_param_gather && (l.zero_stage == 1 || l.zero_stage == 2)) * DPG + n8 * FS;
   const double Z12 = b(l.zero_stage == 1 || l.zero_stage == 2), OPG = Z12 * b(spec.overlap_param_gather);
-  const double first = mb * (TP + SP) + DPG + (Z12 + OPG) * DPG;
-  const double last = mb * (5.0 + GTG(1) + TP + SP + GTR) + DPG + l8 * (mb * (FF + FB) + FS) + (Z12 + OPG) * DPG;
+  // ZeRO-3's root unit: alloc, all-gather, wait and free, per micro batch on the one stage, or
+  // once per step on the first stage and once on the last.
+  const double ROOT = 4.0 * b(l.zero_stage >= 3 && DPG > 0.0);
+  const double first = mb * (TP + SP) + DPG + (Z12 + OPG) * DPG + ROOT * (l.pp == 1 ? mb : 1.0);
+  const double last = mb * (5.0 + GTG(1) + TP + SP + GTR) + DPG + l8 * (mb * (FF + FB) + FS) + (Z12 + OPG) * DPG +
+                      ROOT * (l.pp == 1 ? 0.0 : 1.0);
   // Ranks built, and how many of them are on the first and on the last stage.
   const double world = static_cast<double>(l.tp) * static_cast<double>(l.cp) * static_cast<double>(l.dp) *
                        static_cast<double>(l.pp);

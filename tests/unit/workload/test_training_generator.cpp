@@ -201,7 +201,8 @@ TEST_CASE("generated allocations hold the ZeRO footprint and 1F1B's in-flight ac
     // Peak along rank 0's program (every alloc and free runs on its compute stream, so program
     // order is time order): model state + activations of the p = 2 micro batches 1F1B keeps in
     // flight on stage 0, 4 layers each, + for ZeRO 3 two layers' gathered weights (the first
-    // backward layer's and the one prefetched behind it, while all 8 activations are held). Per layer (T = 2048,
+    // backward layer's and the one prefetched behind it, while all 8 activations are held) and
+    // the root unit's part on stage 0, the embedding, held through the step. Per layer (T = 2048,
     // t = 2, no sequence parallelism; layer_activation_bytes): attention 2Th + 2Th + 2T(3h)/2 +
     // 2Th/2 + 4Ta/2 = 4Th + 3Th + Th + 2Ta = 8Th + 2Ta; MLP 2Th + 2Th + 2TF/2 + 2TF/2 = 4Th + 2TF:
     // 12 Th + 2Ta + 2TF = 12 x 2,097,152 + 2 x 16,384 + 2 x 8,388,608 = 41,975,808 bytes.
@@ -213,7 +214,8 @@ TEST_CASE("generated allocations hold the ZeRO footprint and 1F1B's in-flight ac
       if (op.kind == OpKind::Free) in_use -= static_cast<double>(op.bytes);
       peak = std::max(peak, in_use);
     }
-    const double gathered = zero == 3 ? 2.0 * (2.0 * 6'293'504.0) : 0.0;  // 2 layers x 2 bytes x params
+    // 2 layers x 2 bytes x params, + the embedding's 16,384,000 parameters x 2 bytes
+    const double gathered = zero == 3 ? 2.0 * (2.0 * 6'293'504.0) + 2.0 * 16'384'000.0 : 0.0;
     CHECK(peak == Approx(model_state_bytes(psi0, 4, zero).total() + gathered + 2.0 * 4.0 * act).margin(16.0));
   }
 }
@@ -1151,5 +1153,50 @@ TEST_CASE("overlap_param_gather needs ZeRO 1 or 2", "[transformer][zero][overlap
     CHECK(e.where().key == "options.overlap_param_gather");
     CHECK_THAT(std::string(e.what()), Catch::Contains("workload.yaml:5:"));
     CHECK_THAT(std::string(e.what()), Catch::Contains(fmt::format("parallel.zero is {}", zero)));
+  }
+}
+
+TEST_CASE("ZeRO 3 gathers FSDP's root unit: the embedding and the output layer", "[transformer][zero]") {
+  // h = 256, V = 1000, dp 2, ZeRO 3. The root unit holds the embedding (V h = 256,000 parameters)
+  // and the final norm and output layer (V h + h = 256,256): 512,256 parameters, gathered in bf16,
+  // 1,024,512 bytes, before the first forward op of each micro batch (the embedding look-up waits
+  // for it) and freed after the micro batch's backward. With 2 pipeline stages each stage gathers
+  // its own part once per step: 512,000 bytes on stage 0, 512,512 on stage 1.
+  const std::string model = "kind: transformer_training\nmodel: {hidden: 256, layers: 4, heads: 4, ffn: 512, vocab: 1000}\n";
+  struct Case {
+    std::string parallel;
+    std::vector<double> bytes;  // per stage: each root gather's bytes
+    int gathers;                // per rank
+  };
+  const std::vector<Case> cases = {{"{pp: 1, dp: 2, zero: 3}", {1'024'512.0}, 4},
+                                   {"{pp: 2, dp: 2, zero: 3, order: tp-cp-pp-dp}", {512'000.0, 512'512.0}, 1}};
+  for (const Case& c : cases) {
+    INFO(c.parallel);
+    const TransformerSpec s = spec_from(model + "parallel: " + c.parallel + "\nbatch: {sequence: 128, global: 8}\n");
+    const Workload w = generate_transformer(s, racksim::test::gpu("mi300x"));
+    for (std::size_t stage = 0; stage < c.bytes.size(); ++stage) {
+      INFO("stage " << stage);
+      const auto& prog = w.programs[stage];  // tp-cp-pp-dp, or pp 1: rank = stage
+      int gathers = 0, allocs = 0, frees = 0;
+      for (const Op& op : prog) {
+        if (op.id.find(".root.w_ag") != std::string::npos) {
+          ++gathers;
+          CHECK(op.kind == OpKind::Collective);
+          CHECK(op.collective == CollectiveKind::AllGather);
+          CHECK(static_cast<double>(op.bytes) == c.bytes[stage]);
+        }
+        if (op.kind == OpKind::Alloc && op.id.find(".root.w") != std::string::npos) {
+          ++allocs;
+          CHECK(static_cast<double>(op.bytes) == c.bytes[stage]);
+        }
+        if (op.kind == OpKind::Free && op.id.find(".root.w_free") != std::string::npos) ++frees;
+      }
+      CHECK(gathers == c.gathers);
+      CHECK(allocs == c.gathers);
+      CHECK(frees == c.gathers);
+    }
+    std::size_t ops = 0;
+    for (const auto& p : w.programs) ops += p.size();
+    CHECK(estimate_transformer_ops(s, -1) == static_cast<double>(ops));
   }
 }

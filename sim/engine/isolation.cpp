@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <map>
 #include <set>
@@ -200,17 +201,18 @@ CallTiming evaluate_call(const CollectiveMethod& plan, const Group& g, const Pai
         out.wire_bytes[m] += w;
         add_to(by_peer, x.peer, w);
       }
-      for (const auto& [q, w] : by_peer) {
-        const PairCost& c = peer(static_cast<int>(m), q).cost;
-        end = std::max(end, std::max(s[m], s[static_cast<std::size_t>(q)]) + c.latency + static_cast<double>(w) / c.bandwidth);
-      }
+      // The last of member m's transfers with each peer of by_peer: sending (from m) or receiving.
+      const auto finish = [&](bool sending) {
+        for (const auto& [q, w] : by_peer) {
+          const PairCost& c = sending ? peer(static_cast<int>(m), q).cost : peer(q, static_cast<int>(m)).cost;
+          end = std::max(end, std::max(s[m], s[static_cast<std::size_t>(q)]) + c.latency + static_cast<double>(w) / c.bandwidth);
+        }
+      };
+      finish(true);
       by_peer.clear();
       for (const auto& x : sp.recvs)
         if (x.bytes > 0) add_to(by_peer, x.peer, wire(x.bytes));
-      for (const auto& [q, w] : by_peer) {
-        const PairCost& c = peer(q, static_cast<int>(m)).cost;
-        end = std::max(end, std::max(s[m], s[static_cast<std::size_t>(q)]) + c.latency + static_cast<double>(w) / c.bandwidth);
-      }
+      finish(false);
       if (sp.reduce_bytes > 0) {
         if (sp.reduce_bytes != last_reduce) {  // pieces differ by at most a byte: two sizes in all
           last_reduce = sp.reduce_bytes;
@@ -400,51 +402,74 @@ struct LinkLoads {
   std::string worst_name;
 };
 
+// The proof's demand bound (isolation.hpp), added up one rank at a time: per side (0 sending,
+// 1 receiving) and stream, the most any one step of the rank puts on each link; when the rank is
+// done (end_rank) those maxima join the links' demand.
+class StepDemand {
+public:
+  StepDemand(const PlatformSpec& p, const std::vector<double>& bw, const RouteIndex& routes)
+      : bw_(bw), routes_(routes), demand_{std::vector<double>(p.links.size(), 0.0), std::vector<double>(p.links.size(), 0.0)} {}
+
+  // One step of rank r on `stream`: transfers to (side 0) or from (side 1) the peers of `pat`, by
+  // position in `g` (ranks when `g` is null). A step's transfers with one peer share one route:
+  // together at most its rate. Every link crossed is marked in `touched` when one is given.
+  void add_step(int r, int side, int stream, const StepPattern& pat, const Group* g, std::vector<char>* touched) {
+    step_.clear();
+    for (const auto& pc : pat) {
+      const int peer = g ? g->ranks[static_cast<std::size_t>(pc.first)] : pc.first;
+      const PlatformSpec::Route& route = side == 0 ? routes_.at(r, peer) : routes_.at(peer, r);
+      const double rate = route_rate(bw_, route);
+      for (const int l : route.links) {
+        step_[l] += rate;
+        if (touched) (*touched)[static_cast<std::size_t>(l)] = 1;
+      }
+    }
+    auto& best = stream_best_[static_cast<std::size_t>(side)][stream];
+    for (const auto& [l, d] : step_) best[l] = std::max(best[l], d);
+  }
+  // The current rank's steps are all in.
+  void end_rank() {
+    for (std::size_t side = 0; side < 2; ++side) {
+      for (const auto& [stream, best] : stream_best_[side])
+        for (const auto& [l, d] : best) demand_[side][static_cast<std::size_t>(l)] += d;
+      stream_best_[side].clear();
+    }
+  }
+  // Link l's bound over its capacity: the smaller of the senders' and the receivers' demand.
+  [[nodiscard]] double load(std::size_t l) const { return std::min(demand_[0][l], demand_[1][l]) / bw_[l]; }
+
+private:
+  const std::vector<double>& bw_;
+  const RouteIndex& routes_;
+  std::array<std::vector<double>, 2> demand_;                        // side -> link -> demand
+  std::array<std::map<int, std::map<int, double>>, 2> stream_best_;  // side -> stream -> link -> the most one step puts there
+  std::map<int, double> step_;                                       // link -> this step's demand
+};
+
 LinkLoads link_loads(const Workload& w, const PlatformSpec& p, const std::vector<double>& bw, const RouteIndex& routes,
                      const std::vector<char>& ordered, PatternMemo& memo) {
-  // [0]: seen from the sources, [1]: from the receivers.
-  std::array<std::vector<double>, 2> demand{std::vector<double>(p.links.size(), 0.0), std::vector<double>(p.links.size(), 0.0)};
+  StepDemand demand(p, bw, routes);
   std::vector<char> tainted(p.links.size(), 0);
-  std::array<std::map<int, std::map<int, double>>, 2> stream_best;  // side -> stream -> link -> the most one step puts there
-  std::map<int, double> step;                                         // link -> this step's demand
   for (int r = 0; r < w.ranks; ++r) {
-    for (auto& b : stream_best) b.clear();
-    // One step of rank r on `stream`: transfers to (side 0) or from (side 1) the peers of `pat`.
-    auto add_step = [&](int side, int stream, const StepPattern& pat, const Group* g) {
-      step.clear();
-      for (const auto& pc : pat) {
-        // A step's transfers with one peer (pc.second of them) share one route: together at most its rate.
-        const int peer = g ? g->ranks[static_cast<std::size_t>(pc.first)] : pc.first;
-        const PlatformSpec::Route& route = side == 0 ? routes.at(r, peer) : routes.at(peer, r);
-        const double rate = route_rate(bw, route);
-        for (const int l : route.links) {
-          step[l] += rate;
-          if (!ordered[static_cast<std::size_t>(r)]) tainted[static_cast<std::size_t>(l)] = 1;
-        }
-      }
-      auto& best = stream_best[static_cast<std::size_t>(side)][stream];
-      for (const auto& [l, d] : step) best[l] = std::max(best[l], d);
-    };
+    std::vector<char>* taint = ordered[static_cast<std::size_t>(r)] ? nullptr : &tainted;
     for (const Op& op : w.programs[static_cast<std::size_t>(r)]) {
-      if (op.kind == OpKind::Send) add_step(0, op.stream, StepPattern{{op.peer, 1}}, nullptr);
-      if (op.kind == OpKind::Recv) add_step(1, op.stream, StepPattern{{op.peer, 1}}, nullptr);
+      if (op.kind == OpKind::Send) demand.add_step(r, 0, op.stream, StepPattern{{op.peer, 1}}, nullptr, taint);
+      if (op.kind == OpKind::Recv) demand.add_step(r, 1, op.stream, StepPattern{{op.peer, 1}}, nullptr, taint);
       if (op.kind != OpKind::Collective || op.plan < 0) continue;
       const CollectiveMethod& pl = w.plans[static_cast<std::size_t>(op.plan)];
       const Group& g = w.groups[static_cast<std::size_t>(op.group)];
       if (pl.closed_form || g.ranks.size() < 2) continue;
       const MemberPatterns& mp = memo.of(op, pl.shape, g.position[static_cast<std::size_t>(r)]);
-      for (const StepPattern& pat : mp.sends) add_step(0, op.stream, pat, &g);
-      for (const StepPattern& pat : mp.recvs) add_step(1, op.stream, pat, &g);
+      for (const StepPattern& pat : mp.sends) demand.add_step(r, 0, op.stream, pat, &g, taint);
+      for (const StepPattern& pat : mp.recvs) demand.add_step(r, 1, op.stream, pat, &g, taint);
     }
-    for (std::size_t side = 0; side < 2; ++side)
-      for (const auto& [stream, best] : stream_best[side])
-        for (const auto& [l, d] : best) demand[side][static_cast<std::size_t>(l)] += d;
+    demand.end_rank();
   }
   LinkLoads out;
   out.load.resize(p.links.size());
   out.fits.resize(p.links.size());
   for (std::size_t l = 0; l < p.links.size(); ++l) {
-    out.load[l] = std::min(demand[0][l], demand[1][l]) / bw[l];
+    out.load[l] = demand.load(l);
     out.fits[l] = !tainted[l] && out.load[l] <= 1.0 + 1e-9 ? 1 : 0;
     if (out.load[l] > out.worst) {
       out.worst = out.load[l];
@@ -459,42 +484,36 @@ LinkLoads link_loads(const Workload& w, const PlatformSpec& p, const std::vector
 double group_calls_load(const PlatformSpec& p, const Workload& w, const std::vector<GroupCall>& calls, std::string& worst) {
   const std::vector<double> bw = initial_bandwidths(p);
   const RouteIndex routes(p);
-  // (side, rank, stream) -> link -> the most one step puts there; side 0 senders, 1 receivers.
-  std::map<std::tuple<int, int, int>, std::map<int, double>> best;
-  std::map<int, double> step;
-  std::set<std::pair<ScheduleLayout, int>> walked;  // (layout, stream) already counted
+  // Each distinct (schedule layout, stream) once, its members' patterns listed by rank.
+  struct MemberCall {
+    int stream;
+    const Group* group;
+    const MemberPatterns* patterns;
+  };
+  std::deque<std::vector<MemberPatterns>> patterns;  // stable storage
+  std::map<int, std::vector<MemberCall>> by_rank;
+  std::set<std::pair<ScheduleLayout, int>> walked;
   for (const GroupCall& gc : calls) {
     const CollectiveMethod& pl = w.plans[static_cast<std::size_t>(gc.plan)];
     const Group& g = w.groups[static_cast<std::size_t>(gc.group)];
     if (g.ranks.size() < 2 || !walked.emplace(schedule_layout(gc.group, pl.shape), gc.stream).second) continue;
-    const std::vector<MemberPatterns> mp = step_patterns(pl.shape);
-    for (std::size_t pos = 0; pos < g.ranks.size(); ++pos) {
-      const int r = g.ranks[pos];
-      for (int side = 0; side < 2; ++side)
-        for (const StepPattern& pat : side == 0 ? mp[pos].sends : mp[pos].recvs) {
-          step.clear();
-          for (const auto& pc : pat) {  // a step's transfers with one peer: together at most the route's rate
-            const int peer = g.ranks[static_cast<std::size_t>(pc.first)];
-            const PlatformSpec::Route& route = side == 0 ? routes.at(r, peer) : routes.at(peer, r);
-            const double rate = route_rate(bw, route);
-            for (const int l : route.links) step[l] += rate;
-          }
-          auto& b = best[{side, r, gc.stream}];
-          for (const auto& [l, d] : step) b[l] = std::max(b[l], d);
-        }
-    }
+    const std::vector<MemberPatterns>& mp = patterns.emplace_back(step_patterns(pl.shape));
+    for (std::size_t pos = 0; pos < g.ranks.size(); ++pos) by_rank[g.ranks[pos]].push_back({gc.stream, &g, &mp[pos]});
   }
-  std::array<std::vector<double>, 2> demand{std::vector<double>(p.links.size(), 0.0), std::vector<double>(p.links.size(), 0.0)};
-  for (const auto& [key, links] : best)
-    for (const auto& [l, d] : links) demand[static_cast<std::size_t>(std::get<0>(key))][static_cast<std::size_t>(l)] += d;
+  StepDemand demand(p, bw, routes);
+  for (const auto& [r, members] : by_rank) {
+    for (const MemberCall& m : members) {
+      for (const StepPattern& pat : m.patterns->sends) demand.add_step(r, 0, m.stream, pat, m.group, nullptr);
+      for (const StepPattern& pat : m.patterns->recvs) demand.add_step(r, 1, m.stream, pat, m.group, nullptr);
+    }
+    demand.end_rank();
+  }
   double load = 0.0;
-  for (std::size_t l = 0; l < p.links.size(); ++l) {
-    const double x = std::min(demand[0][l], demand[1][l]) / bw[l];
-    if (x > load) {
-      load = x;
+  for (std::size_t l = 0; l < p.links.size(); ++l)
+    if (demand.load(l) > load) {
+      load = demand.load(l);
       worst = p.links[l].name;
     }
-  }
   return load;
 }
 

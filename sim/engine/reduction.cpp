@@ -17,6 +17,10 @@
 
 namespace racksim {
 
+std::int64_t reduced_block(std::int64_t replica, std::int64_t gpus_per_domain) {
+  return replica > 0 && gpus_per_domain > 0 && gpus_per_domain % replica == 0 ? gpus_per_domain : 0;
+}
+
 std::string replica_layout_problem(const Scenario& s, int gpus, int gpus_per_domain, ReplicaLayout& out) {
   if (s.full_fidelity) return "simulation.fidelity is full";
   if (!s.workload.transformer)
@@ -27,11 +31,11 @@ std::string replica_layout_problem(const Scenario& s, int gpus, int gpus_per_dom
   const std::int64_t replica = l.tp * l.cp * l.pp;
   if (l.order != RankOrder::TpCpPpDp)
     return fmt::format("parallel.order is {}: a replica's ranks are not one block (set order: tp-cp-pp-dp)", to_string(l.order));
-  if (gpus_per_domain <= 0 || replica > gpus_per_domain || gpus_per_domain % replica != 0)
+  const std::int64_t block = reduced_block(replica, gpus_per_domain);  // one domain: one replica, or several
+  if (block == 0)
     return fmt::format("a replica (tp x cp x pp = {} ranks) neither fills one scale-up domain of {} GPUs nor divides it",
                        replica, gpus_per_domain);
   if (l.world() != gpus) return fmt::format("{} of the {} GPUs run no rank, so the domains differ", gpus - l.world(), gpus);
-  const std::int64_t block = gpus_per_domain;  // one domain: one replica, or several
   if (!s.cluster.out.enabled) return "no scale-out fabric";
   if (s.power.site_cap) return "a site power cap couples every rack's clocks";
   for (const FaultSpec& f : s.faults)

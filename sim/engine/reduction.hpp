@@ -17,7 +17,7 @@
 // the domain stands for all the others. Their data-parallel calls now also cross the domain's
 // scale-up links; that stays exact only where no link carries both a data-parallel transfer and
 // the replicas' own traffic (which SimGrid simulates without the calls), checked on the routes
-// (shared_replica_link): a replica of one GPU has no traffic of its own, and on a full mesh the
+// (link_shared_with_own_traffic in reduction.cpp): a replica of one GPU has no traffic of its own, and on a full mesh the
 // links of a TP pair and of the data-parallel pairs are distinct.
 //
 // When this is exact. The other replicas run the same op graphs on identical domains, so they
@@ -73,6 +73,11 @@ struct ReducedStep {
 // distinct data-parallel call evaluated once (evaluate_isolated, spread over the machine's cores)
 // and timed in closed form. Throws InputError for a fault or cluster the fabric cannot route.
 [[nodiscard]] ReducedStep reduce_step(const Scenario& s, const ClusterSetup& c);
+
+// The ranks a reduced run simulates for data-parallel replicas of `replica` ranks (tp x cp x pp)
+// on domains of `gpus_per_domain` GPUs: one domain, when a replica fills it or several share it;
+// 0 when a replica neither fills a domain nor divides it.
+[[nodiscard]] std::int64_t reduced_block(std::int64_t replica, std::int64_t gpus_per_domain);
 
 // Why `s` (on a cluster of `gpus` GPUs, `gpus_per_domain` per scale-up domain) cannot be reduced,
 // or "" when it can, with `out` filled. Static checks only; the contention check comes later.

@@ -133,14 +133,14 @@ std::string step_size_keys(const TransformerSpec& spec) {
 // replica (tp x cp x pp consecutive ranks), or one domain's `gpus_per_domain` when several
 // replicas share it, where the layout may be reduced (docs/scale.md, the conditions the scenario
 // alone decides), every rank otherwise, with the reason in `why`.
-double least_built_ranks(const Scenario& s, const TransformerSpec& spec, double gpus_per_domain, std::string& why) {
+double least_built_ranks(const Scenario& s, const TransformerSpec& spec, std::int64_t gpus_per_domain, std::string& why) {
   const ParallelLayout& l = spec.layout;
-  const double replica = static_cast<double>(l.tp) * static_cast<double>(l.cp) * static_cast<double>(l.pp);
+  const std::int64_t replica = l.tp * l.cp * l.pp;
   if (s.full_fidelity) why = "simulation.fidelity is full";
   else if (l.order != RankOrder::TpCpPpDp) why = "parallel.order is tp-cp-dp-pp, and only tp-cp-pp-dp can be reduced";
   else if (l.dp < 2) why = "parallel.dp is 1: there is no data-parallel replica to stand for the others";
   else if (l.ep > 1) why = fmt::format("parallel.ep is {}: all-to-alls run between replicas", l.ep);
-  else return replica < gpus_per_domain && std::fmod(gpus_per_domain, replica) == 0.0 ? gpus_per_domain : replica;
+  else return static_cast<double>(std::max(reduced_block(replica, gpus_per_domain), replica));
   return world_of(l);
 }
 
@@ -345,7 +345,7 @@ void check_sizes(const Scenario& s) {
   const double world = world_of(spec.layout);
   if (world > z.gpus) throw InputError(spec.where, too_many_ranks(s, spec.model.name + "-train", world, z.gpus));
   std::string why;
-  const double ranks = least_built_ranks(s, spec, static_cast<double>(s.cluster.up.gpus), why);
+  const double ranks = least_built_ranks(s, spec, s.cluster.up.gpus, why);
   double ops = 0.0;
   const double bytes = step_bytes(spec, ranks, graph, &ops);
   if (bytes <= s.memory_limit.value()) return;
@@ -354,8 +354,7 @@ void check_sizes(const Scenario& s) {
                                "simulation.memory_limit if this machine has the memory",
                                ops_text(ops, bytes),
                                ranks < world ? fmt::format("the {} ranks of one {}", count_text(ranks),
-                                                           ranks == static_cast<double>(s.cluster.up.gpus) &&
-                                                                   ranks > world_of(spec.layout) / static_cast<double>(spec.layout.dp)
+                                                           ranks > world / static_cast<double>(spec.layout.dp)
                                                                ? "scale-up domain (several data-parallel replicas)"
                                                                : "data-parallel replica")
                                              : fmt::format("all {} ranks (it cannot be simulated reduced: {})",

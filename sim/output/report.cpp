@@ -175,10 +175,7 @@ std::string fidelity_note(const ReductionReport& d) {
     return fmt::format("reduced (simulation.fidelity: {}): {} ranks simulated event by event ({}) stand for {} identical "
                        "copies; per-rank figures are the simulated ranks', cluster totals count every copy "
                        "(docs/scale.md)",
-                       d.fidelity, d.simulated_ranks,
-                       d.replicas_simulated > 1 ? fmt::format("{} data-parallel replicas of one domain", d.replicas_simulated)
-                                                : std::string("one data-parallel replica"),
-                       d.replicas);
+                       d.fidelity, d.simulated_ranks, simulated_unit_text(d), d.replicas);
   return fmt::format("full (simulation.fidelity: {}){}", d.fidelity, d.reason.empty() ? "" : ": " + d.reason);
 }
 

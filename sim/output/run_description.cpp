@@ -41,16 +41,22 @@ std::string fabric_lines(const RunDescription& d) {
   return h;
 }
 
+}  // namespace
+
+std::string simulated_unit_text(const ReductionReport& red) {
+  return red.replicas_simulated > 1 ? fmt::format("{} data-parallel replicas of one domain", red.replicas_simulated)
+                                    : std::string("one data-parallel replica");
+}
+
+namespace {
+
 std::string fidelity_line(const ReductionReport& red) {
   if (red.applied)
     return fmt::format("  fidelity            reduced: ranks 0-{} ({}) simulated for {} {}; their {} data-parallel calls "
                        "timed in closed form ({} evaluations, {} pairs, peak link load {:.1f}%)\n",
-                       red.simulated_ranks - 1,
-                       red.replicas_simulated > 1
-                           ? fmt::format("{} data-parallel replicas of one domain", red.replicas_simulated)
-                           : std::string("one data-parallel replica"),
-                       red.replicas, red.replicas_simulated > 1 ? "domains" : "replicas", red.closed_form_calls,
-                       red.evaluations, red.dp_pairs, 100.0 * red.max_link_load);
+                       red.simulated_ranks - 1, simulated_unit_text(red), red.replicas,
+                       red.replicas_simulated > 1 ? "domains" : "replicas", red.closed_form_calls, red.evaluations,
+                       red.dp_pairs, 100.0 * red.max_link_load);
   return fmt::format("  fidelity            every rank and flow simulated ({})\n", red.reason);
 }
 

@@ -134,6 +134,10 @@ struct RunDescription {
   PowerSetupDescription power_setup;
 };
 
+// What a reduced run's simulated ranks are, for the header and the report: "one data-parallel
+// replica", or "N data-parallel replicas of one domain".
+[[nodiscard]] std::string simulated_unit_text(const ReductionReport& red);
+
 // The header `racksim run` prints before it simulates: scenario, cluster, workload and the
 // resolved engine configuration, one "  key   value" line each.
 [[nodiscard]] std::string run_header(const RunDescription& d);
